@@ -1,0 +1,130 @@
+"""The ``mlfail`` command: run the course headless, open it, check the machine.
+
+    mlfail run [NOTEBOOK ...] [--html DIR]   execute notebooks from a clean kernel, print a table
+    mlfail lab [JUPYTER ARGS ...]            open JupyterLab at the course's first chapter
+    mlfail doctor                            what this machine has, and what to do about gaps
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+FIRST_CHAPTER = "00_why_ml_systems_fail.ipynb"
+
+
+def course_root(start: Path | None = None) -> Path | None:
+    """The folder holding ``notebooks/``: the working directory or a parent, else the checkout
+    this package was installed from (editable installs)."""
+    candidates = [start or Path.cwd(), *(start or Path.cwd()).parents,
+                  Path(__file__).resolve().parent.parent]
+    for folder in candidates:
+        if (folder / "notebooks" / FIRST_CHAPTER).is_file():
+            return folder
+    return None
+
+
+def _notebooks(arguments: list[str]) -> list[Path]:
+    if arguments:
+        paths = [Path(a) for a in arguments]
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            raise SystemExit(f"mlfail run: no such notebook: {', '.join(missing)}")
+        return paths
+    root = course_root()
+    if root is None:
+        raise SystemExit("mlfail run: no notebooks given and no course found here. Run it from the "
+                         "mlfail checkout, or name the notebooks: mlfail run path/to/chapter.ipynb")
+    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _table(runs) -> str:
+    width = max(len(run.path.stem) for run in runs)
+    lines = [f"{'chapter':<{width}}  {'seconds':>7}  status", f"{'-' * width}  {'-' * 7}  ------"]
+    for run in runs:
+        lines.append(f"{run.path.stem:<{width}}  {run.seconds:>7.1f}  {run.status}")
+    total = sum(run.seconds for run in runs)
+    lines.append(f"{'total':<{width}}  {total:>7.1f}  {sum(r.ok for r in runs)}/{len(runs)} ok")
+    return "\n".join(lines)
+
+
+def command_run(args: argparse.Namespace) -> int:
+    from .runner import export_html, run_notebook, write_index
+
+    notebooks = _notebooks(args.notebooks)
+    runs = []
+    for number, path in enumerate(notebooks, start=1):
+        print(f"[{number}/{len(notebooks)}] {path.name} ...", end=" ", flush=True)
+        run = run_notebook(path, timeout=args.timeout)
+        print(f"{run.status} ({run.seconds:.1f} s)", flush=True)
+        if not run.ok:
+            print("    " + run.describe().replace("\n", "\n    "), flush=True)
+        if args.html:
+            export_html(run, args.html)
+        runs.append(run)
+    print()
+    print(_table(runs))
+    if args.html:
+        index = write_index(runs, args.html)
+        print(f"\nHTML written to {index}")
+    failed = [run for run in runs if not run.ok]
+    if failed:
+        print("\nFailed:", file=sys.stderr)
+        for run in failed:
+            print("  " + run.describe().replace("\n", "\n  "), file=sys.stderr)
+        return 1
+    return 0
+
+
+def command_lab(args: argparse.Namespace) -> int:
+    root = course_root()
+    if root is None:
+        raise SystemExit("mlfail lab: the course notebooks were not found. Run it from the mlfail "
+                         "checkout (the folder with notebooks/).")
+    command = [sys.executable, "-m", "jupyterlab", f"notebooks/{FIRST_CHAPTER}", *args.jupyter_args]
+    print("Starting JupyterLab at the course's first chapter (Ctrl+C to stop) ...", flush=True)
+    try:
+        return subprocess.call(command, cwd=root)
+    except KeyboardInterrupt:
+        return 0
+
+
+def command_doctor(_args: argparse.Namespace) -> int:
+    from .doctor import environment_report, format_report
+
+    checks = environment_report()
+    print(format_report(checks))
+    return 0 if all(c.ok for c in checks if c.required) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlfail", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="execute notebooks headless and print a table")
+    run.add_argument("notebooks", nargs="*", help="notebooks to run (default: every chapter)")
+    run.add_argument("--html", metavar="DIR", help="also write executed HTML (and index.html) to DIR")
+    run.add_argument("--timeout", type=int, default=180, help="seconds a cell may take (default 180)")
+    run.set_defaults(func=command_run)
+
+    lab = commands.add_parser("lab", help="open the course in JupyterLab")
+    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
+    lab.set_defaults(func=command_lab)
+
+    doctor = commands.add_parser("doctor", help="check this machine for the course")
+    doctor.set_defaults(func=command_doctor)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

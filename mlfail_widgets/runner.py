@@ -1,0 +1,165 @@
+"""Execute notebooks headless from a clean kernel and say exactly where one failed.
+
+Used by ``mlfail run``, ``make book`` and ``tests/test_notebooks.py``. Besides cell errors it
+finds the errors that nbclient alone lets pass: an exception inside a widget callback is saved
+in the notebook's widget state (an Output widget's outputs, or a panel's error line), not in
+the cell outputs.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["NotebookRun", "export_html", "run_notebook", "widget_errors", "write_index"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+@dataclass
+class NotebookRun:
+    """The outcome of executing one notebook."""
+
+    path: Path
+    seconds: float
+    status: str  # "ok" | "failed"
+    cell: int | None = None  # 1-based index among all cells of the failing cell
+    error: str = ""  # "NameError: name 'x' is not defined"
+    line: str = ""  # the source line that raised, when it can be found
+    notebook: object = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def describe(self) -> str:
+        """One sentence naming the notebook, the cell and the error line."""
+        if self.ok:
+            return f"{self.path.name}: ok in {self.seconds:.1f} s"
+        where = f"cell {self.cell}" if self.cell else "a widget callback"
+        text = f"{self.path.name}: {where} failed: {self.error}"
+        if self.line:
+            text += f"\n    at: {self.line}"
+        return text
+
+
+def _error_line(traceback: list[str]) -> str:
+    lines = _ANSI.sub("", "\n".join(traceback)).splitlines()
+    arrows = [line for line in lines if line.lstrip().startswith("---->") or line.lstrip().startswith("->")]
+    if arrows:
+        return re.sub(r"^\s*-+>\s*\d*\s*", "", arrows[0]).strip()
+    return ""
+
+
+def widget_errors(notebook) -> list[str]:
+    """Errors a widget callback left in the saved widget state of an executed notebook."""
+    state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    found = []
+    for model_id, model in state.items():
+        values = model.get("state", {})
+        for output in values.get("outputs", []) or []:
+            if output.get("output_type") == "error":
+                found.append(f"{output.get('ename')}: {output.get('evalue')} (Output widget {model_id})")
+            elif output.get("name") == "stderr" and "Traceback" in output.get("text", ""):
+                found.append(f"traceback on stderr in Output widget {model_id}")
+        value = values.get("value")
+        if isinstance(value, str) and "mlfail-error" in value:
+            text = html.unescape(re.sub(r"<[^>]+>", " ", value))
+            found.append(" ".join(text.split()))
+    return found
+
+
+def run_notebook(path: str | Path, *, timeout: int = 180, kernel_name: str = "python3") -> NotebookRun:
+    """Execute ``path`` from a clean kernel in its own folder; never raises for a cell error.
+
+    The file on disk is not changed; the executed notebook is in ``run.notebook``.
+    """
+    import nbclient
+    import nbformat
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name=kernel_name,
+        resources={"metadata": {"path": str(path.parent.resolve())}},
+        store_widget_state=True,
+    )
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+        seconds = time.perf_counter() - start
+        for index, cell in enumerate(notebook.cells, start=1):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    return NotebookRun(path, seconds, "failed", index,
+                                       f"{output.get('ename')}: {_ANSI.sub('', output.get('evalue', ''))}",
+                                       _error_line(output.get("traceback", [])), notebook)
+        message = str(error).strip().splitlines()
+        return NotebookRun(path, seconds, "failed", None, message[-1] if message else type(error).__name__,
+                           "", notebook)
+    seconds = time.perf_counter() - start
+    errors = widget_errors(notebook)
+    if errors:
+        return NotebookRun(path, seconds, "failed", None, errors[0], "", notebook)
+    return NotebookRun(path, seconds, "ok", notebook=notebook)
+
+
+def export_html(run: NotebookRun, directory: str | Path) -> Path:
+    """Write the executed notebook as a static HTML page (figures as images, no widget JS)."""
+    from nbconvert import HTMLExporter
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    notebook = run.notebook
+    # Static pages show each panel's fallback image; the live widget state would need a CDN.
+    notebook.metadata.pop("widgets", None)
+    exporter = HTMLExporter(template_name="lab")
+    body, _ = exporter.from_notebook_node(notebook)
+    target = directory / (run.path.stem + ".html")
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def _title(notebook, fallback: str) -> str:
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback
+
+
+def write_index(runs: list[NotebookRun], directory: str | Path) -> Path:
+    """Write ``index.html`` linking every chapter in order, with its run time and status."""
+    directory = Path(directory)
+    rows = []
+    for run in runs:
+        title = html.escape(_title(run.notebook, run.path.stem)) if run.notebook else run.path.stem
+        status = "ok" if run.ok else "failed"
+        rows.append(
+            f'<li><a href="{html.escape(run.path.stem)}.html">{title}</a> '
+            f'<span class="meta">{run.seconds:.1f} s, {status}</span></li>'
+        )
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>mlfail: why ML systems fail</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:46em;margin:3em auto;line-height:1.5;color:#222}}
+li{{margin:.4em 0}} .meta{{color:#777;font-size:.9em}} a{{color:#0072B2}}</style></head>
+<body><h1>mlfail: why machine-learning systems fail</h1>
+<p>The course, executed. Each chapter shows a failure happen, how to detect it and how to fix it.
+Run it yourself with <code>make lab</code> to move the sliders.</p>
+<ol>
+{chr(10).join(rows)}
+</ol></body></html>
+"""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / "index.html"
+    target.write_text(page, encoding="utf-8")
+    return target

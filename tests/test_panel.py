@@ -1,0 +1,156 @@
+"""The slider panel: in-place updates, latest-value-wins, errors shown, static fallback."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from mlfail_widgets import ParameterError
+from mlfail_widgets.plots import Drawn, new_figure
+from mlfail_widgets.widgets import Checkbox, Choice, Panel, SeedBox, Slider
+
+
+def line_compute(slope=1.0, shape="line", noisy=False, seed=0, delay=0.0):
+    time.sleep(delay)
+    x = np.linspace(0, 1, 20)
+    y = slope * x if shape == "line" else slope * x**2
+    if noisy:
+        y = y + np.random.default_rng(seed).normal(0, 0.1, x.size)
+    return x, y
+
+
+def line_draw(result):
+    fig, ax = new_figure((4, 3))
+    (line,) = ax.plot(*result)
+    ax.set_ylim(-3, 3)
+    return Drawn(fig, {"line": line, "draws": [0]})
+
+
+def line_update(drawn, result):
+    drawn.artists["line"].set_data(*result)
+    drawn.artists["draws"][0] += 1
+
+
+CONTROLS = {
+    "slope": Slider(-2.0, 2.0, value=1.0),
+    "shape": Choice(["line", "square"]),
+    "noisy": Checkbox(False),
+    "seed": SeedBox(0),
+}
+
+
+@pytest.fixture
+def panel():
+    panel = Panel(line_compute, line_draw, line_update, CONTROLS, background=False)
+    yield panel
+    panel.close()
+
+
+def test_a_control_change_updates_result_and_figure_in_place(panel):
+    figure, line = panel.figure, panel.drawn.artists["line"]
+    png = panel.png
+    panel.controls["slope"].value = -1.5
+    assert panel.result[1][-1] == pytest.approx(-1.5)
+    assert panel.figure is figure and panel.drawn.artists["line"] is line  # nothing re-created
+    assert line.get_ydata()[-1] == pytest.approx(-1.5)
+    assert panel.png != png and panel.controls and panel._widgets["image"].value == panel.png
+    assert panel.drawn.artists["draws"][0] == 1
+
+
+def test_every_kind_of_control_reaches_the_function(panel):
+    result = panel.set(shape="square", noisy=True, seed=3)
+    expected = line_compute(1.0, "square", True, 3)
+    np.testing.assert_allclose(result[1], expected[1])
+    assert panel.values == {"slope": 1.0, "shape": "square", "noisy": True, "seed": 3}
+
+
+def test_set_validates_against_the_control_range(panel):
+    with pytest.raises(ParameterError, match=r"'slope' parameter of Panel.set must be a number in \[-2, 2\]"):
+        panel.set(slope=5)
+    with pytest.raises(ParameterError, match="Did you mean 'line'"):
+        panel.set(shape="lin")
+    with pytest.raises(ParameterError, match="unknown control 'slop'"):
+        panel.set(slop=1)
+
+
+def test_reset_restores_defaults_with_one_update(panel):
+    panel.set(slope=-2.0, shape="square")
+    updates = panel.updates
+    panel.reset()
+    assert panel.values == {name: spec.value for name, spec in CONTROLS.items()}
+    assert panel.updates == updates + 1
+
+
+def test_an_exception_is_shown_and_the_panel_keeps_working():
+    def fragile(slope):
+        if slope < 0:
+            raise ValueError("negative slopes are not allowed here")
+        return line_compute(slope)
+
+    panel = Panel(fragile, line_draw, line_update, {"slope": Slider(-2.0, 2.0, value=1.0)},
+                  background=False)
+    panel.controls["slope"].value = -1.0
+    assert panel.error == "ValueError: negative slopes are not allowed here"
+    assert "negative slopes" in panel._widgets["status"].value
+    assert panel.values["slope"] == 1.0  # the figure still shows the last good values
+    panel.controls["slope"].value = 0.5
+    assert panel.error is None and panel._widgets["status"].value == ""
+    assert panel.result[1][-1] == pytest.approx(0.5)
+    panel.close()
+
+
+def test_a_slow_update_is_superseded_by_the_latest_value():
+    calls = []
+
+    def slow(slope):
+        calls.append(slope)
+        time.sleep(0.15)
+        return line_compute(slope)
+
+    panel = Panel(slow, line_draw, line_update, {"slope": Slider(-2.0, 2.0, value=0.0)},
+                  background=True)
+    calls.clear()
+    for value in (0.25, 0.5, 0.75, 1.0, 1.25):
+        panel.controls["slope"].value = value
+        time.sleep(0.01)
+    assert panel.wait(timeout=5)
+    assert panel.values["slope"] == 1.25 and panel.result[1][-1] == pytest.approx(1.25)
+    assert len(calls) < 5  # intermediate values were skipped, not queued
+    assert panel.updates <= 2
+    panel.close()
+    assert not any(t.name == "mlfail-panel" and t.is_alive() for t in threading.enumerate())
+
+
+def test_play_control_steps_the_parameter():
+    panel = Panel(lambda rounds: line_compute(rounds / 10), line_draw, line_update,
+                  {"rounds": Slider(0, 20, value=5, play=True)}, background=False)
+    play = panel._widgets["plays"][0] if panel.controls else None
+    play.value = 12
+    assert panel.values["rounds"] == 12
+    panel.close()
+
+
+def test_static_fallback_carries_the_default_figure(panel):
+    bundle = panel._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in data
+    png = base64.b64decode(data["image/png"])
+    assert png.startswith(b"\x89PNG") and png == panel.png
+    assert "slope=1.0" in data["text/plain"]
+
+
+def test_continuous_update_is_chosen_per_control():
+    panel = Panel(line_compute, line_draw, line_update,
+                  {"slope": Slider(-2.0, 2.0, value=1.0, continuous=False), "seed": SeedBox(0)},
+                  background=False)
+    assert panel.controls["slope"].continuous_update is False
+    panel.close()
+
+
+def test_draw_must_return_drawn():
+    with pytest.raises(ParameterError, match=r"must return a plots\.Drawn"):
+        Panel(line_compute, lambda result: None, line_update, {"slope": Slider(-2.0, 2.0, value=1.0)})
