@@ -27,7 +27,7 @@ def outage_panel(**panel_options) -> Panel:
     False
     >>> panel.close()
     """
-    return Panel(
+    panel = Panel(
         outage_share,
         outages.draw,
         outages.update,
@@ -39,3 +39,4 @@ def outage_panel(**panel_options) -> Panel:
         summary=_summary,
         **panel_options,
     )
+    return panel.mark_main("study_size")

@@ -335,6 +335,19 @@ class Panel:
                 for play in self._widgets["plays"]:
                     play.playing = False
 
+    def mark_main(self, control: str) -> Panel:
+        """Mark this panel as its chapter's main widget, driven through ``control``.
+
+        Adds the CSS classes the browser tests look for: ``mlfail-main`` on the panel and
+        ``mlfail-drive`` on the control they move. Returns the panel, for chaining.
+        """
+        if control not in self.specs:
+            raise ParameterError(f"Panel.mark_main got an unknown control {control!r}; the controls are "
+                                 + ", ".join(repr(n) for n in self.specs) + ".")
+        self.widget.add_class("mlfail-main")
+        self.controls[control].add_class("mlfail-drive")
+        return self
+
     def wait(self, timeout: float = 30.0) -> bool:
         """Block until the pending update (if any) is drawn; False on timeout."""
         if not self.background:
