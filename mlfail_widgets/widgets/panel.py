@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .._validation import ParameterError
+from ..plots import style
 from ..plots._base import Drawn, render_png
 from .controls import Control, Slider, as_control
 
@@ -139,7 +140,8 @@ class Panel:
 
         start = time.perf_counter()
         self.result = self._compute(**self.fixed, **self.values)
-        self.drawn = self._draw(self.result)
+        with style.context():  # titles and labels set by draw/update get the course style
+            self.drawn = self._draw(self.result)
         if not isinstance(self.drawn, Drawn):
             raise ParameterError("The draw function given to Panel must return a plots.Drawn.")
         self.png = render_png(self.drawn.figure, freeze_layout=True)
@@ -269,8 +271,11 @@ class Panel:
             if self._superseded():
                 self.superseded += 1
                 return
-            self._update(self.drawn, result)
-            png = render_png(self.drawn.figure)
+            with style.context():
+                self._update(self.drawn, result)
+            # The layout stays frozen; an update that needs new margins (new labels, another
+            # size) re-enables the figure's layout engine and gets one layout pass here.
+            png = render_png(self.drawn.figure, freeze_layout=True)
         except Exception as error:  # shown in the panel; the panel keeps working
             self._show_error(error)
             return
