@@ -1,0 +1,56 @@
+"""Chapter 03, downtime failure: your system stops when a server it relies on stops.
+
+A real prediction service and its feature store on 127.0.0.1 (:mod:`.service`), faults to
+inject into either (:mod:`.faults`), five client policies from "no timeout" to "fallback"
+(:mod:`.policies`), measurements from real requests (:mod:`.measure`), a fast simulator that
+runs the same policy code on a virtual clock (:mod:`.simulate`), and the arithmetic of
+replicas (:mod:`.redundancy`).
+
+Examples
+--------
+>>> from mlfail_widgets.failures.downtime import PredictionService, Fault, measure, Scenario
+>>> with PredictionService() as service:
+...     run = measure(service, Scenario(store=Fault(down=True), duration=0.2))
+>>> run.outcomes()["error"] == run.summary().calls  # the store's outage cascades
+True
+"""
+
+from .faults import MAX_LATENCY, Fault, ServiceClock, VirtualClock
+from .measure import GRACE, RunLog, Scenario, Summary, measure, outage_scenario, run_client
+from .policies import (
+    POLICIES,
+    CallFailed,
+    CircuitBreaker,
+    CircuitOpen,
+    Fallback,
+    NoTimeout,
+    Policy,
+    Reply,
+    Retry,
+    Timeout,
+    Transport,
+    make_policy,
+)
+from .redundancy import RedundancyTable, redundancy_table, replica_availability, simulate_replicas
+from .service import USERS, HTTPTransport, PredictionService, baseline_prediction, user_predictions
+from .simulate import (
+    SWEEPABLE,
+    Exploration,
+    SimulatedService,
+    SimulatedTransport,
+    Timing,
+    calibrate,
+    explore,
+    simulate,
+    sweep,
+)
+
+__all__ = [
+    "GRACE", "MAX_LATENCY", "POLICIES", "SWEEPABLE", "USERS", "CallFailed", "CircuitBreaker",
+    "CircuitOpen", "Exploration", "Fallback", "Fault", "HTTPTransport", "NoTimeout", "Policy",
+    "PredictionService", "RedundancyTable", "Reply", "Retry", "RunLog", "Scenario", "ServiceClock",
+    "SimulatedService", "SimulatedTransport", "Summary", "Timeout", "Timing", "Transport",
+    "VirtualClock", "baseline_prediction", "calibrate", "explore", "make_policy", "measure",
+    "outage_scenario", "redundancy_table", "replica_availability", "run_client", "simulate",
+    "simulate_replicas", "sweep", "user_predictions",
+]

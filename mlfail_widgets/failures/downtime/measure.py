@@ -1,0 +1,309 @@
+"""Measure a policy against a faulty service: availability, errors, latency, load.
+
+One client loop, :func:`run_client`, serves both worlds: :func:`measure` runs it in threads
+against the real HTTP service; :func:`~.simulate.simulate` runs it on a virtual clock. Both
+return a :class:`RunLog`, summarised the same way.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..._random import resolve_rng
+from ..._validation import check_bool, check_float, check_int, parameter_error
+from .faults import MAX_LATENCY, Fault
+from .policies import CallFailed, check_policy, make_policy
+
+__all__ = ["GRACE", "RunLog", "Scenario", "Summary", "measure", "outage_scenario", "run_client"]
+
+#: Seconds a call already under way may run past the scenario's duration before it is cut off.
+GRACE = 0.5
+ANSWERED = ("ok", "degraded")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A run: the faults, how many clients call and how often, and for how long.
+
+    Parameters
+    ----------
+    fault, store : Fault, default=Fault()
+        What is wrong with the prediction service and with its feature store.
+    duration : float, default=1.0
+        Seconds during which clients start calls, in [0.05, 60]. A call under way at the end
+        may run :data:`GRACE` seconds longer; then it counts as failed.
+    clients : int, default=1
+        Clients calling at the same time, each with its own policy (its own breaker, cache).
+    think : float, default=0.005
+        Seconds a client pauses between the end of one call and the start of the next.
+    max_calls : int, default=10000
+        Hard bound on the calls per client.
+    store_timeout : float or None, default=0.1
+        How long the prediction service waits for its feature store (None: forever).
+    store_fallback : bool, default=False
+        Whether the prediction service answers from average features when the store fails.
+
+    Examples
+    --------
+    >>> Scenario(fault=Fault(outages=[(0.2, 0.5)]), clients=4).fault.describe()
+    'down 0.2-0.5 s'
+    >>> Scenario(clients=0)
+    Traceback (most recent call last):
+    ...
+    mlfail_widgets._validation.ParameterError: The 'clients' parameter of Scenario must be an int in [1, 50]. Got 0 instead.
+    """
+
+    fault: Fault = field(default_factory=Fault)
+    store: Fault = field(default_factory=Fault)
+    duration: float = 1.0
+    clients: int = 1
+    think: float = 0.005
+    max_calls: int = 10_000
+    store_timeout: float | None = 0.1
+    store_fallback: bool = False
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        for name in ("fault", "store"):
+            if not isinstance(getattr(self, name), Fault):
+                raise parameter_error(name, "Scenario", "a Fault", getattr(self, name),
+                                      "Build one with Fault(latency=..., error_rate=..., outages=...).")
+        set_(self, "duration", check_float(self.duration, "duration", "Scenario", low=0.05, high=60))
+        set_(self, "clients", check_int(self.clients, "clients", "Scenario", low=1, high=50))
+        set_(self, "think", check_float(self.think, "think", "Scenario", low=0, high=5))
+        set_(self, "max_calls", check_int(self.max_calls, "max_calls", "Scenario", low=1, high=100_000))
+        if self.store_timeout is not None:
+            set_(self, "store_timeout", check_float(self.store_timeout, "store_timeout", "Scenario",
+                                                    low=0.001, high=MAX_LATENCY,
+                                                    fix="Use None for no timeout."))
+        set_(self, "store_fallback", check_bool(self.store_fallback, "store_fallback", "Scenario"))
+
+    @property
+    def calls_per_client(self) -> int:
+        """The most calls one client can make (bounded by ``max_calls`` and the pace)."""
+        if self.think <= 0:
+            return self.max_calls
+        return min(self.max_calls, int(self.duration / self.think) + 1)
+
+
+def outage_scenario(length: float = 0.3, start: float = 0.2, **options) -> Scenario:
+    """A scenario whose prediction service is hard down for ``length`` seconds from ``start``.
+
+    Examples
+    --------
+    >>> outage_scenario(0.4, duration=1.5).fault.outages
+    ((0.2, 0.6),)
+    """
+    length = check_float(length, "length", "outage_scenario", low=0, high=3600)
+    start = check_float(start, "start", "outage_scenario", low=0, high=3600)
+    base = options.pop("fault", Fault())
+    windows = ((start, start + length),) if length > 0 else ()
+    return Scenario(fault=replace(base, outages=base.outages + windows), **options)
+
+
+def run_client(policy, transport, users, think: float) -> list[tuple[float, float, str]]:
+    """One client: call, pause ``think`` seconds, call again, until the deadline.
+
+    Returns ``(start, end, outcome)`` per call; outcome is ``"ok"``, ``"degraded"`` or the
+    kind of failure (``"refused"``, ``"timeout"``, ``"error"``, ``"reset"``, ``"open"``).
+    """
+    clock, log = transport.clock, []
+    for user in users:
+        start = clock.now()
+        if start >= transport.deadline - GRACE:
+            break
+        try:
+            reply = policy.call(transport, user)
+            outcome = "degraded" if reply.degraded else "ok"
+        except CallFailed as failure:
+            outcome = failure.kind
+        log.append((start, clock.now(), outcome))
+        clock.sleep(think)
+    return log
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a run bought: availability (answered or gracefully degraded), errors, latency, load."""
+
+    policy: str
+    simulated: bool
+    calls: int
+    availability: float
+    error_rate: float
+    degraded_rate: float
+    p50: float
+    p99: float
+    attempts_per_call: float
+
+    def as_row(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class RunLog:
+    """Every call of a run (``start``, ``end``, ``outcome``, ``client``) and every attempt's time."""
+
+    policy: str
+    scenario: Scenario
+    simulated: bool
+    start: np.ndarray
+    end: np.ndarray
+    outcome: np.ndarray
+    client: np.ndarray
+    attempts: np.ndarray
+
+    @classmethod
+    def from_clients(cls, policy, scenario, simulated, logs, attempts) -> RunLog:
+        rows = [(s, e, o, c) for c, log in enumerate(logs) for s, e, o in log]
+        start, end, outcome, client = zip(*rows, strict=True) if rows else ((), (), (), ())
+        return cls(policy, scenario, simulated, np.array(start, float), np.array(end, float),
+                   np.array(outcome, dtype=object), np.array(client, int),
+                   np.sort(np.concatenate([np.asarray(a, float) for a in attempts])))
+
+    @property
+    def latency(self) -> np.ndarray:
+        """Seconds from the start of each call to its answer or failure."""
+        return self.end - self.start
+
+    @property
+    def answered(self) -> np.ndarray:
+        return np.isin(self.outcome, ANSWERED)
+
+    def summary(self) -> Summary:
+        """Availability, error rate, degraded share, latency p50/p99 (s), attempts per call."""
+        calls = len(self.outcome)
+        if not calls:
+            return Summary(self.policy, self.simulated, 0, *([math.nan] * 6))
+        p50, p99 = np.percentile(self.latency, [50, 99])
+        degraded = float(np.mean(self.outcome == "degraded"))
+        available = float(np.mean(self.answered))
+        return Summary(self.policy, self.simulated, calls, available, 1 - available, degraded,
+                       float(p50), float(p99), len(self.attempts) / calls)
+
+    def load(self, bin_width: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
+        """Attempts per second reaching (or trying to reach) the service, in bins of ``bin_width`` s.
+
+        Returns the bin centres and the rates.
+        """
+        bin_width = check_float(bin_width, "bin_width", "RunLog.load", low=0.001, high=10)
+        edges = np.arange(0, self.scenario.duration + bin_width / 2, bin_width)
+        counts, _ = np.histogram(self.attempts, edges)
+        return (edges[:-1] + edges[1:]) / 2, counts / bin_width
+
+    def load_between(self, t0: float, t1: float) -> float:
+        """Mean attempts per second in [t0, t1)."""
+        if t1 <= t0:
+            return math.nan
+        return float(np.count_nonzero((self.attempts >= t0) & (self.attempts < t1)) / (t1 - t0))
+
+    def outcomes(self) -> dict:
+        """How many calls ended each way."""
+        kinds, counts = np.unique(self.outcome.astype(str), return_counts=True)
+        return dict(zip(kinds.tolist(), counts.tolist(), strict=True))
+
+
+# ------------------------------------------------------------------------------------ plans
+def policy_factory(policy, options: dict, owner: str):
+    """A function ``seed -> fresh policy``, checked once now so bad options fail early."""
+    policy = check_policy(policy, owner)
+    if isinstance(policy, str):
+        from .service import baseline_prediction
+
+        options = {"baseline": baseline_prediction(), **options}
+
+        def build(seed):
+            return make_policy(policy, seed=seed, **options)
+        label = policy
+    else:
+        if options:
+            raise parameter_error("policy", owner, "a policy name when options are given", policy,
+                                  "Pass the options to your own factory instead.")
+
+        def build(seed):
+            return policy()
+        label = getattr(policy(), "name", "custom")
+    build(0)
+    return build, label
+
+
+def plan(scenario: Scenario, seed, owner: str):
+    """The users each client asks about, and each client's policy seed (same for real and sim)."""
+    rng = resolve_rng(seed, owner)
+    from .service import USERS
+
+    users = rng.integers(0, USERS, size=(scenario.clients, scenario.calls_per_client))
+    return users, rng.integers(0, 2**32 - 1, size=scenario.clients)
+
+
+def measure(service, scenario: Scenario | None = None, policy="timeout", *, seed=0, **options) -> RunLog:
+    """Run ``scenario`` against a real :class:`~.service.PredictionService` with ``policy``.
+
+    Each client is a thread with its own policy and :class:`~.service.HTTPTransport`; the
+    faults are injected at the start (the service clock restarts at 0) and healed at the end.
+    The run lasts ``scenario.duration`` seconds, plus at most :data:`GRACE` for calls under way.
+
+    Parameters
+    ----------
+    service : PredictionService
+        A running service (inside its ``with`` block).
+    scenario : Scenario, optional
+        Faults and workload; default a healthy service, one client, one second.
+    policy : str or callable, default="timeout"
+        A name from :data:`~.policies.POLICIES` (options such as ``timeout=0.05, retries=3``
+        go to :func:`~.policies.make_policy`) or a function returning a fresh policy.
+    seed : int, default=0
+        Seeds the users asked about and the jitter of each client.
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.downtime import PredictionService
+    >>> with PredictionService() as service:
+    ...     run = measure(service, outage_scenario(0.1, duration=0.3), "retry", backoff=0.02)
+    >>> summary = run.summary()
+    >>> summary.calls > 10, summary.availability > 0.5
+    (True, True)
+    """
+    from .service import HTTPTransport, PredictionService
+
+    if not isinstance(service, PredictionService):
+        raise parameter_error("service", "measure", "a running PredictionService", service,
+                              "Use it inside `with PredictionService() as service:`.")
+    scenario = Scenario() if scenario is None else scenario
+    if not isinstance(scenario, Scenario):
+        raise parameter_error("scenario", "measure", "a Scenario", scenario)
+    build, label = policy_factory(policy, options, "measure")
+    users, seeds = plan(scenario, seed, "measure")
+    service.configure(store_timeout=scenario.store_timeout, store_fallback=scenario.store_fallback)
+    deadline = scenario.duration + GRACE
+    transports = [HTTPTransport(service.url + "/predict", service.clock, deadline)
+                  for _ in range(scenario.clients)]
+    policies = [build(int(s)) for s in seeds]
+    logs: list[list] = [[] for _ in range(scenario.clients)]
+    failures: list[BaseException] = []
+
+    def client(index):
+        try:
+            logs[index] = run_client(policies[index], transports[index], users[index], scenario.think)
+        except BaseException as error:  # reported below, never lost in a thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=client, args=(i,), name=f"mlfail-client-{i}", daemon=True)
+               for i in range(scenario.clients)]
+    try:
+        service.inject(scenario.fault, scenario.store)
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=deadline + 10)  # bounded: every call stops at the deadline
+    finally:
+        service.inject()
+    if failures:
+        raise failures[0]
+    if any(thread.is_alive() for thread in threads):  # pragma: no cover - a bug, not a fault
+        raise RuntimeError("a client thread did not stop by the run's deadline")
+    return RunLog.from_clients(label, scenario, False, logs, [t.attempts for t in transports])

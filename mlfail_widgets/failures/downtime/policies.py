@@ -1,0 +1,296 @@
+"""How a client calls a service that may be down: five small policies, each one idea.
+
+Every policy has one method, ``call(transport, request) -> Reply``. It talks to the service
+only through ``transport.send(request, timeout)`` and waits only through ``transport.clock``,
+so the very same code runs against the real HTTP service (:class:`~.service.HTTPTransport`,
+real time) and inside the simulator (:class:`~.simulate.SimulatedTransport`, virtual time).
+
+Policies wrap each other, one mitigation per layer::
+
+    Fallback(CircuitBreaker(Retry(Timeout(0.1), retries=3)))
+
+In production you would reach for a library: ``tenacity`` for retries with backoff and jitter,
+``pybreaker`` for circuit breakers. These classes are short so that you can read all of them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ..._random import resolve_rng
+from ..._validation import check_bool, check_choice, check_float, check_int, parameter_error
+from .faults import MAX_LATENCY
+
+__all__ = [
+    "POLICIES",
+    "CallFailed",
+    "CircuitBreaker",
+    "CircuitOpen",
+    "Fallback",
+    "NoTimeout",
+    "Policy",
+    "Reply",
+    "Retry",
+    "Timeout",
+    "Transport",
+    "make_policy",
+]
+
+
+class CallFailed(Exception):
+    """A call got no usable answer.
+
+    ``kind`` says how: ``"refused"`` (nothing listens on the port), ``"timeout"`` (no answer in
+    time), ``"reset"`` (the connection died mid-answer), ``"error"`` (HTTP 5xx), ``"rejected"``
+    (HTTP 4xx: our request is wrong, trying again will not help), ``"open"`` (a circuit breaker
+    refused to call).
+    """
+
+    def __init__(self, kind: str, detail: str = ""):
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+
+    @property
+    def retryable(self) -> bool:
+        """Might the same request succeed if sent again later?"""
+        return self.kind not in ("rejected", "open")
+
+
+class CircuitOpen(CallFailed):
+    """The circuit breaker is open: the call failed fast, without reaching the service."""
+
+    def __init__(self):
+        super().__init__("open", "circuit breaker open")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer: the ``value`` (a prediction, or a feature row), and whether it is degraded.
+
+    ``source`` says where it came from: ``"service"``, ``"cache"`` or ``"baseline"``.
+    """
+
+    value: Any
+    degraded: bool = False
+    source: str = "service"
+
+
+class Transport:
+    """Sends one request to one service. Subclasses implement ``_send``.
+
+    It keeps what every policy needs in one place: the ``clock``, a hard ``deadline`` (no
+    call waits past it, so every loop ends) and the time of every attempt (``attempts``),
+    which is the load the client puts on the service.
+    """
+
+    def __init__(self, clock, deadline: float = math.inf):
+        self.clock = clock
+        self.deadline = deadline
+        self.attempts: list[float] = []
+
+    def send(self, request: Any, timeout: float | None = None) -> Reply:
+        """Send ``request``; wait at most ``timeout`` seconds (None: until the deadline)."""
+        now = self.clock.now()
+        remaining = self.deadline - now
+        if remaining <= 0:
+            raise CallFailed("timeout", "the run's time limit was reached")
+        self.attempts.append(now)
+        return self._send(request, remaining if timeout is None else min(timeout, remaining))
+
+    def _send(self, request: Any, wait: float) -> Reply:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+# ------------------------------------------------------------------------------------ policies
+class Policy:
+    """Base of the policies: ``call(transport, request) -> Reply``; shows itself as its stack."""
+
+    name = "policy"
+
+    def call(self, transport, request):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return describe(self)
+
+
+class NoTimeout(Policy):
+    """Send the request and wait for the answer, however long it takes."""
+
+    name = "no timeout"
+
+    def call(self, transport, request):
+        return transport.send(request, timeout=None)
+
+
+class Timeout(Policy):
+    """Give up on an answer after ``seconds``: a slow service becomes a fast failure."""
+
+    name = "timeout"
+
+    def __init__(self, seconds: float = 0.1):
+        self.seconds = check_float(seconds, "seconds", "Timeout", low=0.001, high=MAX_LATENCY,
+                                   fix="A timeout is how long to wait for one answer, e.g. 0.1 s.")
+
+    def call(self, transport, request):
+        return transport.send(request, timeout=self.seconds)
+
+
+class Retry(Policy):
+    """After a failure, wait and try again: exponential backoff with (full) jitter.
+
+    The k-th retry waits a random time between 0 and ``min(cap, backoff * 2**k)``; without
+    jitter it waits exactly that long, and clients that failed together retry together.
+    """
+
+    name = "retry"
+
+    def __init__(self, inner, retries: int = 3, backoff: float = 0.02, cap: float = 1.0,
+                 jitter: bool = True, seed=0):
+        self.inner = inner
+        self.retries = check_int(retries, "retries", "Retry", low=1, high=20,
+                                 fix="Use Timeout(...) alone for no retries.")
+        self.backoff = check_float(backoff, "backoff", "Retry", low=0, high=5,
+                                   fix="It is the first wait in seconds; 0 retries at once.")
+        self.cap = check_float(cap, "cap", "Retry", low=0, high=5)
+        self.jitter = check_bool(jitter, "jitter", "Retry")
+        self.rng = resolve_rng(seed, "Retry")
+
+    def delay(self, retry: int) -> float:
+        ceiling = min(self.cap, self.backoff * 2**retry)
+        return self.rng.uniform(0, ceiling) if self.jitter else ceiling
+
+    def call(self, transport, request):
+        for retry in range(self.retries + 1):
+            try:
+                return self.inner.call(transport, request)
+            except CallFailed as failure:
+                if retry == self.retries or not failure.retryable:
+                    raise
+            transport.clock.sleep(self.delay(retry))
+
+
+class CircuitBreaker(Policy):
+    """Stop calling a service that keeps failing; after a pause, let one probe through.
+
+    closed: calls go through; ``failures`` failures in a row open the circuit.
+    open: calls fail at once (:class:`CircuitOpen`), sparing the service, for ``reset_after`` s.
+    half-open: the next call is a probe; success closes the circuit, failure opens it again.
+    """
+
+    name = "circuit breaker"
+
+    def __init__(self, inner, failures: int = 3, reset_after: float = 0.25):
+        self.inner = inner
+        self.failures = check_int(failures, "failures", "CircuitBreaker", low=1, high=1000)
+        self.reset_after = check_float(reset_after, "reset_after", "CircuitBreaker",
+                                       low=0.001, high=600)
+        self.state = "closed"
+        self.failed = 0  # failures in a row
+        self.opened_at = -math.inf
+
+    def call(self, transport, request):
+        if self.state == "open":
+            if transport.clock.now() - self.opened_at < self.reset_after:
+                raise CircuitOpen()
+            self.state = "half-open"  # this call is the probe
+        try:
+            reply = self.inner.call(transport, request)
+        except CallFailed:
+            self.failed += 1
+            if self.state == "half-open" or self.failed >= self.failures:
+                self.state, self.opened_at = "open", transport.clock.now()
+            raise
+        self.state, self.failed = "closed", 0
+        return reply
+
+
+class Fallback(Policy):
+    """When the call fails, answer anyway: the last good answer for this request, else a baseline.
+
+    The answer is marked ``degraded``: the user gets something sensible, the dashboard knows.
+    """
+
+    name = "fallback"
+
+    def __init__(self, inner, baseline: Any = 0.5, cache: bool = True):
+        self.inner = inner
+        self.baseline = baseline
+        self.cache: dict | None = {} if check_bool(cache, "cache", "Fallback") else None
+
+    def call(self, transport, request):
+        try:
+            reply = self.inner.call(transport, request)
+        except CallFailed:
+            if self.cache is not None and request in self.cache:
+                return Reply(self.cache[request], degraded=True, source="cache")
+            return Reply(self.baseline, degraded=True, source="baseline")
+        if self.cache is not None and not reply.degraded:
+            self.cache[request] = reply.value
+        return reply
+
+
+# ------------------------------------------------------------------------------------ ladder
+#: The policies in the order the chapter adds them; each adds one mitigation to the one before.
+POLICIES = ("no timeout", "timeout", "retry", "circuit breaker", "fallback")
+
+
+def make_policy(name: str = "fallback", *, timeout: float = 0.1, retries: int = 3,
+                backoff: float = 0.02, cap: float = 1.0, jitter: bool = True, failures: int = 3,
+                reset_after: float = 0.25, baseline: Any = 0.5, seed=0):
+    """A fresh policy from the ladder :data:`POLICIES`, each rung adding one mitigation.
+
+    ``"retry"`` with ``retries=0`` is plain ``"timeout"`` (no retries), so a slider may reach 0.
+
+    Examples
+    --------
+    >>> make_policy("fallback", retries=2)
+    Fallback(CircuitBreaker(Retry(Timeout(0.1), retries=2, backoff=0.02, jitter=True)))
+    >>> make_policy("retry", retries=0)
+    Timeout(0.1)
+    >>> make_policy("retries")
+    Traceback (most recent call last):
+    ...
+    mlfail_widgets._validation.ParameterError: The 'name' parameter of make_policy must be one of 'no timeout', 'timeout', 'retry', 'circuit breaker', 'fallback'. Got 'retries' instead. Did you mean 'retry'?
+    """
+    name = check_choice(name, "name", "make_policy", POLICIES)
+    retries = check_int(retries, "retries", "make_policy", low=0, high=20)
+    if name == "no timeout":
+        return NoTimeout()
+    policy = Timeout(timeout)
+    if name == "timeout":
+        return policy
+    if retries:
+        policy = Retry(policy, retries=retries, backoff=backoff, cap=cap, jitter=jitter, seed=seed)
+    if name == "retry":
+        return policy
+    policy = CircuitBreaker(policy, failures=failures, reset_after=reset_after)
+    if name == "circuit breaker":
+        return policy
+    return Fallback(policy, baseline=baseline)
+
+
+def describe(policy) -> str:
+    """The policy stack as one line (also its ``repr``)."""
+    if isinstance(policy, Timeout):
+        return f"Timeout({policy.seconds:g})"
+    if isinstance(policy, Retry):
+        return (f"Retry({describe(policy.inner)}, retries={policy.retries}, "
+                f"backoff={policy.backoff:g}, jitter={policy.jitter})")
+    if isinstance(policy, (CircuitBreaker, Fallback)):
+        return f"{type(policy).__name__}({describe(policy.inner)})"
+    if isinstance(policy, NoTimeout):
+        return "NoTimeout()"
+    return type(policy).__name__
+
+
+def check_policy(policy, owner: str):
+    """Accept a policy name from :data:`POLICIES` or a zero-argument factory of policies."""
+    if isinstance(policy, str):
+        return check_choice(policy, "policy", owner, POLICIES)
+    if callable(policy) and not hasattr(policy, "call"):
+        return policy
+    raise parameter_error("policy", owner, "a name from POLICIES or a function returning a new policy",
+                          policy, "Pass for example policy='retry' or policy=lambda: Timeout(0.05).")

@@ -1,0 +1,434 @@
+"""A real prediction service on 127.0.0.1, with a feature store it depends on.
+
+    client ──HTTP──> prediction service ──HTTP──> feature store
+
+Both are real HTTP servers on ephemeral ports, each in background threads of this process.
+When a :class:`~.faults.Fault` says a service is down, its listening socket is really closed,
+so connections are refused; when the fault says it is back, it listens again on the same port.
+The prediction service calls the store with a policy of its own (a timeout, and optionally a
+fallback to average features), so a store outage can cascade into a prediction outage.
+
+:class:`PredictionService` is a context manager: leaving the ``with`` block stops both servers
+and joins every thread they started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import socket
+import threading
+from functools import lru_cache
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs, urlsplit
+
+from ..._random import resolve_rng
+from ..._validation import ParameterError, check_bool, check_float, check_int, parameter_error
+from .faults import MAX_LATENCY, Fault, ServiceClock
+from .policies import CallFailed, Fallback, NoTimeout, Reply, Timeout, Transport
+
+__all__ = ["USERS", "HTTPTransport", "PredictionService", "baseline_prediction", "user_predictions"]
+
+#: How many users the feature store knows (ids 0 .. USERS - 1).
+USERS = 200
+_ACCEPT_POLL = 0.05  # seconds; how often an accept loop checks that it should stop
+
+
+@lru_cache(maxsize=1)
+def _model():
+    """The feature table (one row of 3 features per user), a churn model, and the mean row."""
+    import numpy as np
+
+    from ...models import LogisticRegression
+
+    rng = np.random.default_rng(3)
+    features = rng.normal(size=(USERS, 3)).round(3)
+    weights = np.array([1.5, -1.0, 0.5])
+    train = rng.normal(size=(600, 3))
+    labels = rng.random(600) < 1 / (1 + np.exp(-(train @ weights - 0.5)))
+    model = LogisticRegression().fit(train, labels.astype(int))
+    return features, model, features.mean(axis=0).round(3)
+
+
+def user_predictions():
+    """The service's answer for every user, and its answer from average features (degraded).
+
+    Examples
+    --------
+    >>> predictions, degraded = user_predictions()
+    >>> predictions.shape, 0 < degraded < 1
+    ((200,), True)
+    """
+    features, model, mean = _model()
+    return model.predict_proba(features)[:, 1], float(model.predict_proba(mean[None, :])[0, 1])
+
+
+def baseline_prediction() -> float:
+    """A client's fallback answer when it knows nothing about the user: the average prediction.
+
+    Examples
+    --------
+    >>> 0 < baseline_prediction() < 1
+    True
+    """
+    return float(user_predictions()[0].mean())
+
+
+def _store_policy(timeout: float | None, fallback: bool):
+    """How the prediction service calls its feature store."""
+    policy = NoTimeout() if timeout is None else Timeout(timeout)
+    if fallback:
+        policy = Fallback(policy, baseline=_model()[2].tolist(), cache=False)
+    return policy
+
+
+# ------------------------------------------------------------------------------------ HTTP
+class HTTPTransport(Transport):
+    """Real requests: ``GET {url}?user={request}`` with a fresh TCP connection each time.
+
+    Examples
+    --------
+    >>> with PredictionService() as service:
+    ...     transport = HTTPTransport(service.url + "/predict", service.clock)
+    ...     reply = transport.send(7, timeout=1.0)
+    >>> round(reply.value, 3) == round(float(user_predictions()[0][7]), 3), reply.degraded
+    (True, False)
+    """
+
+    def __init__(self, url: str, clock, deadline: float = float("inf")):
+        super().__init__(clock, deadline)
+        parts = urlsplit(url)
+        if parts.scheme != "http" or parts.hostname != "127.0.0.1" or not parts.port:
+            raise parameter_error("url", "HTTPTransport", "an http://127.0.0.1:PORT/path URL", url)
+        self.port = parts.port
+        self.target = (parts.path or "/") + "?" + (parts.query + "&" if parts.query else "")
+
+    def _send(self, request, wait: float) -> Reply:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=wait)
+        try:
+            connection.request("GET", f"{self.target}user={request}")
+            response = connection.getresponse()
+            status, body = response.status, response.read()
+        except ConnectionRefusedError:
+            raise CallFailed("refused", f"nothing listens on port {self.port}") from None
+        except TimeoutError:
+            raise CallFailed("timeout", f"no answer within {wait:.3g} s") from None
+        except (OSError, http.client.HTTPException) as error:
+            raise CallFailed("reset", type(error).__name__) from None
+        finally:
+            connection.close()
+        if status >= 500:
+            raise CallFailed("error", f"HTTP {status}")
+        if status >= 400:
+            raise CallFailed("rejected", f"HTTP {status}")
+        payload = json.loads(body)
+        return Reply(payload["value"], degraded=payload.get("degraded", False))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """One request: apply the endpoint's fault, then its app; abort if the server went down."""
+
+    timeout = 5  # a client that connects and sends nothing cannot hold a thread for long
+    server_version = "mlfail"
+
+    def do_GET(self):
+        endpoint, down = self.server.endpoint, self.server.down
+        fault = endpoint.fault
+        if fault.latency and down.wait(fault.latency):
+            return  # went down while "working": the connection dies without an answer
+        if fault.error_rate and endpoint.draw() < fault.error_rate:
+            status, payload = 500, {"error": "injected fault: flaky"}
+        else:
+            parts = urlsplit(self.path)
+            status, payload = endpoint.app(parts.path, parse_qs(parts.query))
+        if down.is_set():
+            return
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # quiet
+        pass
+
+
+class _Context:
+    """What a handler sees as its ``server``: the endpoint, and the event set when it goes down."""
+
+    def __init__(self, endpoint, down):
+        self.endpoint, self.down = endpoint, down
+
+
+class _Endpoint:
+    """One HTTP server that can go down (socket closed) and come back on the same port."""
+
+    def __init__(self, name: str, app, clock, port: int, port_name: str):
+        self.name, self.app, self.clock = name, app, clock
+        self.port, self.port_name = port, port_name
+        self.fault = Fault()
+        self.arrivals: list[float] = []  # clock times of the requests it accepted
+        self._rng, self._rng_lock = resolve_rng(0), threading.Lock()
+        self._socket: socket.socket | None = None
+        self._acceptor: threading.Thread | None = None
+        self._down = threading.Event()
+        self._handlers: set[threading.Thread] = set()
+
+    @property
+    def is_up(self) -> bool:
+        return self._socket is not None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def set_fault(self, fault: Fault) -> None:
+        with self._rng_lock:
+            self.fault, self._rng = fault, resolve_rng(fault.seed)
+
+    def draw(self) -> float:
+        with self._rng_lock:
+            return float(self._rng.random())
+
+    def up(self) -> None:
+        if self.is_up:
+            return
+        try:
+            sock = socket.create_server(("127.0.0.1", self.port))
+        except OSError as error:
+            raise parameter_error(
+                self.port_name, "PredictionService", "a free port on 127.0.0.1", self.port,
+                f"Port {self.port} is in use ({error.strerror}): close the program using it, or "
+                f"pass {self.port_name}=0 to let the system pick a free port.") from None
+        sock.settimeout(_ACCEPT_POLL)
+        self.port = sock.getsockname()[1]
+        self._down = threading.Event()
+        self._socket = sock
+        self._acceptor = threading.Thread(target=self._accept, args=(sock, self._down),
+                                          name=f"mlfail-{self.name}-accept", daemon=True)
+        self._acceptor.start()
+
+    def down(self) -> None:
+        if not self.is_up:
+            return
+        sock, self._socket = self._socket, None
+        self._down.set()  # in-flight requests die without an answer, as in a crash
+        with contextlib.suppress(OSError):  # already closed
+            sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() at once (Linux)
+        self._acceptor.join(timeout=2 * _ACCEPT_POLL + 1)
+        sock.close()
+
+    def _accept(self, sock: socket.socket, down: threading.Event) -> None:
+        while not down.is_set():
+            try:
+                connection, address = sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.arrivals.append(self.clock.now())
+            thread = threading.Thread(target=self._handle, args=(connection, address, down),
+                                      name=f"mlfail-{self.name}-request", daemon=True)
+            self._handlers = {t for t in self._handlers if t.is_alive()} | {thread}
+            thread.start()
+
+    def _handle(self, connection, address, down) -> None:
+        try:
+            _Handler(connection, address, _Context(self, down))
+        except OSError:  # the client went away first
+            pass
+        finally:
+            connection.close()
+
+    def close(self) -> None:
+        self.down()
+        for thread in list(self._handlers):
+            thread.join(timeout=MAX_LATENCY)
+        self._handlers.clear()
+
+
+def _user(query) -> int | None:
+    try:
+        user = int(query["user"][0])
+    except (KeyError, ValueError, IndexError):
+        return None
+    return user if 0 <= user < USERS else None
+
+
+class PredictionService:
+    """A churn-prediction service and its feature store, served for real on 127.0.0.1.
+
+    Parameters
+    ----------
+    port, store_port : int, default=0
+        Ports to listen on; 0 lets the system pick free ones. A port in use is a clear error.
+    store_timeout : float or None, default=0.1
+        How long the prediction service waits for the feature store (None: forever).
+    store_fallback : bool, default=False
+        When the store fails, answer from average features (degraded) instead of HTTP 503.
+
+    Attributes
+    ----------
+    url, store_url : str
+        ``http://127.0.0.1:PORT`` of each service. Endpoints: ``/predict?user=N``,
+        ``/features?user=N`` (store), ``/health`` (``/health?deep=1`` also checks the store).
+    clock : ServiceClock
+        The clock of the fault schedule; :meth:`inject` restarts it at 0.
+
+    Examples
+    --------
+    >>> with PredictionService() as service:
+    ...     healthy = service.request(3).degraded
+    ...     service.inject(store=Fault(down=True))
+    ...     shallow, deep = service.health(), service.health(deep=True)
+    ...     try:
+    ...         service.request(3)
+    ...     except CallFailed as failure:
+    ...         print("cascade:", failure)
+    cascade: error: HTTP 503
+    >>> healthy, shallow, deep
+    (False, True, False)
+    """
+
+    def __init__(self, *, port: int = 0, store_port: int = 0, store_timeout: float | None = 0.1,
+                 store_fallback: bool = False):
+        port = check_int(port, "port", "PredictionService", low=0, high=65535)
+        store_port = check_int(store_port, "store_port", "PredictionService", low=0, high=65535)
+        self.clock = ServiceClock()
+        self.errors: list[str] = []
+        self.configure(store_timeout=store_timeout, store_fallback=store_fallback)
+        self._store = _Endpoint("store", self._store_app, self.clock, store_port, "store_port")
+        self._predictor = _Endpoint("prediction", self._predict_app, self.clock, port, "port")
+        self._condition = threading.Condition()
+        self._scheduler: threading.Thread | None = None
+        self._closing = False
+
+    # ------------------------------------------------------------------ the two apps
+    def _store_app(self, path, query):
+        user = _user(query)
+        if path == "/health":
+            return 200, {"value": "ok"}
+        if path != "/features" or user is None:
+            return 404, {"error": f"unknown path or user: {path}"}
+        return 200, {"value": _model()[0][user].tolist()}
+
+    def _predict_app(self, path, query):
+        if path == "/health" and "deep" not in query:
+            return 200, {"value": "ok"}
+        user = 0 if path == "/health" else _user(query)
+        if path not in ("/predict", "/health") or user is None:
+            return 404, {"error": f"unknown path or user: {path}"}
+        policy = self._store_check if path == "/health" else self._store_policy
+        try:
+            features = policy.call(HTTPTransport(self.store_url + "/features", self.clock), user)
+        except CallFailed as failure:
+            return 503, {"error": f"feature store failed ({failure.kind})"}
+        if path == "/health":
+            return 200, {"value": "ok"}
+        probability = _model()[1].predict_proba([features.value])[0, 1]
+        return 200, {"value": float(probability), "degraded": features.degraded}
+
+    # ------------------------------------------------------------------ control
+    def configure(self, *, store_timeout: float | None = 0.1, store_fallback: bool = False) -> None:
+        """Change how the prediction service calls its feature store."""
+        if store_timeout is not None:
+            store_timeout = check_float(store_timeout, "store_timeout", "PredictionService",
+                                        low=0.001, high=MAX_LATENCY, fix="Use None for no timeout.")
+        self.store_timeout = store_timeout
+        self.store_fallback = check_bool(store_fallback, "store_fallback", "PredictionService")
+        self._store_policy = _store_policy(store_timeout, self.store_fallback)
+        self._store_check = _store_policy(store_timeout, False)
+
+    def inject(self, fault: Fault | None = None, store: Fault | None = None) -> None:
+        """Give each service its fault (None: healthy) and restart the clock at 0."""
+        for name, value in (("fault", fault), ("store", store)):
+            if value is not None and not isinstance(value, Fault):
+                raise parameter_error(name, "PredictionService.inject", "a Fault or None", value)
+        with self._condition:
+            self.errors.clear()
+            self._predictor.set_fault(fault or Fault())
+            self._store.set_fault(store or Fault())
+            self.clock.restart()
+            self._sync()
+            self._condition.notify_all()
+        if self.errors:
+            raise ParameterError(self.errors[-1])
+
+    @property
+    def url(self) -> str:
+        return self._predictor.url
+
+    @property
+    def store_url(self) -> str:
+        return self._store.url
+
+    @property
+    def arrivals(self) -> dict:
+        """Clock times of the requests each service accepted (refused ones never arrive)."""
+        return {"prediction": list(self._predictor.arrivals), "store": list(self._store.arrivals)}
+
+    def request(self, user: int = 0, timeout: float = 1.0) -> Reply:
+        """One real prediction request; raises :class:`CallFailed` if it gets no answer."""
+        user = check_int(user, "user", "PredictionService.request", low=0, high=USERS - 1)
+        timeout = check_float(timeout, "timeout", "PredictionService.request", low=0.001, high=MAX_LATENCY)
+        return HTTPTransport(self.url + "/predict", self.clock).send(user, timeout)
+
+    def health(self, deep: bool = False, timeout: float = 1.0) -> bool:
+        """Does ``/health`` answer 200? A deep check also asks the feature store."""
+        path = "/health?deep=1" if deep else "/health"
+        try:
+            HTTPTransport(self.url + path, self.clock).send(0, timeout)
+        except CallFailed:
+            return False
+        return True
+
+    def _sync(self) -> None:
+        """Bring each endpoint up or down as its fault says it should be now (lock held)."""
+        now = self.clock.now()
+        for endpoint in (self._store, self._predictor):
+            try:
+                endpoint.down() if endpoint.fault.is_down(now) else endpoint.up()
+            except ParameterError as error:
+                self.errors.append(str(error))
+
+    def _schedule(self) -> None:
+        with self._condition:
+            while not self._closing:
+                self._sync()
+                now = self.clock.now()
+                changes = [c for e in (self._store, self._predictor)
+                           if (c := e.fault.next_change(now)) is not None]
+                self._condition.wait(max(0.0, min(changes) - self.clock.now()) if changes else None)
+
+    # ------------------------------------------------------------------ lifetime
+    def __enter__(self) -> PredictionService:
+        user_predictions()  # train the model now, not inside the first request
+        try:
+            self._store.up()
+            self._predictor.up()
+        except BaseException:
+            self.close()
+            raise
+        self._scheduler = threading.Thread(target=self._schedule, name="mlfail-fault-schedule",
+                                           daemon=True)
+        self._scheduler.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop both servers and join every thread they started."""
+        with self._condition:
+            self._closing = True
+            self._condition.notify_all()
+        if self._scheduler is not None:
+            self._scheduler.join(timeout=5)
+        self._predictor.close()
+        self._store.close()
+
+    def __repr__(self) -> str:
+        state = "up" if self._predictor.is_up else "down"
+        return f"<PredictionService {self.url} ({state}); feature store {self.store_url}>"

@@ -1,0 +1,260 @@
+"""The fast mode: the same policies and client loop on a virtual clock, in milliseconds.
+
+A discrete-event model of the system. Time is a :class:`~.faults.VirtualClock` that jumps from
+one event (a send, an answer, a timeout, the end of a backoff) to the next instead of waiting.
+A :class:`SimulatedService` answers like the real one: refused while its
+:class:`~.faults.Fault` says it is down, late by the fault's latency plus the plumbing time
+measured by :func:`calibrate`, an HTTP 500 with the fault's error rate, and the prediction
+service calls its simulated feature store with the very policy the real one uses.
+
+Clients are independent (each has its own policy: breaker, cache, jitter), and the services'
+behaviour does not depend on load, so each client's timeline is simulated in turn and the
+attempts are merged: that is the whole system's event sequence.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+from dataclasses import dataclass, replace
+
+from ..._random import resolve_rng
+from ..._validation import check_choice, check_float, check_int, parameter_error
+from .faults import Fault, VirtualClock
+from .measure import GRACE, RunLog, Scenario, outage_scenario, plan, policy_factory, run_client
+from .policies import POLICIES, CallFailed, Reply, Transport
+from .service import HTTPTransport, PredictionService, _store_policy, user_predictions
+
+__all__ = ["SWEEPABLE", "SimulatedService", "SimulatedTransport", "Timing", "calibrate",
+           "explore", "simulate", "sweep"]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds the plumbing takes on a healthy system; :func:`calibrate` measures them.
+
+    ``store``: one call to the feature store; ``prediction``: the prediction service's own
+    share of a call (without the store); ``refused``: a refused connection.
+    """
+
+    store: float = 0.0006
+    prediction: float = 0.0009
+    refused: float = 0.00005
+
+
+def calibrate(service: PredictionService, calls: int = 30) -> Timing:
+    """Measure the :class:`Timing` of the real service on this machine (medians of ``calls``).
+
+    Examples
+    --------
+    >>> with PredictionService() as service:
+    ...     timing = calibrate(service, calls=5)
+    >>> 0 < timing.refused < timing.store + timing.prediction < 0.1
+    True
+    """
+    import socket
+
+    calls = check_int(calls, "calls", "calibrate", low=3, high=1000)
+    clock = service.clock
+
+    def median_time(url):
+        times = []
+        for user in range(calls):
+            transport = HTTPTransport(url, clock)
+            start = clock.now()
+            with contextlib.suppress(CallFailed):
+                transport.send(user, timeout=1.0)
+            times.append(clock.now() - start)
+        return statistics.median(times)
+
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        closed_port = closed.getsockname()[1]
+    store = median_time(service.store_url + "/features")
+    whole = median_time(service.url + "/predict")
+    refused = median_time(f"http://127.0.0.1:{closed_port}/predict")
+    return Timing(store=store, prediction=max(whole - store, 1e-5), refused=refused)
+
+
+class SimulatedService:
+    """A service on the virtual clock: its fault, its own time, and maybe a dependency."""
+
+    def __init__(self, fault: Fault, own_time: float, refused_time: float, rng,
+                 dependency: SimulatedService | None = None, dependency_policy=None):
+        self.fault, self.own_time, self.refused_time = fault, own_time, refused_time
+        self.rng, self.dependency, self.dependency_policy = rng, dependency, dependency_policy
+        self.predictions, self.degraded_prediction = user_predictions()
+
+    def respond(self, t: float, request) -> tuple[str | None, float, object, bool]:
+        """``(failure kind or None, seconds until the outcome, value, degraded)`` for a request at t."""
+        fault = self.fault
+        if fault.is_down(t):
+            return "refused", self.refused_time, None, False
+        busy = fault.latency
+        if busy:
+            crash = fault.goes_down_between(t, t + busy)
+            if crash is not None:  # died while "working": the connection is reset
+                return "reset", crash - t, None, False
+        if fault.error_rate and self.rng.random() < fault.error_rate:
+            return self._finish(t, busy + self.own_time, "error", None, False)
+        value, degraded = request, False
+        if self.dependency is not None:
+            clock = VirtualClock(t + busy)
+            try:
+                reply = self.dependency_policy.call(SimulatedTransport(self.dependency, clock), request)
+            except CallFailed:
+                return self._finish(t, clock.now() - t + self.own_time, "error", None, False)
+            busy = clock.now() - t
+            degraded = reply.degraded
+            value = self.degraded_prediction if degraded else float(self.predictions[request])
+        return self._finish(t, busy + self.own_time, None, value, degraded)
+
+    def _finish(self, t, seconds, kind, value, degraded):
+        # Went down after the wait but before answering: the answer never leaves.
+        if self.fault.goes_down_between(t + self.fault.latency, t + seconds) is not None:
+            return "reset", seconds, None, False
+        return kind, seconds, value, degraded
+
+
+class SimulatedTransport(Transport):
+    """Sends a request to a :class:`SimulatedService` and moves the virtual clock."""
+
+    def __init__(self, service: SimulatedService, clock: VirtualClock, deadline: float = float("inf")):
+        super().__init__(clock, deadline)
+        self.service = service
+
+    def _send(self, request, wait: float) -> Reply:
+        kind, seconds, value, degraded = self.service.respond(self.clock.now(), request)
+        if seconds > wait:
+            self.clock.sleep(wait)
+            raise CallFailed("timeout", f"no answer within {wait:.3g} s")
+        self.clock.sleep(seconds)
+        if kind is not None:
+            raise CallFailed(kind)
+        return Reply(value, degraded)
+
+
+def simulate(scenario: Scenario | None = None, policy="timeout", *, timing: Timing | None = None,
+             seed=0, **options) -> RunLog:
+    """Run ``scenario`` with ``policy`` on the virtual clock; the same :class:`RunLog` as :func:`measure`.
+
+    Parameters
+    ----------
+    scenario : Scenario, optional
+        Faults and workload (default: healthy, one client, one second).
+    policy : str or callable, default="timeout"
+        As for :func:`~.measure.measure`; options go to :func:`~.policies.make_policy`.
+    timing : Timing, optional
+        The plumbing times; pass ``calibrate(service)`` to match a real run on this machine.
+    seed : int or numpy.random.Generator, default=0
+        Seeds the users, the jitter and the error draws: the same seed, the same run.
+
+    Examples
+    --------
+    >>> run = simulate(outage_scenario(0.3, duration=1.0), "retry", retries=3, seed=1)
+    >>> summary = run.summary()
+    >>> summary.simulated, summary.availability > 0.6
+    (True, True)
+    >>> simulate(outage_scenario(0.3), "retry", seed=1).outcome.tolist() == \\
+    ...     simulate(outage_scenario(0.3), "retry", seed=1).outcome.tolist()
+    True
+    """
+    scenario = Scenario() if scenario is None else scenario
+    if not isinstance(scenario, Scenario):
+        raise parameter_error("scenario", "simulate", "a Scenario", scenario)
+    timing = Timing() if timing is None else timing
+    if not isinstance(timing, Timing):
+        raise parameter_error("timing", "simulate", "a Timing", timing, "Use calibrate(service).")
+    build, label = policy_factory(policy, options, "simulate")
+    rng = resolve_rng(seed, "simulate")
+    users, seeds = plan(scenario, rng, "simulate")
+    store = SimulatedService(scenario.store, timing.store, timing.refused, rng)
+    predictor = SimulatedService(scenario.fault, timing.prediction, timing.refused, rng, store,
+                                 _store_policy(scenario.store_timeout, scenario.store_fallback))
+    logs, attempts = [], []
+    for index in range(scenario.clients):
+        transport = SimulatedTransport(predictor, VirtualClock(), scenario.duration + GRACE)
+        logs.append(run_client(build(int(seeds[index])), transport, users[index], scenario.think))
+        attempts.append(transport.attempts)
+    return RunLog.from_clients(label, scenario, True, logs, attempts)
+
+
+#: What :func:`sweep` can vary: a scenario knob or a policy option.
+SWEEPABLE = ("outage", "error_rate", "store_latency", "clients", "timeout", "retries", "backoff")
+
+
+def _scenario_for(base: Scenario, parameter: str, value, outage_start: float) -> Scenario:
+    if parameter == "outage":
+        return outage_scenario(value, start=outage_start, fault=base.fault,
+                               **{k: getattr(base, k) for k in ("store", "duration", "clients", "think",
+                                                                "max_calls", "store_timeout", "store_fallback")})
+    if parameter == "error_rate":
+        return replace(base, fault=replace(base.fault, error_rate=value))
+    if parameter == "store_latency":
+        return replace(base, store=replace(base.store, latency=value))
+    if parameter == "clients":
+        return replace(base, clients=value)
+    return base
+
+
+def sweep(parameter: str, values, *, policy="retry", scenario: Scenario | None = None,
+          outage_start: float = 0.2, timing: Timing | None = None, seed=0, **options):
+    """Simulate one run per value of ``parameter``; a DataFrame of the summaries.
+
+    ``parameter`` is one of :data:`SWEEPABLE`: ``"outage"`` (seconds hard down from
+    ``outage_start``), ``"error_rate"`` or ``"store_latency"`` change the scenario;
+    ``"timeout"``, ``"retries"``, ``"backoff"`` change the policy.
+
+    Examples
+    --------
+    >>> table = sweep("retries", [0, 2, 4], scenario=Scenario(fault=Fault(error_rate=0.3)))
+    >>> table["retries"].tolist(), bool(table["error_rate"].is_monotonic_decreasing)
+    ([0, 2, 4], True)
+    """
+    import pandas as pd
+
+    parameter = check_choice(parameter, "parameter", "sweep", SWEEPABLE)
+    base = Scenario() if scenario is None else scenario
+    rows = []
+    for value in values:
+        run_options = dict(options)
+        if parameter in ("timeout", "retries", "backoff"):
+            run_options[parameter] = value
+        run = simulate(_scenario_for(base, parameter, value, outage_start), policy,
+                       timing=timing, seed=seed, **run_options)
+        rows.append({parameter: value, **run.summary().as_row()})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Exploration:
+    """What the chapter's widget shows: one policy's run, and every policy's summary."""
+
+    run: RunLog
+    summaries: dict
+    policy: str
+
+
+def explore(outage: float = 0.4, error_rate: float = 0.0, store_latency: float = 0.0,
+            policy: str = "fallback", timeout: float = 0.05, retries: int = 3,
+            backoff: float = 0.02, jitter: bool = True, clients: int = 5, seed=0) -> Exploration:
+    """Simulate every policy of the ladder on one fault; keep the run of ``policy``.
+
+    The scenario: ``clients`` clients for 1.5 s, the prediction service hard down for
+    ``outage`` seconds from 0.3 s, flaky with ``error_rate``, its store slowed by
+    ``store_latency`` (the prediction service waits at most 0.1 s for it).
+
+    Examples
+    --------
+    >>> result = explore(outage=0.4, policy="retry")
+    >>> result.policy, sorted(result.summaries) == sorted(POLICIES)
+    ('retry', True)
+    >>> result.summaries["fallback"].availability >= result.summaries["timeout"].availability
+    True
+    """
+    policy = check_choice(policy, "policy", "explore", POLICIES)
+    outage = check_float(outage, "outage", "explore", low=0, high=1.2)
+    scenario = outage_scenario(outage, start=0.3, duration=1.5, clients=clients, think=0.01,
+                               fault=Fault(error_rate=error_rate), store=Fault(latency=store_latency))
+    options = {"timeout": timeout, "retries": retries, "backoff": backoff, "jitter": jitter}
+    runs = {name: simulate(scenario, name, seed=seed, **options) for name in POLICIES}
+    return Exploration(runs[policy], {name: run.summary() for name, run in runs.items()}, policy)
