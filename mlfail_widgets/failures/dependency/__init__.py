@@ -1,0 +1,74 @@
+"""Chapter 01, dependency failure: a third-party package changes under a working pipeline.
+
+Everything is real except the packages' names: the fictional library ``scalekit`` and the
+pipeline ``songpipe`` are built into real wheels at run time; real pip installs them from a
+real package index served on 127.0.0.1 (or refuses to); the pipeline runs in a fresh Python
+process whose path is the install folder.
+
+* Cause: :class:`DependencyLab` publishes scalekit 2.0.0, which removes a function (a loud
+  break) and changes a default (a silent break); an unpinned requirement picks it up.
+* Detect: :func:`version_guard` (installed versions against the lock, via
+  ``importlib.metadata``) and :func:`golden_test` (predictions against those recorded at
+  release time).
+* Mitigate: pins (``==``, ``~=``, ``<2``); a lock file with hashes that pip enforces
+  (:meth:`DependencyLab.install_locked`); a vendored wheelhouse for when the index is down.
+"""
+
+from ._checks import (
+    GoldenReport,
+    GuardReport,
+    Lock,
+    VersionCheck,
+    golden_test,
+    lock_wheels,
+    version_guard,
+)
+from ._lab import LOCKED_VERSION, SOURCES, Check, DependencyLab, PipelineRun, runs_table
+from ._pip import ClosedPort, InstallResult, LocalIndex, installed_versions, parse_requirement, run_pip
+from ._releases import (
+    FEATURES,
+    RELEASES,
+    SCALEKIT_VERSIONS,
+    GoldenSet,
+    Release,
+    make_songs,
+    release_notes,
+    train_pipeline,
+)
+from ._smoke import SmokeResult, run_pipeline
+from ._wheels import build_wheel, file_sha256, wheel_name
+
+__all__ = [
+    "FEATURES",
+    "LOCKED_VERSION",
+    "RELEASES",
+    "SCALEKIT_VERSIONS",
+    "SOURCES",
+    "Check",
+    "ClosedPort",
+    "DependencyLab",
+    "GoldenReport",
+    "GoldenSet",
+    "GuardReport",
+    "InstallResult",
+    "LocalIndex",
+    "Lock",
+    "PipelineRun",
+    "Release",
+    "SmokeResult",
+    "VersionCheck",
+    "build_wheel",
+    "file_sha256",
+    "golden_test",
+    "installed_versions",
+    "lock_wheels",
+    "make_songs",
+    "parse_requirement",
+    "release_notes",
+    "run_pip",
+    "run_pipeline",
+    "runs_table",
+    "train_pipeline",
+    "version_guard",
+    "wheel_name",
+]

@@ -1,0 +1,426 @@
+"""The sandbox of chapter 01: releases as real wheels, a real local index, real pip installs.
+
+:class:`DependencyLab` owns one temporary directory. Everything the chapter creates lives in
+it (the wheelhouse, the served index, the vendored wheelhouse, the tampered mirror, the lock
+file, one install target per pip run) and it is removed by :meth:`DependencyLab.close`, on
+leaving a ``with`` block (also on an error or KeyboardInterrupt), or when the Python process
+exits.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..._validation import ParameterError, check_bool, check_choice, check_float
+from ._checks import GoldenReport, GuardReport, golden_test, lock_wheels, version_guard
+from ._pip import ClosedPort, InstallResult, LocalIndex, parse_requirement, run_pip
+from ._releases import (
+    PIPELINE_VERSION,
+    SCALEKIT_VERSIONS,
+    pipeline_sources,
+    scalekit_sources,
+    train_pipeline,
+)
+from ._smoke import SmokeResult, run_pipeline
+from ._wheels import build_wheel, wheel_name
+
+__all__ = ["LOCKED_VERSION", "SOURCES", "Check", "DependencyLab", "PipelineRun", "runs_table"]
+
+LOCKED_VERSION = "1.1.0"
+PIPELINE = f"songpipe=={PIPELINE_VERSION}"
+#: Where pip may look: the package index (up or down), the vendored wheelhouse, or a mirror.
+SOURCES = ("index", "vendored", "mirror")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the status board: a step, its status (ok, warn, fail, skip) and details."""
+
+    step: str
+    status: str
+    detail: str
+
+
+@dataclass
+class PipelineRun:
+    """One real install of the pipeline and what happened when it ran.
+
+    Attributes
+    ----------
+    requirement : str
+        The requirement on scalekit (``"scalekit>=1.0"``).
+    source : str
+        ``"index"``, ``"vendored"`` or ``"mirror"``.
+    index_up : bool
+        Whether the package index answered (only matters for ``source="index"``).
+    install : InstallResult
+        The pip run.
+    smoke : SmokeResult or None
+        The pipeline run in its own process (None when pip failed).
+    golden : GoldenReport or None
+        The golden test (None when there were no predictions).
+    guard : GuardReport
+        The version guard against the lab's lock.
+    cached : bool
+        True when this result was served from the lab's cache instead of running pip again.
+    finished_at : float
+        ``time.time()`` when pip finished.
+    """
+
+    requirement: str
+    source: str
+    index_up: bool
+    install: InstallResult
+    smoke: SmokeResult | None
+    golden: GoldenReport | None
+    guard: GuardReport
+    cached: bool = False
+    finished_at: float = 0.0
+
+    @property
+    def resolved(self) -> str | None:
+        """The scalekit version pip installed (None when it failed)."""
+        return self.install.version("scalekit")
+
+    @property
+    def imported(self) -> bool:
+        return bool(self.smoke and self.smoke.imported)
+
+    @property
+    def warnings(self) -> tuple:
+        return self.smoke.warnings if self.smoke else ()
+
+    @property
+    def clean_error(self) -> str | None:
+        return self.smoke.clean_error if self.smoke else None
+
+    @property
+    def ok(self) -> bool:
+        """Installed, imported, cleaned and reproduced every golden prediction."""
+        return bool(self.install.ok and self.imported and not self.clean_error
+                    and self.golden is not None and self.golden.passed)
+
+    def checks(self) -> list[Check]:
+        """The status board: pip, import, cleaning step, golden test, version guard."""
+        install, smoke = self.install, self.smoke
+        if install.ok:
+            rows = [Check("pip install", "ok", f"resolved scalekit {self.resolved} "
+                                              f"in {install.seconds:.1f} s")]
+        else:
+            rows = [Check("pip install", "fail", install.message)]
+        if smoke is None:
+            rows.append(Check("import songpipe", "skip", "nothing was installed"))
+        elif smoke.imported:
+            rows.append(Check("import songpipe", "ok", "imported from the install target"))
+        else:
+            rows.append(Check("import songpipe", "fail", smoke.import_error or "failed"))
+        if not self.imported:
+            rows.append(Check("clean step", "skip", "the pipeline did not import"))
+        elif smoke.clean_error:
+            rows.append(Check("clean step", "fail", smoke.clean_error))
+        elif any("clip_outliers" in warning for warning in smoke.warnings):
+            rows.append(Check("clean step", "warn", "ran, with a DeprecationWarning"))
+        else:
+            rows.append(Check("clean step", "ok", "ran without a warning"))
+        if self.golden is None:
+            reason = smoke.predict_error if smoke and smoke.predict_error else "no predictions"
+            rows.append(Check("golden test", "skip", reason))
+        else:
+            rows.append(Check("golden test", "ok" if self.golden.passed else "fail",
+                              self.golden.describe()))
+        if not install.ok:
+            rows.append(Check("version guard", "skip", "nothing installed to check"))
+        else:
+            rows.append(Check("version guard", "ok" if self.guard.ok else "fail",
+                              self.guard.describe()))
+        return rows
+
+    def __repr__(self) -> str:
+        lines = [f"PipelineRun: {self.install.command_line}"]
+        lines += [f"  {c.step:<16}{c.status.upper():<6}{c.detail}" for c in self.checks()]
+        lines += [f"  {'warning':<16}      {w}" for w in self.warnings]
+        if self.cached:
+            lines.append("  (cached: pip ran for these settings earlier in this lab)")
+        return "\n".join(lines)
+
+
+def runs_table(runs):
+    """Several runs side by side as a DataFrame: one row per run.
+
+    Examples
+    --------
+    >>> runs_table([]).columns.tolist()
+    ['requirement', 'source', 'scalekit', 'imports', 'clean step', 'golden test', 'accuracy', 'version guard']
+    """
+    import pandas as pd
+
+    rows = []
+    for run in runs:
+        board = {c.step: c for c in run.checks()}
+        rows.append((run.requirement, run.source, run.resolved or "-", board["import songpipe"].status,
+                     board["clean step"].status, board["golden test"].status,
+                     None if run.golden is None else round(run.golden.accuracy_served, 3),
+                     board["version guard"].status))
+    return pd.DataFrame(rows, columns=["requirement", "source", "scalekit", "imports", "clean step",
+                                       "golden test", "accuracy", "version guard"])
+
+
+class _Resources:
+    """What must be released even if the lab object is never closed (see weakref.finalize)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.index: LocalIndex | None = None
+        self.down: ClosedPort | None = None
+
+    def release(self) -> None:
+        for item in (self.index, self.down):
+            if item is not None:
+                item.close()
+        self.index = self.down = None
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class DependencyLab:
+    """A sandbox where a dependency breaks a pipeline, for real.
+
+    On creation it trains the pipeline's model, builds the wheels of every ``scalekit``
+    release and of the ``songpipe`` pipeline into a wheelhouse, serves the published releases
+    on a local package index (HTTP on 127.0.0.1), and writes a lock file with hashes.
+    Installs are real pip runs into throwaway folders; the pipeline runs in its own process.
+
+    Parameters
+    ----------
+    seed : int, numpy.random.Generator or None, default=0
+        Seed of the songs the model is trained and golden-tested on.
+    published : sequence of str, default=all releases
+        The scalekit releases on the index at the start; :meth:`publish` adds more.
+    timeout : float, default=60
+        Seconds before a pip run is stopped.
+
+    Attributes
+    ----------
+    root : Path
+        The lab's temporary directory.
+    wheelhouse : Path
+        Every wheel built (what the publisher's CI produced).
+    vendor : Path
+        The vendored wheelhouse: the locked wheels only, as a project would commit them.
+    lock : Lock
+        The lock file: scalekit 1.1.0 and songpipe 1.0.0 with their sha256.
+    golden : GoldenSet
+        The model and its golden set.
+
+    Examples
+    --------
+    Creating a lab builds wheels but runs no pip; :meth:`run` runs pip (about a second), so
+    its lines are left to ``tests/test_dependency.py``.
+
+    >>> with DependencyLab(seed=0, published=["1.0.0", "1.1.0"]) as lab:
+    ...     print(lab.published, lab.lock.pins)
+    ...     run = lab.run("scalekit>=1.0")  # doctest: +SKIP
+    ...     print(run.resolved, run.golden.passed)  # doctest: +SKIP
+    ('1.0.0', '1.1.0') {'scalekit': '1.1.0', 'songpipe': '1.0.0'}
+    1.1.0 True
+    """
+
+    def __init__(self, *, seed=0, published=SCALEKIT_VERSIONS, timeout: float = 60.0):
+        self.timeout = check_float(timeout, "timeout", "DependencyLab", low=1, high=600)
+        published = [published] if isinstance(published, str) else list(published)
+        for version in published:
+            check_choice(version, "published", "DependencyLab", SCALEKIT_VERSIONS)
+        self.root = Path(tempfile.mkdtemp(prefix="mlfail-dependency-"))
+        self._resources = _Resources(self.root)
+        self._finalizer = weakref.finalize(self, self._resources.release)
+        self._lock = threading.Lock()
+        self._cache: dict = {}
+        self._counter = 0
+        self._closed = False
+        try:
+            self._build(seed, published)
+        except BaseException:
+            self.close()
+            raise
+
+    def _build(self, seed, published) -> None:
+        self.golden = train_pipeline(seed)
+        self.wheelhouse = self.root / "wheelhouse"
+        self.wheelhouse.mkdir()
+        for version in SCALEKIT_VERSIONS:
+            build_wheel(self.wheelhouse, "scalekit", version, scalekit_sources(version),
+                        summary="Feature scaling for small tables (fictional)")
+        build_wheel(self.wheelhouse, "songpipe", PIPELINE_VERSION,
+                    pipeline_sources(self.golden.model, self.golden.reference),
+                    requires=["scalekit>=1.0"], summary="Will a listener save this song? (fictional)")
+        self.vendor = self.root / "vendor"
+        self.vendor.mkdir()
+        locked = [self._wheel("scalekit", LOCKED_VERSION), self._wheel("songpipe", PIPELINE_VERSION)]
+        for wheel in locked:
+            shutil.copy2(wheel, self.vendor / wheel.name)
+        self.lock = lock_wheels(locked).write(self.root / "requirements.lock")
+        self._published: list[str] = []
+        self._index_folder = self.root / "index"
+        self._resources.index = LocalIndex(self._index_folder)
+        self._resources.index.publish(self._wheel("songpipe", PIPELINE_VERSION))
+        for version in published:
+            self.publish(version)
+        self._resources.down = ClosedPort()
+        self._mirror: Path | None = None
+
+    def _wheel(self, name: str, version: str) -> Path:
+        return self.wheelhouse / wheel_name(name, version)
+
+    def _check_open(self, owner: str) -> None:
+        if self._closed:
+            raise ParameterError(f"{owner}: this DependencyLab is closed (its folder is deleted). "
+                                 "Create a new one: DependencyLab(seed=...).")
+
+    # ----------------------------------------------------------------- the index
+    @property
+    def published(self) -> tuple[str, ...]:
+        """The scalekit releases on the package index, oldest first."""
+        return tuple(self._published)
+
+    @property
+    def index_url(self) -> str:
+        """The URL of the local package index (answers while the lab is open)."""
+        self._check_open("DependencyLab.index_url")
+        return self._resources.index.url
+
+    @property
+    def down_url(self) -> str:
+        """An index URL on a port that refuses connections: the index is down."""
+        self._check_open("DependencyLab.down_url")
+        return f"http://127.0.0.1:{self._resources.down.port}/simple"
+
+    def publish(self, version: str) -> None:
+        """The third party publishes scalekit ``version`` on the index (from now on pip sees it)."""
+        self._check_open("DependencyLab.publish")
+        version = check_choice(version, "version", "DependencyLab.publish", SCALEKIT_VERSIONS)
+        if version not in self._published:
+            self._resources.index.publish(self._wheel("scalekit", version))
+            self._published = sorted([*self._published, version], key=SCALEKIT_VERSIONS.index)
+
+    def tampered_mirror(self) -> Path:
+        """A mirror serving a tampered scalekit 1.1.0: same name and version, other bytes."""
+        self._check_open("DependencyLab.tampered_mirror")
+        if self._mirror is None:
+            mirror = self.root / "mirror"
+            mirror.mkdir()
+            build_wheel(mirror, "scalekit", LOCKED_VERSION,
+                        scalekit_sources(LOCKED_VERSION, tampered=True),
+                        summary="Feature scaling for small tables (fictional)")
+            shutil.copy2(self._wheel("songpipe", PIPELINE_VERSION), mirror)
+            self._mirror = mirror
+        return self._mirror
+
+    # ----------------------------------------------------------------- pip
+    def _sources(self, source: str, index_up: bool) -> tuple[list[str], str]:
+        if source == "vendored":
+            return ["--no-index", "--find-links", str(self.vendor)], "the vendored wheelhouse"
+        if source == "mirror":
+            return ["--no-index", "--find-links", str(self.tampered_mirror())], "the mirror"
+        if index_up:
+            return ["--index-url", self.index_url], "the package index"
+        return ["--index-url", self.down_url], "the package index"
+
+    def _target(self) -> Path:
+        with self._lock:
+            self._counter += 1
+            return self.root / "targets" / f"{self._counter:03d}"
+
+    def install(self, requirement: str = "scalekit>=1.0", *, source: str = "index",
+                index_up: bool = True) -> InstallResult:
+        """Install the pipeline with real pip under ``requirement`` (a new target each time).
+
+        Parameters
+        ----------
+        requirement : str, default="scalekit>=1.0"
+            The requirement on scalekit next to ``songpipe==1.0.0``: ``"scalekit"`` (any),
+            ``">=1.0"``, ``"==1.1.0"``, ``"~=1.1"``, ``"<2"``...
+        source : {"index", "vendored", "mirror"}, default="index"
+            Where pip looks: the package index (``--index-url``), the vendored wheelhouse or
+            the tampered mirror (both ``--no-index --find-links``).
+        index_up : bool, default=True
+            Whether the index answers (False: its port refuses connections).
+        """
+        self._check_open("DependencyLab.install")
+        requirement = parse_requirement(requirement, "DependencyLab.install")
+        source = check_choice(source, "source", "DependencyLab.install", SOURCES)
+        index_up = check_bool(index_up, "index_up", "DependencyLab.install")
+        arguments, where = self._sources(source, index_up)
+        return run_pip(arguments, [PIPELINE, requirement], self._target(), where=where,
+                       timeout=self.timeout)
+
+    def install_locked(self, *, source: str = "vendored", index_up: bool = True) -> InstallResult:
+        """Install exactly the lock file, hashes checked: ``pip install --require-hashes -r``."""
+        self._check_open("DependencyLab.install_locked")
+        source = check_choice(source, "source", "DependencyLab.install_locked", SOURCES)
+        index_up = check_bool(index_up, "index_up", "DependencyLab.install_locked")
+        arguments, where = self._sources(source, index_up)
+        return run_pip(arguments, ["--require-hashes", "-r", str(self.lock.path)], self._target(),
+                       where=where, timeout=self.timeout)
+
+    def run(self, requirement: str = "scalekit>=1.0", *, source: str = "index",
+            index_up: bool = True) -> PipelineRun:
+        """Install (real pip), run the pipeline in its own process, and check it.
+
+        The same settings on the same published releases run pip once: later calls return
+        the cached result with ``cached=True``.
+        """
+        self._check_open("DependencyLab.run")
+        requirement = parse_requirement(requirement, "DependencyLab.run")
+        source = check_choice(source, "source", "DependencyLab.run", SOURCES)
+        index_up = check_bool(index_up, "index_up", "DependencyLab.run")
+        key = (requirement, source, index_up or source != "index", self.published)
+        with self._lock:
+            if key in self._cache:
+                return replace(self._cache[key], cached=True)
+        install = self.install(requirement, source=source, index_up=index_up)
+        smoke = run_pipeline(install.target, self.golden.features) if install.ok else None
+        golden = None
+        if smoke is not None and smoke.probabilities is not None:
+            golden = golden_test(smoke.probabilities, self.golden)
+        run = PipelineRun(requirement, source, index_up, install, smoke, golden,
+                          version_guard(install.installed, self.lock), finished_at=time.time())
+        with self._lock:
+            self._cache[key] = run
+        return run
+
+    def compare(self, requirements, *, source: str = "index", index_up: bool = True) -> list:
+        """:meth:`run` for several requirements, two pip processes at a time."""
+        requirements = [requirements] if isinstance(requirements, str) else list(requirements)
+        for requirement in requirements:
+            parse_requirement(requirement, "DependencyLab.compare")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return list(pool.map(lambda r: self.run(r, source=source, index_up=index_up),
+                                 requirements))
+
+    # ----------------------------------------------------------------- cleanup
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Stop the index and delete the lab's folder (every wheel, target and lock)."""
+        self._closed = True
+        self._finalizer()
+
+    def __enter__(self) -> DependencyLab:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"index {self._resources.index.url}"
+        return f"DependencyLab(published={self.published}, {state})"
+
+
