@@ -1,0 +1,95 @@
+"""Chapter 02, deployment failure: a model registry, and the ways a deployment goes wrong.
+
+* :class:`ModelRegistry`: versions with metadata (sha256, training-data fingerprint, metrics,
+  library versions) and an atomically updated production pointer.
+* Stale model: :class:`ModelService` with its deploy paths, :func:`verify_deployment`,
+  :func:`canary`, :func:`deploy`, one-step :meth:`ModelRegistry.rollback`.
+* A pickle from another code version: :func:`load_across_versions` (real subprocesses).
+* Permission: :func:`load_as_service_user` (a forked child that really runs as another user).
+* Security: :func:`malicious_pickle`, :class:`RestrictedUnpickler`.
+* :class:`DeploymentTimeline`: the state machine behind the chapter's widget.
+"""
+
+from ._files import Sandbox, atomic_write, fingerprint, sha256_bytes
+from .checks import check_code_version, code_version_of, smoke_check
+from .code_versions import CODE_CHANGES, CrossVersionLoad, code_change, load_across_versions
+from .crash import PROMOTION_METHODS, InterruptedPromotion, interrupt_promotion
+from .drift import WeeklyData, accuracy_by_version, drifting_weeks, register_weekly_models, train_week
+from .errors import (
+    CodeVersionError,
+    CorruptFileError,
+    DeploymentError,
+    IntegrityError,
+    SmokeTestError,
+    UnsafePickleError,
+)
+from .permission import ReadAttempt, load_as_service_user, make_private, make_readable, service_user
+from .registry import LoadedModel, ModelRegistry, ModelVersion, Promotion
+from .safe_pickle import DEFAULT_ALLOWED, RestrictedUnpickler, malicious_pickle, restricted_loads
+from .service import (
+    DEPLOY_PATHS,
+    CanaryResult,
+    Check,
+    DeployReport,
+    ModelService,
+    ServedModel,
+    canary,
+    deploy,
+    promote_with_canary,
+    verify_deployment,
+)
+from .timeline import DeploymentTimeline, TimelineEvent, TimelineState
+
+__all__ = [
+    "CODE_CHANGES",
+    "DEFAULT_ALLOWED",
+    "DEPLOY_PATHS",
+    "PROMOTION_METHODS",
+    "CanaryResult",
+    "Check",
+    "CodeVersionError",
+    "CorruptFileError",
+    "CrossVersionLoad",
+    "DeployReport",
+    "DeploymentError",
+    "DeploymentTimeline",
+    "IntegrityError",
+    "InterruptedPromotion",
+    "LoadedModel",
+    "ModelRegistry",
+    "ModelService",
+    "ModelVersion",
+    "Promotion",
+    "ReadAttempt",
+    "RestrictedUnpickler",
+    "Sandbox",
+    "ServedModel",
+    "SmokeTestError",
+    "TimelineEvent",
+    "TimelineState",
+    "UnsafePickleError",
+    "WeeklyData",
+    "accuracy_by_version",
+    "atomic_write",
+    "canary",
+    "check_code_version",
+    "code_change",
+    "code_version_of",
+    "deploy",
+    "drifting_weeks",
+    "fingerprint",
+    "interrupt_promotion",
+    "load_across_versions",
+    "load_as_service_user",
+    "make_private",
+    "make_readable",
+    "malicious_pickle",
+    "promote_with_canary",
+    "register_weekly_models",
+    "restricted_loads",
+    "service_user",
+    "sha256_bytes",
+    "smoke_check",
+    "train_week",
+    "verify_deployment",
+]
