@@ -234,14 +234,14 @@ class Exploration:
     policy: str
 
 
-def explore(outage: float = 0.4, error_rate: float = 0.0, store_latency: float = 0.0,
+def explore(outage: float = 0.4, error_rate: float = 0.0, latency: float = 0.0,
             policy: str = "fallback", timeout: float = 0.05, retries: int = 3,
             backoff: float = 0.02, jitter: bool = True, clients: int = 5, seed=0) -> Exploration:
     """Simulate every policy of the ladder on one fault; keep the run of ``policy``.
 
-    The scenario: ``clients`` clients for 1.5 s, the prediction service hard down for
-    ``outage`` seconds from 0.3 s, flaky with ``error_rate``, its store slowed by
-    ``store_latency`` (the prediction service waits at most 0.1 s for it).
+    The scenario: ``clients`` clients for 1.5 s; the prediction service is hard down for
+    ``outage`` seconds from 0.3 s, fails ``error_rate`` of its requests and answers
+    ``latency`` seconds late.
 
     Examples
     --------
@@ -254,7 +254,7 @@ def explore(outage: float = 0.4, error_rate: float = 0.0, store_latency: float =
     policy = check_choice(policy, "policy", "explore", POLICIES)
     outage = check_float(outage, "outage", "explore", low=0, high=1.2)
     scenario = outage_scenario(outage, start=0.3, duration=1.5, clients=clients, think=0.01,
-                               fault=Fault(error_rate=error_rate), store=Fault(latency=store_latency))
+                               fault=Fault(error_rate=error_rate, latency=latency))
     options = {"timeout": timeout, "retries": retries, "backoff": backoff, "jitter": jitter}
     runs = {name: simulate(scenario, name, seed=seed, **options) for name in POLICIES}
     return Exploration(runs[policy], {name: run.summary() for name, run in runs.items()}, policy)
