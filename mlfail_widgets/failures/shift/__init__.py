@@ -1,0 +1,101 @@
+"""Chapter 05: production data that differs from the training data.
+
+Cause it (:mod:`.generators`, :mod:`.datasets`), detect it (:mod:`.detectors`, :mod:`.report`,
+:mod:`.multivariate`, :mod:`.streaming`, :mod:`.monitoring`, :mod:`.estimation`) and correct
+for it (:mod:`.corrections`). Every name below is importable from this package.
+"""
+
+from .corrections import (
+    LabelShiftEstimate,
+    adjust_for_label_shift,
+    compare_corrections,
+    estimate_label_shift,
+    importance_weights,
+)
+from .datasets import ISLANDS, MEASUREMENTS, load_penguins, penguin_shift
+from .detectors import (
+    KS_EXACT_MAX_N,
+    ChiSquareResult,
+    KSReference,
+    KSResult,
+    chi_square_test,
+    jensen_shannon_distance,
+    ks_test,
+    population_stability_index,
+    wasserstein_distance,
+)
+from .estimation import PerformanceEstimate, estimate_performance, expected_accuracy, performance_over_time
+from .generators import (
+    CATEGORIES,
+    DRIFT_PATTERNS,
+    FEATURES,
+    NUMERIC_FEATURES,
+    SHIFT_KINDS,
+    ShiftData,
+    ShiftStream,
+    class_mixture,
+    drift_profile,
+    drift_stream,
+    make_shift,
+    reference_data,
+)
+from .model import TabularClassifier
+from .monitoring import DETECTORS, MonitoringResult, monitor_stream, window_tradeoff
+from .multivariate import DomainClassifierResult, MMDResult, domain_classifier_test, mmd_test
+from .report import CORRECTIONS, DriftReport, adjust_pvalues, detect_drift, evidently_default_rule
+from .streaming import Cusum, PageHinkley, cusum, page_hinkley
+
+__all__ = [
+    "CATEGORIES",
+    "CORRECTIONS",
+    "DETECTORS",
+    "DRIFT_PATTERNS",
+    "FEATURES",
+    "ISLANDS",
+    "KS_EXACT_MAX_N",
+    "MEASUREMENTS",
+    "NUMERIC_FEATURES",
+    "SHIFT_KINDS",
+    "ChiSquareResult",
+    "Cusum",
+    "DomainClassifierResult",
+    "DriftReport",
+    "KSReference",
+    "KSResult",
+    "LabelShiftEstimate",
+    "MMDResult",
+    "MonitoringResult",
+    "PageHinkley",
+    "PerformanceEstimate",
+    "ShiftData",
+    "ShiftStream",
+    "TabularClassifier",
+    "adjust_for_label_shift",
+    "adjust_pvalues",
+    "chi_square_test",
+    "class_mixture",
+    "compare_corrections",
+    "cusum",
+    "detect_drift",
+    "domain_classifier_test",
+    "drift_profile",
+    "drift_stream",
+    "estimate_label_shift",
+    "estimate_performance",
+    "evidently_default_rule",
+    "expected_accuracy",
+    "importance_weights",
+    "jensen_shannon_distance",
+    "ks_test",
+    "load_penguins",
+    "make_shift",
+    "mmd_test",
+    "monitor_stream",
+    "page_hinkley",
+    "penguin_shift",
+    "performance_over_time",
+    "population_stability_index",
+    "reference_data",
+    "wasserstein_distance",
+    "window_tradeoff",
+]

@@ -1,0 +1,408 @@
+"""Univariate drift detectors: two-sample tests and the distances practitioners threshold.
+
+* :func:`ks_test` (numeric) and :func:`chi_square_test` (categorical) are significance tests:
+  they answer "could both samples come from one distribution?" with a p-value.
+* :func:`population_stability_index`, :func:`jensen_shannon_distance` and
+  :func:`wasserstein_distance` are distances: they say *how far* apart the samples are and
+  are compared with a fixed threshold.
+
+:class:`KSReference` prepares a reference sample once (each column sorted) so that many
+current samples, or many windows of a stream, are tested against it without re-sorting it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..._validation import check_choice, check_float, check_int, parameter_error
+from ._inputs import category_labels, numeric_matrix
+
+__all__ = [
+    "KS_EXACT_MAX_N",
+    "ChiSquareResult",
+    "KSReference",
+    "KSResult",
+    "chi_square_test",
+    "jensen_shannon_distance",
+    "ks_test",
+    "population_stability_index",
+    "wasserstein_distance",
+]
+
+#: scipy's rule for ``method="auto"``: exact p-values while both samples have at most this many rows.
+KS_EXACT_MAX_N = 10_000
+
+
+@dataclass
+class KSResult:
+    """Two-sample Kolmogorov-Smirnov statistics and p-values, one per column (or window).
+
+    ``statistic`` and ``pvalue`` are floats for a single column, arrays otherwise;
+    ``method`` is "exact" or "asymp" (the same for all, since the sizes are the same).
+    """
+
+    statistic: object
+    pvalue: object
+    method: str
+    columns: list | None = None
+
+
+@lru_cache(maxsize=4096)
+def _exact_pvalue(n_ref: int, n_cur: int, ref_count: int, cur_count: int):
+    """scipy's exact two-sided p-value (and its rounded statistic) for one ECDF gap.
+
+    scipy computes exact p-values by counting lattice paths in a compiled helper that is not
+    public. We ask ``scipy.stats.ks_2samp`` itself, on two step samples of the same sizes whose
+    ECDFs differ by exactly the same gap, so the number is scipy's by construction.
+    """
+    from scipy.stats import ks_2samp
+
+    first = np.repeat([0.0, 1.0], [ref_count, n_ref - ref_count])
+    second = np.repeat([0.0, 1.0], [cur_count, n_cur - cur_count])
+    result = ks_2samp(first, second, method="exact")
+    return float(result.statistic), float(result.pvalue)
+
+
+def _tie_counts(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each element of each sorted row: how many in its row are < it, and <= it."""
+    width = rows.shape[1]
+    index = np.broadcast_to(np.arange(width), rows.shape)
+    first = np.ones(rows.shape, bool)
+    first[:, 1:] = rows[:, 1:] != rows[:, :-1]
+    below = np.maximum.accumulate(np.where(first, index, 0), axis=1)
+    last = np.ones(rows.shape, bool)
+    last[:, :-1] = rows[:, :-1] != rows[:, 1:]
+    upto = np.minimum.accumulate(np.where(last, index, width - 1)[:, ::-1], axis=1)[:, ::-1] + 1
+    return below, upto
+
+
+class KSReference:
+    """A reference sample prepared once (each column sorted) for many KS tests and distances.
+
+    Parameters
+    ----------
+    reference : array-like of shape (n,) or (n, k), or DataFrame
+        The training-time data; numeric columns only.
+    columns : list of str, optional
+        With a DataFrame, the columns to use (default: all).
+
+    Notes
+    -----
+    The two-sided statistic is ``D = max |F_ref(x) - F_cur(x)|``. Both ECDFs are step functions,
+    so the largest gap in each direction is found at a current point or just before one: with
+    the current sample sorted, ``np.searchsorted`` into the sorted reference gives both ECDFs
+    there in ``O(m log n)``. Every gap is computed as ``count_ref / n - count_cur / m``, the very
+    floating-point operations scipy uses, so the statistics are scipy's bit for bit.
+
+    P-values follow scipy's ``method="auto"`` rule: exact when both samples have at most
+    :data:`KS_EXACT_MAX_N` rows, otherwise Smirnov's asymptotic distribution
+    ``scipy.stats.kstwo.sf(D, round(n m / (n + m)))``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> reference = KSReference(rng.normal(size=(20_000, 2)))
+    >>> result = reference.test(rng.normal([0.0, 0.2], 1, size=(20_000, 2)))
+    >>> result.method, (result.pvalue < 0.05).tolist()
+    ('asymp', [False, True])
+    """
+
+    def __init__(self, reference, columns=None):
+        array, self.columns = numeric_matrix(reference, "reference", "KSReference", columns=columns)
+        self.n = array.shape[0]
+        self.sorted_ = np.sort(array, axis=0).T.copy()  # one contiguous row per column
+        self.std_ = array.std(axis=0)
+        self._prefix = None
+
+    @property
+    def n_columns(self) -> int:
+        return self.sorted_.shape[0]
+
+    def _windows(self, current, owner: str) -> np.ndarray:
+        array = np.asarray(current, dtype=float) if not hasattr(current, "columns") else current
+        if isinstance(array, np.ndarray) and array.ndim == 3:  # (windows, rows, columns)
+            if array.shape[1] == 0:
+                raise parameter_error("current", owner, "at least one row per window", "empty windows")
+            windows = array
+        else:
+            matrix, _ = numeric_matrix(current, "current", owner, columns=self.columns)
+            windows = matrix[None]
+        if windows.shape[2] != self.n_columns:
+            raise parameter_error("current", owner, f"{self.n_columns} columns like the reference",
+                                  f"{windows.shape[2]} columns")
+        if not np.isfinite(windows).all():
+            raise parameter_error("current", owner, "finite numbers", "NaN or infinite values",
+                                  "Drop or impute missing values before testing for drift.")
+        return windows
+
+    def gaps(self, windows: np.ndarray):
+        """Largest ECDF gaps of each window and column against the reference.
+
+        Returns ``(d, ref_count, cur_count)``, arrays of shape (windows, columns): the
+        statistic and the two counts (reference, current) at which it is reached.
+        """
+        n_windows, m, k = windows.shape
+        n = self.n
+        shape = (n_windows, k)
+        d = np.empty(shape)
+        ref_count = np.empty(shape, dtype=np.int64)
+        cur_count = np.empty(shape, dtype=np.int64)
+        rows = np.arange(n_windows)
+        for j in range(k):
+            current = np.sort(windows[:, :, j], axis=1)
+            flat = current.ravel()
+            ref_lt = np.searchsorted(self.sorted_[j], flat, side="left").reshape(n_windows, m)
+            ref_le = np.searchsorted(self.sorted_[j], flat, side="right").reshape(n_windows, m)
+            cur_lt, cur_le = _tie_counts(current)
+            plus = ref_lt / n - cur_lt / m  # F_ref - F_cur just before each current point
+            below = cur_le / m - ref_le / n  # F_cur - F_ref at each current point
+            i_plus = plus.argmax(axis=1)
+            i_minus = below.argmax(axis=1)
+            max_plus = np.maximum(plus[rows, i_plus], 0.0)
+            max_minus = np.clip(below[rows, i_minus], 0.0, 1.0)
+            is_minus = max_minus > max_plus
+            d[:, j] = np.where(is_minus, max_minus, max_plus)
+            ref_count[:, j] = np.where(is_minus, ref_le[rows, i_minus], ref_lt[rows, i_plus])
+            cur_count[:, j] = np.where(is_minus, cur_le[rows, i_minus], cur_lt[rows, i_plus])
+        return d, ref_count, cur_count
+
+    def test_windows(self, windows, method: str = "auto") -> KSResult:
+        """KS test of every window (array of shape (windows, rows, columns)) and column."""
+        method = check_choice(method, "method", "KSReference.test", ("auto", "exact", "asymp"))
+        windows = self._windows(windows, "KSReference.test")
+        m = windows.shape[1]
+        d, ref_count, cur_count = self.gaps(windows)
+        if method == "auto":
+            method = "exact" if max(self.n, m) <= KS_EXACT_MAX_N else "asymp"
+        elif method == "exact" and (self.n // math.gcd(self.n, m)) >= np.iinfo(np.int32).max / (m // math.gcd(self.n, m)):
+            method = "asymp"  # scipy switches too: the lattice is too large
+        if method == "exact":
+            pvalue = np.empty_like(d)
+            for index in np.ndindex(d.shape):
+                if d[index] == 0:
+                    pvalue[index] = 1.0
+                    continue
+                d[index], pvalue[index] = _exact_pvalue(self.n, m, int(ref_count[index]),
+                                                        int(cur_count[index]))
+        else:
+            from scipy.stats import kstwo
+
+            big, small = sorted([float(self.n), float(m)], reverse=True)
+            effective = np.round(big * small / (big + small))
+            unique, inverse = np.unique(d, return_inverse=True)
+            pvalue = np.clip(kstwo.sf(unique, effective), 0, 1)[inverse].reshape(d.shape)
+        return KSResult(d, pvalue, method, self.columns)
+
+    def test(self, current, method: str = "auto") -> KSResult:
+        """KS test of ``current`` (same columns as the reference) against the reference."""
+        result = self.test_windows(self._windows(current, "KSReference.test"), method)
+        result.statistic, result.pvalue = result.statistic[0], result.pvalue[0]
+        if self.n_columns == 1 and self.columns is None:
+            result.statistic, result.pvalue = float(result.statistic[0]), float(result.pvalue[0])
+        return result
+
+    # ------------------------------------------------------------------ Wasserstein
+    def _area_below(self, j: int, x: np.ndarray) -> np.ndarray:
+        """Integral of F_ref from -inf to x, for the sorted reference column j."""
+        if self._prefix is None:
+            self._prefix = np.concatenate([np.zeros((self.n_columns, 1)),
+                                           np.cumsum(self.sorted_, axis=1)], axis=1)
+        count = np.searchsorted(self.sorted_[j], x, side="right")
+        return (count * x - self._prefix[j][count]) / self.n
+
+    def wasserstein(self, windows, normed: bool = False) -> np.ndarray:
+        """First Wasserstein distance of each window and column to the reference.
+
+        Integrates ``|F_ref - F_cur|`` piece by piece between consecutive current points, with
+        prefix sums of the sorted reference, so a window of m rows costs ``O(m log n)``.
+        """
+        windows = self._windows(windows, "KSReference.wasserstein")
+        n_windows, m, k = windows.shape
+        distance = np.empty((n_windows, k))
+        level = np.arange(m + 1) / m  # F_cur on [w_k, w_k+1)
+        need = (np.arange(m + 1) * self.n + m - 1) // m  # reference points needed to reach it
+        for j in range(k):
+            reference = self.sorted_[j]
+            current = np.sort(windows[:, :, j], axis=1)
+            low = np.concatenate([np.minimum(reference[0], current[:, :1]), current], axis=1)
+            high = np.concatenate([current, np.maximum(reference[-1], current[:, -1:])], axis=1)
+            crossing = np.where(need > 0, reference[np.maximum(need - 1, 0)], -np.inf)
+            cross = np.clip(crossing, low, high)
+            area_low, area_cross, area_high = (self._area_below(j, v.ravel()).reshape(v.shape)
+                                               for v in (low, cross, high))
+            under = level * (cross - low) - (area_cross - area_low)
+            over = (area_high - area_cross) - level * (high - cross)
+            distance[:, j] = (under + over).sum(axis=1)
+        if normed:
+            distance = distance / np.maximum(self.std_, 0.001)
+        return distance
+
+
+def ks_test(reference, current, *, method: str = "auto", columns=None) -> KSResult:
+    """Two-sample Kolmogorov-Smirnov test, column by column; equal to ``scipy.stats.ks_2samp``.
+
+    Parameters
+    ----------
+    reference, current : array-like of shape (n,) or (n, k), or DataFrame
+        Numeric samples (a categorical column is refused: use :func:`chi_square_test`).
+    method : {"auto", "exact", "asymp"}, default="auto"
+        As in scipy: "auto" is exact while both samples have at most 10,000 rows.
+    columns : list of str, optional
+        With DataFrames, the columns to test.
+
+    Returns
+    -------
+    KSResult
+        Floats for 1-D input, arrays of one value per column otherwise.
+
+    See Also
+    --------
+    KSReference : prepare the reference once to test many samples against it.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> result = ks_test(rng.normal(size=300), rng.normal(0.5, 1, size=200))
+    >>> round(result.statistic, 3), result.pvalue < 0.001, result.method
+    (0.327, True, 'exact')
+    """
+    return KSReference(reference, columns=columns).test(current, method=method)
+
+
+@dataclass
+class ChiSquareResult:
+    """Chi-square test of homogeneity on the 2 x k table of category counts."""
+
+    statistic: float
+    pvalue: float
+    dof: int
+    categories: list
+    table: np.ndarray
+
+
+def _category_table(reference, current, owner: str):
+    reference = category_labels(reference, "reference", owner)
+    current = category_labels(current, "current", owner)
+    categories, codes = np.unique(np.concatenate([reference, current]).astype(str), return_inverse=True)
+    k = categories.size
+    table = np.vstack([np.bincount(codes[: reference.size], minlength=k),
+                       np.bincount(codes[reference.size:], minlength=k)]).astype(float)
+    return categories.tolist(), table
+
+
+def chi_square_test(reference, current, *, correction: bool = True) -> ChiSquareResult:
+    """Chi-square test that two samples of a categorical feature share one distribution.
+
+    The 2 x k table (reference and current counts of each category seen in either) is tested
+    for homogeneity, as ``scipy.stats.chi2_contingency(table, correction=correction)`` does,
+    with Yates' continuity correction when there is one degree of freedom.
+
+    Examples
+    --------
+    >>> reference = ["web"] * 50 + ["app"] * 30 + ["branch"] * 20
+    >>> current = ["web"] * 30 + ["app"] * 50 + ["branch"] * 20
+    >>> result = chi_square_test(reference, current)
+    >>> round(result.statistic, 3), round(result.pvalue, 4), result.dof
+    (10.0, 0.0067, 2)
+    """
+    from scipy.stats import chi2
+
+    categories, table = _category_table(reference, current, "chi_square_test")
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
+    dof = table.shape[1] - 1
+    if dof == 0:
+        return ChiSquareResult(0.0, 1.0, 0, categories, table)
+    observed = table
+    if dof == 1 and correction:
+        diff = expected - observed
+        observed = observed + np.minimum(0.5, np.abs(diff)) * np.sign(diff)
+    statistic = float(((observed - expected) ** 2 / expected).sum())
+    return ChiSquareResult(statistic, float(chi2.sf(statistic, dof)), dof, categories, table)
+
+
+def _binned(reference, current, bins: int, owner: str):
+    """Proportions of both samples over bins: reference quantiles, or categories."""
+    numeric = getattr(np.asarray(reference), "dtype", np.dtype(object)).kind in "iuf" and \
+        not hasattr(reference, "cat")
+    if not numeric:
+        _, table = _category_table(reference, current, owner)
+        return table[0] / table[0].sum(), table[1] / table[1].sum()
+    reference, _ = numeric_matrix(reference, "reference", owner)
+    current, _ = numeric_matrix(current, "current", owner)
+    if reference.shape[1] != 1 or current.shape[1] != 1:
+        raise parameter_error("reference", owner, "one column (a 1-D array)",
+                              f"{reference.shape[1]} columns", "Call it once per feature.")
+    inner = np.unique(np.quantile(reference[:, 0], np.arange(1, bins) / bins))
+    counts = [np.bincount(np.searchsorted(inner, s[:, 0], side="right"), minlength=inner.size + 1)
+              for s in (reference, current)]
+    return counts[0] / counts[0].sum(), counts[1] / counts[1].sum()
+
+
+def population_stability_index(reference, current, *, bins: int = 10, epsilon: float = 1e-4) -> float:
+    """Population stability index: ``sum((c - r) * ln(c / r))`` over bins.
+
+    Numeric features are cut at the reference's quantiles into ``bins`` bins (deciles by
+    default), categorical ones by category. Empty bins get proportion ``epsilon`` so the
+    logarithm stays finite. A common rule of thumb reads < 0.1 as stable, 0.1-0.25 as a
+    moderate shift and > 0.25 as a major shift.
+
+    Examples
+    --------
+    >>> round(population_stability_index(["a"] * 50 + ["b"] * 50, ["a"] * 25 + ["b"] * 75), 4)
+    0.2747
+    """
+    bins = check_int(bins, "bins", "population_stability_index", low=2, high=1000)
+    epsilon = check_float(epsilon, "epsilon", "population_stability_index", low=0, high=0.1,
+                          low_open=True)
+    r, c = _binned(reference, current, bins, "population_stability_index")
+    r, c = np.maximum(r, epsilon), np.maximum(c, epsilon)
+    return float(((c - r) * np.log(c / r)).sum())
+
+
+def jensen_shannon_distance(reference, current, *, bins: int = 10, base: float = 2.0) -> float:
+    """Jensen-Shannon distance between the binned distributions (0 = same, 1 = disjoint in base 2).
+
+    The square root of the Jensen-Shannon divergence, the same number as
+    ``scipy.spatial.distance.jensenshannon(r, c, base=base)`` on the bin proportions.
+
+    Examples
+    --------
+    >>> jensen_shannon_distance(["a"] * 10, ["b"] * 10)
+    1.0
+    >>> round(jensen_shannon_distance(["a", "b"], ["a", "a"]), 4)
+    0.5579
+    """
+    bins = check_int(bins, "bins", "jensen_shannon_distance", low=2, high=1000)
+    base = check_float(base, "base", "jensen_shannon_distance", low=1, low_open=True)
+    r, c = _binned(reference, current, bins, "jensen_shannon_distance")
+    middle = (r + c) / 2
+
+    def kl(p):
+        inside = p > 0
+        return float((p[inside] * np.log(p[inside] / middle[inside])).sum())
+
+    return float(np.sqrt(max((kl(r) + kl(c)) / 2, 0.0) / np.log(base)))
+
+
+def wasserstein_distance(reference, current, *, normed: bool = False):
+    """First Wasserstein (earth mover's) distance between two numeric samples, per column.
+
+    The area between the two ECDFs, in the feature's units; equal to
+    ``scipy.stats.wasserstein_distance``. With ``normed=True`` it is divided by the reference's
+    standard deviation (at least 0.001), as Evidently's "Wasserstein distance (normed)" does,
+    so it reads in standard deviations: a 0.1-sd mean shift of a normal feature scores about 0.1.
+
+    Examples
+    --------
+    >>> wasserstein_distance([0.0, 1.0, 3.0], [5.0, 6.0, 8.0])
+    5.0
+    >>> round(wasserstein_distance([0.0, 1.0, 2.0, 3.0], [1.0, 2.0]), 3)
+    0.5
+    """
+    prepared = KSReference(reference)
+    distance = prepared.wasserstein(current, normed=normed)[0]
+    return float(distance[0]) if distance.size == 1 and prepared.columns is None else distance
