@@ -177,7 +177,8 @@ def load_across_versions(change: str = "renamed attribute", *, rows: int = 200, 
     seed : int, numpy.random.Generator or None
         Seeds the requests.
     folder : path-like, optional
-        Where to write the two releases and the pickle; a temporary folder by default.
+        Where to write the two releases and the pickle (created if missing); a temporary
+        folder, removed afterwards, by default.
     timeout : float, default=30.0
         Seconds each process may take.
 
@@ -199,7 +200,7 @@ def load_across_versions(change: str = "renamed attribute", *, rows: int = 200, 
     root = sandbox.path if sandbox else Path(folder)
     try:
         for name, source in (("release_1", _RELEASE_1), ("loading_release", _RELEASES[change])):
-            (root / name).mkdir(exist_ok=True)
+            (root / name).mkdir(parents=True, exist_ok=True)
             (root / name / "scoring.py").write_text(source)
         pickle_path = root / "churn_model.pkl"
         saved = _run("save", root / "release_1", pickle_path, spec, timeout)

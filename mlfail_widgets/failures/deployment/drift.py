@@ -97,20 +97,23 @@ def drifting_weeks(weeks: int = 12, *, rows_per_week: int = 800, drift_per_week:
     return WeeklyData(X, (score > 0).astype(int), angle, drift)
 
 
-def train_week(data: WeeklyData, week: int, *, shuffled_labels: bool = False, seed=None):
-    """Train week ``week``'s model; ``shuffled_labels`` simulates a pipeline bug (a broken join).
+def train_week(data: WeeklyData, week: int, *, flipped_labels: bool = False):
+    """Train week ``week``'s model; ``flipped_labels`` simulates a label-encoding bug upstream.
+
+    With ``flipped_labels`` the 0 and 1 labels are swapped (a new upstream job encodes the
+    classes the other way round): the model trains without complaint and learns the opposite.
 
     Examples
     --------
     >>> data = drifting_weeks(4, seed=0)
     >>> good = train_week(data, 4)
-    >>> bad = train_week(data, 4, shuffled_labels=True, seed=0)
-    >>> good.score(*data.traffic(4)) > 0.9, bad.score(*data.traffic(4)) < 0.7
+    >>> bad = train_week(data, 4, flipped_labels=True)
+    >>> good.score(*data.traffic(4)) > 0.9, bad.score(*data.traffic(4)) < 0.1
     (True, True)
     """
     X, y = data.train(week)
-    if shuffled_labels:
-        y = resolve_rng(seed, "train_week").permutation(y)
+    if flipped_labels:
+        y = 1 - y
     return LogisticRegression().fit(X, y)
 
 
@@ -136,11 +139,11 @@ def accuracy_by_version(data: WeeklyData, week: int):
                         index=pd.Index(range(1, week + 1), name="version"))
 
 
-def register_weekly_models(registry, data: WeeklyData, weeks, *, shuffled_weeks=(), seed=None) -> list:
+def register_weekly_models(registry, data: WeeklyData, weeks, *, flipped_weeks=()) -> list:
     """Train one model per week in ``weeks`` and register each (version numbers follow).
 
     Each version records its golden-set accuracy under ``metrics`` and its week under ``tags``.
-    Weeks in ``shuffled_weeks`` are trained on shuffled labels (a pipeline bug).
+    Weeks in ``flipped_weeks`` are trained on flipped labels (a label-encoding bug).
 
     Examples
     --------
@@ -152,10 +155,9 @@ def register_weekly_models(registry, data: WeeklyData, weeks, *, shuffled_weeks=
     >>> [(v.version, v.tags["week"]) for v in added]
     [(1, 1), (2, 2), (3, 3)]
     """
-    rng = resolve_rng(seed, "register_weekly_models")
     added = []
     for week in weeks:
-        model = train_week(data, week, shuffled_labels=week in shuffled_weeks, seed=rng)
+        model = train_week(data, week, flipped_labels=week in flipped_weeks)
         accuracy = model.score(*data.golden(week))
         added.append(registry.register(model, training_data=data.train(week),
                                        metrics={"golden_accuracy": round(accuracy, 4)},

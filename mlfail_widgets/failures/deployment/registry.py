@@ -71,6 +71,14 @@ class ModelVersion:
     def short_sha(self) -> str:
         return self.sha256[:10]
 
+    def describe(self) -> dict:
+        """The metadata worth reading, without the recorded smoke inputs and outputs."""
+        return {"version": self.version, "sha256": self.sha256, "size (bytes)": self.size,
+                "created at": self.created_at, "code version": self.code_version,
+                "training-data fingerprint": self.data_fingerprint, "metrics": self.metrics,
+                "libraries": self.libraries, "tags": self.tags,
+                "smoke test": f"{len(self.smoke_outputs)} recorded predictions"}
+
 
 @dataclass(frozen=True)
 class Promotion:

@@ -72,8 +72,8 @@ class DeploymentTimeline:
 
     At week 1, version 1 is trained, promoted and deployed. Someone pinned ``MODEL_VERSION=1``
     in the service's environment that day; with ``deploy_path="env var"`` it silently wins over
-    every later promotion. Week ``broken_week``'s training data has shuffled labels (a broken
-    join), so that version is bad: a canary should refuse it.
+    every later promotion. Week ``broken_week``'s training labels come flipped (an upstream
+    job swapped the class encoding), so that version is bad: a canary should refuse it.
 
     Parameters
     ----------
@@ -83,7 +83,7 @@ class DeploymentTimeline:
     drift_per_week : float, default=12.0
         Degrees the true decision boundary turns per week.
     broken_week : int or None, default=6
-        The week whose model is trained on shuffled labels (None: no such week).
+        The week whose model is trained on flipped labels (None: no such week).
     min_accuracy : float, default=0.75
         The canary's bar on the golden set.
     seed : int, numpy.random.Generator or None, default=0
@@ -109,9 +109,8 @@ class DeploymentTimeline:
         self.broken_week = None if broken_week is None else check_int(
             broken_week, "broken_week", "DeploymentTimeline", low=2, high=self.weeks)
         self.min_accuracy = check_float(min_accuracy, "min_accuracy", "DeploymentTimeline", low=0, high=1)
-        self._rng = resolve_rng(seed, "DeploymentTimeline")
         self.data = drifting_weeks(self.weeks, rows_per_week=1600, drift_per_week=drift_per_week,
-                                   seed=self._rng)
+                                   seed=resolve_rng(seed, "DeploymentTimeline"))
         self._sandbox = Sandbox() if folder is None else None
         root = self._sandbox.path if self._sandbox else Path(folder)
         try:
@@ -151,9 +150,8 @@ class DeploymentTimeline:
         self.service.deploy_path = value  # validated by the service
 
     def _train(self) -> int:
-        shuffled = [self.week] if self.week == self.broken_week else []
-        (added,) = register_weekly_models(self.registry, self.data, [self.week], shuffled_weeks=shuffled,
-                                          seed=self._rng)
+        flipped = [self.week] if self.week == self.broken_week else []
+        (added,) = register_weekly_models(self.registry, self.data, [self.week], flipped_weeks=flipped)
         self.registered.append((self.week, added.version))
         return added.version
 
@@ -186,7 +184,7 @@ class DeploymentTimeline:
                                   "(or a new console) to start over.")
         self.week += 1
         version = self._train()
-        note = " (trained on shuffled labels: a broken join)" if self.week == self.broken_week else ""
+        note = " (labels came flipped from upstream: a bad model)" if self.week == self.broken_week else ""
         return self._log("train", False, "done", f"week {self.week}: v{version} trained and registered{note}")
 
     def promote(self, *, verify: bool = False) -> TimelineEvent:

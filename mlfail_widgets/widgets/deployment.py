@@ -1,0 +1,175 @@
+"""Chapter 02's widget: a deployment console over a real registry, with buttons.
+
+A Panel binds sliders to a pure function; here the learner *acts* (a week passes, promote,
+deploy, roll back), so the console is a small class. Each button calls one method of the
+core's :class:`~mlfail_widgets.failures.deployment.DeploymentTimeline`, then the figure is
+updated in place and rendered once.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+
+from ..failures.deployment import DeploymentTimeline
+from ..plots import deployment as plot
+from ..plots._base import render_png
+from .panel import _short
+
+__all__ = ["DeploymentConsole", "deployment_console"]
+
+_PATH_LABELS = [("reads the production pointer", "pointer"),
+                ("cached model path (bug)", "cached path"),
+                ("MODEL_VERSION env var (bug)", "env var")]
+_OUTCOME_COLOUR = {"done": "#4D4D4D", "passed": "#009E73", "caught": "#D55E00", "refused": "#D55E00"}
+
+
+class DeploymentConsole:
+    """Buttons over a :class:`DeploymentTimeline`, and its timeline figure updated in place.
+
+    Parameters
+    ----------
+    deploy_path : {"pointer", "cached path", "env var"}, default="env var"
+        The service's deploy path at the start (a dropdown changes it).
+    verify : bool, default=False
+        Start with verification on (canary before promotion, checks after each deploy).
+    **timeline_options
+        Passed to :class:`DeploymentTimeline` (``seed``, ``weeks``, ``drift_per_week``...).
+
+    Examples
+    --------
+    >>> console = deployment_console(seed=0)
+    >>> _ = console.next_week(); _ = console.promote()
+    >>> console.deploy().served, console.deploy(verify=True).outcome
+    (1, 'caught')
+    >>> console.close()
+    """
+
+    def __init__(self, *, deploy_path: str = "env var", verify: bool = False, **timeline_options):
+        self.timeline = DeploymentTimeline(deploy_path=deploy_path, **timeline_options)
+        try:
+            self.drawn = plot.draw(self.timeline.snapshot())
+            self.png = render_png(self.drawn.figure, freeze_layout=True)
+        except BaseException:
+            self.timeline.close()
+            raise
+        self.verify = bool(verify)
+        self.error: str | None = None
+        self._widgets: dict | None = None
+
+    # ----------------------------------------------------------------- actions (the buttons)
+    def _verify(self, verify: bool | None) -> bool:
+        return self.verify if verify is None else bool(verify)
+
+    def next_week(self):
+        """A week passes; a new version is trained and registered."""
+        return self._act(self.timeline.next_week)
+
+    def promote(self, verify: bool | None = None):
+        """Promote the newest version (behind a canary when verifying)."""
+        return self._act(lambda: self.timeline.promote(verify=self._verify(verify)))
+
+    def deploy(self, verify: bool | None = None):
+        """Reload the service (and check what it serves when verifying)."""
+        return self._act(lambda: self.timeline.deploy(verify=self._verify(verify)))
+
+    def rollback(self, verify: bool | None = None):
+        """Production one step back, then deploy."""
+        return self._act(lambda: self.timeline.rollback(verify=self._verify(verify)))
+
+    def set_deploy_path(self, path: str):
+        """Change how the service resolves its model (fix or break the deploy path)."""
+        def change():
+            self.timeline.deploy_path = path
+            return self.timeline.events[-1]
+        return self._act(change)
+
+    def _act(self, action):
+        try:
+            event = action()
+            plot.update(self.drawn, self.timeline.snapshot())
+            self.png = render_png(self.drawn.figure)
+        except Exception as error:  # shown in the widget; the console keeps working
+            self.error = _short(error)
+            self._show()
+            return None
+        self.error = None
+        self._show()
+        return event
+
+    # ----------------------------------------------------------------- widgets
+    def _summary(self) -> str:
+        event = self.timeline.events[-1]
+        colour = _OUTCOME_COLOUR[event.outcome]
+        return (f'<span style="color:{colour}"><b>{html.escape(event.action)}</b>: '
+                f"{html.escape(event.message)}</span>")
+
+    def _show(self) -> None:
+        if self._widgets is None:
+            return
+        self._widgets["image"].value = self.png
+        self._widgets["summary"].value = self._summary()
+        self._widgets["status"].value = "" if self.error is None else (
+            '<div class="mlfail-error" style="color:#D55E00"><b>That action failed.</b> '
+            f"{html.escape(self.error)}</div>")
+
+    @property
+    def widget(self):
+        """The console as one ipywidgets box."""
+        if self._widgets is not None:
+            return self._widgets["box"]
+        import ipywidgets as w
+
+        path = w.Dropdown(options=_PATH_LABELS, value=self.timeline.deploy_path, description="deploy path",
+                          style={"description_width": "initial"}, layout=w.Layout(width="330px"))
+        path.observe(lambda change: self.set_deploy_path(change["new"]), names="value")
+        verify = w.Checkbox(value=self.verify, description="verify (canary + post-deploy checks)",
+                            indent=False)
+        verify.observe(lambda change: setattr(self, "verify", change["new"]), names="value")
+        buttons = {
+            "next_week": w.Button(description="Next week", icon="forward", tooltip="New data; train a new version"),
+            "promote": w.Button(description="Promote newest", icon="arrow-up"),
+            "deploy": w.Button(description="Deploy", icon="rocket"),
+            "rollback": w.Button(description="Roll back", icon="undo"),
+        }
+        for name, button in buttons.items():
+            button.on_click(lambda _b, name=name: getattr(self, name)())
+            button.add_class(f"mlfail-{name.replace('_', '-')}")
+        buttons["next_week"].add_class("mlfail-drive")
+        image = w.Image(value=self.png, format="png", layout=w.Layout(max_width="100%", height="auto"))
+        image.add_class("mlfail-figure")
+        summary = w.HTML(self._summary())
+        summary.add_class("mlfail-summary")
+        status = w.HTML("")
+        status.add_class("mlfail-status")
+        box = w.VBox([w.HBox([path, verify]), w.HBox(list(buttons.values())), summary, image, status])
+        box.add_class("mlfail-panel")
+        box.add_class("mlfail-main")
+        self._widgets = {"box": box, "image": image, "summary": summary, "status": status,
+                         "path": path, "verify": verify, **buttons}
+        return box
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["image/png"] = base64.b64encode(self.png).decode("ascii")  # the static fallback
+        data["text/plain"] = f"<mlfail DeploymentConsole, week {self.timeline.week}>"
+        return bundle
+
+    def close(self) -> None:
+        """Close the widgets and remove the registry's temporary folder."""
+        if self._widgets is not None:
+            for widget in self._widgets.values():
+                widget.close()
+        self.timeline.close()
+
+    def __enter__(self) -> DeploymentConsole:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def deployment_console(**options) -> DeploymentConsole:
+    """The chapter's main widget (see :class:`DeploymentConsole` for the options)."""
+    return DeploymentConsole(**options)
