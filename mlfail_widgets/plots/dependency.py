@@ -114,13 +114,14 @@ def update(drawn: Drawn, run) -> None:
         artists["empty"].set_visible(False)
         verdict = ("golden test passed: every prediction reproduced" if golden.passed else
                    f"golden test FAILED: {golden.n_flipped} of {len(golden.expected)} decisions flipped")
-        left.set_title(verdict, color=style.GOOD if golden.passed else style.ALARM, fontsize=11)
+        left.set_title(verdict, color=style.GOOD if golden.passed else style.ALARM, fontsize=11,
+                       fontweight="bold")
     else:
         artists["points"].set_offsets(np.empty((0, 2)))
         reason = "pip failed" if not run.install.ok else "the pipeline did not run"
         artists["empty"].set_text(f"no predictions:\n{reason}")
         artists["empty"].set_visible(True)
-        left.set_title("golden test not run", color=style.NEUTRAL, fontsize=11)
+        left.set_title("golden test not run", color=style.NEUTRAL, fontsize=11, fontweight="bold")
 
     checks = run.checks()
     artists["markers"].set_facecolors([COLOURS[c.status] for c in checks])

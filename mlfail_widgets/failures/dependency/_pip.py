@@ -178,9 +178,13 @@ def installed_versions(target: str | Path) -> dict[str, str]:
 
 
 def _environment() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON"))}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    dropped = ("PIP_", "PYTHON", "FORCE_COLOR", "CLICOLOR")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+    env.update({"PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1", "TERM": "dumb"})
     return env
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 _NO_MATCH = re.compile(r"Could not find a version that satisfies the requirement (\S+) "
@@ -250,22 +254,23 @@ def run_pip(sources: Sequence[str], requirements: Sequence[str], target: str | P
                              time.perf_counter() - start, _text(error.stdout), _text(error.stderr),
                              f"pip did not finish within {timeout:g} s and was stopped.", where, -1)
     seconds = time.perf_counter() - start
+    stdout, stderr = _ANSI.sub("", process.stdout), _ANSI.sub("", process.stderr)
     ok = process.returncode == 0
     installed = installed_versions(target) if ok and target.exists() else {}
     if ok:
         listed = ", ".join(f"{name} {version}" for name, version in sorted(installed.items()))
         message = f"pip installed {listed} from {where or 'its sources'}."
     else:
-        message = _explain(process.stderr, where or "its sources")
+        message = _explain(stderr, where or "its sources")
     return InstallResult(list(requirements), command, ok, installed, target if ok else None,
-                         seconds, process.stdout, process.stderr, message, where,
-                         process.returncode)
+                         seconds, stdout, stderr, message, where, process.returncode)
 
 
 def _text(output) -> str:
     if output is None:
         return ""
-    return output.decode(errors="replace") if isinstance(output, bytes) else output
+    text = output.decode(errors="replace") if isinstance(output, bytes) else output
+    return _ANSI.sub("", text)
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
