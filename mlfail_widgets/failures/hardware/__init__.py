@@ -1,0 +1,62 @@
+"""Hardware failure: the computation overloads, overheats or corrupts the machine.
+
+Everything here is real except the temperature:
+
+* :class:`CPUStress` burns CPU in a bounded number of worker processes, for a bounded time,
+  and always kills them (also on KeyboardInterrupt);
+* :func:`machine_report` and :class:`ResourceSampler` read the machine with psutil;
+* :class:`ModelServer` and :func:`measure_latency` time a model's requests, idle and under
+  stress, with and without mitigations (fewer threads, lower priority, admission control,
+  timeouts, batching);
+* :func:`simulate_thermal` is a SIMULATED thermal model driven by a measured utilisation;
+* :func:`run_memory_limited` lets a memory-limited child die of memory exhaustion;
+* :func:`flip_bit`, :func:`bit_flip_effects` and :func:`redundant_predict` corrupt one bit of
+  a weight and catch it with a checksum and with redundant computation.
+"""
+
+from ._bitflip import (
+    RedundantPrediction,
+    bit_field,
+    bit_flip_effects,
+    corrupt_model,
+    flip_bit,
+    model_checksum,
+    redundant_predict,
+    train_demo_model,
+    weights_checksum,
+)
+from ._memory import MemoryPressureResult, run_memory_limited
+from ._sampling import MIN_INTERVAL, MachineReport, ResourceSampler, cpu_busy_percent, machine_report
+from ._serving import LatencyExperiment, LatencyRun, ModelServer, Scenario, measure_latency
+from ._stress import MAX_STRESS_SECONDS, CPUStress, usable_cores
+from ._thermal import ThermalModel, ThermalRun, simulate_thermal
+
+__all__ = [
+    "MAX_STRESS_SECONDS",
+    "MIN_INTERVAL",
+    "CPUStress",
+    "LatencyExperiment",
+    "LatencyRun",
+    "MachineReport",
+    "MemoryPressureResult",
+    "ModelServer",
+    "RedundantPrediction",
+    "ResourceSampler",
+    "Scenario",
+    "ThermalModel",
+    "ThermalRun",
+    "bit_field",
+    "bit_flip_effects",
+    "corrupt_model",
+    "cpu_busy_percent",
+    "flip_bit",
+    "machine_report",
+    "measure_latency",
+    "model_checksum",
+    "redundant_predict",
+    "run_memory_limited",
+    "simulate_thermal",
+    "train_demo_model",
+    "usable_cores",
+    "weights_checksum",
+]

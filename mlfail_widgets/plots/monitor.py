@@ -1,0 +1,109 @@
+"""The resource monitor's rolling chart: CPU per core and memory, machine and kernel."""
+
+from __future__ import annotations
+
+from . import style
+from ._base import Drawn, new_figure
+
+__all__ = ["draw", "update"]
+
+_CORE_COLOURS = ["blue", "orange", "green", "sky", "purple", "yellow", "vermillion"]
+
+
+def _cores(samples) -> list[str]:
+    return [c for c in samples.columns if c.startswith("core_")]
+
+
+def draw(samples, ax=None, *, window: float | None = 60.0) -> Drawn:
+    """CPU per core and memory over time, from a :class:`ResourceSampler`'s ``samples``.
+
+    ``window`` (seconds) keeps only the most recent samples on the chart (None: all of
+    them). With ``ax`` (a pair of axes) the figure is drawn into them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> samples = pd.DataFrame({"time": [0.5, 1.0], "cpu_percent": [10.0, 60.0],
+    ...     "core_0": [0.0, 40.0], "core_1": [20.0, 80.0], "memory_percent": [5.0, 5.0],
+    ...     "memory_used_gb": [1.0, 1.1], "process_cpu_percent": [3.0, 90.0],
+    ...     "process_rss_mb": [200.0, 210.0], "load_1min": [0.1, 0.2]})
+    >>> drawn = draw(samples)
+    >>> sorted(drawn.artists["cores"])
+    ['core_0', 'core_1']
+    """
+    with style.context():
+        if ax is None:
+            fig, (cpu, memory) = new_figure((9.5, 3.4), ncols=2, width_ratios=[1.6, 1])
+        else:
+            cpu, memory = ax
+            fig = cpu.figure
+        cores = {}
+        for i, name in enumerate(_cores(samples)):
+            colour = style.PALETTE[_CORE_COLOURS[i % len(_CORE_COLOURS)]]
+            (cores[name],) = cpu.plot([], [], color=colour, linewidth=1.2, alpha=0.8,
+                                      label=f"core {name.split('_')[1]}")
+        (process_cpu,) = cpu.plot([], [], color=style.PALETTE["black"], linewidth=2.2,
+                                  linestyle="--", label="this kernel (% of machine)")
+        cpu.set_ylim(0, 128)
+        cpu.set_yticks([0, 20, 40, 60, 80, 100])
+        cpu.set_ylabel("CPU busy (%)")
+        cpu.set_xlabel("time (s)")
+        cpu.set_title("CPU busy, per core and this kernel")
+        cpu.legend(loc="upper left", ncols=min(4, len(cores) + 1), fontsize=8.5)
+        (machine_memory,) = memory.plot([], [], color=style.GOOD, label="machine, in use")
+        (process_memory,) = memory.plot([], [], color=style.PALETTE["black"], linestyle="--",
+                                        linewidth=2.2, label="this kernel (RSS)")
+        memory.set_ylabel("memory in use (GB)")
+        memory.set_xlabel("time (s)")
+        memory.set_title("Memory in use")
+        memory_legend = memory.legend(loc="upper left", fontsize=8.5)
+        waiting = cpu.text(0.5, 0.5, "", transform=cpu.transAxes, ha="center", va="center",
+                           color=style.NEUTRAL)
+    drawn = Drawn(fig, {"cores": cores, "process_cpu": process_cpu, "machine_memory": machine_memory,
+                        "process_memory": process_memory, "waiting": waiting, "window": window,
+                        "memory_legend": memory_legend.get_texts()})
+    update(drawn, samples)
+    return drawn
+
+
+def update(drawn: Drawn, samples) -> None:
+    """Show ``samples`` (the rolling window of them) on the existing artists."""
+    with style.context():
+        _update(drawn.artists, samples)
+
+
+def _update(artists, samples) -> None:
+    window = artists["window"]
+    cpu = artists["process_cpu"].axes
+    memory = artists["machine_memory"].axes
+    if len(samples) and window is not None:
+        samples = samples[samples["time"] >= samples["time"].iloc[-1] - window]
+    time = samples["time"].to_numpy()
+    cores = _cores(samples)
+    for name, line in artists["cores"].items():
+        line.set_data(time, samples[name].to_numpy() if name in samples else [])
+    count = max(1, len(cores))
+    artists["process_cpu"].set_data(time, samples["process_cpu_percent"].to_numpy() / count)
+    used = samples["memory_used_gb"].to_numpy()
+    rss = samples["process_rss_mb"].to_numpy() / 1000
+    artists["machine_memory"].set_data(time, used)
+    artists["process_memory"].set_data(time, rss)
+    if len(samples) == 0:
+        artists["waiting"].set_text("waiting for the first sample...")
+        for axes in (cpu, memory):
+            axes.set_xlim(0, window or 10)
+        cpu.set_title("CPU busy, per core and this kernel")
+        return
+    artists["waiting"].set_text("")
+    end = max(time[-1], window or time[-1], 1.0)
+    start = max(0.0, end - window) if window else 0.0
+    for axes in (cpu, memory):
+        axes.set_xlim(start, end)
+    memory.set_ylim(0, max(1.0, float(max(used.max(), rss.max())) * 1.6))
+    last = samples.iloc[-1]
+    now = (", ".join(f"{last[name]:.0f}%" for name in cores) if len(cores) <= 4
+           else f"mean {last['cpu_percent']:.0f}%")
+    cpu.set_title(f"CPU busy now: cores {now} (load {last['load_1min']:.2f})")
+    machine_text, kernel_text = artists["memory_legend"]
+    machine_text.set_text(f"machine, in use: {used[-1]:.1f} GB")
+    kernel_text.set_text(f"this kernel (RSS): {rss[-1] * 1000:.0f} MB")
