@@ -197,7 +197,7 @@ def test_simulation_is_seeded():
 
 
 def test_retries_reduce_errors_for_a_transient_fault_in_simulation():
-    flaky = Scenario(fault=Fault(error_rate=0.3), duration=3.0, clients=5)
+    flaky = Scenario(fault=Fault(error_rate=0.3), duration=3.0, clients=5, interval=0.02)
     single = simulate(flaky, "timeout", seed=1).summary()
     retried = simulate(flaky, "retry", retries=3, seed=1).summary()
 
@@ -209,7 +209,7 @@ def test_retries_reduce_errors_for_a_transient_fault_in_simulation():
 
 
 def test_retries_amplify_load_during_a_long_outage_in_simulation():
-    down = Scenario(fault=Fault(outages=[(0.0, 5.0)]), clients=5, duration=1.0, think=0.01)
+    down = Scenario(fault=Fault(outages=[(0.0, 5.0)]), clients=5, duration=1.0, interval=0.01)
     single = simulate(down, "timeout", seed=1)
     storm = simulate(down, "retry", retries=4, backoff=0.0, seed=1)
     backed_off = simulate(down, "retry", retries=4, backoff=0.05, seed=1)
@@ -220,11 +220,11 @@ def test_retries_amplify_load_during_a_long_outage_in_simulation():
 
 
 def test_a_slow_store_cascades_unless_the_service_falls_back():
-    slow_store = Scenario(store=Fault(latency=0.3), duration=0.5)
+    slow_store = Scenario(store=Fault(latency=0.3), duration=0.5, interval=0.2)
     # The service gives up on the store after 0.1 s and answers 503 ...
-    assert simulate(slow_store, "timeout", timeout=0.5).outcomes() == {"error": 5}
+    assert simulate(slow_store, "timeout", timeout=0.5).outcomes() == {"error": 3}
     # ... too late for a client that also waits only 0.1 s: it times out first.
-    assert simulate(slow_store, "timeout", timeout=0.1).outcomes() == {"timeout": 5}
+    assert simulate(slow_store, "timeout", timeout=0.1).outcomes() == {"timeout": 3}
     degraded = simulate(replace_fallback(slow_store), "timeout", timeout=0.5).summary()
     assert degraded.availability == 1 and degraded.degraded_rate == 1
 

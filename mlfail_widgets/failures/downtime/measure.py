@@ -27,21 +27,22 @@ ANSWERED = ("ok", "degraded")
 
 @dataclass(frozen=True)
 class Scenario:
-    """A run: the faults, how many clients call and how often, and for how long.
+    """A run: the faults, how many clients send requests and how often, and for how long.
 
     Parameters
     ----------
     fault, store : Fault, default=Fault()
         What is wrong with the prediction service and with its feature store.
     duration : float, default=1.0
-        Seconds during which clients start calls, in [0.05, 60]. A call under way at the end
-        may run :data:`GRACE` seconds longer; then it counts as failed.
+        Seconds during which requests arrive, in [0.05, 60]. Calls still running or waiting
+        at the end get :data:`GRACE` seconds more; then they count as failed.
     clients : int, default=1
-        Clients calling at the same time, each with its own policy (its own breaker, cache).
-    think : float, default=0.005
-        Seconds a client pauses between the end of one call and the start of the next.
+        Clients calling at the same time, each with its own policy (its own breaker, cache),
+        their arrivals spread evenly over one interval.
+    interval : float, default=0.005
+        Seconds between two requests arriving at one client, in [0.001, 5].
     max_calls : int, default=10000
-        Hard bound on the calls per client.
+        Hard bound on the requests per client.
     store_timeout : float or None, default=0.1
         How long the prediction service waits for its feature store (None: forever).
     store_fallback : bool, default=False
@@ -61,7 +62,7 @@ class Scenario:
     store: Fault = field(default_factory=Fault)
     duration: float = 1.0
     clients: int = 1
-    think: float = 0.005
+    interval: float = 0.005
     max_calls: int = 10_000
     store_timeout: float | None = 0.1
     store_fallback: bool = False
@@ -74,7 +75,8 @@ class Scenario:
                                       "Build one with Fault(latency=..., error_rate=..., outages=...).")
         set_(self, "duration", check_float(self.duration, "duration", "Scenario", low=0.05, high=60))
         set_(self, "clients", check_int(self.clients, "clients", "Scenario", low=1, high=50))
-        set_(self, "think", check_float(self.think, "think", "Scenario", low=0, high=5))
+        set_(self, "interval", check_float(self.interval, "interval", "Scenario", low=0.001, high=5,
+                                           fix="It is the time between two requests of one client."))
         set_(self, "max_calls", check_int(self.max_calls, "max_calls", "Scenario", low=1, high=100_000))
         if self.store_timeout is not None:
             set_(self, "store_timeout", check_float(self.store_timeout, "store_timeout", "Scenario",
@@ -84,10 +86,12 @@ class Scenario:
 
     @property
     def calls_per_client(self) -> int:
-        """The most calls one client can make (bounded by ``max_calls`` and the pace)."""
-        if self.think <= 0:
-            return self.max_calls
-        return min(self.max_calls, int(self.duration / self.think) + 1)
+        """The most requests one client gets (bounded by ``max_calls`` and the pace)."""
+        return min(self.max_calls, int(self.duration / self.interval) + 1)
+
+    def offset(self, client: int) -> float:
+        """When the first request of ``client`` arrives: the clients are spread over one interval."""
+        return client * self.interval / self.clients
 
 
 def outage_scenario(length: float = 0.3, start: float = 0.2, **options) -> Scenario:
@@ -105,24 +109,31 @@ def outage_scenario(length: float = 0.3, start: float = 0.2, **options) -> Scena
     return Scenario(fault=replace(base, outages=base.outages + windows), **options)
 
 
-def run_client(policy, transport, users, think: float) -> list[tuple[float, float, str]]:
-    """One client: call, pause ``think`` seconds, call again, until the deadline.
+def run_client(policy, transport, users, interval: float, offset: float = 0.0) -> list[tuple[float, float, str]]:
+    """One client: a request for the next user arrives every ``interval`` seconds from ``offset``.
 
-    Returns ``(start, end, outcome)`` per call; outcome is ``"ok"``, ``"degraded"`` or the
-    kind of failure (``"refused"``, ``"timeout"``, ``"error"``, ``"reset"``, ``"open"``).
+    Requests wait in line while an earlier call is still running (as they would in a web
+    server's queue), so a slow call delays the ones behind it, and latency is counted from
+    each request's arrival. Requests still waiting when the deadline passes fail unserved.
+    Returns ``(arrival, end, outcome)`` per request; outcome is ``"ok"``, ``"degraded"`` or
+    the kind of failure (``"refused"``, ``"timeout"``, ``"error"``, ``"reset"``, ``"open"``).
     """
     clock, log = transport.clock, []
-    for user in users:
-        start = clock.now()
-        if start >= transport.deadline - GRACE:
+    for index, user in enumerate(users):
+        arrival = offset + index * interval
+        if arrival >= transport.deadline - GRACE:
             break
+        now = clock.now()
+        if now >= transport.deadline:  # the run is over: this request was never served
+            log.append((arrival, transport.deadline, "timeout"))
+            continue
+        clock.sleep(arrival - now)
         try:
             reply = policy.call(transport, user)
             outcome = "degraded" if reply.degraded else "ok"
         except CallFailed as failure:
             outcome = failure.kind
-        log.append((start, clock.now(), outcome))
-        clock.sleep(think)
+        log.append((arrival, clock.now(), outcome))
     return log
 
 
@@ -146,7 +157,8 @@ class Summary:
 
 @dataclass
 class RunLog:
-    """Every call of a run (``start``, ``end``, ``outcome``, ``client``) and every attempt's time."""
+    """Every request of a run (``start``: its arrival, ``end``, ``outcome``, ``client``) and every
+    attempt's time."""
 
     policy: str
     scenario: Scenario
@@ -167,7 +179,7 @@ class RunLog:
 
     @property
     def latency(self) -> np.ndarray:
-        """Seconds from the start of each call to its answer or failure."""
+        """Seconds from the arrival of each request to its answer or failure (waiting included)."""
         return self.end - self.start
 
     @property
@@ -288,7 +300,8 @@ def measure(service, scenario: Scenario | None = None, policy="timeout", *, seed
 
     def client(index):
         try:
-            logs[index] = run_client(policies[index], transports[index], users[index], scenario.think)
+            logs[index] = run_client(policies[index], transports[index], users[index],
+                                     scenario.interval, scenario.offset(index))
         except BaseException as error:  # reported below, never lost in a thread
             failures.append(error)
 

@@ -86,7 +86,7 @@ class Transport:
     """
 
     def __init__(self, clock, deadline: float = math.inf):
-        self.clock = clock
+        self.clock = _DeadlineClock(clock, self)
         self.deadline = deadline
         self.attempts: list[float] = []
 
@@ -101,6 +101,19 @@ class Transport:
 
     def _send(self, request: Any, wait: float) -> Reply:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+class _DeadlineClock:
+    """The transport's clock as the policies see it: no sleep reaches past the deadline."""
+
+    def __init__(self, clock, transport: Transport):
+        self.inner, self._transport = clock, transport
+
+    def now(self) -> float:
+        return self.inner.now()
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(min(seconds, self._transport.deadline - self.inner.now()))
 
 
 # ------------------------------------------------------------------------------------ policies

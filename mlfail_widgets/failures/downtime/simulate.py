@@ -56,22 +56,20 @@ def calibrate(service: PredictionService, calls: int = 30) -> Timing:
 
     calls = check_int(calls, "calls", "calibrate", low=3, high=1000)
     clock = service.clock
-
-    def median_time(url):
-        times = []
-        for user in range(calls):
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        closed_port = closed.getsockname()[1]
+    urls = {"store": service.store_url + "/features", "whole": service.url + "/predict",
+            "refused": f"http://127.0.0.1:{closed_port}/predict"}
+    times: dict[str, list[float]] = {name: [] for name in urls}
+    for call in range(calls + 2):  # interleaved, so a busy moment hits all three alike
+        for name, url in urls.items():
             transport = HTTPTransport(url, clock)
             start = clock.now()
             with contextlib.suppress(CallFailed):
-                transport.send(user, timeout=1.0)
-            times.append(clock.now() - start)
-        return statistics.median(times)
-
-    with socket.create_server(("127.0.0.1", 0)) as closed:
-        closed_port = closed.getsockname()[1]
-    store = median_time(service.store_url + "/features")
-    whole = median_time(service.url + "/predict")
-    refused = median_time(f"http://127.0.0.1:{closed_port}/predict")
+                transport.send(call % 50, timeout=1.0)
+            if call >= 2:  # the first two warm up
+                times[name].append(clock.now() - start)
+    store, whole, refused = (statistics.median(times[name]) for name in urls)
     return Timing(store=store, prediction=max(whole - store, 1e-5), refused=refused)
 
 
@@ -173,7 +171,8 @@ def simulate(scenario: Scenario | None = None, policy="timeout", *, timing: Timi
     logs, attempts = [], []
     for index in range(scenario.clients):
         transport = SimulatedTransport(predictor, VirtualClock(), scenario.duration + GRACE)
-        logs.append(run_client(build(int(seeds[index])), transport, users[index], scenario.think))
+        logs.append(run_client(build(int(seeds[index])), transport, users[index], scenario.interval,
+                               scenario.offset(index)))
         attempts.append(transport.attempts)
     return RunLog.from_clients(label, scenario, True, logs, attempts)
 
@@ -185,7 +184,7 @@ SWEEPABLE = ("outage", "error_rate", "store_latency", "clients", "timeout", "ret
 def _scenario_for(base: Scenario, parameter: str, value, outage_start: float) -> Scenario:
     if parameter == "outage":
         return outage_scenario(value, start=outage_start, fault=base.fault,
-                               **{k: getattr(base, k) for k in ("store", "duration", "clients", "think",
+                               **{k: getattr(base, k) for k in ("store", "duration", "clients", "interval",
                                                                 "max_calls", "store_timeout", "store_fallback")})
     if parameter == "error_rate":
         return replace(base, fault=replace(base.fault, error_rate=value))
@@ -253,7 +252,7 @@ def explore(outage: float = 0.4, error_rate: float = 0.0, latency: float = 0.0,
     """
     policy = check_choice(policy, "policy", "explore", POLICIES)
     outage = check_float(outage, "outage", "explore", low=0, high=1.2)
-    scenario = outage_scenario(outage, start=0.3, duration=1.5, clients=clients, think=0.01,
+    scenario = outage_scenario(outage, start=0.3, duration=1.5, clients=clients, interval=0.01,
                                fault=Fault(error_rate=error_rate, latency=latency))
     options = {"timeout": timeout, "retries": retries, "backoff": backoff, "jitter": jitter}
     runs = {name: simulate(scenario, name, seed=seed, **options) for name in POLICIES}
