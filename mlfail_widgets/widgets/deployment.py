@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 
+from .._validation import check_choice
 from ..failures.deployment import DeploymentTimeline
 from ..plots import deployment as plot
 from ..plots._base import render_png
@@ -83,6 +84,31 @@ class DeploymentConsole:
             self.timeline.deploy_path = path
             return self.timeline.events[-1]
         return self._act(change)
+
+    def play(self, *actions: str, verify: bool | None = None):
+        """Apply several actions in a row (``"next week"``, ``"promote"``, ``"deploy"``,
+        ``"rollback"``) and redraw once; returns the last event.
+
+        Examples
+        --------
+        >>> with deployment_console(seed=0) as console:
+        ...     console.play("next week", "next week", "promote", "deploy").served
+        1
+        """
+        verify = self._verify(verify)
+        steps = {"next week": self.timeline.next_week,
+                 "promote": lambda: self.timeline.promote(verify=verify),
+                 "deploy": lambda: self.timeline.deploy(verify=verify),
+                 "rollback": lambda: self.timeline.rollback(verify=verify)}
+        for action in actions:
+            check_choice(action, "actions", "DeploymentConsole.play", steps)
+
+        def run():
+            for action in actions:
+                event = steps[action]()
+            return event
+
+        return self._act(run) if actions else None
 
     def _act(self, action):
         try:
