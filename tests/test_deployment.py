@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import mlfail_widgets
 from mlfail_widgets._validation import ParameterError
 from mlfail_widgets.failures.deployment import (
     CodeVersionError,
@@ -76,7 +77,7 @@ def test_register_records_the_file_hash_fingerprint_and_versions(registry, data)
     on_disk = registry.model_path(6).read_bytes()
     assert meta.sha256 == sha256_bytes(on_disk) and meta.size == len(on_disk)
     assert meta.data_fingerprint == fingerprint(*data.train(6))
-    assert meta.code_version == "mlfail_widgets.models.LogisticRegression==0.1.0"
+    assert meta.code_version == f"mlfail_widgets.models.LogisticRegression=={mlfail_widgets.__version__}"
     assert {"python", "numpy", "mlfail_widgets"} <= set(meta.libraries)
     assert meta.tags == {"week": 6} and 0.9 < meta.metrics["golden_accuracy"] <= 1
     assert json.loads((registry.model_path(6).parent / "metadata.json").read_text())["version"] == 6
@@ -304,7 +305,14 @@ def test_a_garbage_or_missing_model_file_is_a_clear_error(registry):
 def test_a_registry_folder_that_does_not_exist_is_a_clear_error(tmp_path):
     with pytest.raises(ParameterError, match=r"must be an existing folder.*create=True"):
         ModelRegistry(tmp_path / "nowhere")
-    assert ModelRegistry(tmp_path / "nowhere", create=True).versions == []
+    old_umask = os.umask(0o077)  # a strict umask must not lock the service user out
+    try:
+        created = ModelRegistry(tmp_path / "nowhere" / "deeper", create=True)
+    finally:
+        os.umask(old_umask)
+    assert created.versions == []
+    for folder in (created.root, created.root / "versions"):
+        assert oct(folder.stat().st_mode & 0o777) == "0o755"
 
 
 def test_an_unknown_version_is_a_clear_error(registry):

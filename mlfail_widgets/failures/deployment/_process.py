@@ -7,6 +7,7 @@ import os
 import select
 import signal
 import time
+import warnings
 from collections.abc import Callable, Iterator
 
 from .errors import DeploymentError
@@ -30,7 +31,9 @@ def forked(child: Callable[[int], None]) -> Iterator[int]:
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
         raise DeploymentError("This demonstration needs os.fork (Linux or macOS).")
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    with warnings.catch_warnings():  # Python 3.12+ warns about fork in a threaded process (a
+        warnings.simplefilter("ignore", DeprecationWarning)  # kernel); the child only does file I/O
+        pid = os.fork()
     if pid == 0:
         try:
             os.close(read_end)

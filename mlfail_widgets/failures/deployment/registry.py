@@ -132,14 +132,17 @@ class ModelRegistry:
 
     def __init__(self, root, *, create: bool = False):
         path = Path(root).expanduser()
-        if create:
-            path.mkdir(parents=True, exist_ok=True)
+        if create and not path.exists():
+            path.mkdir(parents=True)
+            os.chmod(path, 0o755)  # whatever the umask: the service user must traverse it
         if not path.is_dir():
             raise parameter_error(
                 "root", "ModelRegistry", "an existing folder", str(root),
                 "Create it first (pathlib.Path(root).mkdir(parents=True)) or pass create=True.")
         self.root = path
-        (self.root / "versions").mkdir(exist_ok=True)
+        if not (self.root / "versions").is_dir():
+            (self.root / "versions").mkdir()
+            os.chmod(self.root / "versions", 0o755)
 
     def __repr__(self) -> str:
         return f"ModelRegistry({str(self.root)!r}, versions={self.versions})"
