@@ -302,3 +302,17 @@ def test_nothing_is_left_after_an_error_or_an_interrupt(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         DependencyLab(seed=3)
     assert _lab_dirs() == before
+
+
+def test_close_waits_for_a_pip_run_in_progress():
+    """A widget's worker may be running pip when the lab closes: nothing may be left behind."""
+    lab = DependencyLab(seed=4)
+    results = []
+    worker = threading.Thread(target=lambda: results.append(lab.install("scalekit<2")))
+    with lab._lock:  # hold the lab's lock so that the worker is counted before close() runs
+        worker.start()
+        lab._idle.wait_for(lambda: lab._active == 1, timeout=30)
+    lab.close()
+    worker.join(timeout=60)
+    assert results and results[0].ok  # the run finished before the folder went
+    assert not lab.root.exists()

@@ -23,7 +23,7 @@ from ._checks import (
     lock_wheels,
     version_guard,
 )
-from ._lab import LOCKED_VERSION, SOURCES, Check, DependencyLab, PipelineRun, runs_table
+from ._lab import LOCKED_VERSION, SOURCES, DependencyLab
 from ._pip import ClosedPort, InstallResult, LocalIndex, installed_versions, parse_requirement, run_pip
 from ._releases import (
     FEATURES,
@@ -35,6 +35,7 @@ from ._releases import (
     release_notes,
     train_pipeline,
 )
+from ._runs import Check, PipelineRun, runs_table
 from ._smoke import SmokeResult, run_pipeline
 from ._wheels import build_wheel, file_sha256, wheel_name
 

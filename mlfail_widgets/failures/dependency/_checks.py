@@ -29,6 +29,12 @@ class Lock:
         Package -> sha256 (hex) of the wheel that was vetted.
     path : Path or None
         Where the lock file was written.
+
+    Examples
+    --------
+    >>> lock = Lock({"scalekit": "1.1.0"}, {"scalekit": "ab" * 32})
+    >>> lock.text.splitlines()[3].strip()[:24]
+    '--hash=sha256:ababababab'
     """
 
     pins: dict
@@ -78,7 +84,13 @@ def lock_wheels(wheels: Iterable[str | Path]) -> Lock:
 
 @dataclass(frozen=True)
 class VersionCheck:
-    """One package in the version guard: what the lock says and what is installed."""
+    """One package in the version guard: what the lock says and what is installed.
+
+    Examples
+    --------
+    >>> VersionCheck("scalekit", locked="1.1.0", installed="2.0.0").status
+    'drift'
+    """
 
     package: str
     locked: str | None
@@ -95,7 +107,14 @@ class VersionCheck:
 
 @dataclass
 class GuardReport:
-    """The version guard's verdict: one :class:`VersionCheck` per package."""
+    """The version guard's verdict: one :class:`VersionCheck` per package.
+
+    Examples
+    --------
+    >>> report = version_guard({"scalekit": "1.1.0"}, {"scalekit": "1.1.0"})
+    >>> report.ok, report.table()["status"].tolist()
+    (True, ['ok'])
+    """
 
     checks: list
 
@@ -170,6 +189,14 @@ class GoldenReport:
         Songs whose decision (probability >= 0.5) flipped.
     accuracy_expected, accuracy_served : float
         Accuracy of both on the golden labels.
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.dependency import train_pipeline
+    >>> golden = train_pipeline(seed=0)
+    >>> report = golden_test(1 - golden.expected, golden)
+    >>> report.passed, report.n_flipped == len(golden), report.accuracy_served < 0.5
+    (False, True, True)
     """
 
     expected: object

@@ -15,11 +15,11 @@ import threading
 import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from ..._validation import ParameterError, check_bool, check_choice, check_float
-from ._checks import GoldenReport, GuardReport, golden_test, lock_wheels, version_guard
+from ._checks import golden_test, lock_wheels, version_guard
 from ._pip import ClosedPort, InstallResult, LocalIndex, parse_requirement, run_pip
 from ._releases import (
     PIPELINE_VERSION,
@@ -28,148 +28,16 @@ from ._releases import (
     scalekit_sources,
     train_pipeline,
 )
-from ._smoke import SmokeResult, run_pipeline
+from ._runs import PipelineRun
+from ._smoke import run_pipeline
 from ._wheels import build_wheel, wheel_name
 
-__all__ = ["LOCKED_VERSION", "SOURCES", "Check", "DependencyLab", "PipelineRun", "runs_table"]
+__all__ = ["LOCKED_VERSION", "SOURCES", "DependencyLab"]
 
 LOCKED_VERSION = "1.1.0"
 PIPELINE = f"songpipe=={PIPELINE_VERSION}"
 #: Where pip may look: the package index (up or down), the vendored wheelhouse, or a mirror.
 SOURCES = ("index", "vendored", "mirror")
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of the status board: a step, its status (ok, warn, fail, skip) and details."""
-
-    step: str
-    status: str
-    detail: str
-
-
-@dataclass
-class PipelineRun:
-    """One real install of the pipeline and what happened when it ran.
-
-    Attributes
-    ----------
-    requirement : str
-        The requirement on scalekit (``"scalekit>=1.0"``).
-    source : str
-        ``"index"``, ``"vendored"`` or ``"mirror"``.
-    index_up : bool
-        Whether the package index answered (only matters for ``source="index"``).
-    install : InstallResult
-        The pip run.
-    smoke : SmokeResult or None
-        The pipeline run in its own process (None when pip failed).
-    golden : GoldenReport or None
-        The golden test (None when there were no predictions).
-    guard : GuardReport
-        The version guard against the lab's lock.
-    cached : bool
-        True when this result was served from the lab's cache instead of running pip again.
-    finished_at : float
-        ``time.time()`` when pip finished.
-    """
-
-    requirement: str
-    source: str
-    index_up: bool
-    install: InstallResult
-    smoke: SmokeResult | None
-    golden: GoldenReport | None
-    guard: GuardReport
-    cached: bool = False
-    finished_at: float = 0.0
-
-    @property
-    def resolved(self) -> str | None:
-        """The scalekit version pip installed (None when it failed)."""
-        return self.install.version("scalekit")
-
-    @property
-    def imported(self) -> bool:
-        return bool(self.smoke and self.smoke.imported)
-
-    @property
-    def warnings(self) -> tuple:
-        return self.smoke.warnings if self.smoke else ()
-
-    @property
-    def clean_error(self) -> str | None:
-        return self.smoke.clean_error if self.smoke else None
-
-    @property
-    def ok(self) -> bool:
-        """Installed, imported, cleaned and reproduced every golden prediction."""
-        return bool(self.install.ok and self.imported and not self.clean_error
-                    and self.golden is not None and self.golden.passed)
-
-    def checks(self) -> list[Check]:
-        """The status board: pip, import, cleaning step, golden test, version guard."""
-        install, smoke = self.install, self.smoke
-        if install.ok:
-            rows = [Check("pip install", "ok", f"resolved scalekit {self.resolved} "
-                                              f"in {install.seconds:.1f} s")]
-        else:
-            rows = [Check("pip install", "fail", install.message)]
-        if smoke is None:
-            rows.append(Check("import songpipe", "skip", "nothing was installed"))
-        elif smoke.imported:
-            rows.append(Check("import songpipe", "ok", "imported from the install target"))
-        else:
-            rows.append(Check("import songpipe", "fail", smoke.import_error or "failed"))
-        if not self.imported:
-            rows.append(Check("clean step", "skip", "the pipeline did not import"))
-        elif smoke.clean_error:
-            rows.append(Check("clean step", "fail", smoke.clean_error))
-        elif any("clip_outliers" in warning for warning in smoke.warnings):
-            rows.append(Check("clean step", "warn", "ran, with a DeprecationWarning"))
-        else:
-            rows.append(Check("clean step", "ok", "ran without a warning"))
-        if self.golden is None:
-            reason = smoke.predict_error if smoke and smoke.predict_error else "no predictions"
-            rows.append(Check("golden test", "skip", reason))
-        else:
-            rows.append(Check("golden test", "ok" if self.golden.passed else "fail",
-                              self.golden.describe()))
-        if not install.ok:
-            rows.append(Check("version guard", "skip", "nothing installed to check"))
-        else:
-            rows.append(Check("version guard", "ok" if self.guard.ok else "fail",
-                              self.guard.describe()))
-        return rows
-
-    def __repr__(self) -> str:
-        lines = [f"PipelineRun: {self.install.command_line}"]
-        lines += [f"  {c.step:<16}{c.status.upper():<6}{c.detail}" for c in self.checks()]
-        lines += [f"  {'warning':<16}      {w}" for w in self.warnings]
-        if self.cached:
-            lines.append("  (cached: pip ran for these settings earlier in this lab)")
-        return "\n".join(lines)
-
-
-def runs_table(runs):
-    """Several runs side by side as a DataFrame: one row per run.
-
-    Examples
-    --------
-    >>> runs_table([]).columns.tolist()
-    ['requirement', 'source', 'scalekit', 'imports', 'clean step', 'golden test', 'accuracy', 'version guard']
-    """
-    import pandas as pd
-
-    rows = []
-    for run in runs:
-        board = {c.step: c for c in run.checks()}
-        rows.append((run.requirement, run.source, run.resolved or "-", board["import songpipe"].status,
-                     board["clean step"].status, board["golden test"].status,
-                     None if run.golden is None else round(run.golden.accuracy_served, 3),
-                     board["version guard"].status))
-    return pd.DataFrame(rows, columns=["requirement", "source", "scalekit", "imports", "clean step",
-                                       "golden test", "accuracy", "version guard"])
 
 
 class _Resources:
@@ -242,6 +110,8 @@ class DependencyLab:
         self._lock = threading.Lock()
         self._cache: dict = {}
         self._counter = 0
+        self._active = 0
+        self._idle = threading.Condition(self._lock)
         self._closed = False
         try:
             self._build(seed, published)
@@ -331,10 +201,21 @@ class DependencyLab:
             return ["--index-url", self.index_url], "the package index"
         return ["--index-url", self.down_url], "the package index"
 
-    def _target(self) -> Path:
+    def _pip(self, arguments: list[str], requirements: list[str], where: str) -> InstallResult:
         with self._lock:
+            if self._closed:
+                raise ParameterError("DependencyLab: this lab was closed while pip was about to "
+                                     "run. Create a new one: DependencyLab(seed=...).")
             self._counter += 1
-            return self.root / "targets" / f"{self._counter:03d}"
+            self._active += 1
+            self._idle.notify_all()
+            target = self.root / "targets" / f"{self._counter:03d}"
+        try:
+            return run_pip(arguments, requirements, target, where=where, timeout=self.timeout)
+        finally:
+            with self._lock:
+                self._active -= 1
+                self._idle.notify_all()
 
     def install(self, requirement: str = "scalekit>=1.0", *, source: str = "index",
                 index_up: bool = True) -> InstallResult:
@@ -356,8 +237,7 @@ class DependencyLab:
         source = check_choice(source, "source", "DependencyLab.install", SOURCES)
         index_up = check_bool(index_up, "index_up", "DependencyLab.install")
         arguments, where = self._sources(source, index_up)
-        return run_pip(arguments, [PIPELINE, requirement], self._target(), where=where,
-                       timeout=self.timeout)
+        return self._pip(arguments, [PIPELINE, requirement], where)
 
     def install_locked(self, *, source: str = "vendored", index_up: bool = True) -> InstallResult:
         """Install exactly the lock file, hashes checked: ``pip install --require-hashes -r``."""
@@ -365,8 +245,7 @@ class DependencyLab:
         source = check_choice(source, "source", "DependencyLab.install_locked", SOURCES)
         index_up = check_bool(index_up, "index_up", "DependencyLab.install_locked")
         arguments, where = self._sources(source, index_up)
-        return run_pip(arguments, ["--require-hashes", "-r", str(self.lock.path)], self._target(),
-                       where=where, timeout=self.timeout)
+        return self._pip(arguments, ["--require-hashes", "-r", str(self.lock.path)], where)
 
     def run(self, requirement: str = "scalekit>=1.0", *, source: str = "index",
             index_up: bool = True) -> PipelineRun:
@@ -409,8 +288,14 @@ class DependencyLab:
         return self._closed
 
     def close(self) -> None:
-        """Stop the index and delete the lab's folder (every wheel, target and lock)."""
-        self._closed = True
+        """Stop the index and delete the lab's folder (every wheel, target and lock).
+
+        A pip run still in progress (from a widget's worker thread) is waited for, at most
+        ``timeout`` seconds, so that it cannot write into the folder after it is deleted.
+        """
+        with self._lock:
+            self._closed = True
+            self._idle.wait_for(lambda: self._active == 0, timeout=self.timeout)
         self._finalizer()
 
     def __enter__(self) -> DependencyLab:

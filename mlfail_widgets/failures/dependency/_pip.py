@@ -105,6 +105,19 @@ class InstallResult:
         pip's own output, unedited.
     message : str
         One or two sentences for the learner: what happened and, on failure, what to do.
+
+    Examples
+    --------
+    Every InstallResult comes from a real pip run (about a second), so the doctest does not
+    run this; ``tests/test_dependency.py`` does.
+
+    >>> from mlfail_widgets.failures.dependency import DependencyLab
+    >>> with DependencyLab(seed=0) as lab:  # doctest: +SKIP
+    ...     result = lab.install("scalekit~=1.1")
+    >>> result.ok, result.version("scalekit")  # doctest: +SKIP
+    (True, '1.1.0')
+    >>> result.command_line  # doctest: +SKIP
+    "pip install --target <lab>/targets/001 --index-url http://127.0.0.1:.../simple 'songpipe==1.0.0' 'scalekit~=1.1'"
     """
 
     requirements: list

@@ -33,7 +33,13 @@ PIPELINE_VERSION = "1.0.0"
 
 @dataclass(frozen=True)
 class Release:
-    """One release of the fictional ``scalekit`` library and what its notes say."""
+    """One release of the fictional ``scalekit`` library and what its notes say.
+
+    Examples
+    --------
+    >>> RELEASES[-1].version, RELEASES[-1].kind
+    ('2.0.0', 'major: breaking')
+    """
 
     version: str
     kind: str
@@ -279,6 +285,12 @@ class GoldenSet:
         The golden songs and whether the listener saved them.
     expected : ndarray
         The probabilities recorded at release time.
+
+    Examples
+    --------
+    >>> golden = train_pipeline(seed=0)
+    >>> golden.features.shape, golden.expected.shape
+    ((200, 3), (200,))
     """
 
     model: object

@@ -78,6 +78,14 @@ class SmokeResult:
         What ``importlib.metadata`` sees in the target, from inside the child.
     module_file : str or None
         Where ``scalekit`` was imported from (inside the target, never the course's venv).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as empty:
+    ...     result = run_pipeline(empty, [[20.0, 0.5, 30.0]])
+    >>> result.imported, result.probabilities is None, result.versions
+    (False, True, {})
     """
 
     imported: bool
