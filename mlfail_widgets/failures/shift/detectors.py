@@ -71,6 +71,8 @@ def _tie_counts(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each element of each sorted row: how many in its row are < it, and <= it."""
     width = rows.shape[1]
     index = np.broadcast_to(np.arange(width), rows.shape)
+    if not (rows[:, 1:] == rows[:, :-1]).any():  # no ties: ranks are positions
+        return index, index + 1
     first = np.ones(rows.shape, bool)
     first[:, 1:] = rows[:, 1:] != rows[:, :-1]
     below = np.maximum.accumulate(np.where(first, index, 0), axis=1)
@@ -114,9 +116,17 @@ class KSReference:
     def __init__(self, reference, columns=None):
         array, self.columns = numeric_matrix(reference, "reference", "KSReference", columns=columns)
         self.n = array.shape[0]
-        self.sorted_ = np.sort(array, axis=0).T.copy()  # one contiguous row per column
-        self.std_ = array.std(axis=0)
+        self.sorted_ = np.array(array.T, order="C", copy=True)  # one row per column, ours
+        self.sorted_.sort(axis=1)
         self._prefix = None
+        self._std = None
+
+    @property
+    def std_(self) -> np.ndarray:
+        """Standard deviation of each reference column (ddof=0)."""
+        if self._std is None:
+            self._std = self.sorted_.std(axis=1)
+        return self._std
 
     @property
     def n_columns(self) -> int:
@@ -152,11 +162,18 @@ class KSReference:
         ref_count = np.empty(shape, dtype=np.int64)
         cur_count = np.empty(shape, dtype=np.int64)
         rows = np.arange(n_windows)
+        columns = np.array(windows.transpose(2, 0, 1), order="C", copy=True)  # ours: sorted in place
         for j in range(k):
-            current = np.sort(windows[:, :, j], axis=1)
+            current = columns[j]
+            current.sort(axis=1)
             flat = current.ravel()
-            ref_lt = np.searchsorted(self.sorted_[j], flat, side="left").reshape(n_windows, m)
-            ref_le = np.searchsorted(self.sorted_[j], flat, side="right").reshape(n_windows, m)
+            reference = self.sorted_[j]
+            ref_le = np.searchsorted(reference, flat, side="right")
+            if (reference[np.maximum(ref_le - 1, 0)] == flat).any():  # ties with the reference
+                ref_lt = np.searchsorted(reference, flat, side="left").reshape(n_windows, m)
+            else:
+                ref_lt = ref_le.reshape(n_windows, m)
+            ref_le = ref_le.reshape(n_windows, m)
             cur_lt, cur_le = _tie_counts(current)
             plus = ref_lt / n - cur_lt / m  # F_ref - F_cur just before each current point
             below = cur_le / m - ref_le / n  # F_cur - F_ref at each current point

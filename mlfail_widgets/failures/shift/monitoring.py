@@ -209,8 +209,11 @@ def window_tradeoff(windows=(100, 250, 500, 1000, 2500, 5000), *, magnitude: flo
     -------
     pandas.DataFrame
         One row per window size: ``window``, ``false_alarms_per_10k_rows`` (before the shift),
-        ``false_alarm_rate`` (share of windows), ``detected`` (share of streams with an alarm
-        after the shift), ``median_delay`` (rows from the shift to the alarm; nan if never).
+        ``false_alarm_rate`` (share of the windows before the shift that alarm), ``power``
+        (share of the windows after the shift that alarm: how sure one window is),
+        ``detected`` (share of streams with an alarm after the shift) and ``median_delay``
+        (rows from the shift to the end of the first window that alarms after it; with small
+        windows that first alarm is often a false one that happens to come after the shift).
 
     Examples
     --------
@@ -241,10 +244,12 @@ def window_tradeoff(windows=(100, 250, 500, 1000, 2500, 5000), *, magnitude: flo
         ends = (np.arange(n_windows) + 1) * w
         before = ends <= rows_before
         after = alarms & ~before
+        shifted = (ends - w) >= rows_before  # windows made only of shifted rows
         delays = np.where(after.any(axis=1), ends[after.argmax(axis=1)] - rows_before, np.nan)
         rows.append((w, alarms[:, before].sum() / (n_repeats * rows_before) * 10_000,
                      float(alarms[:, before].mean()) if before.any() else np.nan,
+                     float(alarms[:, shifted].mean()) if shifted.any() else np.nan,
                      float(np.isfinite(delays).mean()),
                      float(np.nanmedian(delays)) if np.isfinite(delays).any() else np.nan))
     return pd.DataFrame(rows, columns=["window", "false_alarms_per_10k_rows", "false_alarm_rate",
-                                       "detected", "median_delay"])
+                                       "power", "detected", "median_delay"])

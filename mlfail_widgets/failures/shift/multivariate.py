@@ -63,8 +63,9 @@ def mmd_test(reference, current, columns=None, *, n_permutations: int = 200, max
              seed=0) -> MMDResult:
     """Kernel two-sample test: the MMD with a Gaussian kernel and a permutation p-value.
 
-    Features are standardised with the reference's mean and standard deviation; the kernel
-    bandwidth is the median distance between pooled rows (the "median heuristic"). The p-value
+    Features are standardised with the pooled mean and standard deviation, and the kernel
+    bandwidth is the median distance between pooled rows (the "median heuristic"): both are
+    the same for every permutation, which keeps the permutation test exact. The p-value
     is ``(1 + #{permuted MMD >= observed}) / (1 + n_permutations)``, which never falls below
     the nominal level under no shift. All permutations are evaluated at once as quadratic forms
     of one kernel matrix.
@@ -97,9 +98,10 @@ def mmd_test(reference, current, columns=None, *, n_permutations: int = 200, max
         r = r[rng.choice(r.shape[0], max_rows, replace=False)]
     if c.shape[0] > max_rows:
         c = c[rng.choice(c.shape[0], max_rows, replace=False)]
-    scale = r.std(axis=0)
+    pooled = np.vstack([r, c])
+    scale = pooled.std(axis=0)
     scale[scale == 0] = 1.0
-    pooled = (np.vstack([r, c]) - r.mean(axis=0)) / scale
+    pooled = (pooled - pooled.mean(axis=0)) / scale  # pooled: the same for every permutation
     squared = (pooled**2).sum(axis=1)
     distance2 = np.maximum(squared[:, None] + squared[None, :] - 2 * pooled @ pooled.T, 0.0)
     off_diagonal = distance2[np.triu_indices_from(distance2, k=1)]
