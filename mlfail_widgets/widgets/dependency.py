@@ -13,8 +13,8 @@ from .panel import Panel
 __all__ = ["REQUIREMENTS", "dependency_panel"]
 
 #: The requirement specifiers offered in the dropdown (the first is the default: unpinned).
-REQUIREMENTS = ("scalekit>=1.0", "scalekit", "scalekit==1.0.0", "scalekit==1.1.0", "scalekit~=1.1",
-                "scalekit<2", "scalekit==2.0.0")
+REQUIREMENTS = ("scalekit>=1.0", "scalekit==1.1.0", "scalekit~=1.1", "scalekit<2", "scalekit",
+                "scalekit==1.0.0", "scalekit==2.0.0")
 
 
 def _summary(run) -> str:
