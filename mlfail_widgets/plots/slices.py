@@ -1,0 +1,197 @@
+"""The slice chart: a metric per slice with its interval, against the overall value.
+
+One row per slice, top to bottom in the table's order: a point for the slice's metric and a
+whisker for its interval, the overall value as a dashed line in its own interval band, and the
+slice sizes in a column on the right. Flagged slices are drawn in ``style.ALARM``, slices too
+small to judge in ``style.MUTED`` with a note. ``update`` changes all of it in place, also when
+the number of slices changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..slicing import METRICS
+from . import style
+from ._base import Drawn, new_figure
+
+__all__ = ["AXIS_LABELS", "draw", "update"]
+
+#: What the x axis says for each named metric (a callable metric shows its name).
+AXIS_LABELS = {
+    "accuracy": "accuracy (share of predictions that are right)",
+    "precision": "precision (share of predicted positives that are positive)",
+    "recall": "recall (share of positives the model finds)",
+    "auc": "ROC AUC (0.5 = chance, 1 = perfect ranking)",
+    "log_loss": "log loss (nats per prediction; lower is better)",
+    "mae": "mean absolute error (units of the target; lower is better)",
+    "rate": "rate (share of rows where the target is 1)",
+}
+_WIDTH = 8.0
+
+
+def _height(rows: int) -> float:
+    return float(np.clip(1.75 + 0.34 * rows, 3.0, 10.0))
+
+
+def _is_share(metric: str) -> bool:
+    return METRICS.get(metric) == "proportion"
+
+
+def _format(value: float, metric: str) -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{value:.1%}" if _is_share(metric) else f"{value:.3g}"
+
+
+def draw(table, ax=None) -> Drawn:
+    """Draw the slice chart of a :func:`mlfail_widgets.slicing.slice_metrics` table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The result of ``slice_metrics`` (its ``attrs`` give the overall value and the metric).
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes; by default a new figure sized for the number of slices.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from mlfail_widgets.slicing import slice_metrics
+    >>> rng = np.random.default_rng(0)
+    >>> data = pd.DataFrame({"genre": rng.choice(list("abc"), 600), "label": 1,
+    ...                      "prediction": rng.integers(0, 2, 600)})
+    >>> drawn = draw(slice_metrics(data, "genre"))
+    >>> [t.get_text() for t in drawn.figure.axes[0].get_yticklabels()]
+    ['a', 'c', 'b']
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+    from matplotlib.transforms import blended_transform_factory
+
+    with style.context():
+        own = ax is None
+        if own:
+            fig, ax = new_figure((_WIDTH, _height(len(table))))
+        fig = ax.figure
+        band = ax.axvspan(0, 1, color=style.NEUTRAL, alpha=0.12, linewidth=0, zorder=1)
+        overall = ax.axvline(0, color=style.NEUTRAL, linestyle="--", linewidth=1.3, zorder=2)
+        whiskers = LineCollection([], linewidths=2.6, capstyle="round", zorder=3)
+        ax.add_collection(whiskers)
+        points = ax.scatter([], [], s=52, zorder=4, edgecolors="white", linewidths=0.8)
+        margin = blended_transform_factory(ax.transAxes, ax.transData)
+        header = ax.text(1.02, 1.0, "rows", transform=ax.transAxes, ha="left", va="bottom",
+                         fontsize=9, color=style.NEUTRAL, fontweight="bold")
+        handles = [
+            Line2D([], [], color=style.GOOD, marker="o", linewidth=2.6, label="slice and its interval"),
+            Line2D([], [], color=style.ALARM, marker="o", linewidth=2.6, label="flagged"),
+            Line2D([], [], color=style.MUTED, marker="o", linewidth=0, label="too small to judge"),
+            Line2D([], [], color=style.NEUTRAL, linestyle="--", linewidth=1.3, label="overall"),
+        ]
+        if own:
+            legend = fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=9)
+        else:
+            legend = ax.legend(handles=handles, loc="best", fontsize=8)
+        ax.grid(axis="y", visible=False)
+        ax.tick_params(axis="y", length=0)
+    drawn = Drawn(fig, {"band": band, "overall": overall, "whiskers": whiskers, "points": points,
+                        "sizes": [], "header": header, "legend": legend, "margin": margin,
+                        "state": {"own": own, "layout": None}})
+    update(drawn, table)
+    return drawn
+
+
+def _size_texts(drawn: Drawn, count: int) -> list:
+    """The pool of size labels, grown on demand; extra ones are hidden, never removed."""
+    pool = drawn.artists["sizes"]
+    ax = drawn.artists["points"].axes
+    while len(pool) < count:
+        pool.append(ax.text(1.02, 0, "", transform=drawn.artists["margin"], ha="left", va="center",
+                            fontsize=9, color=style.NEUTRAL, clip_on=False))
+    for text in pool[count:]:
+        text.set_visible(False)
+    return pool[:count]
+
+
+def update(drawn: Drawn, table) -> None:
+    """Show ``table`` on the drawn chart, in place (any number of slices)."""
+    from matplotlib.ticker import PercentFormatter, ScalarFormatter
+
+    a = drawn.artists
+    ax = a["points"].axes
+    attrs = table.attrs
+    metric = str(attrs.get("metric", "metric"))
+    overall = float(attrs.get("overall", np.nan))
+    band_low = float(attrs.get("overall_low", np.nan))
+    band_high = float(attrs.get("overall_high", np.nan))
+    level = float(attrs.get("level", 0.95))
+    correction = attrs.get("correction")
+    rows = len(table)
+    y = np.arange(rows)
+    value = table["metric"].to_numpy(dtype=float)
+    low, high = table["low"].to_numpy(dtype=float), table["high"].to_numpy(dtype=float)
+    status = table["status"].to_numpy()
+    flagged = table["flagged"].to_numpy(dtype=bool)
+    colours = np.where(flagged, style.ALARM, np.where(status == "ok", style.GOOD, style.MUTED))
+
+    shown = np.isfinite(value)
+    a["points"].set_offsets(np.column_stack([value[shown], y[shown]]) if shown.any() else np.empty((0, 2)))
+    a["points"].set_facecolors(colours[shown])
+    whisker = np.isfinite(low) & np.isfinite(high)
+    a["whiskers"].set_segments([[(lo, i), (hi, i)] for lo, hi, i in zip(low[whisker], high[whisker],
+                                                                        y[whisker], strict=True)])
+    a["whiskers"].set_colors(colours[whisker])
+    if np.isfinite(overall):
+        a["overall"].set_xdata([overall, overall])
+    a["overall"].set_visible(bool(np.isfinite(overall)))
+    if np.isfinite(band_low) and np.isfinite(band_high):
+        a["band"].set_x(band_low)
+        a["band"].set_width(band_high - band_low)
+    a["band"].set_visible(bool(np.isfinite(band_low) and np.isfinite(band_high)))
+
+    several = table["by"].nunique() > 1
+    labels = [f"{b} = {s}" if several else str(s) for b, s in zip(table["by"], table["slice"], strict=True)]
+    texts = []
+    for text, i, size, note, colour in zip(_size_texts(drawn, rows), y, table["size"], table["note"],
+                                           colours, strict=True):
+        words = f"{int(size):,}" + (f"  {note}" if note else "")
+        text.set_text(words)
+        text.set_y(i)
+        text.set_color(style.ALARM if colour == style.ALARM else style.NEUTRAL)
+        text.set_visible(True)
+        texts.append(words)
+    ax.set_yticks(y, labels)
+    for label, flag in zip(ax.get_yticklabels(), flagged, strict=True):
+        label.set_color(style.ALARM if flag else "black")
+        label.set_fontweight("bold" if flag else "normal")
+    ax.set_ylim(rows - 0.5, -0.5)
+
+    ends = np.concatenate([value, low, high, [overall, band_low, band_high]])
+    ends = ends[np.isfinite(ends)]
+    lo, hi = (float(ends.min()), float(ends.max())) if ends.size else (0.0, 1.0)
+    pad = max((hi - lo) * 0.08, abs(hi) * 0.01, 1e-3)
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0) if _is_share(metric) else ScalarFormatter())
+
+    columns = ", ".join(dict.fromkeys(str(b) for b in table["by"]))
+    name = AXIS_LABELS.get(metric, metric).split(" (")[0]
+    tested = int((status == "ok").sum())
+    ax.title.set_text(f"{name[0].upper()}{name[1:]} by {columns}: "
+                      f"{int(flagged.sum())} of {tested} slices flagged")
+    ax.xaxis.label.set_text(AXIS_LABELS.get(metric, metric))
+    ax.yaxis.label.set_text("" if several else columns)
+    how = {"holm": "Holm", "bonferroni": "Bonferroni", "bh": "Benjamini-Hochberg"}.get(correction)
+    legend_texts = a["legend"].get_texts()
+    legend_texts[0].set_text(f"slice and its {level:.0%} interval")
+    legend_texts[1].set_text("flagged: differs from overall" + (f" ({how}-corrected)" if how else ""))
+    legend_texts[3].set_text(f"overall {_format(overall, metric)} and its interval")
+
+    # A new set of slices needs new margins (longer labels, another height): ask the figure
+    # for one layout pass on the next render; a moved value alone keeps the frozen layout.
+    signature = (tuple(labels), tuple(texts), a["legend"].get_texts()[1].get_text())
+    state = a["state"]
+    if state["layout"] is not None and signature != state["layout"]:
+        if state["own"]:
+            drawn.figure.set_size_inches(_WIDTH, _height(rows))
+        drawn.figure.set_layout_engine("constrained")
+    state["layout"] = signature

@@ -1,0 +1,168 @@
+"""The slice chart widget: pick a slicing column, a metric and a minimum slice size.
+
+The detection tool of the shift and feedback-loop chapters: a model's metric on every slice of
+the data, with intervals, against the overall value. Moving the minimum-size slider only
+re-judges the table (no metric or bootstrap is recomputed), so it stays instant even for AUC.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .._validation import check_choice, check_columns, check_int, parameter_error
+from ..plots import slices as slice_plot
+from ..slicing import METRICS, apply_min_size, slice_metrics
+from .controls import Choice, Slider
+from .panel import Panel
+
+__all__ = ["SliceChart", "slice_chart"]
+
+_OWNER = "slice_chart"
+_OPTIONS = ("bins", "edges", "level", "interval", "n_boot", "correction")
+_CACHED = 16
+
+
+def _name(metric: str | Callable) -> str:
+    return metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
+
+
+def _summary(table) -> str:
+    attrs = table.attrs
+    metric = str(attrs["metric"])
+    show = slice_plot._format
+    tested = table[table["status"] == "ok"]
+    flagged = table[table["flagged"]]
+    columns = html.escape(", ".join(dict.fromkeys(str(b) for b in table["by"])))
+    text = (f"<b>{len(flagged)} of {len(tested)}</b> slices of <b>{columns}</b> flagged; "
+            f"overall {html.escape(metric)} <b>{show(attrs['overall'], metric)}</b> "
+            f"({attrs['level']:.0%} interval {show(attrs['overall_low'], metric)} to "
+            f"{show(attrs['overall_high'], metric)})")
+    if len(tested):
+        worst = tested.loc[tested["gap"].abs().idxmax()]
+        text += (f"; largest gap: <b>{html.escape(str(worst['slice']))}</b> "
+                 f"{show(worst['metric'], metric)} ({worst['gap']:+.3g})")
+    small = int((table["status"] == "too small").sum())
+    if small:
+        text += f"; {small} too small to judge"
+    return text
+
+
+class SliceChart(Panel):
+    """A :class:`Panel` over :func:`mlfail_widgets.slicing.slice_metrics` and its chart.
+
+    Controls: ``by`` (the slicing column), ``metric`` and ``min_size``. ``result`` is the
+    slice table shown. Build it with :func:`slice_chart`.
+
+    Tables are computed once per (column, metric) with every slice's interval and re-judged
+    for each minimum size (:func:`mlfail_widgets.slicing.apply_min_size`); the last 16 are
+    kept. Call :meth:`clear_cache` after changing ``data`` in place.
+    """
+
+    def __init__(self, data, by, metrics, *, target, prediction, min_size, seed,
+                 title=None, background=None, **slice_options):
+        columns = [by] if isinstance(by, str) else list(by)
+        if not columns:
+            raise parameter_error("by", _OWNER, "a column name or a non-empty list of them", by)
+        check_columns(data, columns, "by", _OWNER)
+        metrics = [metrics] if isinstance(metrics, str) or callable(metrics) else list(metrics)
+        if not metrics:
+            raise parameter_error("metrics", _OWNER, "a metric name or a non-empty list of them", metrics)
+        for metric in metrics:
+            if not callable(metric):
+                check_choice(metric, "metrics", _OWNER, METRICS)
+        for option in slice_options:
+            check_choice(option, "keyword", _OWNER, _OPTIONS)
+        min_size = check_int(min_size, "min_size", _OWNER, low=1)
+        # Up to about the size of a typical slice (a fifth of the rows), at least 10 x min_size.
+        high = max(min(len(data), max(10 * min_size, len(data) // 5)), min_size + 1)
+        self.data = data
+        self._tables: dict = {}
+
+        def compute(by, metric, min_size):
+            key = (by, metric)
+            if key not in self._tables:  # min_size=1: every slice's interval, re-judged below
+                if len(self._tables) >= _CACHED:
+                    self._tables.pop(next(iter(self._tables)))
+                self._tables[key] = slice_metrics(data, by, metric, target=target, prediction=prediction,
+                                                  min_size=1, seed=seed, **slice_options)
+            return apply_min_size(self._tables[key], min_size)
+
+        compute.__name__ = "slice_metrics"
+        super().__init__(
+            compute, slice_plot.draw, slice_plot.update,
+            {
+                "by": Choice(columns, label="slice by"),
+                "metric": Choice({_name(m): m for m in metrics}, label="metric"),
+                "min_size": Slider(1, high, value=min_size, label="minimum slice size (rows)"),
+            },
+            summary=_summary, title=title, background=background,
+        )
+
+    def clear_cache(self) -> None:
+        """Forget the computed tables, so the next change recomputes (after ``data`` changed)."""
+        self._tables.clear()
+
+
+def slice_chart(
+    data,
+    by: str | Sequence[str],
+    metrics: str | Callable | Sequence[str | Callable] = ("accuracy",),
+    *,
+    target: str = "label",
+    prediction: str = "prediction",
+    min_size: int = 30,
+    seed: int = 0,
+    title: str | None = None,
+    background: bool | None = None,
+    **slice_options: Any,
+) -> SliceChart:
+    """A slice chart with dropdowns for the slicing column and the metric, and a slider for
+    the minimum slice size.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per prediction.
+    by : str or list of str
+        The columns offered in the "slice by" dropdown (the first is shown first).
+    metrics : str, callable or list of them, default=("accuracy",)
+        The metrics offered (names as in :func:`mlfail_widgets.slicing.slice_metrics`).
+    target, prediction : str
+        Column names of the truth and the model's output.
+    min_size : int, default=30
+        The slider's starting value.
+    seed : int, default=0
+        For the bootstrap intervals.
+    title : str, optional
+        A heading above the controls.
+    background : bool, optional
+        See :class:`Panel`.
+    **slice_options
+        ``bins``, ``edges``, ``level``, ``interval``, ``n_boot``, ``correction``: passed on to
+        ``slice_metrics``.
+
+    Returns
+    -------
+    SliceChart
+        A :class:`Panel`: ``chart.result`` is the table shown, ``chart.set(by=..., metric=...,
+        min_size=...)`` changes it. A chapter that makes it its main widget calls
+        ``chart.mark_main("by")``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> data = pd.DataFrame({"genre": rng.choice(["pop", "jazz", "rock"], 900),
+    ...                      "age": rng.integers(18, 80, 900), "label": rng.integers(0, 2, 900)})
+    >>> data["prediction"] = np.where(data["genre"] == "jazz", 1 - data["label"], data["label"])
+    >>> chart = slice_chart(data, ["genre", "age"], ["accuracy", "recall"])
+    >>> chart.result.loc[chart.result["flagged"], "slice"].tolist()
+    ['jazz', 'pop', 'rock']
+    >>> chart.set(by="age", min_size=300)["status"].tolist()
+    ['too small', 'too small', 'too small', 'too small']
+    >>> chart.close()
+    """
+    return SliceChart(data, by, metrics, target=target, prediction=prediction, min_size=min_size,
+                      seed=seed, title=title, background=background, **slice_options)
