@@ -19,8 +19,9 @@ numeric(
     abs_tol=0.005,
     hint="Build the table, then subtract the 'accuracy' of version 4 from that of version 10 "
     "(table.loc[version, 'accuracy']).",
-    explanation="Six weeks of drift at 15 degrees a week turn the old model's boundary by 90 "
-    "degrees: it is right on little more than half of the traffic, and nothing raised an error.",
+    explanation="Six weeks of drift at 15 degrees a week turn the true boundary 90 degrees away "
+    "from the old model's: it does no better than a coin flip on this week's traffic, and "
+    "nothing raised an error.",
 )
 
 choice(
