@@ -178,10 +178,17 @@ def test_transport_deadline_bounds_every_call():
 
 
 def test_policy_ladder_adds_one_mitigation_per_rung():
-    stacks = [repr(make_policy(name)) for name in POLICIES]
-    assert stacks[0] == "NoTimeout()" and stacks[1] == "Timeout(0.1)"
+    def layers(policy):
+        found = []
+        while policy is not None:
+            found.append(type(policy).__name__)
+            policy = getattr(policy, "inner", None)
+        return found
+    stacks = [layers(make_policy(name)) for name in POLICIES]
+    assert stacks[0] == ["NoTimeout"] and stacks[1] == ["Timeout"]
     for lower, higher in itertools.pairwise(stacks[1:]):
-        assert lower in higher
+        assert set(lower) < set(higher) and len(higher) == len(lower) + 1
+    assert stacks[-1] == ["Fallback", "Retry", "CircuitBreaker", "Timeout"]
     with pytest.raises(ParameterError, match="Did you mean 'fallback'"):
         make_policy("fallbak")
 

@@ -92,9 +92,12 @@ def test_flaky_service_fails_at_its_error_rate(service):
 
 
 def test_store_outage_cascades_and_the_service_can_degrade(service):
-    cascade = measure(service, Scenario(store=Fault(down=True), duration=0.2), "timeout", timeout=0.5)
+    # Generous client timeouts: a busy test machine must not turn an answer into a timeout.
+    cascade = measure(service, Scenario(store=Fault(down=True), duration=0.2, interval=0.02),
+                      "timeout", timeout=0.5)
     assert cascade.outcomes().keys() == {"error"}
-    degraded = measure(service, Scenario(store=Fault(down=True), duration=0.2, store_fallback=True))
+    degraded = measure(service, Scenario(store=Fault(down=True), duration=0.2, interval=0.02,
+                                         store_fallback=True), "timeout", timeout=0.5)
     assert degraded.summary().availability == 1 and degraded.summary().degraded_rate == 1
     service.inject(store=Fault(down=True))
     try:

@@ -16,7 +16,17 @@ True
 """
 
 from .faults import MAX_LATENCY, Fault, ServiceClock, VirtualClock
-from .measure import GRACE, RunLog, Scenario, Summary, measure, outage_scenario, run_client
+from .measure import (
+    GRACE,
+    OUTAGE_KINDS,
+    RunLog,
+    Scenario,
+    Summary,
+    compare,
+    measure,
+    outage_scenario,
+    run_client,
+)
 from .policies import (
     POLICIES,
     CallFailed,
@@ -31,7 +41,13 @@ from .policies import (
     Transport,
     make_policy,
 )
-from .redundancy import RedundancyTable, redundancy_table, replica_availability, simulate_replicas
+from .redundancy import (
+    RedundancyTable,
+    redundancy_table,
+    replica_availability,
+    simulate_replicas,
+    zone_table,
+)
 from .service import USERS, HTTPTransport, PredictionService, baseline_prediction, user_predictions
 from .simulate import (
     SWEEPABLE,
@@ -46,11 +62,11 @@ from .simulate import (
 )
 
 __all__ = [
-    "GRACE", "MAX_LATENCY", "POLICIES", "SWEEPABLE", "USERS", "CallFailed", "CircuitBreaker",
+    "GRACE", "MAX_LATENCY", "OUTAGE_KINDS", "POLICIES", "SWEEPABLE", "USERS", "CallFailed", "CircuitBreaker",
     "CircuitOpen", "Exploration", "Fallback", "Fault", "HTTPTransport", "NoTimeout", "Policy",
     "PredictionService", "RedundancyTable", "Reply", "Retry", "RunLog", "Scenario", "ServiceClock",
     "SimulatedService", "SimulatedTransport", "Summary", "Timeout", "Timing", "Transport",
-    "VirtualClock", "baseline_prediction", "calibrate", "explore", "make_policy", "measure",
+    "VirtualClock", "baseline_prediction", "calibrate", "compare", "explore", "make_policy", "measure",
     "outage_scenario", "redundancy_table", "replica_availability", "run_client", "simulate",
-    "simulate_replicas", "sweep", "user_predictions",
+    "simulate_replicas", "sweep", "user_predictions", "zone_table",
 ]

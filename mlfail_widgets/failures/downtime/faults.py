@@ -27,21 +27,21 @@ MAX_LATENCY = 30.0
 _MAX_TIME = 3600.0
 
 
-def _check_outages(outages, owner: str) -> tuple[tuple[float, float], ...]:
+def _check_windows(outages, owner: str, name: str = "outages") -> tuple[tuple[float, float], ...]:
     """Sort the (start, end) windows and merge the ones that overlap."""
     expected = "a sequence of (start, end) pairs in seconds with 0 <= start < end <= 3600"
-    fix = "For example outages=[(0.2, 0.5)] takes the service down from 0.2 s to 0.5 s."
+    fix = f"For example {name}=[(0.2, 0.5)] acts from 0.2 s to 0.5 s."
     if isinstance(outages, (str, bytes)) or not hasattr(outages, "__iter__"):
-        raise parameter_error("outages", owner, expected, outages, fix)
+        raise parameter_error(name, owner, expected, outages, fix)
     windows = []
     for window in outages:
         try:
             start, end = window
         except (TypeError, ValueError):
-            raise parameter_error("outages", owner, expected, outages, fix) from None
+            raise parameter_error(name, owner, expected, outages, fix) from None
         good = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in (start, end))
         if not good or not (0 <= start < end <= _MAX_TIME) or not math.isfinite(end):
-            raise parameter_error("outages", owner, expected, outages, fix)
+            raise parameter_error(name, owner, expected, outages, fix)
         windows.append((float(start), float(end)))
     merged: list[tuple[float, float]] = []
     for start, end in sorted(windows):
@@ -56,6 +56,11 @@ def _check_outages(outages, owner: str) -> tuple[tuple[float, float], ...]:
 class Fault:
     """What is wrong with one service; ``Fault()`` is a healthy service.
 
+    Two kinds of outage window: during ``outages`` the port is closed and a client learns at
+    once that nothing is there; during ``hangs`` the service accepts requests but answers none
+    until the window ends (a frozen process, a full thread pool, a network black hole), and a
+    client without a timeout waits with it.
+
     Parameters
     ----------
     latency : float, default=0.0
@@ -68,6 +73,8 @@ class Fault:
     outages : sequence of (start, end), default=()
         Scheduled hard-down windows, in seconds on the service clock (which restarts at 0 when
         the fault is injected). Overlapping windows are merged.
+    hangs : sequence of (start, end), default=()
+        Scheduled windows during which requests get no answer before the window ends.
     seed : int, default=0
         Seed of the error draws.
 
@@ -78,6 +85,8 @@ class Fault:
     (False, True, False)
     >>> fault.goes_down_between(0.0, 1.0), fault.next_change(0.3)
     (0.2, 0.5)
+    >>> Fault(hangs=[(0.2, 0.5)]).hang_end(0.3)
+    0.5
     >>> Fault(error_rate=1.5)
     Traceback (most recent call last):
     ...
@@ -88,6 +97,7 @@ class Fault:
     error_rate: float = 0.0
     down: bool = False
     outages: tuple = ()
+    hangs: tuple = ()
     seed: int = 0
     _starts: tuple = field(default=(), init=False, repr=False, compare=False)
 
@@ -100,14 +110,15 @@ class Fault:
             self.error_rate, "error_rate", "Fault",
             fix="It is the share of requests that fail: 0.1 means one in ten."))
         set_(self, "down", check_bool(self.down, "down", "Fault"))
-        set_(self, "outages", _check_outages(self.outages, "Fault"))
+        set_(self, "outages", _check_windows(self.outages, "Fault"))
+        set_(self, "hangs", _check_windows(self.hangs, "Fault", "hangs"))
         set_(self, "seed", check_int(self.seed, "seed", "Fault", low=0, high=2**32 - 1))
         set_(self, "_starts", tuple(start for start, _ in self.outages))
 
     @property
     def healthy(self) -> bool:
         """True when nothing is wrong."""
-        return not (self.latency or self.error_rate or self.down or self.outages)
+        return not (self.latency or self.error_rate or self.down or self.outages or self.hangs)
 
     def is_down(self, t: float) -> bool:
         """Is the service hard down at time ``t`` (windows include their start, not their end)?"""
@@ -115,6 +126,13 @@ class Fault:
             return True
         index = bisect.bisect_right(self._starts, t) - 1
         return index >= 0 and t < self.outages[index][1]
+
+    def hang_end(self, t: float) -> float | None:
+        """If a request arriving at ``t`` falls in a hang window, when the window ends; else None."""
+        for start, end in self.hangs:
+            if start <= t < end:
+                return end
+        return None
 
     def next_change(self, t: float) -> float | None:
         """The first time after ``t`` at which the service goes down or comes back, or None."""
@@ -147,6 +165,8 @@ class Fault:
             parts.append("hard down")
         for start, end in self.outages:
             parts.append(f"down {start:g}-{end:g} s")
+        for start, end in self.hangs:
+            parts.append(f"hung {start:g}-{end:g} s")
         if self.latency:
             parts.append(f"slow (+{self.latency * 1000:.0f} ms)")
         if self.error_rate:

@@ -14,15 +14,18 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..._random import resolve_rng
-from ..._validation import check_bool, check_float, check_int, parameter_error
+from ..._validation import check_bool, check_choice, check_float, check_int, parameter_error
 from .faults import MAX_LATENCY, Fault
 from .policies import CallFailed, check_policy, make_policy
 
-__all__ = ["GRACE", "RunLog", "Scenario", "Summary", "measure", "outage_scenario", "run_client"]
+__all__ = ["GRACE", "OUTAGE_KINDS", "RunLog", "Scenario", "Summary", "compare", "measure",
+           "outage_scenario", "run_client"]
 
 #: Seconds a call already under way may run past the scenario's duration before it is cut off.
 GRACE = 0.5
 ANSWERED = ("ok", "degraded")
+#: How an outage window shows itself: connections refused, or accepted and never answered.
+OUTAGE_KINDS = ("down", "hang")
 
 
 @dataclass(frozen=True)
@@ -94,19 +97,28 @@ class Scenario:
         return client * self.interval / self.clients
 
 
-def outage_scenario(length: float = 0.3, start: float = 0.2, **options) -> Scenario:
-    """A scenario whose prediction service is hard down for ``length`` seconds from ``start``.
+def outage_scenario(length: float = 0.3, start: float = 0.2, kind: str = "down", **options) -> Scenario:
+    """A scenario whose prediction service is out for ``length`` seconds from ``start``.
+
+    ``kind="down"``: the port is closed (connections refused); ``kind="hang"``: requests are
+    accepted and get no answer before the window ends. Other options go to :class:`Scenario`
+    (``fault=`` adds the window to that fault).
 
     Examples
     --------
     >>> outage_scenario(0.4, duration=1.5).fault.outages
     ((0.2, 0.6),)
+    >>> outage_scenario(0.4, kind="hang").fault.describe()
+    'hung 0.2-0.6 s'
     """
     length = check_float(length, "length", "outage_scenario", low=0, high=3600)
     start = check_float(start, "start", "outage_scenario", low=0, high=3600)
+    kind = check_choice(kind, "kind", "outage_scenario", OUTAGE_KINDS)
     base = options.pop("fault", Fault())
     windows = ((start, start + length),) if length > 0 else ()
-    return Scenario(fault=replace(base, outages=base.outages + windows), **options)
+    field_name = "outages" if kind == "down" else "hangs"
+    fault = replace(base, **{field_name: getattr(base, field_name) + windows})
+    return Scenario(fault=fault, **options)
 
 
 def run_client(policy, transport, users, interval: float, offset: float = 0.0) -> list[tuple[float, float, str]]:
@@ -320,3 +332,32 @@ def measure(service, scenario: Scenario | None = None, policy="timeout", *, seed
     if any(thread.is_alive() for thread in threads):  # pragma: no cover - a bug, not a fault
         raise RuntimeError("a client thread did not stop by the run's deadline")
     return RunLog.from_clients(label, scenario, False, logs, [t.attempts for t in transports])
+
+
+def compare(runs: dict):
+    """One row per run: availability, error rate, degraded share, latency p50/p99 (ms), load.
+
+    ``runs`` maps a label (a fault, a policy) to a :class:`RunLog`. The ``outcomes`` column
+    counts how the requests ended.
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.downtime import simulate
+    >>> table = compare({"flaky": simulate(Scenario(fault=Fault(error_rate=1.0), duration=0.1))})
+    >>> table.loc["flaky", "outcomes"], float(table.loc["flaky", "availability"])
+    ('error 20', 0.0)
+    """
+    import pandas as pd
+
+    rows = {}
+    for label, run in runs.items():
+        summary = run.summary()
+        rows[label] = {
+            "availability": summary.availability, "error_rate": summary.error_rate,
+            "degraded": summary.degraded_rate, "p50_ms": summary.p50 * 1000,
+            "p99_ms": summary.p99 * 1000, "attempts_per_request": summary.attempts_per_call,
+            "requests": summary.calls,
+            "outcomes": ", ".join(f"{kind} {count}" for kind, count in run.outcomes().items()),
+            "simulated": run.simulated,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")

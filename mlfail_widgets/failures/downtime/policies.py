@@ -7,7 +7,10 @@ real time) and inside the simulator (:class:`~.simulate.SimulatedTransport`, vir
 
 Policies wrap each other, one mitigation per layer::
 
-    Fallback(CircuitBreaker(Retry(Timeout(0.1), retries=3)))
+    Fallback(Retry(CircuitBreaker(Timeout(0.1)), retries=3))
+
+Each attempt goes through the breaker, so once it opens the retries stop at once (the order
+Resilience4j uses: Retry outermost, then CircuitBreaker, then the time limit).
 
 In production you would reach for a library: ``tenacity`` for retries with backoff and jitter,
 ``pybreaker`` for circuit breakers. These classes are short so that you can read all of them.
@@ -255,12 +258,15 @@ def make_policy(name: str = "fallback", *, timeout: float = 0.1, retries: int = 
                 reset_after: float = 0.25, baseline: Any = 0.5, seed=0):
     """A fresh policy from the ladder :data:`POLICIES`, each rung adding one mitigation.
 
+    no timeout -> ``Timeout`` -> ``Retry(Timeout)`` -> ``Retry(CircuitBreaker(Timeout))`` ->
+    ``Fallback(Retry(CircuitBreaker(Timeout)))``.
+
     ``"retry"`` with ``retries=0`` is plain ``"timeout"`` (no retries), so a slider may reach 0.
 
     Examples
     --------
     >>> make_policy("fallback", retries=2)
-    Fallback(CircuitBreaker(Retry(Timeout(0.1), retries=2, backoff=0.02, jitter=True)))
+    Fallback(Retry(CircuitBreaker(Timeout(0.1)), retries=2, backoff=0.02, jitter=True))
     >>> make_policy("retry", retries=0)
     Timeout(0.1)
     >>> make_policy("retries")
@@ -273,16 +279,13 @@ def make_policy(name: str = "fallback", *, timeout: float = 0.1, retries: int = 
     if name == "no timeout":
         return NoTimeout()
     policy = Timeout(timeout)
-    if name == "timeout":
-        return policy
-    if retries:
+    if name in ("circuit breaker", "fallback"):
+        policy = CircuitBreaker(policy, failures=failures, reset_after=reset_after)
+    if name != "timeout" and retries:
         policy = Retry(policy, retries=retries, backoff=backoff, cap=cap, jitter=jitter, seed=seed)
-    if name == "retry":
-        return policy
-    policy = CircuitBreaker(policy, failures=failures, reset_after=reset_after)
-    if name == "circuit breaker":
-        return policy
-    return Fallback(policy, baseline=baseline)
+    if name == "fallback":
+        policy = Fallback(policy, baseline=baseline)
+    return policy
 
 
 def describe(policy) -> str:

@@ -22,7 +22,8 @@ from ..._random import resolve_rng
 from ..._validation import check_float, check_int, parameter_error
 from ...intervals import proportion_interval
 
-__all__ = ["RedundancyTable", "redundancy_table", "replica_availability", "simulate_replicas"]
+__all__ = ["RedundancyTable", "redundancy_table", "replica_availability", "simulate_replicas",
+           "zone_table"]
 
 _MINUTES_PER_MONTH = 30 * 24 * 60
 
@@ -135,3 +136,21 @@ def redundancy_table(availability: float = 0.99, max_replicas: int = 5, common_c
                         f"{name}_downtime_minutes": (1 - exact) * _MINUTES_PER_MONTH})
         rows.append(row)
     return RedundancyTable(a, z, pd.DataFrame(rows))
+
+
+def zone_table(availability: float = 0.99, max_replicas: int = 5, zone_share: float = 0.5,
+               periods: int = 50_000, seed=0) -> RedundancyTable:
+    """:func:`redundancy_table` with the zone's part given as a share of a replica's downtime.
+
+    ``zone_share`` = 0.5 means half of the time a replica is down, its whole zone is down
+    (``common_cause = zone_share * (1 - availability)``); any share in [0, 1] is valid.
+
+    Examples
+    --------
+    >>> round(zone_table(0.99, 2, zone_share=0.5, periods=1000).common_cause, 6)
+    0.005
+    """
+    availability = check_float(availability, "availability", "zone_table", low=0, high=1)
+    zone_share = check_float(zone_share, "zone_share", "zone_table", low=0, high=1,
+                             fix="0 is independent replicas; 1 means a replica is only ever down with its zone.")
+    return redundancy_table(availability, max_replicas, zone_share * (1 - availability), periods, seed)

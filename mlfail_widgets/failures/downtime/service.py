@@ -135,6 +135,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         endpoint, down = self.server.endpoint, self.server.down
         fault = endpoint.fault
+        hang_end = fault.hang_end(endpoint.clock.now())
+        if hang_end is not None and down.wait(hang_end - endpoint.clock.now()):
+            return
         if fault.latency and down.wait(fault.latency):
             return  # went down while "working": the connection dies without an answer
         if fault.error_rate and endpoint.draw() < fault.error_rate:

@@ -87,28 +87,29 @@ class SimulatedService:
         fault = self.fault
         if fault.is_down(t):
             return "refused", self.refused_time, None, False
-        busy = fault.latency
-        if busy:
-            crash = fault.goes_down_between(t, t + busy)
-            if crash is not None:  # died while "working": the connection is reset
+        hang_end = fault.hang_end(t)
+        waited = fault.latency + (0.0 if hang_end is None else hang_end - t)
+        if waited:
+            crash = fault.goes_down_between(t, t + waited)
+            if crash is not None:  # died while the request waited: the connection is reset
                 return "reset", crash - t, None, False
         if fault.error_rate and self.rng.random() < fault.error_rate:
-            return self._finish(t, busy + self.own_time, "error", None, False)
-        value, degraded = request, False
+            return self._finish(t, waited, waited + self.own_time, "error", None, False)
+        value, degraded, busy = request, False, waited
         if self.dependency is not None:
-            clock = VirtualClock(t + busy)
+            clock = VirtualClock(t + waited)
             try:
                 reply = self.dependency_policy.call(SimulatedTransport(self.dependency, clock), request)
             except CallFailed:
-                return self._finish(t, clock.now() - t + self.own_time, "error", None, False)
+                return self._finish(t, waited, clock.now() - t + self.own_time, "error", None, False)
             busy = clock.now() - t
             degraded = reply.degraded
             value = self.degraded_prediction if degraded else float(self.predictions[request])
-        return self._finish(t, busy + self.own_time, None, value, degraded)
+        return self._finish(t, waited, busy + self.own_time, None, value, degraded)
 
-    def _finish(self, t, seconds, kind, value, degraded):
+    def _finish(self, t, waited, seconds, kind, value, degraded):
         # Went down after the wait but before answering: the answer never leaves.
-        if self.fault.goes_down_between(t + self.fault.latency, t + seconds) is not None:
+        if self.fault.goes_down_between(t + waited, t + seconds) is not None:
             return "reset", seconds, None, False
         return kind, seconds, value, degraded
 
@@ -181,9 +182,9 @@ def simulate(scenario: Scenario | None = None, policy="timeout", *, timing: Timi
 SWEEPABLE = ("outage", "error_rate", "store_latency", "clients", "timeout", "retries", "backoff")
 
 
-def _scenario_for(base: Scenario, parameter: str, value, outage_start: float) -> Scenario:
+def _scenario_for(base: Scenario, parameter: str, value, outage_start: float, kind: str) -> Scenario:
     if parameter == "outage":
-        return outage_scenario(value, start=outage_start, fault=base.fault,
+        return outage_scenario(value, start=outage_start, kind=kind, fault=base.fault,
                                **{k: getattr(base, k) for k in ("store", "duration", "clients", "interval",
                                                                 "max_calls", "store_timeout", "store_fallback")})
     if parameter == "error_rate":
@@ -196,11 +197,13 @@ def _scenario_for(base: Scenario, parameter: str, value, outage_start: float) ->
 
 
 def sweep(parameter: str, values, *, policy="retry", scenario: Scenario | None = None,
-          outage_start: float = 0.2, timing: Timing | None = None, seed=0, **options):
+          outage_start: float = 0.2, kind: str = "down", timing: Timing | None = None, seed=0,
+          **options):
     """Simulate one run per value of ``parameter``; a DataFrame of the summaries.
 
-    ``parameter`` is one of :data:`SWEEPABLE`: ``"outage"`` (seconds hard down from
-    ``outage_start``), ``"error_rate"`` or ``"store_latency"`` change the scenario;
+    ``parameter`` is one of :data:`SWEEPABLE`: ``"outage"`` (seconds out from
+    ``outage_start``, of ``kind`` "down" or "hang"), ``"error_rate"`` or ``"store_latency"``
+    change the scenario;
     ``"timeout"``, ``"retries"``, ``"backoff"`` change the policy.
 
     Examples
@@ -218,7 +221,7 @@ def sweep(parameter: str, values, *, policy="retry", scenario: Scenario | None =
         run_options = dict(options)
         if parameter in ("timeout", "retries", "backoff"):
             run_options[parameter] = value
-        run = simulate(_scenario_for(base, parameter, value, outage_start), policy,
+        run = simulate(_scenario_for(base, parameter, value, outage_start, kind), policy,
                        timing=timing, seed=seed, **run_options)
         rows.append({parameter: value, **run.summary().as_row()})
     return pd.DataFrame(rows)
@@ -233,13 +236,14 @@ class Exploration:
     policy: str
 
 
-def explore(outage: float = 0.4, error_rate: float = 0.0, latency: float = 0.0,
+def explore(outage: float = 0.4, kind: str = "down", error_rate: float = 0.0, latency: float = 0.0,
             policy: str = "fallback", timeout: float = 0.05, retries: int = 3,
             backoff: float = 0.02, jitter: bool = True, clients: int = 5, seed=0) -> Exploration:
     """Simulate every policy of the ladder on one fault; keep the run of ``policy``.
 
-    The scenario: ``clients`` clients for 1.5 s; the prediction service is hard down for
-    ``outage`` seconds from 0.3 s, fails ``error_rate`` of its requests and answers
+    The scenario: ``clients`` clients, each with a request every 10 ms for 1.5 s; the
+    prediction service is out for ``outage`` seconds from 0.3 s (``kind`` "down": refused;
+    "hang": no answer until the window ends), fails ``error_rate`` of its requests and answers
     ``latency`` seconds late.
 
     Examples
@@ -252,7 +256,7 @@ def explore(outage: float = 0.4, error_rate: float = 0.0, latency: float = 0.0,
     """
     policy = check_choice(policy, "policy", "explore", POLICIES)
     outage = check_float(outage, "outage", "explore", low=0, high=1.2)
-    scenario = outage_scenario(outage, start=0.3, duration=1.5, clients=clients, interval=0.01,
+    scenario = outage_scenario(outage, start=0.3, kind=kind, duration=1.5, clients=clients, interval=0.01,
                                fault=Fault(error_rate=error_rate, latency=latency))
     options = {"timeout": timeout, "retries": retries, "backoff": backoff, "jitter": jitter}
     runs = {name: simulate(scenario, name, seed=seed, **options) for name in POLICIES}
