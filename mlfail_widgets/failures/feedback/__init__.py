@@ -1,0 +1,74 @@
+"""Degenerate feedback loops: a music recommender that learns from the plays it caused.
+
+The pieces, from the bottom up:
+
+* :mod:`.world`: listeners and songs with hidden tastes, and new songs released over time;
+* :mod:`.examination`: position bias (who looks at which slot) and ways to learn despite it;
+* :mod:`.policies`: random, popularity, play-rate and personalised recommenders;
+* :mod:`.simulate`: the loop (recommend, listen, log, retrain) and its :class:`LoopHistory`;
+* :mod:`.metrics`: concentration, learning and homogenization measures;
+* :mod:`.slices`: the logged data sliced by song popularity and age, to detect the loop;
+* :mod:`.experiments`: the chapter's comparisons (exploration trade-off, debiasing).
+"""
+
+from .examination import (
+    EXAMINATION_MODELS,
+    QUALITY_METHODS,
+    estimate_song_quality,
+    examination_probability,
+    fit_position_model,
+)
+from .experiments import (
+    LoopReport,
+    compare_debiasing,
+    exploration_tradeoff,
+    loop_report,
+    slot_dependence,
+    song_estimates,
+)
+from .metrics import coverage, gini, jaccard_overlap, kendall_tau, lorenz_curve, ndcg, top_share
+from .policies import DEBIAS, POLICIES
+from .simulate import ROUND_METRICS, LoopHistory, simulate_feedback_loop
+from .slices import (
+    AGE_GROUPS,
+    POPULARITY_BUCKETS,
+    SLICE_METRICS,
+    calibration_gap,
+    logged_data,
+    slice_report,
+)
+from .world import World, make_world
+
+__all__ = [
+    "AGE_GROUPS",
+    "DEBIAS",
+    "EXAMINATION_MODELS",
+    "POLICIES",
+    "POPULARITY_BUCKETS",
+    "QUALITY_METHODS",
+    "ROUND_METRICS",
+    "SLICE_METRICS",
+    "LoopHistory",
+    "LoopReport",
+    "World",
+    "calibration_gap",
+    "compare_debiasing",
+    "coverage",
+    "estimate_song_quality",
+    "examination_probability",
+    "exploration_tradeoff",
+    "fit_position_model",
+    "gini",
+    "jaccard_overlap",
+    "kendall_tau",
+    "logged_data",
+    "loop_report",
+    "lorenz_curve",
+    "make_world",
+    "ndcg",
+    "simulate_feedback_loop",
+    "slice_report",
+    "slot_dependence",
+    "song_estimates",
+    "top_share",
+]

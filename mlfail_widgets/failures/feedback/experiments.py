@@ -1,0 +1,273 @@
+"""The chapter's comparisons, each a few seeded runs of the loop summarised in a table.
+
+* :func:`exploration_tradeoff`: what epsilon-greedy exploration buys (a truer ranking, less
+  concentration, new songs heard) and what it costs (plays now).
+* :func:`compare_debiasing`: the same learned policy with and without position debiasing.
+* :func:`slot_dependence`: four estimators of song quality read from one position-biased log,
+  and whether their ranking depends on the slot assumed at prediction time.
+* :func:`loop_report`: one run and its slice table, what the chapter's dashboard shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..._validation import check_choice, check_int, check_probability, parameter_error
+from .examination import QUALITY_METHODS, estimate_song_quality
+from .metrics import kendall_tau
+from .policies import DEBIAS, LEARNED_POLICIES
+from .simulate import LoopHistory, simulate_feedback_loop
+from .slices import slice_report
+from .world import make_world
+
+__all__ = ["LoopReport", "compare_debiasing", "exploration_tradeoff", "loop_report", "slot_dependence",
+           "song_estimates"]
+
+
+SHORT_TERM = 5  # rounds after the warm-up whose plays count as the short term
+
+
+def _summary(history: LoopHistory) -> dict:
+    start = history.settings["warmup_rounds"]
+    return {
+        "exploration_cost": float(history.exploration_cost[start:].mean()),
+        "short_term_plays": float(history.plays_per_user[start:start + SHORT_TERM].mean()),
+        "kendall_tau": history.final("kendall_tau"),
+        "ndcg": history.final("ndcg"),
+        "exposure_gini": history.final("exposure_gini"),
+        "plays_per_user": float(history.plays_per_user.mean()),
+        "utility": float(history.utility.mean()),
+        "coverage": history.final("coverage"),
+        "new_song_success": history.new_song_success(),
+    }
+
+
+def _world_for(kwargs: dict, seed: int):
+    """One world per seed, shared by every variant compared (the same listeners and songs)."""
+    size = {key: kwargs[key] for key in ("n_users", "n_songs", "rounds", "new_songs") if key in kwargs}
+    return make_world(**size, seed=seed + 10_000)
+
+
+def exploration_tradeoff(epsilons: Sequence[float] = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5), *,
+                         policy: str = "popularity", seeds: int = 1, **loop_options):
+    """Run the loop once per epsilon (and seed) and tabulate what exploration buys and costs.
+
+    Parameters
+    ----------
+    epsilons : sequence of float
+        Exploration rates to try, each in [0, 1].
+    policy : str, default="popularity"
+        The policy explored around.
+    seeds : int, default=1
+        Runs per epsilon (seeds 0, 1, ...); the table averages them.
+    **loop_options
+        Passed to :func:`simulate_feedback_loop` (``n_users``, ``rounds``, ``position_bias``...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per epsilon: ``exploration_cost`` (expected plays per listener and round given
+        up in the explored slots, against the ranked songs they replaced), ``short_term_plays`` (plays per listener and round in the first
+        five rounds after the warm-up: the price of exploring now), ``kendall_tau`` and ``ndcg``
+        (final ranking vs true quality), ``exposure_gini`` (final), ``plays_per_user`` and
+        ``utility`` (means over all rounds), ``coverage``, ``new_song_success``.
+
+    Examples
+    --------
+    >>> table = exploration_tradeoff([0.0, 0.3], n_users=300, n_songs=200, rounds=15)
+    >>> bool(table.loc[0.3, "kendall_tau"] > table.loc[0.0, "kendall_tau"])
+    True
+    >>> bool(table.loc[0.3, "exploration_cost"] > table.loc[0.0, "exploration_cost"] == 0)
+    True
+    """
+    import pandas as pd
+
+    epsilons = [check_probability(e, "epsilons", "exploration_tradeoff") for e in epsilons]
+    if not epsilons:
+        raise parameter_error("epsilons", "exploration_tradeoff", "at least one value", epsilons)
+    seeds = check_int(seeds, "seeds", "exploration_tradeoff", low=1, high=100)
+    rows = []
+    for seed in range(seeds):
+        world = _world_for(loop_options, seed)
+        for epsilon in epsilons:
+            run = simulate_feedback_loop(policy, epsilon=epsilon, world=world, seed=seed, **loop_options)
+            rows.append({"epsilon": epsilon, **_summary(run)})
+    return pd.DataFrame(rows).groupby("epsilon").mean()
+
+
+def compare_debiasing(policy: str = "ctr", methods: Sequence[str] = DEBIAS, *, seeds: int = 1,
+                      **loop_options):
+    """Run a learned policy once per debiasing method on the same worlds and compare.
+
+    Parameters
+    ----------
+    policy : {"ctr", "personalised"}, default="ctr"
+        The learned policy.
+    methods : sequence of {"none", "position_feature", "ipw"}
+        The variants.
+    seeds : int, default=1
+        Runs per method; the table averages them.
+    **loop_options
+        Passed to :func:`simulate_feedback_loop` (e.g. ``position_bias=1.0, epsilon=0.1``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per method, the columns of :func:`exploration_tradeoff`.
+
+    Examples
+    --------
+    >>> table = compare_debiasing("ctr", n_users=400, n_songs=200, rounds=20, epsilon=0.1)
+    >>> bool(table.loc["position_feature", "kendall_tau"] > table.loc["none", "kendall_tau"])
+    True
+    """
+    import pandas as pd
+
+    policy = check_choice(policy, "policy", "compare_debiasing", LEARNED_POLICIES)
+    methods = [check_choice(m, "methods", "compare_debiasing", DEBIAS) for m in methods]
+    seeds = check_int(seeds, "seeds", "compare_debiasing", low=1, high=100)
+    rows = []
+    for seed in range(seeds):
+        world = _world_for(loop_options, seed)
+        for method in methods:
+            run = simulate_feedback_loop(policy, debias=method, world=world, seed=seed, **loop_options)
+            rows.append({"debias": method, **_summary(run)})
+    return pd.DataFrame(rows).groupby("debias", sort=False).mean()
+
+
+def song_estimates(history: LoopHistory, methods: Sequence[str] = QUALITY_METHODS):
+    """Every song's true quality, where it was shown, and each method's estimate of its quality.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per song in the final catalogue: ``true_quality``, ``impressions``,
+        ``mean_slot`` (average slot shown, 1 = top; NaN if never shown) and one column per
+        method (estimated play probability at slot 1, see :func:`estimate_song_quality`).
+
+    Examples
+    --------
+    >>> run = simulate_feedback_loop("ctr", n_users=300, n_songs=200, rounds=10, seed=0)
+    >>> list(song_estimates(run, ["play_rate", "ipw"]).columns)
+    ['true_quality', 'impressions', 'mean_slot', 'play_rate', 'ipw']
+    """
+    import pandas as pd
+
+    if not isinstance(history, LoopHistory):
+        raise parameter_error("history", "song_estimates", "a LoopHistory", type(history).__name__)
+    methods = [check_choice(m, "methods", "song_estimates", QUALITY_METHODS) for m in methods]
+    n_available = history.world.available(history.rounds - 1)
+    impressions = history.impressions_by_slot[:n_available]
+    plays = history.plays_by_slot[:n_available]
+    shown = impressions.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_slot = (impressions * np.arange(1, impressions.shape[1] + 1)).sum(axis=1) / shown
+    table = pd.DataFrame({"true_quality": history.world.true_quality[:n_available],
+                          "impressions": shown, "mean_slot": mean_slot})
+    for method in methods:
+        table[method] = estimate_song_quality(impressions, plays, method,
+                                              position_bias=history.settings["position_bias"])
+    return table.rename_axis("song")
+
+
+def slot_dependence(history: LoopHistory, methods: Sequence[str] = QUALITY_METHODS, *,
+                    min_impressions: int = 20):
+    """Read song quality from one run's log four ways, and check each against the truth.
+
+    Parameters
+    ----------
+    history : LoopHistory
+        A run (its impressions and plays per song and slot are the log).
+    methods : sequence of str
+        Estimators from :func:`estimate_song_quality`.
+    min_impressions : int, default=20
+        Songs shown at least this often are used for ``slot_leak``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per method: ``kendall_tau`` (estimate at slot 1 vs true quality),
+        ``kendall_tau_last_slot`` (estimate at slot k vs true quality), ``same_ranking``
+        (Kendall tau between the rankings predicted at slot 1 and at slot k: 1 = the slot
+        assumed does not matter) and ``slot_leak`` (Spearman correlation between a song's
+        estimation error and the average slot it was shown in: negative = songs shown higher
+        look better than they are, rank mistaken for quality).
+
+    Examples
+    --------
+    >>> run = simulate_feedback_loop("ctr", n_users=500, n_songs=300, rounds=20, epsilon=0.1, seed=0)
+    >>> table = slot_dependence(run)
+    >>> table.loc[["slot_table", "position_feature"], "same_ranking"].round(2).tolist()
+    [0.43, 1.0]
+    """
+    import pandas as pd
+    from scipy.stats import spearmanr
+
+    if not isinstance(history, LoopHistory):
+        raise parameter_error("history", "slot_dependence", "a LoopHistory", type(history).__name__)
+    methods = [check_choice(m, "methods", "slot_dependence", QUALITY_METHODS) for m in methods]
+    min_impressions = check_int(min_impressions, "min_impressions", "slot_dependence", low=1)
+    n_available = history.world.available(history.rounds - 1)
+    impressions = history.impressions_by_slot[:n_available]
+    plays = history.plays_by_slot[:n_available]
+    k = impressions.shape[1]
+    truth = history.world.true_quality[:n_available]
+    shown = impressions.sum(axis=1)
+    mean_slot = (impressions * np.arange(1, k + 1)).sum(axis=1) / np.maximum(shown, 1)
+    used = shown >= min_impressions
+    bias = history.settings["position_bias"]
+    rows = []
+    for method in methods:
+        top = estimate_song_quality(impressions, plays, method, position=1, position_bias=bias)
+        last = estimate_song_quality(impressions, plays, method, position=k, position_bias=bias)
+        error = np.log(np.clip(top, 1e-9, None) / truth)
+        leak = spearmanr(error[used], mean_slot[used]).statistic if used.sum() > 2 else np.nan
+        rows.append({"method": method, "kendall_tau": kendall_tau(top, truth),
+                     "kendall_tau_last_slot": kendall_tau(last, truth),
+                     "same_ranking": kendall_tau(top, last), "slot_leak": float(leak)})
+    return pd.DataFrame(rows).set_index("method")
+
+
+@dataclass(eq=False)
+class LoopReport:
+    """One run of the loop and the slice table of its log (see :func:`loop_report`)."""
+
+    history: LoopHistory
+    slices: object  # the slice_metrics DataFrame
+    policy: str
+
+
+def loop_report(policy: str = "popularity", epsilon: float = 0.0, position_bias: float = 1.0,
+                k: int = 10, rounds: int = 30, *, n_users: int = 500, n_songs: int = 300,
+                slice_metric: str = "calibration", seed=0,
+                progress: Callable[[int, int], None] | None = None) -> LoopReport:
+    """Run the loop and slice its log by song popularity and age: the chapter's dashboard.
+
+    Parameters
+    ----------
+    policy : str, default="popularity"
+        A policy of :func:`simulate_feedback_loop`, optionally with a position correction
+        after a plus sign: ``"ctr+position_feature"``, ``"personalised+ipw"``.
+    epsilon, position_bias, k, rounds, n_users, n_songs, seed, progress
+        As in :func:`simulate_feedback_loop`. 5% of listeners form the randomised audit bucket
+        and the last 3 rounds are logged.
+    slice_metric : {"calibration", "hit rate"}, default="calibration"
+        What :func:`slice_report` computes per slice (100 bootstrap replicates, at most 4,000
+        rows, so that the dashboard stays fast).
+
+    Examples
+    --------
+    >>> report = loop_report("popularity", rounds=10, n_users=300, n_songs=200)
+    >>> report.history.rounds, sorted(set(report.slices["by"]))
+    (10, ['age', 'popularity'])
+    """
+    name, _, debias = str(policy).partition("+")
+    run = simulate_feedback_loop(name, debias=debias or "none", epsilon=epsilon,
+                                 position_bias=position_bias, k=k, rounds=rounds, n_users=n_users,
+                                 n_songs=n_songs, audit_share=0.05, log_rounds=min(3, rounds),
+                                 seed=seed, progress=progress)
+    table = slice_report(run, slice_metric, n_boot=100, max_rows=4000, seed=seed)
+    return LoopReport(run, table, str(policy))

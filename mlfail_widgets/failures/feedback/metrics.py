@@ -1,0 +1,184 @@
+"""What a feedback loop does to a catalogue and its listeners, in numbers.
+
+Concentration (:func:`gini`, :func:`lorenz_curve`, :func:`top_share`, :func:`coverage`),
+learning (:func:`kendall_tau`, :func:`ndcg`) and listeners (:func:`jaccard_overlap`, how alike
+different listeners' lists have become).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..._random import resolve_rng
+from ..._validation import check_float, check_int, parameter_error
+
+__all__ = ["coverage", "gini", "jaccard_overlap", "kendall_tau", "lorenz_curve", "ndcg", "top_share"]
+
+
+def _counts(values, name: str, owner: str) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if values.size == 0:
+        raise parameter_error(name, owner, "a non-empty array", "an empty array")
+    if not np.isfinite(values).all() or (values < 0).any():
+        raise parameter_error(name, owner, "finite and non-negative (counts of plays or views)",
+                              "an array with negative or non-finite values")
+    return values
+
+
+def gini(values) -> float:
+    """Gini coefficient of non-negative amounts: 0 = spread evenly, near 1 = one item has all.
+
+    .. math:: G = \\frac{\\sum_{i=1}^{n} (2i - n - 1)\\, x_{(i)}}{n \\sum_i x_i}
+
+    with :math:`x_{(i)}` sorted ascending. All zeros count as evenly spread (0).
+
+    Examples
+    --------
+    >>> gini([5, 5, 5, 5])
+    0.0
+    >>> gini([0, 0, 0, 1])
+    0.75
+    """
+    x = np.sort(_counts(values, "values", "gini"))
+    total = x.sum()
+    if total == 0:
+        return 0.0
+    n = x.size
+    return float(((2 * np.arange(1, n + 1) - n - 1) * x).sum() / (n * total))
+
+
+def lorenz_curve(values) -> tuple[np.ndarray, np.ndarray]:
+    """The Lorenz curve: share of items (x, poorest first) against their share of the total (y).
+
+    Both arrays start at 0 and end at 1; the diagonal is perfect equality, and the Gini
+    coefficient is twice the area between the diagonal and the curve.
+
+    Examples
+    --------
+    >>> x, y = lorenz_curve([0, 0, 0, 1])
+    >>> x.tolist(), y.tolist()
+    ([0.0, 0.25, 0.5, 0.75, 1.0], [0.0, 0.0, 0.0, 0.0, 1.0])
+    """
+    x = np.sort(_counts(values, "values", "lorenz_curve"))
+    total = x.sum()
+    share = np.concatenate([[0.0], np.cumsum(x) / total if total else np.linspace(0, 1, x.size + 1)[1:]])
+    return np.linspace(0.0, 1.0, x.size + 1), share
+
+
+def top_share(values, share: float = 0.01) -> float:
+    """Share of the total held by the top ``share`` of items (at least one item).
+
+    Examples
+    --------
+    >>> top_share([1] * 99 + [101])
+    0.505
+    """
+    share = check_float(share, "share", "top_share", low=0.0, high=1.0, low_open=True)
+    x = _counts(values, "values", "top_share")
+    total = x.sum()
+    if total == 0:
+        return 0.0
+    n_top = max(1, int(np.ceil(share * x.size - 1e-9)))
+    return float(np.partition(x, x.size - n_top)[x.size - n_top:].sum() / total)
+
+
+def coverage(exposure) -> float:
+    """Share of the catalogue shown at least once.
+
+    Examples
+    --------
+    >>> coverage([3, 0, 1, 0])
+    0.5
+    """
+    x = _counts(exposure, "exposure", "coverage")
+    return float((x > 0).mean())
+
+
+def kendall_tau(scores, truth) -> float:
+    """Kendall's tau-b between a ranking's scores and the true values (ties handled).
+
+    1: same order; 0: unrelated; -1: reversed. A constant ranking (no information) gives 0
+    (where :func:`scipy.stats.kendalltau`, which computes the rest, gives NaN).
+
+    Examples
+    --------
+    >>> kendall_tau([1, 2, 3, 4], [10, 20, 30, 40])
+    1.0
+    >>> round(kendall_tau([1, 2, 3, 4], [10, 30, 20, 40]), 4)
+    0.6667
+    """
+    from scipy.stats import kendalltau
+
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    truth = np.asarray(truth, dtype=np.float64).ravel()
+    if scores.shape != truth.shape or scores.size < 2:
+        raise parameter_error("scores", "kendall_tau", f"an array as long as truth ({truth.size}), "
+                              "with at least 2 values", f"{scores.size} values")
+    if not (np.isfinite(scores).all() and np.isfinite(truth).all()):
+        raise parameter_error("scores", "kendall_tau", "finite numbers", "an array with NaN or inf")
+    if np.ptp(scores) == 0 or np.ptp(truth) == 0:
+        return 0.0
+    return float(kendalltau(scores, truth).statistic)
+
+
+def ndcg(scores, gains, k: int = 10) -> float:
+    """Normalised discounted cumulative gain of the top ``k`` items ranked by ``scores``.
+
+    ``gains`` are the true values (non-negative, e.g. true quality above the catalogue's
+    minimum). 1 means the top ``k`` are the truly best, in the right order. Ties in
+    ``scores`` are broken by position in the array.
+
+    Examples
+    --------
+    >>> ndcg([3, 2, 1], [3, 2, 1], k=3)
+    1.0
+    >>> round(ndcg([1, 2, 3], [3, 2, 1], k=1), 3)
+    0.333
+    """
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    gains = _counts(gains, "gains", "ndcg")
+    if scores.shape != gains.shape:
+        raise parameter_error("scores", "ndcg", f"an array as long as gains ({gains.size})",
+                              f"{scores.size} values")
+    k = check_int(k, "k", "ndcg", low=1)
+    k = min(k, scores.size)
+    discount = 1.0 / np.log2(np.arange(2, k + 2))
+    ranked = np.argsort(-scores, kind="stable")[:k]
+    ideal = np.sort(gains)[::-1][:k]
+    best = (ideal * discount).sum()
+    return float((gains[ranked] * discount).sum() / best) if best > 0 else 0.0
+
+
+def jaccard_overlap(lists: np.ndarray, *, pairs: int = 256, seed=0) -> float:
+    """Mean Jaccard overlap of the recommendation lists of random pairs of listeners.
+
+    0: different listeners see different songs; 1: everybody sees the same list
+    (homogenization).
+
+    Parameters
+    ----------
+    lists : int array of shape (n_users, k)
+        Each listener's list of song ids (distinct within a row).
+    pairs : int, default=256
+        Random pairs of distinct listeners to average over.
+    seed : int, Generator or None, default=0
+        Random seed for drawing the pairs.
+
+    Examples
+    --------
+    >>> jaccard_overlap(np.array([[1, 2], [1, 2], [1, 2]]))
+    1.0
+    >>> jaccard_overlap(np.array([[1, 2], [3, 4]]))
+    0.0
+    """
+    lists = np.asarray(lists)
+    if lists.ndim != 2 or lists.shape[0] < 2:
+        raise parameter_error("lists", "jaccard_overlap", "a (listeners, k) array with at least "
+                              "2 listeners", getattr(lists, "shape", lists))
+    pairs = check_int(pairs, "pairs", "jaccard_overlap", low=1, high=1_000_000)
+    rng = resolve_rng(seed, "jaccard_overlap")
+    n, k = lists.shape
+    first = rng.integers(0, n, size=pairs)
+    second = (first + rng.integers(1, n, size=pairs)) % n
+    common = (lists[first][:, :, None] == lists[second][:, None, :]).any(axis=2).sum(axis=1)
+    return float((common / (2 * k - common)).mean())

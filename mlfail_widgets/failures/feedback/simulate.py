@@ -1,0 +1,353 @@
+"""The loop itself: recommend, listen, log, retrain, round after round.
+
+Each round every listener gets a list of ``k`` songs from the policy (or, in the first
+``warmup_rounds``, at random), exploration replaces some slots with random songs, the listener
+examines slots by position and plays what they examine and like, and the policy learns from
+the log before the next round. A share of listeners (``audit_share``) may instead get a random
+list that the policy never trains on: a small randomised bucket kept to measure the model
+without the loop's bias.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..._random import resolve_rng
+from ..._validation import check_choice, check_float, check_int, parameter_error
+from ._blas import single_threaded_blas
+from .examination import EXAMINATION_MODELS, examination_probability, examine_and_play
+from .metrics import coverage, gini, jaccard_overlap, kendall_tau, lorenz_curve, ndcg, top_share
+from .policies import DEBIAS, LEARNED_POLICIES, POLICIES, make_policy, random_lists, replace_slots
+from .world import World, make_world
+
+__all__ = ["ROUND_METRICS", "LoopHistory", "simulate_feedback_loop"]
+
+#: Per-round measurements kept in :class:`LoopHistory` (each an array of length ``rounds``).
+ROUND_METRICS = {
+    "exposure_gini": "Gini of impressions per song so far (policy traffic)",
+    "play_gini": "Gini of plays per song so far",
+    "top_share": "share of all plays so far going to the top 1% of songs",
+    "coverage": "share of the catalogue shown at least once so far",
+    "kendall_tau": "Kendall tau between the policy's song scores and true quality",
+    "ndcg": "NDCG@k of the policy's song ranking against true quality",
+    "new_song_share": "share of the round's plays going to songs released in the last `new_window` rounds",
+    "plays_per_user": "plays per listener in the round (the short-term reward)",
+    "utility": "mean true affinity of the songs played in the round",
+    "homogenization": "mean Jaccard overlap of two listeners' lists in the round",
+    "exploration_cost": "expected plays per listener given up in the round's explored slots "
+                        "(against the ranked songs they replaced)",
+}
+LOG_LIMIT = 1_000_000  # logged rows kept by default (the last rounds that fit)
+
+
+@dataclass(eq=False)
+class LoopHistory:
+    """Everything a run of :func:`simulate_feedback_loop` produced.
+
+    Attributes
+    ----------
+    settings : dict
+        The arguments of the run.
+    world : World
+        Listeners and songs (with their hidden tastes).
+    exposure, plays : int arrays of shape (rounds, n_songs)
+        Impressions and plays per song in every round (the policy's traffic, audit excluded).
+    metrics : dict of str -> ndarray
+        One array of length ``rounds`` per entry of :data:`ROUND_METRICS`.
+    song_scores : ndarray
+        The policy's final view of every song in the catalogue (its ranking).
+    impressions_by_slot, plays_by_slot : int arrays of shape (n_songs, k)
+        The policy's traffic summarised per (song, slot), for the debiasing estimators.
+    log : dict of str -> ndarray
+        The logged rows of the last rounds: ``round``, ``user``, ``song``, ``position``
+        (1 = top), ``played``, ``predicted`` (the model's play probability at serving time) and
+        ``audit`` (a row of the randomised bucket).
+    """
+
+    settings: dict
+    world: World
+    exposure: np.ndarray
+    plays: np.ndarray
+    metrics: dict
+    song_scores: np.ndarray
+    impressions_by_slot: np.ndarray
+    plays_by_slot: np.ndarray
+    log: dict = field(repr=False)
+
+    def __getattr__(self, name):
+        metrics = self.__dict__.get("metrics", {})
+        if name in metrics:
+            return metrics[name]
+        raise AttributeError(f"LoopHistory has no attribute {name!r}")
+
+    @property
+    def rounds(self) -> int:
+        return int(self.exposure.shape[0])
+
+    def frame(self):
+        """The per-round metrics as a DataFrame indexed by round."""
+        import pandas as pd
+
+        return pd.DataFrame(self.metrics).rename_axis("round")
+
+    def lorenz(self, of: str = "plays", upto: int | None = None):
+        """Lorenz curve ``(x, y)`` of cumulative plays (or ``of="exposure"``) per available song."""
+        of = check_choice(of, "of", "LoopHistory.lorenz", ["plays", "exposure"])
+        upto = self.rounds if upto is None else check_int(upto, "upto", "LoopHistory.lorenz",
+                                                           low=1, high=self.rounds)
+        totals = getattr(self, of)[:upto].sum(axis=0)[: self.world.available(upto - 1)]
+        return lorenz_curve(totals)
+
+    def new_song_success(self, window: int | None = None) -> float:
+        """Share of songs released during the run that were played at least once in their first
+        ``window`` rounds (songs released too late to have ``window`` rounds are left out)."""
+        window = self.settings["new_window"] if window is None else check_int(
+            window, "window", "LoopHistory.new_song_success", low=1, high=self.rounds)
+        release = self.world.release
+        songs = np.flatnonzero((release > 0) & (release + window <= self.rounds))
+        if songs.size == 0:
+            return float("nan")
+        cumulative = np.vstack([np.zeros(self.world.n_songs, dtype=np.int64), self.plays.cumsum(axis=0)])
+        early = cumulative[release[songs] + window, songs] - cumulative[release[songs], songs]
+        return float((early > 0).mean())
+
+    def final(self, name: str) -> float:
+        """The last round's value of a per-round metric."""
+        check_choice(name, "name", "LoopHistory.final", list(ROUND_METRICS))
+        return float(self.metrics[name][-1])
+
+
+def _check(policy, debias, n_users, n_songs, rounds, k, epsilon, random_slots, position_bias,
+           examination, patience, new_songs, warmup_rounds, audit_share, new_window, world):
+    owner = "simulate_feedback_loop"
+    policy = check_choice(policy, "policy", owner, POLICIES)
+    debias = check_choice(debias, "debias", owner, DEBIAS)
+    if debias != "none" and policy not in LEARNED_POLICIES:
+        raise parameter_error("debias", owner, f"'none' for the {policy!r} policy", debias,
+                              "Position debiasing applies to the learned policies 'ctr' and "
+                              "'personalised'.")
+    if world is not None and not isinstance(world, World):
+        raise parameter_error("world", owner, "a World from make_world, or None", world)
+    n_users = world.n_users if world else check_int(
+        n_users, "n_users", owner, low=1, high=1_000_000, fix="A simulation needs at least one listener.")
+    n_songs = world.n_songs if world else check_int(n_songs, "n_songs", owner, low=2, high=100_000)
+    rounds = check_int(rounds, "rounds", owner, low=1, high=10_000)
+    new_songs = check_float(new_songs, "new_songs", owner, low=0.0, high=0.9)
+    n_initial = world.n_initial if world else n_songs - (round(new_songs * n_songs) if rounds > 1 else 0)
+    k = check_int(k, "k", owner, low=1, high=n_initial,
+                  fix=f"Show at most the {n_initial} songs in the catalogue at round 0.")
+    epsilon = check_float(epsilon, "epsilon", owner, low=0.0, high=1.0,
+                          fix="epsilon is the probability that a slot shows a random song.")
+    random_slots = check_int(random_slots, "random_slots", owner, low=0, high=k,
+                             fix=f"At most all k = {k} slots can be random.")
+    position_bias = check_float(position_bias, "position_bias", owner, low=0.0, high=5.0)
+    examination = check_choice(examination, "examination", owner, EXAMINATION_MODELS)
+    patience = check_float(patience, "patience", owner, low=0.0, high=1.0)
+    warmup_rounds = check_int(warmup_rounds, "warmup_rounds", owner, low=0, high=rounds)
+    audit_share = check_float(audit_share, "audit_share", owner, low=0.0, high=0.5)
+    new_window = check_int(new_window, "new_window", owner, low=1, high=10_000)
+    return dict(policy=policy, debias=debias, n_users=n_users, n_songs=n_songs, rounds=rounds, k=k,
+                epsilon=epsilon, random_slots=random_slots, position_bias=position_bias,
+                examination=examination, patience=patience, new_songs=new_songs,
+                warmup_rounds=warmup_rounds, audit_share=audit_share, new_window=new_window)
+
+
+def simulate_feedback_loop(
+    policy: str = "popularity",
+    *,
+    n_users: int = 1000,
+    n_songs: int = 500,
+    rounds: int = 30,
+    k: int = 10,
+    epsilon: float = 0.0,
+    random_slots: int = 0,
+    position_bias: float = 1.0,
+    examination: str = "position",
+    patience: float = 0.8,
+    debias: str = "none",
+    new_songs: float = 0.2,
+    warmup_rounds: int = 1,
+    audit_share: float = 0.0,
+    new_window: int = 5,
+    log_rounds: int | None = None,
+    world: World | None = None,
+    seed=0,
+    progress: Callable[[int, int], None] | None = None,
+) -> LoopHistory:
+    """Run a recommender's feedback loop and measure what it does to the catalogue.
+
+    Parameters
+    ----------
+    policy : {"random", "popularity", "ctr", "personalised"}, default="popularity"
+        How songs are ranked (see :mod:`.policies`).
+    n_users, n_songs : int, default=1000, 500
+        Listeners, and songs in the catalogue by the last round (ignored when ``world`` is given).
+    rounds : int, default=30
+        Rounds of recommend -> listen -> retrain.
+    k : int, default=10
+        Songs shown per list; at most the catalogue at round 0.
+    epsilon : float, default=0.0
+        Epsilon-greedy exploration: each slot shows a random song with this probability, in [0, 1].
+    random_slots : int, default=0
+        The last ``random_slots`` slots always show random unranked songs.
+    position_bias : float, default=1.0
+        Slot ``p`` is examined with probability ``(1/p) ** position_bias`` (0 = no bias).
+    examination : {"position", "cascade"}, default="position"
+        The examination model; with "cascade", listeners stop after a play and otherwise go on
+        with probability ``patience``.
+    patience : float, default=0.8
+        Cascade model only.
+    debias : {"none", "position_feature", "ipw"}, default="none"
+        Position debiasing of the learned policies ("ctr", "personalised").
+    new_songs : float, default=0.2
+        Share of the catalogue released during the run.
+    warmup_rounds : int, default=1
+        First rounds shown at random to every policy (a cold start has to show something).
+    audit_share : float, default=0.0
+        Share of listeners per round given a random list that is logged but never trained on.
+    new_window : int, default=5
+        Rounds during which a released song counts as new.
+    log_rounds : int, optional
+        Keep the logged rows of the last ``log_rounds`` rounds; default: as many as fit in
+        one million rows.
+    world : World, optional
+        Reuse a world (to compare policies on the same listeners and songs).
+    seed : int, Generator or None, default=0
+        Same seed, same history.
+    progress : callable, optional
+        ``progress(done_rounds, rounds)`` called after every round.
+
+    Returns
+    -------
+    LoopHistory
+
+    Examples
+    --------
+    >>> popular = simulate_feedback_loop("popularity", n_users=300, n_songs=200, rounds=15, seed=1)
+    >>> spread = simulate_feedback_loop("random", n_users=300, n_songs=200, rounds=15, seed=1)
+    >>> bool(popular.exposure_gini[-1] > spread.exposure_gini[-1] + 0.3)
+    True
+    """
+    settings = _check(policy, debias, n_users, n_songs, rounds, k, epsilon, random_slots,
+                      position_bias, examination, patience, new_songs, warmup_rounds, audit_share,
+                      new_window, world)
+    rng = resolve_rng(seed, "simulate_feedback_loop")
+    world_rng, loop_rng, metric_rng = rng.spawn(3)
+    if world is None:
+        world = make_world(settings["n_users"], settings["n_songs"], rounds=settings["rounds"],
+                           new_songs=settings["new_songs"], seed=world_rng)
+    rounds, k = settings["rounds"], settings["k"]
+    if log_rounds is None:
+        log_rounds = min(rounds, max(1, LOG_LIMIT // max(1, world.n_users * k)))
+    log_rounds = check_int(log_rounds, "log_rounds", "simulate_feedback_loop", low=0, high=rounds)
+    settings["log_rounds"] = log_rounds
+    if progress is not None and not callable(progress):
+        raise parameter_error("progress", "simulate_feedback_loop", "a callable or None", progress)
+    model = make_policy(settings["policy"], world, k, settings["debias"])
+    with single_threaded_blas():
+        return _run(world, model, settings, loop_rng, metric_rng, progress)
+
+
+def _run(world, model, settings, rng, metric_rng, progress) -> LoopHistory:
+    rounds, k, n_users = settings["rounds"], settings["k"], world.n_users
+    exposure = np.zeros((rounds, world.n_songs), dtype=np.int32)
+    plays = np.zeros((rounds, world.n_songs), dtype=np.int32)
+    metrics = {name: np.zeros(rounds) for name in ROUND_METRICS}
+    gains = world.true_quality - world.true_quality.min()
+    n_audit = round(settings["audit_share"] * n_users)
+    log_parts: list[dict] = []
+    total_exposure = np.zeros(world.n_songs, dtype=np.int64)
+    total_plays = np.zeros(world.n_songs, dtype=np.int64)
+    for round_ in range(rounds):
+        n_available = world.available(round_)
+        order = rng.permutation(n_users) if n_audit else np.arange(n_users)
+        audit, users = np.sort(order[:n_audit]), np.sort(order[n_audit:])
+        if round_ < settings["warmup_rounds"] or settings["policy"] == "random":
+            lists = random_lists(rng, users.size, k, n_available)
+        else:
+            lists = model.recommend(rng, users, n_available)
+        explore = rng.random(lists.shape) < settings["epsilon"]
+        if settings["random_slots"]:
+            explore[:, k - settings["random_slots"]:] = True
+        ranked, lists = lists, replace_slots(rng, lists, explore, n_available)
+        metrics["exploration_cost"][round_] = _exploration_cost(world, users, ranked, lists, explore,
+                                                                settings)
+        affinity = world.affinity(users[:, None], lists)
+        played, propensity = examine_and_play(rng, affinity, settings["examination"],
+                                              settings["position_bias"], settings["patience"])
+        logging = round_ >= rounds - settings["log_rounds"]
+        if logging:
+            predicted = model.predict(users, lists, propensity, n_available)
+        model.update(users, lists, played, propensity, n_available)
+
+        exposure[round_] = np.bincount(lists.ravel(), minlength=world.n_songs)
+        plays[round_] = np.bincount(lists[played], minlength=world.n_songs)
+        total_exposure += exposure[round_]
+        total_plays += plays[round_]
+        _measure(metrics, round_, world, model, settings, n_available, total_exposure, total_plays,
+                 plays[round_], lists, played, affinity, gains, metric_rng)
+        if logging:
+            log_parts.append(_log_rows(round_, users, lists, played, predicted, False))
+            if n_audit:
+                audit_lists = random_lists(rng, audit.size, k, n_available)
+                audit_played, audit_propensity = examine_and_play(
+                    rng, world.affinity(audit[:, None], audit_lists), settings["examination"],
+                    settings["position_bias"], settings["patience"])
+                log_parts.append(_log_rows(round_, audit, audit_lists, audit_played,
+                                           model.predict(audit, audit_lists, audit_propensity,
+                                                         n_available), True))
+        if progress is not None:
+            progress(round_ + 1, rounds)
+    log = {name: np.concatenate([part[name] for part in log_parts]) if log_parts else np.zeros(0)
+           for name in ("round", "user", "song", "position", "played", "predicted", "audit")}
+    return LoopHistory(settings, world, exposure, plays, metrics,
+                       model.song_scores(world.available(rounds - 1)),
+                       model.rates.impressions, model.rates.plays, log)
+
+
+def _exploration_cost(world, users, ranked, lists, explore, settings) -> float:
+    """Expected plays lost because explored slots did not show the songs ranked there."""
+    if not explore.any() or users.size == 0:
+        return 0.0
+    rows, slots = np.nonzero(explore)
+    if settings["examination"] == "position":
+        seen = examination_probability(ranked.shape[1], settings["position_bias"])[slots]
+    else:
+        seen = settings["patience"] ** slots
+    lost = world.affinity(users[rows], ranked[rows, slots]) - world.affinity(users[rows], lists[rows, slots])
+    return float((seen * lost).sum() / users.size)
+
+
+def _log_rows(round_, users, lists, played, predicted, audit) -> dict:
+    n, k = lists.shape
+    return {"round": np.full(n * k, round_, dtype=np.int32),
+            "user": np.repeat(users, k).astype(np.int32),
+            "song": lists.ravel().astype(np.int32),
+            "position": np.tile(np.arange(1, k + 1, dtype=np.int8), n),
+            "played": played.ravel(),
+            "predicted": np.asarray(predicted, dtype=np.float32).ravel(),
+            "audit": np.full(n * k, audit)}
+
+
+def _measure(metrics, round_, world, model, settings, n_available, total_exposure, total_plays,
+             round_plays, lists, played, affinity, gains, rng):
+    available_exposure = total_exposure[:n_available]
+    available_plays = total_plays[:n_available]
+    metrics["exposure_gini"][round_] = gini(available_exposure)
+    metrics["play_gini"][round_] = gini(available_plays)
+    metrics["top_share"][round_] = top_share(available_plays, 0.01)
+    metrics["coverage"][round_] = coverage(available_exposure)
+    scores = model.song_scores(n_available)
+    metrics["kendall_tau"][round_] = kendall_tau(scores, world.true_quality[:n_available])
+    metrics["ndcg"][round_] = ndcg(scores, gains[:n_available], settings["k"])
+    new = world.release[:n_available] > round_ - settings["new_window"]
+    new &= world.release[:n_available] > 0
+    n_plays = round_plays.sum()
+    metrics["new_song_share"][round_] = round_plays[:n_available][new].sum() / n_plays if n_plays else 0.0
+    metrics["plays_per_user"][round_] = played.sum() / max(lists.shape[0], 1)
+    metrics["utility"][round_] = affinity[played].mean() if played.any() else 0.0
+    metrics["homogenization"][round_] = (jaccard_overlap(lists, pairs=256, seed=rng)
+                                         if lists.shape[0] > 1 else 1.0)

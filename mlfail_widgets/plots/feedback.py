@@ -1,0 +1,253 @@
+"""Chapter 06's figures: a feedback loop's concentration, ranking quality and slices.
+
+* :func:`draw` / :func:`update`: the dashboard of one run (a
+  :class:`~mlfail_widgets.failures.feedback.LoopReport`): Gini over rounds, the Lorenz curve of
+  plays, the ranking quality over rounds, and the slice chart of the log.
+* :func:`draw_policies`: several runs side by side (concentration, Lorenz curves, ranking).
+* :func:`draw_tradeoff`: what exploration buys and costs, over epsilon.
+* :func:`draw_position_bias`: estimated against true song quality, coloured by the slot songs
+  were shown in, and which estimators keep their ranking whatever slot is assumed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import slices as slice_plot
+from . import style
+from ._base import Drawn, new_figure
+
+__all__ = ["draw", "draw_policies", "draw_position_bias", "draw_tradeoff", "update"]
+
+_POLICY_NAMES = {"random": "random", "popularity": "popularity", "ctr": "play rate (CTR)",
+                 "personalised": "personalised", "position_feature": "position feature",
+                 "ipw": "IPW"}
+
+
+def _policy_label(name: str) -> str:
+    base, _, debias = name.partition("+")
+    text = _POLICY_NAMES.get(base, base)
+    return f"{text} + {_POLICY_NAMES.get(debias, debias)}" if debias else text
+
+
+def _rounds_axis(ax, rounds: int) -> None:
+    ax.set_xlim(0, max(rounds - 1, 1))
+    ax.set_xlabel("round")
+
+
+def draw(report, ax=None) -> Drawn:
+    """The dashboard of one run: ``report`` is a
+    :class:`~mlfail_widgets.failures.feedback.LoopReport`; ``ax`` three axes (rounds, Lorenz
+    curve, slices).
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.feedback import loop_report
+    >>> drawn = draw(loop_report(rounds=8, n_users=200, n_songs=100))
+    >>> sorted(drawn.artists)[:4]
+    ['exposure', 'lorenz', 'lorenz_text', 'ndcg']
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    with style.context():
+        if ax is None:
+            fig, first = new_figure((9.8, 7.4))
+            first.remove()
+            top, bottom = fig.subfigures(2, 1, height_ratios=[1.1, 1])
+            ax = [*top.subplots(1, 2, width_ratios=[1.2, 1]), bottom.subplots()]
+        rounds_ax, lorenz_ax, slice_ax = ax
+        fig = rounds_ax.get_figure(root=True)
+        (exposure,) = rounds_ax.plot([], [], color=style.ALARM, label="Gini of impressions")
+        (plays,) = rounds_ax.plot([], [], color=style.PALETTE["orange"], linestyle="--",
+                                  label="Gini of plays")
+        (tau,) = rounds_ax.plot([], [], color=style.GOOD, label="Kendall tau vs true quality")
+        (ndcg,) = rounds_ax.plot([], [], color=style.PALETTE["sky"], linestyle=":",
+                                 label="NDCG@k vs true quality")
+        rounds_ax.axhline(0, color=style.MUTED, linewidth=1)
+        rounds_ax.set_ylim(-0.15, 1.02)
+        rounds_ax.set(title="Concentration (red) and learning (blue)", xlabel="round")
+        rounds_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8.5, ncols=2)
+        rounds_ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+        rounds_ax.yaxis.set_major_locator(MaxNLocator(5))
+        style.label_simulated(rounds_ax)
+
+        lorenz_ax.plot([0, 1], [0, 1], color=style.NEUTRAL, linestyle="--", linewidth=1.2)
+        lorenz_ax.text(0.52, 0.60, "every song\nplayed equally", color=style.NEUTRAL, fontsize=9,
+                       ha="right", va="bottom", rotation=0)
+        (lorenz,) = lorenz_ax.plot([], [], color=style.ALARM)
+        lorenz_ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="share of songs, least played first",
+                      ylabel="share of all plays", title="Lorenz curve of plays (whole run)")
+        for axis in (lorenz_ax.xaxis, lorenz_ax.yaxis):
+            axis.set_major_locator(MaxNLocator(4))
+            axis.set_major_formatter("{x:.0%}")
+        lorenz_text = lorenz_ax.text(0.04, 0.96, "", ha="left", va="top", fontsize=9.5,
+                                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9})
+
+        slices = slice_plot.draw(report.slices, ax=slice_ax)
+        slices.figure = fig  # the root figure (the axes live in a subfigure)
+        legend = slices.artists["legend"]  # to the right, out of the way of the slices
+        legend.remove()
+        slices.artists["legend"] = slice_ax.legend(
+            handles=legend.legend_handles, labels=[t.get_text() for t in legend.get_texts()],
+            loc="center left", bbox_to_anchor=(1.13, 0.5), fontsize=8.5)
+        slice_ax.xaxis.set_major_locator(MaxNLocator(6))
+    drawn = Drawn(fig, {"exposure": exposure, "plays": plays, "lorenz": lorenz,
+                        "lorenz_text": lorenz_text, "tau": tau, "ndcg": ndcg, "slices": slices})
+    update(drawn, report)
+    return drawn
+
+
+def update(drawn: Drawn, report) -> None:
+    """Show another run on the dashboard, in place."""
+    a = drawn.artists
+    history = report.history
+    rounds = np.arange(history.rounds)
+    for name, values in (("exposure", history.exposure_gini), ("plays", history.play_gini),
+                         ("tau", history.kendall_tau), ("ndcg", history.ndcg)):
+        a[name].set_data(rounds, values)
+    _rounds_axis(a["tau"].axes, history.rounds)
+    a["lorenz"].set_data(*history.lorenz("plays"))
+    settings = history.settings
+    a["lorenz_text"].set_text(
+        f"{_policy_label(report.policy)}, epsilon {settings['epsilon']:.2f}\n"
+        f"Gini {history.final('play_gini'):.2f}; top 1% of songs get "
+        f"{history.final('top_share'):.0%} of plays\n"
+        f"songs ever shown: {history.final('coverage'):.0%}")
+    frozen = drawn.figure.get_layout_engine() is None
+    slice_plot.update(a["slices"], report.slices)
+    table = report.slices
+    a["slices"].artists["points"].axes.title.set_text(
+        f"Calibration by slice of the log: {int(table['flagged'].sum())} of "
+        f"{int((table['status'] == 'ok').sum())} flagged")
+    if frozen:  # the slices are always the same five, so the layout of the first draw holds
+        drawn.figure.set_layout_engine("none")
+
+
+def draw_policies(histories: dict, ax=None) -> Drawn:
+    """Several runs compared: exposure Gini over rounds, Lorenz curves of plays, Kendall tau.
+
+    ``histories`` maps a label to a :class:`~mlfail_widgets.failures.feedback.LoopHistory`.
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.feedback import simulate_feedback_loop
+    >>> runs = {p: simulate_feedback_loop(p, n_users=200, n_songs=100, rounds=8) for p in ["random", "popularity"]}
+    >>> len(draw_policies(runs).artists["gini"])
+    2
+    """
+    colours = [style.ALARM, style.GOOD, style.PALETTE["orange"], style.PALETTE["green"],
+               style.PALETTE["purple"], style.PALETTE["sky"], style.NEUTRAL]
+    with style.context():
+        if ax is None:
+            fig, ax = new_figure((12, 3.9), ncols=3)
+        fig = ax[0].figure
+        gini_ax, lorenz_ax, tau_ax = ax
+        lines = {"gini": [], "lorenz": [], "tau": []}
+        lorenz_ax.plot([0, 1], [0, 1], color=style.MUTED, linestyle="--", linewidth=1.2)
+        for (label, history), colour in zip(histories.items(), colours, strict=False):
+            rounds = np.arange(history.rounds)
+            lines["gini"] += gini_ax.plot(rounds, history.exposure_gini, color=colour, label=label)
+            lines["lorenz"] += lorenz_ax.plot(*history.lorenz("plays"), color=colour, label=label)
+            lines["tau"] += tau_ax.plot(rounds, history.kendall_tau, color=colour, label=label)
+        gini_ax.set_ylim(0, 1.02)
+        gini_ax.set(title="Exposure concentrates", xlabel="round", ylabel="Gini of impressions")
+        lorenz_ax.set(title="Who gets the plays", xlabel="share of songs, least played first",
+                      ylabel="share of all plays", xlim=(0, 1), ylim=(0, 1))
+        lorenz_ax.xaxis.set_major_formatter("{x:.0%}")
+        lorenz_ax.yaxis.set_major_formatter("{x:.0%}")
+        tau_ax.axhline(0, color=style.MUTED, linewidth=1)
+        tau_ax.set_ylim(-0.2, 1.02)
+        tau_ax.set(title="Learning the true ranking", xlabel="round",
+                   ylabel="Kendall tau vs true quality")
+        gini_ax.legend(loc="lower right", fontsize=9)
+        style.label_simulated(tau_ax)
+    return Drawn(fig, lines)
+
+
+def draw_tradeoff(table, ax=None) -> Drawn:
+    """What exploration buys (left) and costs (right), over epsilon.
+
+    ``table`` is :func:`~mlfail_widgets.failures.feedback.exploration_tradeoff`'s result.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"kendall_tau": [0.3, 0.6], "exposure_gini": [0.95, 0.7],
+    ...                       "new_song_success": [0.0, 0.8], "exploration_cost": [0.0, 0.3],
+    ...                       "plays_per_user": [1.6, 1.4]}, index=pd.Index([0.0, 0.3], name="epsilon"))
+    >>> sorted(draw_tradeoff(table).artists)
+    ['cost', 'gini', 'new', 'plays', 'tau']
+    """
+    eps = table.index.to_numpy(dtype=float)
+    with style.context():
+        if ax is None:
+            fig, ax = new_figure((11, 3.9), ncols=2)
+        fig = ax[0].figure
+        buys, costs = ax
+        (tau,) = buys.plot(eps, table["kendall_tau"], "o-", color=style.GOOD,
+                           label="Kendall tau vs true quality")
+        (gini,) = buys.plot(eps, table["exposure_gini"], "s--", color=style.ALARM,
+                            label="Gini of impressions (end)")
+        (new,) = buys.plot(eps, table["new_song_success"], "^:", color=style.PALETTE["green"],
+                           label="new songs played in their first rounds")
+        buys.set_ylim(-0.02, 1.02)
+        buys.set(title="What exploration buys", xlabel="epsilon (share of slots shown at random)",
+                 ylabel="value at the end of the run")
+        buys.legend(fontsize=9, loc="center right")
+        (cost,) = costs.plot(eps, table["exploration_cost"], "o-", color=style.ALARM,
+                             label="plays given up in explored slots")
+        (plays,) = costs.plot(eps, table["plays_per_user"], "s--", color=style.GOOD,
+                              label="plays (all slots)")
+        costs.set_ylim(0, max(float(table["plays_per_user"].max()),
+                              float(table["exploration_cost"].max())) * 1.15)
+        costs.set(title="What it costs", xlabel="epsilon (share of slots shown at random)",
+                  ylabel="plays per listener per round")
+        costs.legend(fontsize=9, loc="upper right")
+        style.label_simulated(buys)
+    return Drawn(fig, {"tau": tau, "gini": gini, "new": new, "cost": cost, "plays": plays})
+
+
+def draw_position_bias(estimates, dependence, ax=None) -> Drawn:
+    """Naive and position-feature estimates against true quality, and the estimators' rankings.
+
+    ``estimates`` is :func:`~mlfail_widgets.failures.feedback.song_estimates`'s table (with
+    ``play_rate`` and ``position_feature`` columns), ``dependence`` is
+    :func:`~mlfail_widgets.failures.feedback.slot_dependence`'s.
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.feedback import simulate_feedback_loop, song_estimates, slot_dependence
+    >>> run = simulate_feedback_loop("ctr", n_users=300, n_songs=150, rounds=10, epsilon=0.1)
+    >>> drawn = draw_position_bias(song_estimates(run), slot_dependence(run))
+    >>> len(drawn.artists["bars"])
+    2
+    """
+    shown = estimates[estimates["impressions"] > 0]
+    with style.context():
+        if ax is None:
+            fig, ax = new_figure((12.5, 4.0), ncols=3, width_ratios=[1, 1, 1.15])
+        fig = ax[0].figure
+        points = []
+        for axis, column, title in ((ax[0], "play_rate", "Naive play rate"),
+                                    (ax[1], "position_feature", "Position as a feature")):
+            points.append(axis.scatter(shown["true_quality"], shown[column], c=shown["mean_slot"],
+                                       cmap="cividis_r", vmin=1, vmax=float(np.nanmax(estimates["mean_slot"])),
+                                       s=14, alpha=0.8, linewidths=0))
+            axis.set(title=title, xlabel="true quality (mean affinity)",
+                     ylabel="estimated play probability at slot 1")
+        colorbar = fig.colorbar(points[0], ax=ax[:2], shrink=0.85, pad=0.01)
+        colorbar.set_label("average slot shown (1 = top)")
+        style.label_simulated(ax[0])
+        methods = list(dependence.index)
+        y = np.arange(len(methods))
+        truth = ax[2].barh(y - 0.2, dependence["kendall_tau"], height=0.38, color=style.GOOD,
+                           label="agrees with true quality")
+        same = ax[2].barh(y + 0.2, dependence["same_ranking"], height=0.38,
+                          color=style.PALETTE["orange"], label="same ranking at slot 1 and slot k")
+        ax[2].set_yticks(y, [m.replace("_", " ") for m in methods])
+        ax[2].set_xlim(0, 1.05)
+        ax[2].set_ylim(len(methods) - 0.5, -0.5)
+        ax[2].set(title="Four ways to read the log", xlabel="Kendall tau")
+        ax[2].legend(fontsize=8.5, loc="lower right")
+        ax[2].grid(axis="y", visible=False)
+    return Drawn(fig, {"points": points, "bars": [truth, same]})
