@@ -242,6 +242,16 @@ def replace_fallback(scenario):
     return replace(scenario, store_fallback=True)
 
 
+def test_a_hang_separates_timeouts_from_waiting_in_simulation():
+    hang = outage_scenario(0.3, start=0.1, kind="hang", duration=0.6, interval=0.01)
+    waits = simulate(hang, "no timeout").summary()
+    gives_up = simulate(hang, "timeout", timeout=0.05).summary()
+    breaker = simulate(hang, "circuit breaker", timeout=0.05, retries=0).summary()
+    assert waits.availability == 1 and waits.p99 > 0.25  # answered, but late
+    assert gives_up.error_rate > 0.05 and gives_up.p99 < waits.p99
+    assert breaker.attempts_per_call < 0.8 and breaker.p99 < gives_up.p99  # fails fast, drains the queue
+
+
 def test_sweep_and_explore_cover_every_knob():
     table = sweep("outage", [0.0, 0.2, 0.5], policy="timeout", scenario=Scenario(duration=1.0))
     assert table["availability"].tolist()[0] == 1 and table["availability"].is_monotonic_decreasing

@@ -117,6 +117,29 @@ def test_going_down_mid_request_resets_the_connection(service):
         service.inject()
 
 
+def test_a_hang_makes_a_client_without_timeout_wait_it_out(service):
+    service.inject(Fault(hangs=[(0.0, 0.3)]))
+    try:
+        with pytest.raises(CallFailed, match="timeout"):
+            service.request(4, timeout=0.05)
+        start = time.perf_counter()
+        assert service.request(4, timeout=2.0).value > 0  # answered when the window ends
+        waited = time.perf_counter() - start
+    finally:
+        service.inject()
+    assert 0.15 < waited < 0.4
+
+
+def test_start_and_close_without_with():
+    before = set(threading.enumerate())
+    running = PredictionService().start()
+    try:
+        assert running.start() is running and running.request(0).value > 0
+    finally:
+        running.close()
+    assert set(threading.enumerate()) == before
+
+
 # ------------------------------------------------------------------------------------ policies, real
 def test_retries_reduce_errors_for_a_transient_fault_real(service):
     flaky = Scenario(fault=Fault(error_rate=0.3, seed=2), duration=0.4, interval=0.008)

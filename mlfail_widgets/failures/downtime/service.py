@@ -406,7 +406,10 @@ class PredictionService:
                 self._condition.wait(max(0.0, min(changes) - self.clock.now()) if changes else None)
 
     # ------------------------------------------------------------------ lifetime
-    def __enter__(self) -> PredictionService:
+    def start(self) -> PredictionService:
+        """Start both servers (what ``with`` does); pair it with :meth:`close`."""
+        if self._scheduler is not None:
+            return self
         user_predictions()  # train the model now, not inside the first request
         try:
             self._store.up()
@@ -414,10 +417,14 @@ class PredictionService:
         except BaseException:
             self.close()
             raise
+        self._closing = False
         self._scheduler = threading.Thread(target=self._schedule, name="mlfail-fault-schedule",
                                            daemon=True)
         self._scheduler.start()
         return self
+
+    def __enter__(self) -> PredictionService:
+        return self.start()
 
     def __exit__(self, *exc) -> None:
         self.close()
@@ -429,6 +436,7 @@ class PredictionService:
             self._condition.notify_all()
         if self._scheduler is not None:
             self._scheduler.join(timeout=5)
+            self._scheduler = None
         self._predictor.close()
         self._store.close()
 
