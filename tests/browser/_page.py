@@ -218,7 +218,7 @@ def wait_main_figure(page, *, timeout: float = 30.0) -> None:
 class Drive:
     """What :func:`drive` did and how long the new figure took to show."""
 
-    control: str  # "slider" | "dropdown" | "button" | "checkbox" | "toggle-buttons" | "radio"
+    control: str  # "slider" | "dropdown" | "button" | "checkbox" | "number"
     action: str  # e.g. "End on slider 'outages in the study': 96 -> 1000"
     ms: float  # input event -> new image loaded and painted
     load_ms: float  # input event -> new image loaded
@@ -253,15 +253,14 @@ _KIND_JS = """
   if (drive.tagName === 'SELECT' || drive.querySelector('select')) return 'dropdown';
   if (drive.tagName === 'BUTTON') return 'button';
   if (drive.querySelector('input[type=checkbox]')) return 'checkbox';
-  if (drive.querySelector('input[type=radio]')) return 'radio';
-  if (drive.classList.contains('widget-toggle-buttons')) return 'toggle-buttons';
+  if (drive.querySelector('input[type=number]')) return 'number';
   return 'unknown: ' + drive.className;
 }
 """
 
 
 def _text(locator) -> str | None:
-    return locator.first.inner_text().strip() if locator.count() else None
+    return locator.first.inner_text().strip("\u200b \n\t") if locator.count() else None
 
 
 def _wait_text_change(page, locator, before: str | None, timeout: float) -> bool:
@@ -319,12 +318,13 @@ def _operate(page, drive, kind: str) -> str:
     if kind == "checkbox":
         drive.locator("input[type=checkbox]").first.click()
         return f"toggle checkbox {label!r}"
-    if kind == "radio":
-        drive.locator("input[type=radio]:not(:checked)").first.click()
-        return f"pick another radio option of {label!r}"
-    if kind == "toggle-buttons":
-        drive.locator("button:not(.mod-active)").first.click()
-        return f"pick another toggle button of {label!r}"
+    if kind == "number":
+        field = drive.locator("input[type=number]").first
+        before = field.input_value()
+        field.focus()
+        field.press("ArrowUp")
+        field.press("Tab")  # commit: the text widgets sync on change (blur)
+        return f"ArrowUp in number box {label!r}: {before} -> {field.input_value()}"
     raise WidgetCheckError("control", f"do not know how to operate the mlfail-drive control ({kind})")
 
 
