@@ -154,3 +154,32 @@ def test_continuous_update_is_chosen_per_control():
 def test_draw_must_return_drawn():
     with pytest.raises(ParameterError, match=r"must return a plots\.Drawn"):
         Panel(line_compute, lambda result: None, line_update, {"slope": Slider(-2.0, 2.0, value=1.0)})
+
+
+def test_draw_and_update_run_in_the_course_style():
+    def titled_update(drawn, result):
+        line_update(drawn, result)
+        drawn.figure.axes[0].set_title(f"slope {result[1][-1]:.1f}")  # rcParams read at call time
+
+    panel = Panel(line_compute, line_draw, titled_update, {"slope": Slider(-2.0, 2.0, value=1.0)},
+                  background=False)
+    panel.controls["slope"].value = 0.5
+    title = panel.figure.axes[0].title
+    assert title.get_text() == "slope 0.5" and title.get_fontweight() == "bold"
+    panel.close()
+
+
+def test_an_update_can_ask_for_one_new_layout():
+    def relabel(drawn, result):
+        line_update(drawn, result)
+        ax = drawn.figure.axes[0]
+        ax.set_yticks([0], ["a much, much longer tick label" if result[1][-1] < 0 else "short"])
+        drawn.figure.set_layout_engine("constrained")  # new margins needed: one layout pass
+
+    panel = Panel(line_compute, line_draw, relabel, {"slope": Slider(-2.0, 2.0, value=1.0)},
+                  background=False)
+    left = panel.figure.axes[0].get_position().x0
+    panel.controls["slope"].value = -1.0
+    assert panel.figure.axes[0].get_position().x0 > left  # room made for the long label
+    assert type(panel.figure.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine"  # frozen again
+    panel.close()
