@@ -171,7 +171,9 @@ def update(drawn: Drawn, table) -> None:
     lo, hi = (float(ends.min()), float(ends.max())) if ends.size else (0.0, 1.0)
     pad = max((hi - lo) * 0.08, abs(hi) * 0.01, 1e-3)
     ax.set_xlim(lo - pad, hi + pad)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0) if _is_share(metric) else ScalarFormatter())
+    wide = (hi - lo) >= 0.05  # whole percents read best unless the slices are close together
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if wide else None) if _is_share(metric)
+                                 else ScalarFormatter())
 
     columns = ", ".join(dict.fromkeys(str(b) for b in table["by"]))
     name = AXIS_LABELS.get(metric, metric).split(" (")[0]
