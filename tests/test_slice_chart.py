@@ -144,6 +144,7 @@ def test_a_failing_callable_metric_is_shown_and_the_chart_keeps_working(data):
     ({"min_size": 0}, r"'min_size' parameter of slice_chart"),
     ({"n_boots": 100}, r"'keyword' parameter of slice_chart .*Did you mean 'n_boot'"),
     ({"by": []}, r"non-empty list"),
+    ({"metrics": ["accuracy", "accuracy"]}, r"distinct names"),
 ])
 def test_bad_arguments_are_refused_when_the_chart_is_built(data, kwargs, message):
     options = {"by": "genre"} | kwargs

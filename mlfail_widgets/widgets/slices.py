@@ -72,6 +72,10 @@ class SliceChart(Panel):
         for metric in metrics:
             if not callable(metric):
                 check_choice(metric, "metrics", _OWNER, METRICS)
+        names = [_name(m) for m in metrics]
+        if len(set(names)) < len(names):
+            raise parameter_error("metrics", _OWNER, "metrics with distinct names", names,
+                                  "Give each callable metric its own function name.")
         for option in slice_options:
             check_choice(option, "keyword", _OWNER, _OPTIONS)
         min_size = check_int(min_size, "min_size", _OWNER, low=1)
@@ -94,7 +98,7 @@ class SliceChart(Panel):
             compute, slice_plot.draw, slice_plot.update,
             {
                 "by": Choice(columns, label="slice by"),
-                "metric": Choice({_name(m): m for m in metrics}, label="metric"),
+                "metric": Choice(dict(zip(names, metrics, strict=True)), label="metric"),
                 "min_size": Slider(1, high, value=min_size, label="minimum slice size (rows)"),
             },
             summary=_summary, title=title, background=background,
