@@ -238,6 +238,8 @@ _ARM_JS = """
     drive.addEventListener(type, mark, {capture: true});
   }
   const loaded = () => {
+    // A figure that changes on its own before the action (a live monitor) sets a new baseline.
+    if (probe.start === null) { probe.src0 = img.src; return; }
     if (probe.loaded !== null || img.src === probe.src0 || !img.complete || !img.naturalWidth) return;
     probe.loaded = performance.now();
     requestAnimationFrame(() => requestAnimationFrame(() => { probe.painted = performance.now(); }));
