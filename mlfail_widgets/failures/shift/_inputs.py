@@ -87,8 +87,15 @@ def design_matrix(frame, numeric, categorical, levels: dict) -> np.ndarray:
     """Numeric columns as they are, categorical ones one-hot over ``levels`` (unseen: all 0)."""
     parts = [frame[list(numeric)].to_numpy(dtype=float)] if numeric else []
     for column in categorical:
-        values = frame[column].astype(str).to_numpy()
-        parts.append((values[:, None] == np.asarray(levels[column])[None, :]).astype(float))
+        values = frame[column]
+        if str(values.dtype) == "category":  # compare the few categories, then index by code
+            names = np.asarray([str(v) for v in values.dtype.categories], dtype=object)
+            hits = (names[:, None] == np.asarray(levels[column], dtype=object)[None, :]).astype(float)
+            codes = values.cat.codes.to_numpy()
+            block = np.where((codes >= 0)[:, None], hits[codes], 0.0)
+        else:
+            block = (values.astype(str).to_numpy()[:, None] == np.asarray(levels[column])[None, :])
+        parts.append(block.astype(float))
     if not parts:
         raise ParameterError("A model needs at least one feature column.")
     matrix = np.hstack(parts)

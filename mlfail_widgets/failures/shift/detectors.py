@@ -302,6 +302,9 @@ class ChiSquareResult:
 
 
 def _category_table(reference, current, owner: str):
+    fast = _categorical_table(reference, current)
+    if fast is not None:
+        return fast
     reference = category_labels(reference, "reference", owner)
     current = category_labels(current, "current", owner)
     categories, codes = np.unique(np.concatenate([reference, current]).astype(str), return_inverse=True)
@@ -309,6 +312,25 @@ def _category_table(reference, current, owner: str):
     table = np.vstack([np.bincount(codes[: reference.size], minlength=k),
                        np.bincount(codes[reference.size:], minlength=k)]).astype(float)
     return categories.tolist(), table
+
+
+def _categorical_table(reference, current):
+    """The table straight from pandas categorical codes (no string conversion), when possible."""
+    dtype = getattr(reference, "dtype", None)
+    if str(dtype) != "category" or getattr(current, "dtype", None) != dtype:
+        return None
+    if not len(reference) or not len(current):
+        return None  # let category_labels name the empty side
+    r, c = reference.cat.codes.to_numpy(), current.cat.codes.to_numpy()
+    if (r < 0).any() or (c < 0).any():
+        return None  # missing values: category_labels explains
+    k = len(dtype.categories)
+    table = np.vstack([np.bincount(r, minlength=k), np.bincount(c, minlength=k)]).astype(float)
+    seen = table.sum(axis=0) > 0
+    categories = [str(v) for v in dtype.categories]
+    order = np.argsort(categories)  # the same order as the general path (sorted labels)
+    order = order[seen[order]]
+    return [categories[i] for i in order], table[:, order]
 
 
 def chi_square_test(reference, current, *, correction: bool = True) -> ChiSquareResult:
