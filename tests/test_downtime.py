@@ -228,7 +228,7 @@ def test_retries_amplify_load_during_a_long_outage_in_simulation():
 
 def test_a_slow_store_cascades_unless_the_service_falls_back():
     slow_store = Scenario(store=Fault(latency=0.3), duration=0.5, interval=0.2)
-    # The service gives up on the store after 0.1 s and answers 503 ...
+    # The service gives up on the store after 0.25 s and answers 503 ...
     assert simulate(slow_store, "timeout", timeout=0.5).outcomes() == {"error": 3}
     # ... too late for a client that also waits only 0.1 s: it times out first.
     assert simulate(slow_store, "timeout", timeout=0.1).outcomes() == {"timeout": 3}

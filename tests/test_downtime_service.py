@@ -117,6 +117,14 @@ def test_going_down_mid_request_resets_the_connection(service):
         service.inject()
 
 
+def test_a_store_without_timeout_makes_the_service_wait(service):
+    run = measure(service, Scenario(store=Fault(latency=0.3), store_timeout=None, duration=0.2,
+                                    interval=0.05), "no timeout")
+    outcomes = run.outcomes()
+    assert outcomes.get("ok", 0) >= 1 and run.latency.min() >= 0.3  # slow, but answered ...
+    assert outcomes.get("timeout", 0) >= 1  # ... and the queue behind it runs out of patience
+
+
 def test_a_hang_makes_a_client_without_timeout_wait_it_out(service):
     service.inject(Fault(hangs=[(0.0, 0.3)]))
     try:

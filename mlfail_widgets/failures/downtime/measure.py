@@ -46,10 +46,13 @@ class Scenario:
         Seconds between two requests arriving at one client, in [0.001, 5].
     max_calls : int, default=10000
         Hard bound on the requests per client.
-    store_timeout : float or None, default=0.1
+    store_timeout : float or None, default=0.25
         How long the prediction service waits for its feature store (None: forever).
     store_fallback : bool, default=False
         Whether the prediction service answers from average features when the store fails.
+    patience : float, default=1.0
+        Seconds a user waits for an answer, counted from the request's arrival; a later answer
+        counts as a failure. In [0.01, 60].
 
     Examples
     --------
@@ -67,8 +70,9 @@ class Scenario:
     clients: int = 1
     interval: float = 0.005
     max_calls: int = 10_000
-    store_timeout: float | None = 0.1
+    store_timeout: float | None = 0.25
     store_fallback: bool = False
+    patience: float = 1.0
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -86,6 +90,8 @@ class Scenario:
                                                     low=0.001, high=MAX_LATENCY,
                                                     fix="Use None for no timeout."))
         set_(self, "store_fallback", check_bool(self.store_fallback, "store_fallback", "Scenario"))
+        set_(self, "patience", check_float(self.patience, "patience", "Scenario", low=0.01, high=60,
+                                           fix="It is how long a user waits for an answer."))
 
     @property
     def calls_per_client(self) -> int:
@@ -121,31 +127,38 @@ def outage_scenario(length: float = 0.3, start: float = 0.2, kind: str = "down",
     return Scenario(fault=fault, **options)
 
 
-def run_client(policy, transport, users, interval: float, offset: float = 0.0) -> list[tuple[float, float, str]]:
+def run_client(policy, transport, users, interval: float, offset: float = 0.0,
+               patience: float = math.inf) -> list[tuple[float, float, str]]:
     """One client: a request for the next user arrives every ``interval`` seconds from ``offset``.
 
     Requests wait in line while an earlier call is still running (as they would in a web
     server's queue), so a slow call delays the ones behind it, and latency is counted from
-    each request's arrival. Requests still waiting when the deadline passes fail unserved.
+    each request's arrival. A request not answered within ``patience`` seconds of its arrival
+    fails: its user has given up (a request that waited that long is dropped unsent). Requests
+    still waiting when the run's deadline passes fail too.
+
     Returns ``(arrival, end, outcome)`` per request; outcome is ``"ok"``, ``"degraded"`` or
     the kind of failure (``"refused"``, ``"timeout"``, ``"error"``, ``"reset"``, ``"open"``).
     """
-    clock, log = transport.clock, []
+    clock, log, run_deadline = transport.clock, [], transport.deadline
     for index, user in enumerate(users):
         arrival = offset + index * interval
-        if arrival >= transport.deadline - GRACE:
+        if arrival >= run_deadline - GRACE:
             break
+        deadline = min(arrival + patience, run_deadline)
         now = clock.now()
-        if now >= transport.deadline:  # the run is over: this request was never served
-            log.append((arrival, transport.deadline, "timeout"))
+        if now >= deadline:  # nobody is waiting for this answer any more
+            log.append((arrival, deadline, "timeout"))
             continue
         clock.sleep(arrival - now)
+        transport.deadline = deadline
         try:
             reply = policy.call(transport, user)
             outcome = "degraded" if reply.degraded else "ok"
         except CallFailed as failure:
             outcome = failure.kind
         log.append((arrival, clock.now(), outcome))
+    transport.deadline = run_deadline
     return log
 
 
@@ -313,11 +326,11 @@ def measure(service, scenario: Scenario | None = None, policy="timeout", *, seed
     def client(index):
         try:
             logs[index] = run_client(policies[index], transports[index], users[index],
-                                     scenario.interval, scenario.offset(index))
+                                     scenario.interval, scenario.offset(index), scenario.patience)
         except BaseException as error:  # reported below, never lost in a thread
             failures.append(error)
 
-    threads = [threading.Thread(target=client, args=(i,), name=f"mlfail-client-{i}", daemon=True)
+    threads = [threading.Thread(target=client, args=(i,), name=f"mlfail-downtime-client-{i}", daemon=True)
                for i in range(scenario.clients)]
     try:
         service.inject(scenario.fault, scenario.store)

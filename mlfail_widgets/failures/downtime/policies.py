@@ -198,7 +198,7 @@ class CircuitBreaker(Policy):
 
     name = "circuit breaker"
 
-    def __init__(self, inner, failures: int = 3, reset_after: float = 0.25):
+    def __init__(self, inner, failures: int = 3, reset_after: float = 0.1):
         self.inner = inner
         self.failures = check_int(failures, "failures", "CircuitBreaker", low=1, high=1000)
         self.reset_after = check_float(reset_after, "reset_after", "CircuitBreaker",
@@ -255,7 +255,7 @@ POLICIES = ("no timeout", "timeout", "retry", "circuit breaker", "fallback")
 
 def make_policy(name: str = "fallback", *, timeout: float = 0.1, retries: int = 3,
                 backoff: float = 0.02, cap: float = 1.0, jitter: bool = True, failures: int = 3,
-                reset_after: float = 0.25, baseline: Any = 0.5, seed=0):
+                reset_after: float = 0.1, baseline: Any = 0.5, seed=0):
     """A fresh policy from the ladder :data:`POLICIES`, each rung adding one mitigation.
 
     no timeout -> ``Timeout`` -> ``Retry(Timeout)`` -> ``Retry(CircuitBreaker(Timeout))`` ->

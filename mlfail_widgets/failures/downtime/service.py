@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import math
 import socket
 import threading
 from functools import lru_cache
@@ -105,7 +106,8 @@ class HTTPTransport(Transport):
         self.target = (parts.path or "/") + "?" + (parts.query + "&" if parts.query else "")
 
     def _send(self, request, wait: float) -> Reply:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=wait)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port,
+                                                timeout=None if math.isinf(wait) else wait)
         try:
             connection.request("GET", f"{self.target}user={request}")
             response = connection.getresponse()
@@ -144,7 +146,10 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = 500, {"error": "injected fault: flaky"}
         else:
             parts = urlsplit(self.path)
-            status, payload = endpoint.app(parts.path, parse_qs(parts.query))
+            try:
+                status, payload = endpoint.app(parts.path, parse_qs(parts.query))
+            except Exception as error:  # a bug in an app is an HTTP 500, not a dead thread
+                status, payload = 500, {"error": f"{type(error).__name__}: {error}"}
         if down.is_set():
             return
         body = json.dumps(payload).encode()
@@ -210,7 +215,7 @@ class _Endpoint:
         self._down = threading.Event()
         self._socket = sock
         self._acceptor = threading.Thread(target=self._accept, args=(sock, self._down),
-                                          name=f"mlfail-{self.name}-accept", daemon=True)
+                                          name=f"mlfail-downtime-{self.name}-accept", daemon=True)
         self._acceptor.start()
 
     def down(self) -> None:
@@ -233,7 +238,7 @@ class _Endpoint:
                 return
             self.arrivals.append(self.clock.now())
             thread = threading.Thread(target=self._handle, args=(connection, address, down),
-                                      name=f"mlfail-{self.name}-request", daemon=True)
+                                      name=f"mlfail-downtime-{self.name}-request", daemon=True)
             self._handlers = {t for t in self._handlers if t.is_alive()} | {thread}
             thread.start()
 
@@ -267,7 +272,7 @@ class PredictionService:
     ----------
     port, store_port : int, default=0
         Ports to listen on; 0 lets the system pick free ones. A port in use is a clear error.
-    store_timeout : float or None, default=0.1
+    store_timeout : float or None, default=0.25
         How long the prediction service waits for the feature store (None: forever).
     store_fallback : bool, default=False
         When the store fails, answer from average features (degraded) instead of HTTP 503.
@@ -295,7 +300,7 @@ class PredictionService:
     (False, True, False)
     """
 
-    def __init__(self, *, port: int = 0, store_port: int = 0, store_timeout: float | None = 0.1,
+    def __init__(self, *, port: int = 0, store_port: int = 0, store_timeout: float | None = 0.25,
                  store_fallback: bool = False):
         port = check_int(port, "port", "PredictionService", low=0, high=65535)
         store_port = check_int(store_port, "store_port", "PredictionService", low=0, high=65535)
@@ -334,7 +339,7 @@ class PredictionService:
         return 200, {"value": float(probability), "degraded": features.degraded}
 
     # ------------------------------------------------------------------ control
-    def configure(self, *, store_timeout: float | None = 0.1, store_fallback: bool = False) -> None:
+    def configure(self, *, store_timeout: float | None = 0.25, store_fallback: bool = False) -> None:
         """Change how the prediction service calls its feature store."""
         if store_timeout is not None:
             store_timeout = check_float(store_timeout, "store_timeout", "PredictionService",
@@ -418,7 +423,7 @@ class PredictionService:
             self.close()
             raise
         self._closing = False
-        self._scheduler = threading.Thread(target=self._schedule, name="mlfail-fault-schedule",
+        self._scheduler = threading.Thread(target=self._schedule, name="mlfail-downtime-schedule",
                                            daemon=True)
         self._scheduler.start()
         return self

@@ -173,7 +173,7 @@ def simulate(scenario: Scenario | None = None, policy="timeout", *, timing: Timi
     for index in range(scenario.clients):
         transport = SimulatedTransport(predictor, VirtualClock(), scenario.duration + GRACE)
         logs.append(run_client(build(int(seeds[index])), transport, users[index], scenario.interval,
-                               scenario.offset(index)))
+                               scenario.offset(index), scenario.patience))
         attempts.append(transport.attempts)
     return RunLog.from_clients(label, scenario, True, logs, attempts)
 
@@ -186,7 +186,8 @@ def _scenario_for(base: Scenario, parameter: str, value, outage_start: float, ki
     if parameter == "outage":
         return outage_scenario(value, start=outage_start, kind=kind, fault=base.fault,
                                **{k: getattr(base, k) for k in ("store", "duration", "clients", "interval",
-                                                                "max_calls", "store_timeout", "store_fallback")})
+                                                                "max_calls", "store_timeout", "store_fallback",
+                                                                "patience")})
     if parameter == "error_rate":
         return replace(base, fault=replace(base.fault, error_rate=value))
     if parameter == "store_latency":
@@ -241,7 +242,8 @@ def explore(outage: float = 0.4, kind: str = "down", error_rate: float = 0.0, la
             backoff: float = 0.02, jitter: bool = True, clients: int = 5, seed=0) -> Exploration:
     """Simulate every policy of the ladder on one fault; keep the run of ``policy``.
 
-    The scenario: ``clients`` clients, each with a request every 10 ms for 1.5 s; the
+    The scenario: ``clients`` clients, each with a request every 10 ms for 1.5 s (users wait
+    at most 1 s); the
     prediction service is out for ``outage`` seconds from 0.3 s (``kind`` "down": refused;
     "hang": no answer until the window ends), fails ``error_rate`` of its requests and answers
     ``latency`` seconds late.
