@@ -13,17 +13,18 @@ the screenshots of the chapters that passed are copied from ``build/screenshots/
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import shutil
 import sys
-from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 
+from ..conftest import NOTEBOOKS
 from ._lab import LabServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,13 +142,19 @@ class Record:
 
     def write(self) -> None:
         if self.latency:
+            # A run of some chapters (pytest -k) updates theirs and keeps the others' last figures;
+            # each entry carries its own time. Chapters that no longer exist are dropped.
+            chapters = {}
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                chapters = json.loads(LATENCY_FILE.read_text())["chapters"]
+            chapters.update(self.latency)
+            current = {path.stem for path in NOTEBOOKS}
             BUILD.mkdir(exist_ok=True)
             LATENCY_FILE.write_text(json.dumps({
                 "figure": "browser: input event on the main widget's control -> new figure loaded and painted",
                 "unit": "ms",
-                "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "machine": self.machine(),
-                "chapters": self.latency,
+                "chapters": {name: chapters[name] for name in sorted(chapters) if name in current},
             }, indent=2) + "\n")
         if os.environ.get("MLFAIL_REFRESH_SCREENSHOTS") == "1" and self.screenshots:
             COMMITTED_SCREENSHOTS.mkdir(exist_ok=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -73,6 +74,7 @@ def test_main_widget_responds_in_jupyterlab(notebook, lab, lab_page, record):
             "kernel_s": round(opened.timings["kernel_s"], 2),
             "run_all_s": round(opened.timings["run_s"], 2),
             "test_s": round(time.perf_counter() - start, 2),
+            "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
 
 
