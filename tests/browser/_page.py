@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 
 __all__ = ["Drive", "OpenNotebook", "WidgetCheckError", "drive", "open_notebook", "page_errors", "run_all",
-           "settle", "wait_main_figure"]
+           "screenshot_main", "settle", "wait_main_figure"]
 
 STDERR = "application/vnd.jupyter.stderr"
 MAIN = ".mlfail-main"
@@ -166,6 +166,22 @@ def settle(page, *, timeout: float = 60.0) -> None:
         await Promise.race([reply, late]);
         await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     }""", timeout * 1000)
+
+
+def screenshot_main(page, path) -> None:
+    """Save a screenshot of the whole main widget, growing the window first if it is taller.
+
+    The notebook scrolls inside a fixed-height layout, so a widget taller than the notebook
+    area would be cut (and the status bar drawn over it) in an element screenshot.
+    """
+    main = page.locator(MAIN).first
+    size = page.viewport_size
+    needed = int(main.bounding_box()["height"]) + 300  # toolbar, status bar, margins
+    if needed > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": needed})
+        page.evaluate("() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))")
+    main.scroll_into_view_if_needed()
+    main.screenshot(path=str(path), animations="disabled")
 
 
 def page_errors(page) -> list[str]:

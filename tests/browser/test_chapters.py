@@ -19,7 +19,7 @@ import pytest
 from mlfail_widgets._data import data_path
 
 from ..conftest import NOTEBOOKS
-from ._page import MAIN, drive, open_notebook, page_errors, run_all, settle, wait_main_figure
+from ._page import drive, open_notebook, page_errors, run_all, screenshot_main, settle, wait_main_figure
 from .conftest import ROOT, SCREENSHOTS, browser_problem, in_ci
 
 pytestmark = pytest.mark.browser
@@ -62,7 +62,7 @@ def test_main_widget_responds_in_jupyterlab(notebook, lab, lab_page, record):
 
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shot = SCREENSHOTS / f"{chapter}.png"
-        page.locator(MAIN).first.screenshot(path=str(shot), animations="disabled")
+        screenshot_main(page, shot)
         record.screenshots.append(shot)
         record.latency[chapter] = {
             "action": moved.action,
