@@ -23,6 +23,7 @@ _EXPORTS = {
     "Checkbox": ".widgets.controls",
     "SeedBox": ".widgets.controls",
     "SliceChart": ".widgets.slices",
+    "slice_chart": ".widgets.slices",
     "ResourceMonitor": ".widgets.monitor",
     "slice_metrics": ".slicing",
     "LogisticRegression": ".models",

@@ -49,9 +49,9 @@ def draw(share, ax=None) -> Drawn:
         verdict = right.text(0.02, 0.66, "", fontsize=10, va="center",
                              bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9})
         right.grid(axis="y", visible=False)
-    drawn = Drawn(fig, {"bars": bars, "counts": counts, "interval": interval,
-                        "estimate": estimate, "verdict": verdict})
-    update(drawn, share)
+        drawn = Drawn(fig, {"bars": bars, "counts": counts, "interval": interval,
+                            "estimate": estimate, "verdict": verdict})
+        update(drawn, share)
     return drawn
 
 

@@ -153,14 +153,16 @@ class ModelRegistry:
         """The registered versions (a version counts once its metadata file exists)."""
         found = []
         for folder in (self.root / "versions").glob("v*"):
-            if folder.name[1:].isdigit() and (folder / "metadata.json").is_file():
+            if folder.name[1:].isascii() and folder.name[1:].isdigit() and (folder / "metadata.json").is_file():
                 found.append(int(folder.name[1:]))
         return sorted(found)
 
     def check_version(self, version: Any, owner: str = "ModelRegistry") -> int:
         """``version`` as a registered version number (``"v3"`` and ``3`` work); a clear error if not."""
-        if isinstance(version, str) and version.strip().lower().removeprefix("v").isdigit():
-            version = int(version.strip().lower().removeprefix("v"))
+        if isinstance(version, str):
+            digits = version.strip().lower().removeprefix("v")
+            if digits.isascii() and digits.isdigit():
+                version = int(digits)
         known = self.versions
         if not known:
             raise parameter_error("version", owner, "a registered version", version,
