@@ -111,7 +111,7 @@ def test_bad_monitor_arguments_are_clear_errors():
     with pytest.raises(ParameterError, match="'refresh' parameter of ResourceMonitor"):
         ResourceMonitor(interval=1.0, refresh=0.5)
     with pytest.raises(ParameterError, match="'window' parameter of ResourceMonitor"):
-        ResourceMonitor(window=1)
+        ResourceMonitor(window=1)  # below 2 s
 
 
 @pytest.fixture

@@ -78,7 +78,8 @@ def draw_latency(experiment, ax=None) -> Drawn:
         left.set_ylim(-0.7, len(runs) - 0.1)
         left.set_xlabel("latency of served requests (ms, log scale)")
         left.set_title("Latency, measured: median and 99th percentile")
-        left.legend(loc="lower right", fontsize=9)
+        left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(1, len(runs))),
+                    ncols=2, fontsize=9)
         left.grid(axis="y", visible=False)
         stacks = [right.barh(rows, np.zeros(len(runs)), left=np.zeros(len(runs)), height=0.6,
                              color=colour, label=label) for label, colour in _OUTCOMES]
@@ -199,8 +200,9 @@ def draw_trace(experiment, ax=None) -> Drawn:
             fig = ax.figure
         for k, (name, start, end) in enumerate(experiment.windows):
             ax.axvspan(start, end, color=style.MUTED, alpha=0.35 if k % 2 else 0.2, linewidth=0)
-            ax.text((start + end) / 2, 103, name, rotation=35, ha="left", va="bottom", fontsize=8,
-                    rotation_mode="anchor", color=style.NEUTRAL)
+            ax.text((start + end) / 2, 50, name, rotation=90, ha="center", va="center", fontsize=8,
+                    color=style.NEUTRAL, zorder=4,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 1.5})
         cores = [c for c in trace.columns if c.startswith("core_")]
         colours = [style.GOOD, style.PALETTE["orange"], style.PALETTE["green"], style.PALETTE["sky"]]
         lines = [ax.plot(trace["time"], trace[c], linewidth=1.1, alpha=0.85,
@@ -212,7 +214,7 @@ def draw_trace(experiment, ax=None) -> Drawn:
         ax.set_xlim(0, float(trace["time"].max()) if len(trace) else 1)
         ax.legend(loc="lower right", ncols=len(cores), fontsize=8.5, framealpha=0.9, frameon=True)
         _tag(ax, "MEASURED", style.GOOD)
-        ax.set_title("The machine during the latency experiment (psutil, per core)", pad=58)
+        ax.set_title("The machine during the latency experiment (psutil, per core)")
     return Drawn(fig, {"cores": lines})
 
 
@@ -244,11 +246,13 @@ def draw_thermal(run, ax=None) -> Drawn:
         _tag(load, "MEASURED", style.GOOD)
         heat.axhline(model.throttle_at, color=style.PALETTE["orange"], linestyle="--", linewidth=1.2)
         heat.axhline(model.critical_at, color=style.ALARM, linestyle="--", linewidth=1.2)
-        heat.text(0.005, model.throttle_at, f" throttles above {model.throttle_at:g} °C",
-                  transform=heat.get_yaxis_transform(), va="bottom", fontsize=9,
-                  color=style.PALETTE["orange"])
-        heat.text(0.005, model.critical_at, f" shuts down at {model.critical_at:g} °C",
-                  transform=heat.get_yaxis_transform(), va="bottom", fontsize=9, color=style.ALARM)
+        box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1}
+        heat.text(0.995, model.throttle_at - 1, f"throttles above {model.throttle_at:g} °C",
+                  transform=heat.get_yaxis_transform(), ha="right", va="top", fontsize=9,
+                  color=style.PALETTE["orange"], bbox=box)
+        heat.text(0.995, model.critical_at - 1, f"shuts down at {model.critical_at:g} °C",
+                  transform=heat.get_yaxis_transform(), ha="right", va="top", fontsize=9,
+                  color=style.ALARM, bbox=box)
         (temperature,) = heat.plot([], [], color=style.SIMULATED, linewidth=2)
         crash = heat.axvline(0, color=style.ALARM, linewidth=2)
         crash_text = heat.text(0, 0.08, "", transform=heat.get_xaxis_transform(), color=style.ALARM,

@@ -116,6 +116,11 @@ class ContentionLab:
         The latency objective, seconds.
     seed : int, default=0
         Seed of the arrival times.
+    preview : LatencyExperiment, optional
+        Show one of its runs (``preview_run``, default the second) and the machine during it
+        until the first Run: the figure is then complete in a static export too.
+    preview_run : str, optional
+        The scenario of ``preview`` to show.
 
     Examples
     --------
@@ -127,13 +132,21 @@ class ContentionLab:
     """
 
     def __init__(self, seconds: float = 1.5, rate: float = 400.0, slo: float = 0.025, seed: int = 0,
-                 *, width: int = 2048):
+                 *, width: int = 2048, preview=None, preview_run: str | None = None):
         self.seconds = check_float(seconds, "seconds", "ContentionLab", low=0.2, high=5)
         self.rate, self.slo, self.seed, self.width = rate, slo, seed, width
         # The monitor watches each run; it stops with the run, or after this bound at the latest.
-        self.monitor = ResourceMonitor(duration=4 * self.seconds + 10, interval=0.2, window=30,
+        self.monitor = ResourceMonitor(duration=4 * self.seconds + 10, interval=0.2, window=10,
                                        refresh=0.5)
         self.result = _empty_run(slo)
+        if preview is not None:
+            self.result = preview[preview_run] if preview_run else preview.runs[min(1, len(preview.runs) - 1)]
+            if preview.trace is not None:
+                for name, start, end in preview.windows:
+                    if name == self.result.name:
+                        trace = preview.trace
+                        window = trace[(trace["time"] >= start - 1) & (trace["time"] <= end + 1)]
+                        self.monitor.sampler.load(window.assign(time=window["time"] - window["time"].min()))
         self.drawn = plots.draw_requests(self.result)
         self.png = render_png(self.drawn.figure)
         self.error: str | None = None

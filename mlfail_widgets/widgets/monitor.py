@@ -47,7 +47,7 @@ class ResourceMonitor:
     interval : float, default=0.5
         Seconds between samples, in [0.1, 60] (never faster than 10 Hz).
     window : float, default=60.0
-        Seconds of history on the rolling chart, in [5, 3600].
+        Seconds of history on the rolling chart, in [2, 3600].
     refresh : float, optional
         Seconds between redraws of the chart, at least ``interval`` and 0.25 (default: the
         larger of ``interval`` and 1 second).
@@ -73,7 +73,7 @@ class ResourceMonitor:
 
     def __init__(self, duration: float = 120.0, interval: float = 0.5, window: float = 60.0,
                  refresh: float | None = None, *, pid: int | None = None):
-        self.window = check_float(window, "window", "ResourceMonitor", low=5, high=3600)
+        self.window = check_float(window, "window", "ResourceMonitor", low=2, high=3600)
         self._wake = threading.Event()
         # The sampler only samples; drawing happens in a thread of its own, so a slow render
         # (the first one imports matplotlib) never delays a sample.

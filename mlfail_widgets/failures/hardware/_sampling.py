@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..._validation import check_float
+from ..._validation import ParameterError, check_float
 
 __all__ = [
     "MIN_INTERVAL",
@@ -177,7 +177,7 @@ def _sample_loop(reference, stop: threading.Event, interval: float, duration: fl
             return
         taken = time.monotonic()
         try:
-            sampler._take()
+            sampler._take(taken)
         except Exception as error:  # e.g. the followed process ended: stop, and say why
             sampler.error = f"{type(error).__name__}: {error}"
             break
@@ -262,7 +262,7 @@ class ResourceSampler:
         return (time.monotonic(), psutil.cpu_times(percpu=True),
                 process_times.user + process_times.system, rss)
 
-    def _take(self) -> None:
+    def _take(self, taken: float) -> None:
         import psutil
 
         now, cores, process_cpu, rss = self._read()
@@ -276,7 +276,7 @@ class ResourceSampler:
             load = float("nan")
         wall = max(now - last_time, 1e-9)
         row = {
-            "time": now - self.started_at,
+            "time": taken - self.started_at,  # when the sample was due: spaced by >= interval
             "cpu_percent": sum(per_core) / len(per_core),
             **{f"core_{i}": value for i, value in enumerate(per_core)},
             "memory_percent": float(memory.percent),
@@ -314,6 +314,23 @@ class ResourceSampler:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def load(self, samples) -> ResourceSampler:
+        """Show an earlier recording: replace the samples with ``samples`` (a samples DataFrame).
+
+        Only while not running; the next :meth:`start` records afresh.
+        """
+        if self.running:
+            raise ParameterError("ResourceSampler.load: stop the sampler first.")
+        columns = list(self.samples.columns)
+        missing = [c for c in columns if c not in samples.columns]
+        if missing:
+            raise ParameterError(f"ResourceSampler.load needs the sampler's columns; missing {missing}.")
+        rows = samples[columns].to_dict("records")
+        with self._lock:
+            self._rows.clear()
+            self._rows.extend(rows)
+        return self
 
     # --------------------------------------------------------------- control
     def start(self) -> ResourceSampler:

@@ -47,7 +47,7 @@ def serve(predict, inputs, *, rate, seconds, seed, max_batch=1, max_queue=None, 
     status = np.zeros(n, dtype=int)
     batch = np.zeros(n, dtype=int)
     pending: collections.deque = collections.deque()
-    hard_stop = 3.0 * seconds + 1.0  # a backlog is abandoned after this, never served forever
+    hard_stop = 1.5 * seconds + 0.25  # a backlog is abandoned after this, never served forever
     following = 0
     origin = time.perf_counter()
     while following < n or pending:

@@ -203,7 +203,7 @@ class ModelServer:
             Mean arrival rate (requests per second), in [1, 5000].
         seconds : float, default=1.0
             How long requests arrive, in [0.05, 10]. A backlog left after that is served for at
-            most twice as long again, then abandoned (counted as timed out).
+            most half as long again (plus a quarter second), then abandoned (counted as timed out).
         max_batch : int, default=1
             Serve up to this many queued requests in one model call (batching).
         max_queue : int, optional

@@ -203,24 +203,27 @@ def simulate_thermal(utilisation, interval: float, *, model: ThermalModel | None
         raise ParameterError("The 'cooling' parameter of simulate_thermal must be in (0, 20] W/K; "
                              f"got {cooling!r:.60}.")
     shape = cooling_array.shape
-    decay = np.exp(-cooling_array * interval / model.capacity)
-    temperature = np.empty((*shape, steps))
-    frequency = np.empty((*shape, steps))
-    alive = np.empty((*shape, steps), dtype=bool)
+    coolers = cooling_array.reshape(-1)
+    decay = np.exp(-coolers * interval / model.capacity)  # exact for the power of each step
+    inverse = 1.0 / coolers
+    slope = (1.0 - model.min_frequency) / (model.critical_at - model.throttle_at)
+    heat = (model.max_power - model.idle_power) * demand  # dynamic power at full frequency
+    temperature = np.empty((steps, coolers.size))
+    frequency = np.empty((steps, coolers.size))
+    alive = np.empty((steps, coolers.size), dtype=bool)
     current = np.broadcast_to(
-        model.ambient + model.idle_power / cooling_array if start_temperature is None
-        else float(start_temperature), shape).astype(float)
-    up = np.ones(shape, dtype=bool)
-    crashed_at = np.full(shape, np.nan)
+        model.ambient + model.idle_power * inverse if start_temperature is None
+        else float(start_temperature), coolers.shape).astype(float)
+    up = np.ones(coolers.size, dtype=bool)
     for i in range(steps):  # nonlinear feedback (throttling): a loop over time, vectorised over coolers
         up &= current < model.critical_at
-        newly = ~up & np.isnan(crashed_at)
-        crashed_at[newly] = i * interval
-        f = model.frequency(current)
-        power = np.where(up, model.power(demand[i], f), 0.0)  # a crashed CPU is off
-        settle = model.ambient + power / cooling_array
-        temperature[..., i], frequency[..., i], alive[..., i] = current, f, up
+        f = np.minimum(1.0, np.maximum(model.min_frequency, 1.0 - slope * (current - model.throttle_at)))
+        settle = model.ambient + (model.idle_power + heat[i] * f) * up * inverse  # a crashed CPU is off
+        temperature[i], frequency[i], alive[i] = current, f, up
         current = settle + (current - settle) * decay
+    dead = ~alive
+    crashed_at = np.where(dead.any(axis=0), dead.argmax(axis=0) * interval, np.nan).reshape(shape)
+    temperature, frequency, alive = (a.T.reshape(*shape, steps) for a in (temperature, frequency, alive))
     scalar = np.ndim(cooling) == 0
     return ThermalRun(
         time=np.arange(steps) * interval, utilisation=demand, temperature=temperature,
