@@ -286,12 +286,22 @@ def _wait_text_change(page, locator, before: str | None, timeout: float) -> bool
     try:
         locator.first.evaluate(
             """(el, [before, timeout]) => new Promise((resolve, reject) => {
-                const done = () => el.innerText.trim() !== before;
+                const done = () => el.innerText.replace(/^[\u200b\\s]+|[\u200b\\s]+$/g, '') !== before;
                 if (done()) return resolve(true);
                 const observer = new MutationObserver(() => { if (done()) { observer.disconnect(); resolve(true); } });
                 observer.observe(el, {childList: true, subtree: true, characterData: true});
                 setTimeout(() => { observer.disconnect(); reject(new Error('unchanged')); }, timeout);
             })""", [before, timeout * 1000])
+    except Exception:
+        return False
+    return True
+
+
+def _wait_attribute_change(page, locator, name: str, before: str | None, timeout: float) -> bool:
+    """Wait until the element's attribute ``name`` differs from ``before``; False on timeout."""
+    try:
+        page.wait_for_function("([el, name, before]) => el.getAttribute(name) !== before",
+                               arg=[locator.element_handle(), name, before], timeout=timeout * 1000)
     except Exception:
         return False
     return True
@@ -308,19 +318,22 @@ def _operate(page, drive, kind: str) -> str:
     label = _label(drive)
     if kind == "slider":
         handle = drive.locator(".noUi-handle").first
-        readout = drive.locator(".widget-readout")
-        before = _text(readout)
+        readout = drive.locator(".widget-readout")  # absent when the slider has readout=False
+
+        def shown() -> str | None:
+            return _text(readout) if readout.count() else handle.get_attribute("aria-valuetext")
+
+        before, value = shown(), handle.get_attribute("aria-valuetext")
         now, top = (float(handle.get_attribute(name) or "nan") for name in ("aria-valuenow", "aria-valuemax"))
-        key = "Home" if now >= top else "End"  # aria values are rounded; the readout check below corrects
+        key = "Home" if now >= top else "End"  # aria values are rounded; the check below corrects
         handle.focus()
         handle.press(key)
-        if not _wait_text_change(page, readout, before, 2.0):  # already at that end: go to the other
+        if not _wait_attribute_change(page, handle, "aria-valuetext", value, 2.0):  # already there
             page.evaluate("() => { window.__mlfailProbe.start = null; }")
             key = "End" if key == "Home" else "Home"
             handle.press(key)
-            _wait_text_change(page, readout, before, 2.0)
-        after = _text(readout)
-        return f"{key} on slider {label!r}: {before} -> {after}"
+            _wait_attribute_change(page, handle, "aria-valuetext", value, 2.0)
+        return f"{key} on slider {label!r}: {before} -> {shown()}"
     if kind == "dropdown":
         select = drive.locator("select").first if drive.locator("select").count() else drive
         options = select.evaluate("(s) => [...s.options].map((o) => o.value)")
