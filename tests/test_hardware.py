@@ -419,3 +419,74 @@ def test_redundant_replicas_agree_until_one_is_corrupted(demo):
 def test_redundancy_needs_two_replicas(demo):
     with pytest.raises(ParameterError, match="second replica"):
         redundant_predict([demo[0]], demo[1])
+
+
+def test_an_interrupted_latency_experiment_leaves_no_server_and_no_worker():
+    before = my_children()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            measure_latency([Scenario("stress", stress_workers=1, threads=1)], rate=100, seconds=8, width=64)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert wait_until(lambda: my_children() <= before, timeout=5)
+
+
+# ------------------------------------------------------------------------------------ widgets
+def test_the_thermal_panel_is_the_main_widget_and_answers_its_slider():
+    from mlfail_widgets.widgets.hardware import thermal_panel
+
+    panel = thermal_panel([20.0, 100.0, 90.0], interval=0.5, background=False)
+    try:
+        assert "mlfail-main" in panel.widget._dom_classes
+        assert "mlfail-drive" in panel.controls["cooling"]._dom_classes
+        png = panel.png
+        panel.controls["cooling"].value = 0.4
+        assert panel.result.crashed and panel.png != png and panel.error is None
+        assert panel._widgets["image"].value == panel.png
+    finally:
+        panel.close()
+
+
+def test_the_contention_lab_runs_bounded_and_cleans_up():
+    from mlfail_widgets.widgets.hardware import ContentionLab
+
+    before = my_children()
+    lab = ContentionLab(seconds=0.3, rate=200, width=64)
+    try:
+        lab.widget  # noqa: B018 - build the widgets, as a display would
+        lab._widgets["workers"].value = 1
+        lab._widgets["mitigation"].value = "1 BLAS thread + batching (up to 16)"
+        lab._clicked(None)
+        assert lab.wait(timeout=60)
+        assert lab.error is None and lab.result.status.size > 20
+        assert "p99" in lab._widgets["status"].value and not lab.monitor.running
+        data = lab._repr_mimebundle_()
+        data = data[0] if isinstance(data, tuple) else data
+        assert data["image/png"]
+        with pytest.raises(ParameterError, match="'mitigation' parameter"):
+            lab.run(1, "pray")
+    finally:
+        lab.close()
+    assert my_children() <= before
+
+
+def test_an_error_in_the_lab_is_shown_in_the_widget(monkeypatch):
+    from mlfail_widgets.widgets import hardware as widgets
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the model server did not start")
+
+    monkeypatch.setattr(widgets, "measure_latency", broken)
+    lab = widgets.ContentionLab(seconds=0.3, width=64)
+    try:
+        lab.widget  # noqa: B018
+        lab._clicked(None)
+        assert lab.wait(timeout=30)
+        assert 'class="mlfail-error"' in lab._widgets["status"].value
+        assert "did not start" in lab.error and not lab._widgets["run"].disabled
+    finally:
+        lab.close()
