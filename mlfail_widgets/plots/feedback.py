@@ -4,6 +4,7 @@
   :class:`~mlfail_widgets.failures.feedback.LoopReport`): Gini over rounds, the Lorenz curve of
   plays, the ranking quality over rounds, and the slice chart of the log.
 * :func:`draw_policies`: several runs side by side (concentration, Lorenz curves, ranking).
+* :func:`draw_slice_comparison`: the slice charts of two runs side by side.
 * :func:`draw_tradeoff`: what exploration buys and costs, over epsilon.
 * :func:`draw_position_bias`: estimated against true song quality, coloured by the slot songs
   were shown in, and which estimators keep their ranking whatever slot is assumed.
@@ -17,7 +18,8 @@ from . import slices as slice_plot
 from . import style
 from ._base import Drawn, new_figure
 
-__all__ = ["draw", "draw_policies", "draw_position_bias", "draw_tradeoff", "update"]
+__all__ = ["draw", "draw_policies", "draw_position_bias", "draw_slice_comparison", "draw_tradeoff",
+           "update"]
 
 _POLICY_NAMES = {"random": "random", "popularity": "popularity", "ctr": "play rate (CTR)",
                  "personalised": "personalised", "position_feature": "position feature",
@@ -135,8 +137,8 @@ def draw_policies(histories: dict, ax=None) -> Drawn:
     >>> len(draw_policies(runs).artists["gini"])
     2
     """
-    colours = [style.ALARM, style.GOOD, style.PALETTE["orange"], style.PALETTE["green"],
-               style.PALETTE["purple"], style.PALETTE["sky"], style.NEUTRAL]
+    colours = [style.NEUTRAL, style.ALARM, style.PALETTE["orange"], style.GOOD,
+               style.PALETTE["green"], style.PALETTE["purple"], style.PALETTE["sky"]]
     with style.context():
         if ax is None:
             fig, ax = new_figure((12, 3.9), ncols=3)
@@ -181,7 +183,7 @@ def draw_tradeoff(table, ax=None) -> Drawn:
     eps = table.index.to_numpy(dtype=float)
     with style.context():
         if ax is None:
-            fig, ax = new_figure((11, 3.9), ncols=2)
+            fig, ax = new_figure((11, 4.3), ncols=2)
         fig = ax[0].figure
         buys, costs = ax
         (tau,) = buys.plot(eps, table["kendall_tau"], "o-", color=style.GOOD,
@@ -193,7 +195,7 @@ def draw_tradeoff(table, ax=None) -> Drawn:
         buys.set_ylim(-0.02, 1.02)
         buys.set(title="What exploration buys", xlabel="epsilon (share of slots shown at random)",
                  ylabel="value at the end of the run")
-        buys.legend(fontsize=9, loc="center right")
+        buys.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
         (cost,) = costs.plot(eps, table["exploration_cost"], "o-", color=style.ALARM,
                              label="plays given up in explored slots")
         (plays,) = costs.plot(eps, table["plays_per_user"], "s--", color=style.GOOD,
@@ -202,7 +204,7 @@ def draw_tradeoff(table, ax=None) -> Drawn:
                               float(table["exploration_cost"].max())) * 1.15)
         costs.set(title="What it costs", xlabel="epsilon (share of slots shown at random)",
                   ylabel="plays per listener per round")
-        costs.legend(fontsize=9, loc="upper right")
+        costs.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
         style.label_simulated(buys)
     return Drawn(fig, {"tau": tau, "gini": gini, "new": new, "cost": cost, "plays": plays})
 
@@ -225,7 +227,7 @@ def draw_position_bias(estimates, dependence, ax=None) -> Drawn:
     shown = estimates[estimates["impressions"] > 0]
     with style.context():
         if ax is None:
-            fig, ax = new_figure((12.5, 4.0), ncols=3, width_ratios=[1, 1, 1.15])
+            fig, ax = new_figure((12.5, 4.4), ncols=3, width_ratios=[1, 1, 1.15])
         fig = ax[0].figure
         points = []
         for axis, column, title in ((ax[0], "play_rate", "Naive play rate"),
@@ -248,6 +250,47 @@ def draw_position_bias(estimates, dependence, ax=None) -> Drawn:
         ax[2].set_xlim(0, 1.05)
         ax[2].set_ylim(len(methods) - 0.5, -0.5)
         ax[2].set(title="Four ways to read the log", xlabel="Kendall tau")
-        ax[2].legend(fontsize=8.5, loc="lower right")
+        ax[2].legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.4, -0.2))
         ax[2].grid(axis="y", visible=False)
     return Drawn(fig, {"points": points, "bars": [truth, same]})
+
+
+def draw_slice_comparison(tables: dict, ax=None) -> Drawn:
+    """Slice charts of several runs side by side (same metric), on one x scale.
+
+    ``tables`` maps a title to a :func:`~mlfail_widgets.failures.feedback.slice_report` table.
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.feedback import simulate_feedback_loop, slice_report
+    >>> runs = {e: simulate_feedback_loop("popularity", n_users=300, n_songs=150, rounds=10,
+    ...                                   epsilon=e, audit_share=0.05) for e in (0.0, 0.2)}
+    >>> drawn = draw_slice_comparison({f"epsilon {e}": slice_report(r, n_boot=50) for e, r in runs.items()})
+    >>> len(drawn.artists["charts"])
+    2
+    """
+    with style.context():
+        if ax is None:
+            fig, ax = new_figure((5.4 * len(tables), 3.9), ncols=len(tables))
+        ax = np.atleast_1d(ax)
+        fig = ax[0].get_figure(root=True)
+        charts = []
+        for axis, (title, table) in zip(ax, tables.items(), strict=True):
+            chart = slice_plot.draw(table, ax=axis)
+            chart.artists["legend"].remove()
+            flagged = int(table["flagged"].sum())
+            axis.title.set_text(f"{title}: {flagged} of {int((table['status'] == 'ok').sum())} flagged")
+            charts.append(chart)
+        ends = np.concatenate([t[c].to_numpy(dtype=float) for t in tables.values()
+                               for c in ("metric", "low", "high")])
+        ends = ends[np.isfinite(ends)]
+        pad = max(float(np.ptp(ends)) * 0.06, 1e-3)
+        for axis in ax:  # one scale for all, so the charts compare at a glance
+            axis.set_xlim(float(ends.min()) - pad, float(ends.max()) + pad)
+        first = charts[0].artists
+        labels = [t.get_text() for t in first["legend"].get_texts()]
+        labels[3] = "overall value and its interval"
+        fig.legend(handles=first["legend"].legend_handles, labels=labels,
+                   loc="outside lower center", ncols=4, fontsize=9)
+        style.label_simulated(ax[-1])
+    return Drawn(fig, {"charts": charts})

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from ..failures.feedback import loop_report
+from ..failures.feedback import calibration_gap, logged_data, loop_report
 from ..plots import feedback as feedback_plot
+from ..plots import style
 from .controls import Choice, SeedBox, Slider
 from .panel import Panel
 
-__all__ = ["POLICY_OPTIONS", "feedback_panel"]
+__all__ = ["POLICY_OPTIONS", "feedback_panel", "log_slice_chart"]
 
 #: The policy dropdown: what the learner reads -> what :func:`loop_report` gets.
 POLICY_OPTIONS = {
@@ -91,3 +92,27 @@ def feedback_panel(n_users: int = 500, n_songs: int = 300, **panel_options) -> P
     box = panel.widget
     box.children = (*box.children, progress)
     return panel.mark_main("epsilon")
+
+
+def log_slice_chart(history, *, min_size: int = 30, n_boot: int = 300, seed: int = 0):
+    """The course's slice chart over a run's log: slice by song popularity or age, judge the
+    calibration of the logged play probabilities or the hit rate.
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.feedback import simulate_feedback_loop
+    >>> run = simulate_feedback_loop("popularity", n_users=300, n_songs=150, rounds=10,
+    ...                              audit_share=0.1, log_rounds=2)
+    >>> chart = log_slice_chart(run, n_boot=50)
+    >>> chart.set(by="age")["slice"].tolist()
+    ['new', 'old']
+    >>> chart.close()
+    """
+    from .slices import slice_chart
+
+    chart = slice_chart(logged_data(history), ["popularity", "age"], [calibration_gap, "rate"],
+                        target="played", prediction="predicted", min_size=min_size, seed=seed,
+                        n_boot=n_boot, title="The simulated log, sliced by song property")
+    style.label_simulated(chart.figure.axes[0])
+    chart.set(min_size=min_size)  # draw once more, with the stamp
+    return chart

@@ -25,6 +25,7 @@ from .experiments import (
     loop_report,
     slot_dependence,
     song_estimates,
+    summarize_runs,
 )
 from .metrics import coverage, gini, jaccard_overlap, kendall_tau, lorenz_curve, ndcg, top_share
 from .policies import DEBIAS, POLICIES
@@ -70,5 +71,6 @@ __all__ = [
     "slice_report",
     "slot_dependence",
     "song_estimates",
+    "summarize_runs",
     "top_share",
 ]

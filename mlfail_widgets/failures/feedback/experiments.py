@@ -24,7 +24,7 @@ from .slices import slice_report
 from .world import make_world
 
 __all__ = ["LoopReport", "compare_debiasing", "exploration_tradeoff", "loop_report", "slot_dependence",
-           "song_estimates"]
+           "song_estimates", "summarize_runs"]
 
 
 SHORT_TERM = 5  # rounds after the warm-up whose plays count as the short term
@@ -43,6 +43,30 @@ def _summary(history: LoopHistory) -> dict:
         "coverage": history.final("coverage"),
         "new_song_success": history.new_song_success(),
     }
+
+
+def summarize_runs(runs: dict):
+    """One row per run: the final ranking quality and concentration, plays, coverage, new songs.
+
+    ``runs`` maps a label to a :class:`LoopHistory`; the columns are those of
+    :func:`exploration_tradeoff`, plus ``top_share`` and ``homogenization`` (final round).
+
+    Examples
+    --------
+    >>> runs = {p: simulate_feedback_loop(p, n_users=200, n_songs=100, rounds=8) for p in ["random", "popularity"]}
+    >>> summarize_runs(runs)["exposure_gini"].round(2).tolist()
+    [0.13, 0.82]
+    """
+    import pandas as pd
+
+    rows = {}
+    for label, run in runs.items():
+        if not isinstance(run, LoopHistory):
+            raise parameter_error("runs", "summarize_runs", "a dict of label -> LoopHistory",
+                                  type(run).__name__)
+        rows[label] = {**_summary(run), "top_share": run.final("top_share"),
+                       "homogenization": run.final("homogenization")}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def _world_for(kwargs: dict, seed: int):

@@ -31,7 +31,7 @@ POLICIES = ("random", "popularity", "ctr", "personalised")
 LEARNED_POLICIES = ("ctr", "personalised")
 DEBIAS = ("none", "position_feature", "ipw")
 PRIOR_IMPRESSIONS = 5.0  # shrinkage of play-rate estimates towards the average
-_BLOCK = 1024  # listeners scored at once by the personalised model
+_BLOCK = 512  # listeners scored at once by the personalised model
 _PROBE = 64  # songs whose scores give each listener a lower bound on their k-th best score
 
 
@@ -122,7 +122,7 @@ def top_k_rows(scores: np.ndarray, k: int, probe: np.ndarray) -> np.ndarray:
         index = np.flatnonzero(scores >= floor[:, None])
         rows = index // m
         counts = np.bincount(rows, minlength=n)
-        width = max(8 * k, int(np.quantile(counts, 0.95)))
+        width = max(8 * k, int(np.partition(counts, int(0.95 * (n - 1)))[int(0.95 * (n - 1))]))
         crowded = np.flatnonzero(counts > width)
         width = min(width, int(counts.max()))
         fits = counts[rows] <= width
@@ -268,16 +268,17 @@ class PersonalPolicy(Policy):
 
     def recommend(self, rng, users, n_available):
         self._initialise(n_available)
-        bias = self.bias[:n_available].astype(np.float32)
-        weights_t = self.weights[:n_available].T.astype(np.float32)
+        # [x_u, 1] @ [w_s; b_s]: one product gives the scores, bias included
+        songs = np.vstack([self.weights[:n_available].T, self.bias[None, :n_available]]).astype(np.float32)
         features = self.world.user_features
-        average = bias + features[users].mean(axis=0) @ weights_t
+        average = np.append(features[users].mean(axis=0), 1.0) @ songs
         probe = np.argpartition(-average, min(_PROBE, n_available) - 1)[:_PROBE]
         lists = np.empty((users.size, self.k), dtype=np.int64)
+        block = np.ones((min(_BLOCK, users.size), songs.shape[0]), dtype=np.float32)
         for start in range(0, users.size, _BLOCK):
-            scores = features[users[start:start + _BLOCK]] @ weights_t
-            scores += bias
-            lists[start:start + _BLOCK] = top_k_rows(scores, self.k, probe)
+            rows = users[start:start + _BLOCK]
+            block[: rows.size, :-1] = features[rows]
+            lists[start:start + rows.size] = top_k_rows(block[: rows.size] @ songs, self.k, probe)
         return lists
 
     def predict(self, users, lists, propensity, n_available):
