@@ -311,3 +311,12 @@ def test_the_callers_arrays_are_left_unsorted():
     prepared.test_windows(current)
     prepared.wasserstein(current)
     assert np.array_equal(reference, before[0]) and np.array_equal(current, before[1])
+
+
+def test_domain_classifier_sees_a_flipped_correlation_too():
+    rng = np.random.default_rng(12)
+    reference = rng.multivariate_normal([0, 0], [[1, 0.8], [0.8, 1]], size=400)
+    current = rng.multivariate_normal([0, 0], [[1, -0.8], [-0.8, 1]], size=400)
+    result = domain_classifier_test(reference, current)
+    assert result.auc > 0.75 and result.pvalue < 1e-6
+    assert domain_classifier_test(reference, current, quadratic=False).pvalue > 0.01

@@ -286,7 +286,7 @@ def draw_corrections(tables: dict) -> Drawn:
 def draw_streaming(stream, detections: dict, change: int | None = None, window: int = 200) -> Drawn:
     """A stream (with its rolling mean) and where each streaming detector fired."""
     with style.context():
-        fig, axis = new_figure((11, 3.0))
+        fig, axis = new_figure((11, 3.6))
         x = np.asarray(stream, dtype=float)
         rolling = np.convolve(x, np.ones(window) / window, mode="valid")
         axis.plot(np.arange(rolling.size) + window - 1, rolling, color=style.GOOD, label=f"rolling mean ({window})")
@@ -300,6 +300,6 @@ def draw_streaming(stream, detections: dict, change: int | None = None, window: 
                       markersize=8, linestyle="none", label=f"{name}: {len(found)} detection(s)")
         axis.set(xlabel="prediction number", ylabel="error rate", title="Streaming detectors on the model's errors")
         axis.set_ylim(0, top * (1.2 + 0.1 * len(detections)))
-        axis.legend(fontsize=9, loc="upper left", ncols=2)
+        axis.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=3)
         style.label_simulated(axis, "SIMULATED DATA")
     return Drawn(fig)

@@ -114,5 +114,5 @@ def shift_slices(kind: str = "covariate", magnitude: float = 2.0, *, seed: int =
 
     snapshot = shift_snapshot(kind, magnitude, seed=seed)
     data = before_after(deployed_model(seed), snapshot.data.reference, snapshot.data.current)
-    return slice_chart(data, ["x1 band, period", "x2 band, period", "period"], ["accuracy"],
+    return slice_chart(data, ["x1 band", "x2 band", "period"], ["accuracy"],
                        target="label", prediction="prediction", seed=seed, **chart_options)

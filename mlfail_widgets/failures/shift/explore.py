@@ -131,14 +131,14 @@ def before_after(model, reference, current, *, bands=None, target: str = "label"
     """Predictions on both sets, one row each, with each banded feature crossed with the period.
 
     ``bands`` maps a numeric column to inner cut points (default: x1 and x2 cut at -1, 0, 1). Each
-    gets a column ``"<name> band, period"`` whose values read like ``"x1 < -1 | after"``: the
+    gets a column ``"<name> band"`` whose values read like ``"x1 < -1 | after"``: the
     slice chart then shows accuracy per band before and after the shift side by side.
 
     Examples
     --------
     >>> snapshot = shift_snapshot("covariate", 2.0)
     >>> frame = before_after(deployed_model(0), snapshot.data.reference, snapshot.data.current)
-    >>> sorted(frame["x1 band, period"].unique())[:2]
+    >>> sorted(frame["x1 band"].unique())[:2]
     ['x1 < -1 | after', 'x1 < -1 | before']
     """
     import pandas as pd
@@ -154,7 +154,7 @@ def before_after(model, reference, current, *, bands=None, target: str = "label"
                      + [f"{column} in [{a:g}, {b:g})" for a, b in itertools.pairwise(cuts)]
                      + [f"{column} >= {cuts[-1]:g}"])
             band = np.asarray(names, dtype=object)[np.searchsorted(cuts, frame[column].to_numpy(), side="right")]
-            part[f"{column} band, period"] = band + f" | {period}"
+            part[f"{column} band"] = band + f" | {period}"
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
 

@@ -143,8 +143,9 @@ def domain_classifier_test(reference, current, columns=None, *, quadratic: bool 
                            seed=0) -> DomainClassifierResult:
     """Train a classifier to tell reference from current rows; test its held-out ROC AUC.
 
-    Half of each set (seeded) trains a logistic regression (with squared features when
-    ``quadratic``, so a change of spread is visible too); the other half is scored. Because the
+    Half of each set (seeded) trains a logistic regression (with the squares and pairwise
+    products of the features when ``quadratic``, so a change of spread or of correlation is
+    visible too); the other half is scored. Because the
     scored rows were not used in training, the Mann-Whitney test of their scores is a valid
     test of "no shift" at its nominal level.
 
@@ -161,8 +162,9 @@ def domain_classifier_test(reference, current, columns=None, *, quadratic: bool 
     quadratic = check_bool(quadratic, "quadratic", owner)
     rng = resolve_rng(seed, owner)
     r, c = _features(reference, current, columns, owner)
-    if quadratic:
-        r, c = np.hstack([r, r**2]), np.hstack([c, c**2])
+    if quadratic:  # squares and pairwise products: a change of spread or of correlation shows
+        i, j = np.triu_indices(r.shape[1])
+        r, c = np.hstack([r, r[:, i] * r[:, j]]), np.hstack([c, c[:, i] * c[:, j]])
     r_train = rng.permutation(r.shape[0]) < r.shape[0] // 2
     c_train = rng.permutation(c.shape[0]) < c.shape[0] // 2
     X = np.vstack([r[r_train], c[c_train]])
