@@ -76,22 +76,16 @@ FIXTURE_CASES = [
      "params": {"threshold": 5.0, "alpha": 1.0, "min_instances": 10}},
     {"seed": 4, "kind": "normal", "segments": [[2500, 0.0, 2.0], [2500, -1.5, 2.0]],
      "params": {"threshold": 25.0, "mode": "down", "alpha": 0.999}},
-    {"seed": 5, "kind": "walk", "segments": [[4000, 0.0, 1.0]],
+    {"seed": 5, "kind": "walk", "segments": [[4000, 0.0, 0.03]],
      "params": {"threshold": 10.0, "delta": 0.05}},
 ]
 
 
 def fixture_stream(case: dict) -> np.ndarray:
-    """The stream of one fixture case (the test rebuilds it the same way)."""
-    rng = np.random.default_rng(case["seed"])
-    parts = []
-    for segment in case["segments"]:
-        if case["kind"] == "bernoulli":
-            parts.append((rng.random(segment[0]) < segment[1]).astype(float))
-        else:
-            parts.append(rng.normal(segment[1], segment[2], segment[0]))
-    stream = np.concatenate(parts)
-    return np.cumsum(stream) / 30 if case["kind"] == "walk" else stream
+    """The stream of one fixture case (the test rebuilds it with the same call)."""
+    from mlfail_widgets.failures.shift import segmented_stream
+
+    return segmented_stream(case["segments"], kind=case["kind"], seed=case["seed"])
 
 
 def benchmark_stream(seed: int = 0) -> np.ndarray:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlfail_widgets._validation import ParameterError
-from mlfail_widgets.failures.shift import Cusum, PageHinkley, cusum, page_hinkley
+from mlfail_widgets.failures.shift import Cusum, PageHinkley, cusum, page_hinkley, segmented_stream
 
 from .conftest import ROOT
 
@@ -18,16 +18,8 @@ FIXTURE = json.loads((ROOT / "tests" / "fixtures" / "river_pagehinkley.json").re
 
 
 def rebuild(case: dict) -> np.ndarray:
-    """The fixture's stream, rebuilt exactly as benchmarks/streaming_detection.py made it."""
-    rng = np.random.default_rng(case["seed"])
-    parts = []
-    for segment in case["segments"]:
-        if case["kind"] == "bernoulli":
-            parts.append((rng.random(segment[0]) < segment[1]).astype(float))
-        else:
-            parts.append(rng.normal(segment[1], segment[2], segment[0]))
-    stream = np.concatenate(parts)
-    return np.cumsum(stream) / 30 if case["kind"] == "walk" else stream
+    """The fixture's stream, rebuilt with the call benchmarks/streaming_detection.py made."""
+    return segmented_stream(case["segments"], kind=case["kind"], seed=case["seed"])
 
 
 def loop(detector, stream) -> list[int]:

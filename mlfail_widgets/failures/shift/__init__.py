@@ -47,6 +47,7 @@ from .generators import (
     drift_stream,
     make_shift,
     reference_data,
+    segmented_stream,
 )
 from .model import TabularClassifier
 from .monitoring import DETECTORS, MonitoringResult, monitor_stream, window_tradeoff
@@ -110,6 +111,7 @@ __all__ = [
     "performance_over_time",
     "population_stability_index",
     "reference_data",
+    "segmented_stream",
     "shift_snapshot",
     "significance_vs_size",
     "wasserstein_distance",

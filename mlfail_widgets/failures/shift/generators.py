@@ -45,6 +45,7 @@ __all__ = [
     "drift_stream",
     "make_shift",
     "reference_data",
+    "segmented_stream",
 ]
 
 NUMERIC_FEATURES = ("x1", "x2", "x3", "x4")
@@ -370,3 +371,37 @@ def class_mixture(n: int = 3000, priors=(1 / 3, 1 / 3, 1 / 3), *, separation: fl
     y = rng.choice(k, size=n, p=priors / priors.sum())
     X = centres[y] + rng.normal(size=(n, 2))
     return X, y
+
+
+def segmented_stream(segments, *, kind: str = "normal", seed=0) -> np.ndarray:
+    """A stream of numbers made of segments, for change detectors.
+
+    Parameters
+    ----------
+    segments : list of tuples
+        ``(length, mean, sd)`` for "normal" and "walk", ``(length, rate)`` for "bernoulli".
+    kind : {"normal", "bernoulli", "walk"}, default="normal"
+        Independent normal values, 0/1 values (a model's errors, say), or a random walk whose
+        steps are normal (the cumulative sum of the "normal" stream).
+    seed : int, Generator or None, default=0
+
+    Examples
+    --------
+    >>> stream = segmented_stream([(1000, 0.0, 1.0), (1000, 2.0, 1.0)], seed=0)
+    >>> round(float(stream[:1000].mean()), 1), round(float(stream[1000:].mean()), 1)
+    (-0.0, 2.0)
+    >>> segmented_stream([(5, 0.5)], kind="bernoulli", seed=1).tolist()
+    [0.0, 0.0, 1.0, 0.0, 1.0]
+    """
+    kind = check_choice(kind, "kind", "segmented_stream", ("normal", "bernoulli", "walk"))
+    rng = resolve_rng(seed, "segmented_stream")
+    parts = []
+    for segment in segments:
+        length = check_int(segment[0], "segments", "segmented_stream", low=0, high=_MAX_ROWS)
+        if kind == "bernoulli":
+            parts.append((rng.random(length) < check_float(segment[1], "segments", "segmented_stream",
+                                                           low=0, high=1)).astype(float))
+        else:
+            parts.append(rng.normal(segment[1], segment[2], length))
+    stream = np.concatenate(parts) if parts else np.empty(0)
+    return np.cumsum(stream) if kind == "walk" else stream

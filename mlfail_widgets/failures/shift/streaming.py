@@ -201,21 +201,24 @@ def page_hinkley(stream, *, min_instances: int = 30, delta: float = 0.005, thres
     def segment(x, start, state, stop):
         n0, total, up, down, min_up, max_down = state or (0, 0.0, 0.0, 0.0, np.inf, -1.0)
         part = x[start:stop]
-        n = n0 + np.arange(1, part.size + 1)
-        dev = part - (total + np.cumsum(part)) / n
-        ups = lfilter([1.0], feedback, dev - delta, zi=[alpha * up])[0]
-        downs = lfilter([1.0], feedback, dev + delta, zi=[alpha * down])[0]
+        running = total + np.cumsum(part)
+        dev = part - running / np.arange(n0 + 1, n0 + part.size + 1)
+        sums = lfilter([1.0], feedback, np.vstack([dev - delta, dev + delta]), axis=1,
+                       zi=[[alpha * up], [alpha * down]])[0]
+        ups, downs = sums[0], sums[1]
         lowest = np.minimum(np.minimum.accumulate(ups), min_up)
         highest = np.maximum(np.maximum.accumulate(downs), max_down)
-        fired = np.zeros(part.size, bool)
-        if mode != "down":
-            fired |= ups - lowest > threshold
-        if mode != "up":
-            fired |= highest - downs > threshold
-        fired &= n >= min_instances
-        if fired.any():
-            return start + int(fired.argmax()), None, None
-        return None, (n0 + part.size, total + part.sum(), ups[-1], downs[-1], lowest[-1], highest[-1]), stop
+        if mode == "up":
+            fired = ups - lowest > threshold
+        elif mode == "down":
+            fired = highest - downs > threshold
+        else:
+            fired = (ups - lowest > threshold) | (highest - downs > threshold)
+        fired[: max(0, min_instances - n0 - 1)] = False  # too few values since the reset
+        hit = int(fired.argmax())
+        if fired[hit]:
+            return start + hit, None, None
+        return None, (n0 + part.size, running[-1], ups[-1], downs[-1], lowest[-1], highest[-1]), stop
 
     return _run(x, segment)
 
