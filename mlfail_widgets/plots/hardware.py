@@ -327,10 +327,12 @@ def draw_memory(result, ax=None) -> Drawn:
             ax.plot([x_end], [y_end], "X", color=style.ALARM, markersize=12, zorder=4)
         else:
             label = f"finished: {result.reached_mb} MB"
-        end = ax.annotate(label, (x_end, y_end), xytext=(-16, -22), textcoords="offset points",
-                          ha="right", va="top", fontsize=10, fontweight="bold",
+        end = ax.annotate(label, (x_end, y_end), xytext=(0.97, 0.45), textcoords="axes fraction",
+                          ha="right", va="center", fontsize=10, fontweight="bold",
+                          arrowprops={"arrowstyle": "->", "color": style.NEUTRAL, "shrinkB": 8},
                           color=style.ALARM if result.died else style.GOOD)
         ax.set_ylim(0, max(result.limit_mb, result.requested_mb if not result.died else 0) * 1.25)
+        ax.set_xlim(0, max(1.0, x_end * 1.05))
         ax.set_xlabel("time since the child started (ms)")
         ax.set_ylabel("memory (MB)")
         ax.set_title(f"A child process asks for {result.requested_mb} MB under a "

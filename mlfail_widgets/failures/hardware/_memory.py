@@ -44,8 +44,9 @@ def resident_mb():
 began = time.monotonic()
 blocks, allocated = [], 0
 while allocated < target:
-    blocks.append(b"\\x01" * step)  # filled, so every page is really resident
-    allocated += step
+    size = min(step, target - allocated)
+    blocks.append(b"\\x01" * size)  # filled, so every page is really resident
+    allocated += size
     print(allocated // 1048576, round(resident_mb(), 1), round(time.monotonic() - began, 4), flush=True)
 print("done", flush=True)
 """

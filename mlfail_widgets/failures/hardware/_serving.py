@@ -169,9 +169,14 @@ class ModelServer:
                                (f"; it said: {error}" if error else "."))
         return json.loads(line)
 
-    def start(self) -> ModelServer:
-        """Start the server process and wait until its model is loaded."""
+    def start(self, wait: bool = True) -> ModelServer:
+        """Start the server process and (unless ``wait=False``) wait until its model is loaded.
+
+        With ``wait=False`` several servers can load at once; the first :meth:`measure` waits.
+        """
         if self.running:
+            if wait:
+                self._wait_ready()
             return self
         environment = dict(os.environ)
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -181,16 +186,27 @@ class ModelServer:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env=environment,
         )
+        self.pid = None
         try:
             self._process.stdin.write(json.dumps(
                 {"width": self.width, "features": self.features, "seed": self.seed}) + "\n")
             self._process.stdin.flush()
+        except BaseException:
+            self.close()
+            raise
+        if wait:
+            self._wait_ready()
+        return self
+
+    def _wait_ready(self) -> None:
+        if self.pid is not None:
+            return
+        try:
             ready = self._reply(_STARTUP_SECONDS)
         except BaseException:
             self.close()
             raise
         self.pid, self.service_ms = ready["pid"], ready["service_ms"]
-        return self
 
     def measure(self, rate: float = 400.0, seconds: float = 1.0, *, max_batch: int = 1,
                 max_queue: int | None = None, timeout: float | None = None, slo: float = 0.025,
@@ -218,8 +234,7 @@ class ModelServer:
         rate, seconds, max_batch, max_queue, timeout, slo = _check_measure(
             "ModelServer.measure", rate, seconds, max_batch, max_queue, timeout, slo)
         seed = check_int(seed, "seed", "ModelServer.measure", low=0, high=2**32 - 1)
-        if not self.running:
-            self.start()
+        self.start()  # starts it if needed, and waits until it is ready
         command = {"rate": rate, "seconds": seconds, "seed": seed, "max_batch": max_batch,
                    "max_queue": max_queue, "timeout": timeout}
         self._process.stdin.write(json.dumps(command) + "\n")
@@ -377,7 +392,9 @@ def measure_latency(scenarios, *, rate: float = 400.0, seconds: float = 1.0, slo
             sampler = stack.enter_context(ResourceSampler(sample_interval, duration=3600))
         servers: dict[int, ModelServer] = {}
         for threads in dict.fromkeys(s.threads or usable_cores() for s in scenarios):
-            servers[threads] = stack.enter_context(ModelServer(threads, width=width, seed=seed))
+            server = ModelServer(threads, width=width, seed=seed)
+            stack.callback(server.close)
+            servers[threads] = server.start(wait=False)  # the servers load their models at once
         for scenario in scenarios:
             server = servers[scenario.threads or usable_cores()]
             with contextlib.ExitStack() as stress:
