@@ -26,6 +26,9 @@ _POLICY_NAMES = {"random": "random", "popularity": "popularity", "ctr": "play ra
                  "ipw": "IPW"}
 
 
+_SLICE_LEGEND = ("slice, 95% interval", "flagged (Holm)", "too small to judge", "whole log")
+
+
 def _policy_label(name: str) -> str:
     base, _, debias = name.partition("+")
     text = _POLICY_NAMES.get(base, base)
@@ -53,34 +56,35 @@ def draw(report, ax=None) -> Drawn:
 
     with style.context():
         if ax is None:
-            fig, first = new_figure((9.8, 7.4))
+            fig, first = new_figure((9.2, 6.9))
             first.remove()
             top, bottom = fig.subfigures(2, 1, height_ratios=[1.1, 1])
             ax = [*top.subplots(1, 2, width_ratios=[1.2, 1]), bottom.subplots()]
         rounds_ax, lorenz_ax, slice_ax = ax
         fig = rounds_ax.get_figure(root=True)
-        (exposure,) = rounds_ax.plot([], [], color=style.ALARM, label="Gini of impressions")
+        (exposure,) = rounds_ax.plot([], [], color=style.ALARM, label="Gini, impressions")
         (plays,) = rounds_ax.plot([], [], color=style.PALETTE["orange"], linestyle="--",
-                                  label="Gini of plays")
-        (tau,) = rounds_ax.plot([], [], color=style.GOOD, label="Kendall tau vs true quality")
+                                  label="Gini, plays")
+        (tau,) = rounds_ax.plot([], [], color=style.GOOD, label="Kendall tau")
         (ndcg,) = rounds_ax.plot([], [], color=style.PALETTE["sky"], linestyle=":",
-                                 label="NDCG@k vs true quality")
+                                 label="NDCG@k")
         rounds_ax.axhline(0, color=style.MUTED, linewidth=1)
         rounds_ax.set_ylim(-0.15, 1.02)
-        rounds_ax.set(title="Concentration (red) and learning (blue)", xlabel="round")
+        rounds_ax.set(title="Concentration and learning", xlabel="round",
+                      ylabel="Gini (red), ranking vs truth (blue)")
         rounds_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8.5, ncols=2)
-        rounds_ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
-        rounds_ax.yaxis.set_major_locator(MaxNLocator(5))
+        rounds_ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
+        rounds_ax.set_yticks([0, 0.5, 1])
         style.label_simulated(rounds_ax)
 
         lorenz_ax.plot([0, 1], [0, 1], color=style.NEUTRAL, linestyle="--", linewidth=1.2)
         lorenz_ax.text(0.52, 0.60, "every song\nplayed equally", color=style.NEUTRAL, fontsize=9,
                        ha="right", va="bottom", rotation=0)
         (lorenz,) = lorenz_ax.plot([], [], color=style.ALARM)
-        lorenz_ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="share of songs, least played first",
-                      ylabel="share of all plays", title="Lorenz curve of plays (whole run)")
+        lorenz_ax.set(xlim=(0, 1), ylim=(0, 1),
+                      title="Lorenz curve: share of plays (up)\nby share of songs, least played first")
         for axis in (lorenz_ax.xaxis, lorenz_ax.yaxis):
-            axis.set_major_locator(MaxNLocator(4))
+            axis.set_major_locator(MaxNLocator(2))
             axis.set_major_formatter("{x:.0%}")
         lorenz_text = lorenz_ax.text(0.04, 0.96, "", ha="left", va="top", fontsize=9.5,
                                      bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9})
@@ -92,7 +96,7 @@ def draw(report, ax=None) -> Drawn:
         slices.artists["legend"] = slice_ax.legend(
             handles=legend.legend_handles, labels=[t.get_text() for t in legend.get_texts()],
             loc="center left", bbox_to_anchor=(1.13, 0.5), fontsize=8.5)
-        slice_ax.xaxis.set_major_locator(MaxNLocator(6))
+        slice_ax.xaxis.set_major_locator(MaxNLocator(4))
     drawn = Drawn(fig, {"exposure": exposure, "plays": plays, "lorenz": lorenz,
                         "lorenz_text": lorenz_text, "tau": tau, "ndcg": ndcg, "slices": slices})
     update(drawn, report)
@@ -111,16 +115,21 @@ def update(drawn: Drawn, report) -> None:
     a["lorenz"].set_data(*history.lorenz("plays"))
     settings = history.settings
     a["lorenz_text"].set_text(
-        f"{_policy_label(report.policy)}, epsilon {settings['epsilon']:.2f}\n"
-        f"Gini {history.final('play_gini'):.2f}; top 1% of songs get "
-        f"{history.final('top_share'):.0%} of plays\n"
-        f"songs ever shown: {history.final('coverage'):.0%}")
-    frozen = drawn.figure.get_layout_engine() is None
+        f"{_policy_label(report.policy)}, epsilon {settings['epsilon']:.2f}: Gini "
+        f"{history.final('play_gini'):.2f}\ntop 1% of songs: {history.final('top_share'):.0%} of plays")
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    frozen = not isinstance(drawn.figure.get_layout_engine(), ConstrainedLayoutEngine)
     slice_plot.update(a["slices"], report.slices)
     table = report.slices
-    a["slices"].artists["points"].axes.title.set_text(
-        f"Calibration by slice of the log: {int(table['flagged'].sum())} of "
-        f"{int((table['status'] == 'ok').sum())} flagged")
+    slice_ax = a["slices"].artists["points"].axes
+    slice_ax.title.set_text(f"Calibration by slice of the log: {int(table['flagged'].sum())} of "
+                            f"{int((table['status'] == 'ok').sum())} flagged")
+    slice_ax.xaxis.label.set_text("predicted minus observed play rate")
+    for text, short in zip(a["slices"].artists["legend"].get_texts(), _SLICE_LEGEND, strict=True):
+        text.set_text(short)  # few, short texts: each one costs about 2 ms on every move
+    for text in [a["slices"].artists["header"], *a["slices"].artists["sizes"]]:
+        text.set_visible(False)  # slice sizes: in the notebook's slice charts
     if frozen:  # the slices are always the same five, so the layout of the first draw holds
         drawn.figure.set_layout_engine("none")
 

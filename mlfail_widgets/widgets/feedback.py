@@ -38,7 +38,7 @@ def _summary(report) -> str:
             f"<b>{'n/a' if new != new else f'{new:.0%}'}</b>{tail_text}")
 
 
-def feedback_panel(n_users: int = 500, n_songs: int = 300, **panel_options) -> Panel:
+def feedback_panel(n_users: int = 300, n_songs: int = 200, **panel_options) -> Panel:
     """Sliders for exploration, position bias, list length, rounds and listeners; a policy menu.
 
     The figure shows concentration over rounds, the Lorenz curve of plays, how well the system

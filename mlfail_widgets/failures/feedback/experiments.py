@@ -75,6 +75,19 @@ def _world_for(kwargs: dict, seed: int):
     return make_world(**size, seed=seed + 10_000)
 
 
+def _sweep(option: str, values: list, seeds: int, policy: str, loop_options: dict):
+    """Run ``policy`` once per value of ``option`` and seed (one world per seed), and average."""
+    import pandas as pd
+
+    rows = []
+    for seed in range(seeds):
+        world = _world_for(loop_options, seed)
+        for value in values:
+            run = simulate_feedback_loop(policy, world=world, seed=seed, **{option: value}, **loop_options)
+            rows.append({option: value, **_summary(run)})
+    return pd.DataFrame(rows).groupby(option, sort=False).mean()
+
+
 def exploration_tradeoff(epsilons: Sequence[float] = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5), *,
                          policy: str = "popularity", seeds: int = 1, **loop_options):
     """Run the loop once per epsilon (and seed) and tabulate what exploration buys and costs.
@@ -107,19 +120,11 @@ def exploration_tradeoff(epsilons: Sequence[float] = (0.0, 0.05, 0.1, 0.2, 0.3, 
     >>> bool(table.loc[0.3, "exploration_cost"] > table.loc[0.0, "exploration_cost"] == 0)
     True
     """
-    import pandas as pd
-
     epsilons = [check_probability(e, "epsilons", "exploration_tradeoff") for e in epsilons]
     if not epsilons:
         raise parameter_error("epsilons", "exploration_tradeoff", "at least one value", epsilons)
     seeds = check_int(seeds, "seeds", "exploration_tradeoff", low=1, high=100)
-    rows = []
-    for seed in range(seeds):
-        world = _world_for(loop_options, seed)
-        for epsilon in epsilons:
-            run = simulate_feedback_loop(policy, epsilon=epsilon, world=world, seed=seed, **loop_options)
-            rows.append({"epsilon": epsilon, **_summary(run)})
-    return pd.DataFrame(rows).groupby("epsilon").mean()
+    return _sweep("epsilon", epsilons, seeds, policy, loop_options)
 
 
 def compare_debiasing(policy: str = "ctr", methods: Sequence[str] = DEBIAS, *, seeds: int = 1,
@@ -148,18 +153,10 @@ def compare_debiasing(policy: str = "ctr", methods: Sequence[str] = DEBIAS, *, s
     >>> bool(table.loc["position_feature", "kendall_tau"] > table.loc["none", "kendall_tau"])
     True
     """
-    import pandas as pd
-
     policy = check_choice(policy, "policy", "compare_debiasing", LEARNED_POLICIES)
     methods = [check_choice(m, "methods", "compare_debiasing", DEBIAS) for m in methods]
     seeds = check_int(seeds, "seeds", "compare_debiasing", low=1, high=100)
-    rows = []
-    for seed in range(seeds):
-        world = _world_for(loop_options, seed)
-        for method in methods:
-            run = simulate_feedback_loop(policy, debias=method, world=world, seed=seed, **loop_options)
-            rows.append({"debias": method, **_summary(run)})
-    return pd.DataFrame(rows).groupby("debias", sort=False).mean()
+    return _sweep("debias", methods, seeds, policy, loop_options)
 
 
 def song_estimates(history: LoopHistory, methods: Sequence[str] = QUALITY_METHODS):
@@ -265,7 +262,7 @@ class LoopReport:
 
 
 def loop_report(policy: str = "popularity", epsilon: float = 0.0, position_bias: float = 1.0,
-                k: int = 10, rounds: int = 30, *, n_users: int = 500, n_songs: int = 300,
+                k: int = 10, rounds: int = 30, *, n_users: int = 300, n_songs: int = 200,
                 slice_metric: str = "calibration", seed=0,
                 progress: Callable[[int, int], None] | None = None) -> LoopReport:
     """Run the loop and slice its log by song popularity and age: the chapter's dashboard.
@@ -279,7 +276,7 @@ def loop_report(policy: str = "popularity", epsilon: float = 0.0, position_bias:
         As in :func:`simulate_feedback_loop`. 5% of listeners form the randomised audit bucket
         and the last 3 rounds are logged.
     slice_metric : {"calibration", "hit rate"}, default="calibration"
-        What :func:`slice_report` computes per slice (100 bootstrap replicates, at most 4,000
+        What :func:`slice_report` computes per slice (60 bootstrap replicates, at most 3,000
         rows, so that the dashboard stays fast).
 
     Examples
@@ -293,5 +290,5 @@ def loop_report(policy: str = "popularity", epsilon: float = 0.0, position_bias:
                                  position_bias=position_bias, k=k, rounds=rounds, n_users=n_users,
                                  n_songs=n_songs, audit_share=0.05, log_rounds=min(3, rounds),
                                  seed=seed, progress=progress)
-    table = slice_report(run, slice_metric, n_boot=100, max_rows=4000, seed=seed)
+    table = slice_report(run, slice_metric, n_boot=60, max_rows=3000, seed=seed)
     return LoopReport(run, table, str(policy))
