@@ -159,7 +159,7 @@ def before_after(model, reference, current, *, bands=None, target: str = "label"
     return pd.concat(parts, ignore_index=True)
 
 
-def significance_vs_size(magnitude: float = 0.03, sizes=(1_000, 10_000, 100_000, 300_000), *, seed: int = 0):
+def significance_vs_size(magnitude: float = 0.03, sizes=(1_000, 10_000, 100_000, 200_000), *, seed: int = 0):
     """The same small mean shift, judged by a KS p-value and by a distance, as samples grow.
 
     Both samples have ``n`` rows of a standard normal feature, the current one moved by
