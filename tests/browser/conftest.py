@@ -123,6 +123,7 @@ class Record:
     def __init__(self):
         self.latency: dict[str, dict] = {}
         self.screenshots: list[Path] = []
+        self.browser_version = "?"
 
     def machine(self) -> dict:
         def version(name: str) -> str:
@@ -135,7 +136,7 @@ class Record:
             "platform": platform.platform(),
             "cpu_count": os.cpu_count(),
             "python": sys.version.split()[0],
-            "chromium": str(CHROMIUM),
+            "chromium": f"{CHROMIUM} {self.browser_version}",
             "packages": {name: version(name) for name in ("jupyterlab", "ipywidgets", "jupyterlab_widgets",
                                                           "playwright", "matplotlib")},
         }
@@ -163,8 +164,9 @@ class Record:
 
 
 @pytest.fixture(scope="session")
-def record():
+def record(browser):
     """Collects latencies and screenshots; writes build/browser_latency.json at the end."""
     found = Record()
+    found.browser_version = browser.version
     yield found
     found.write()
