@@ -34,6 +34,10 @@ def _boundary(model) -> tuple[np.ndarray, np.ndarray]:
 def draw(snapshot, ax=None) -> Drawn:
     """The data (current rows by label over the reference), the per-feature tests, the accuracy.
 
+    Left: 400 current rows (orange: label 1, blue: 0) over 400 reference rows (grey) and the
+    model's 50% line (dashed). The explanation lives in the text around the figure (few texts
+    keep a redraw fast: text is most of its cost).
+
     Examples
     --------
     >>> from mlfail_widgets.failures.shift.explore import shift_snapshot
@@ -54,8 +58,6 @@ def draw(snapshot, ax=None) -> Drawn:
         data_ax.set(xlim=(-4.5, 5.5), ylim=(-4, 4), xlabel="x1 (reference sd)", ylabel="x2 (reference sd)",
                     xticks=[-4, 0, 4], yticks=[-4, 0, 4])
         data_title = data_ax.set_title("", fontsize=11)
-        data_ax.text(0.02, 0.03, "orange: label 1 · blue: 0 · grey: reference\ndashed: the model's 50% line",
-                     transform=data_ax.transAxes, fontsize=8.5, color=style.NEUTRAL)
 
         features = list(snapshot.report.table["column"])
         y = np.arange(len(features))[::-1]
@@ -64,7 +66,7 @@ def draw(snapshot, ax=None) -> Drawn:
         test_ax.set_yticks(y, features)
         test_ax.set_xlim(0, EVIDENCE_CAP * 1.05)
         test_ax.set_xticks([0, 10, 20])
-        test_ax.set_xlabel("evidence: -log10(adjusted p), max 20")
+        test_ax.set_xlabel("-log10(adjusted p), max 20")
         test_ax.grid(axis="y", visible=False)
         test_title = test_ax.set_title("", fontsize=11)
 

@@ -32,7 +32,9 @@ def _snapshot_summary(snapshot) -> str:
             f"&rarr; {data.current['label'].mean():.0%}.<br>Flagged ({report.correction}, level "
             f"{report.level:g}): <b>{html.escape(flagged)}</b>. Shift sizes: {html.escape(sizes)}.<br>"
             f"Accuracy <b>{snapshot.accuracy:.1%}</b> measured, <b>{snapshot.expected:.1%}</b> expected "
-            f"from the model's confidence (reference {snapshot.reference_accuracy:.1%}).")
+            f"from the model's confidence (reference {snapshot.reference_accuracy:.1%}).<br>"
+            "<small>Left: current rows (orange: label 1, blue: 0) over reference rows (grey), "
+            "dashed: the model's 50% line.</small>")
 
 
 def shift_panel(kind: str = "covariate", magnitude: float = 1.0, **panel_options) -> Panel:
