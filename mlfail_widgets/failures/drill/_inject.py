@@ -1,0 +1,193 @@
+"""What each failure (and each red herring) writes into a :class:`~._story.Story`.
+
+One function per type. Each draws its details (when, how big) from the story's generator and
+takes its numbers and messages from the chapters' own code (the registry facts, the pipeline
+runs, the bit-flip facts); the simulated service and the data are computed in :mod:`.build`
+from the knobs set here.
+"""
+
+from __future__ import annotations
+
+from ._hardware import REPLICAS, bit_flip_facts
+from ._pipeline import release_runs
+from ._registry import registry_facts
+from ._service import BINS, Window
+
+__all__ = ["FAILURES", "HERRINGS"]
+
+
+def _slow_change(story) -> int:
+    """The day a slow failure began (3 to 10 days ago), reserved in the calendar."""
+    story.change_day = int(story.rng.integers(-10, -2))
+    story.busy_days.add(story.change_day)
+    return story.change_day
+
+
+def _window(story, low: int, high: int, shortest: int, longest: int) -> tuple[int, int]:
+    start = int(story.rng.integers(low, high + 1))
+    end = min(start + int(story.rng.integers(shortest, longest + 1)), BINS)
+    story.blocked_bins = ((start, end),)
+    return start, end
+
+
+# ---------------------------------------------------------------------------------- failures
+def dependency(story, variant: str) -> None:
+    day = _slow_change(story)
+    new = release_runs(story.world)["2.0.0"]
+    image = "training" if variant == "removed function" else "serving"
+    story.installed[image] = "2.0.0"
+    story.change(story.clock.day_time(day, 1, 10), f"{image} image", "rebuilt from requirements.txt",
+                 "ok (12 packages installed)")
+    story.busy_days.add(day)
+    if image == "training":
+        for night in range(day, 1):
+            story.failed_nights[night] = new.clean_error
+            moment = story.clock.day_time(night, 2, 0, 4)
+            for line in new.clean_traceback.rstrip().splitlines():
+                story.log(moment, "ERROR", "nightly-pipeline", line)
+    else:
+        story.golden_runs.append((day, new.golden))
+        story.log(story.clock.day_time(day, 1, 24, 31), "ERROR", "golden-test",
+                  f"serving:{story.clock.date(day)}: {new.golden.describe()}")
+        story.quality["accuracy_cost"] = new.golden.accuracy_expected - new.golden.accuracy_served
+        story.quality["change_day"] = day
+
+
+def deployment(story, variant: str) -> None:
+    day = _slow_change(story)
+    facts = registry_facts(story.world)
+    story.serving["deploy_day"] = day
+    story.quality.update(change_day=day, accuracy_cost=max(facts.accuracy_cost, 0.03))
+    if variant == "stale model":
+        story.serving["served"] = "env var" if story.rng.random() < 0.5 else "cached path"
+        return
+    story.serving["served"] = "kept"
+    error = facts.permission_error if variant == "unreadable model file" else facts.code_version_error
+    for replica in range(1, REPLICAS + 1):
+        moment = story.clock.day_time(day, 10, 15, 20 + 9 * replica)
+        story.log(moment, "ERROR", "model-loader", f"serve-0{replica}: loading v4 failed: {error}")
+        story.log(moment, "WARN", "model-loader", f"serve-0{replica}: keeping the model already in memory (v3)")
+
+
+def downtime(story, variant: str) -> None:
+    start, end = _window(story, 12, 40, 4, 12)
+    if variant == "feature store down":
+        store = {"down": True}
+    elif variant == "feature store slow":
+        store = {"latency": round(float(story.rng.uniform(0.12, 0.2)), 3)}
+    else:
+        store = {"error_rate": round(float(story.rng.uniform(0.15, 0.35)), 2)}
+    story.window = Window(start, end, store=store)
+
+
+def hardware(story, variant: str) -> None:
+    if variant == "CPU saturation":
+        start, end = _window(story, 12, 40, 3, 10)
+        latency = round(float(story.rng.uniform(0.05, 0.12)), 3)
+        story.window = Window(start, end, fault={"latency": latency})
+        story.resources["saturated"] = (start, end)
+        job = f"embed-backfill-{int(story.rng.integers(1000, 9999))}"
+        story.log(story.at_bin(start), "INFO", "scheduler", f"placed batch job {job} on serve-01 "
+                  "(requests 8 CPUs, no limit)")
+        story.repeated(story.at_bin(start + 0.5), story.at_bin(end - 1), "WARN", "monitor",
+                       "serve-01: CPU busy above 95% on 8 of 8 cores", end - start)
+        if end < BINS:
+            story.log(story.at_bin(end), "INFO", "scheduler", f"batch job {job} finished")
+    elif variant == "memory exhaustion":
+        start, _ = _window(story, 10, 28, 4, 4)
+        kills = tuple(range(start + 4, BINS, 4))
+        story.blocked_bins = ((start, BINS),)
+        story.window = Window(start, BINS, fault={"outages": [(k - start, k - start + 0.2) for k in kills]})
+        story.resources["leak"] = (start, kills)
+        story.log(story.at_bin(start), "INFO", "catalogue", "weekly import: 48,211 podcast episodes added "
+                  "to the in-memory feature cache")
+        for restart, kill in enumerate(kills, start=1):
+            pid = int(story.rng.integers(20000, 60000))
+            story.log(story.at_bin(kill - 1), "WARN", "monitor", "serve-01: memory 97% used")
+            story.log(story.clock.bin_time(kill, 3), "ERROR", "kernel", f"Out of memory: Killed process {pid} "
+                      f"(model-server) total-vm:9871244kB, anon-rss:{int(story.rng.integers(7_800_000, 7_990_000))}kB")
+            story.log(story.clock.bin_time(kill, 4), "WARN", "supervisor", "model-server exited with signal 9 "
+                      f"(SIGKILL); restarting ({restart} restarts today)")
+    else:
+        day = _slow_change(story)
+        facts = bit_flip_facts(story.world)
+        story.integrity_mismatch_from = day
+        story.quality.update(change_day=day, accuracy_cost=facts.accuracy_cost)
+        story.log(story.clock.day_time(day, 3, 41, 7), "WARN", "kernel",
+                  "EDAC MC0: 1 CE memory read error on DIMM_B2 (serve-03)")
+        for night in range(day, 1):
+            story.log(story.clock.day_time(night, 5, 30, 2), "WARN", "shadow-compare",
+                      f"serve-03 and serve-01 disagree on {facts.disagreement:.1%} of {facts.mirrored:,} "
+                      "mirrored requests")
+
+
+def shift(story, variant: str) -> None:
+    day = _slow_change(story)
+    if variant == "covariate shift":
+        parameters = ("covariate", round(float(story.rng.uniform(1.2, 2.0)), 2))
+    elif variant == "label shift":
+        parameters = ("label", round(float(story.rng.choice([-1, 1]) * story.rng.uniform(1.5, 2.5)), 2))
+    else:
+        parameters = ("concept", round(float(story.rng.uniform(1.8, 2.8)), 2))
+    story.quality.update(change_day=day, shift=parameters)
+    story.drift["shift"] = parameters
+
+
+def feedback(story, variant: str) -> None:
+    story.recommender = variant
+
+
+FAILURES = {"dependency": dependency, "deployment": deployment, "downtime": downtime,
+            "hardware": hardware, "shift": shift, "feedback": feedback}
+
+
+# ---------------------------------------------------------------------------------- herrings
+def _herring_dependency(story) -> None:
+    day = story.pick_day(-9, -2, gap=2)
+    minor = release_runs(story.world)["1.1.0"]
+    story.lock["scalekit"] = "1.1.0"
+    story.installed.update(training="1.1.0", serving="1.1.0")
+    story.change(story.clock.day_time(day, 1, 5), "training + serving images",
+                 "lock updated: scalekit 1.0.0 -> 1.1.0 (minor release)", "ok (reviewed)")
+    story.golden_runs.append((day, minor.golden))
+    for night in range(day, 1):
+        story.nightly_warnings[night] = minor.warnings
+
+
+def _herring_deployment(story) -> None:
+    day = story.pick_day(max(story.serving.get("v4_day", -9) + 1, -9), -1, gap=2)
+    message = registry_facts(story.world).canary_failure
+    story.change(story.clock.day_time(day, 10, 2), "registry", "canary for v5 (weekly retrain)",
+                 message.removeprefix("canary for v5 ").capitalize())
+    story.log(story.clock.day_time(day, 10, 2, 41), "WARN", "registry", message)
+
+
+def _herring_downtime(story) -> None:
+    b = story.pick_bins(2)
+    story.log(story.at_bin(b), "WARN", "feature-store", "replica fs-2 restarting (kernel update); "
+              "fs-1 and fs-3 keep serving")
+    count = int(story.rng.integers(12, 40))
+    story.log(story.at_bin(b + 0.6), "WARN", "prediction-service", f"{count} feature-store calls retried "
+              "after a connection reset; all answered")
+    story.log(story.at_bin(b + 1.5), "INFO", "feature-store", "replica fs-2 back in rotation")
+
+
+def _herring_hardware(story) -> None:
+    b = story.pick_bins(3)
+    story.resources["busy_cores"] = (b, b + 3, 4)
+    story.log(story.at_bin(b), "INFO", "cron", "nightly-reindex started on serve-01 (pinned to cores 0-3)")
+    story.repeated(story.at_bin(b + 0.4), story.at_bin(b + 2), "WARN", "monitor",
+                   "serve-01: CPU busy above 95% on 4 of 8 cores", 3)
+    story.log(story.at_bin(b + 3), "INFO", "cron", "nightly-reindex finished")
+
+
+def _herring_shift(story) -> None:
+    day = story.pick_day(-9, -2, gap=2)
+    story.drift["unused_offset"] = round(float(story.rng.uniform(0.6, 1.0)), 2)
+    story.drift["unused_since"] = day
+    story.change(story.clock.day_time(day, 9, 30), "client app", "release 7.2 (new audio settings screen)",
+                 "ok")
+
+
+HERRINGS = {"dependency": _herring_dependency, "deployment": _herring_deployment,
+            "downtime": _herring_downtime, "hardware": _herring_hardware, "shift": _herring_shift}

@@ -1,0 +1,142 @@
+"""Which incident a seed gives: the failure type, its variant, the red herring, and the story.
+
+The six types are those of the course (:data:`mlfail_widgets.failures.overview.FAILURE_TYPES`).
+Types are exactly balanced over consecutive seeds: seeds ``6b .. 6b + 5`` hold the six types
+once each, in an order shuffled by ``b``. So a room of learners numbered 1..30 gets five
+incidents of each type, and nobody can guess a neighbour's type from their own. Everything is
+drawn from :func:`numpy.random.default_rng` seeded with integers: the same seed gives the same
+incident on every machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..._validation import check_bool, check_int, parameter_error
+from ..overview import FAILURE_TYPES as _COURSE_TYPES
+
+__all__ = ["FAILURE_TYPES", "HERRING_TYPES", "MAX_SEED", "VARIANTS", "Incident", "incident_for",
+           "learner_seed", "normalise_failure"]
+
+#: The answers a learner may give, in the course's order.
+FAILURE_TYPES: tuple[str, ...] = tuple(kind.key for kind in _COURSE_TYPES)
+#: Each type's variants (the seed picks one).
+VARIANTS: dict[str, tuple[str, ...]] = {
+    "dependency": ("removed function", "changed default"),
+    "deployment": ("stale model", "unreadable model file", "pickle from another code version"),
+    "downtime": ("feature store down", "feature store slow", "feature store flaky"),
+    "hardware": ("CPU saturation", "memory exhaustion", "flipped bit in the weights"),
+    "shift": ("covariate shift", "label shift", "concept drift"),
+    "feedback": ("popularity ranking", "too little exploration", "position bias"),
+}
+#: Types that can play the red herring (the feedback loop has no harmless look-alike here).
+HERRING_TYPES: tuple[str, ...] = ("dependency", "deployment", "downtime", "hardware", "shift")
+MAX_SEED = 2**31 - 1
+_SALT = 20260307  # fixed: changing it changes every incident
+_ALIASES = {
+    "dependency failure": "dependency", "deployment failure": "deployment",
+    "downtime failure": "downtime", "hardware failure": "hardware",
+    "data shift": "shift", "data distribution shift": "shift", "distribution shift": "shift",
+    "feedback loop": "feedback", "degenerate feedback loop": "feedback",
+    "degenerate feedback loops": "feedback",
+}
+
+
+@dataclass(frozen=True)
+class Incident:
+    """The hidden answer of one drill (what :meth:`IncidentDrill.reveal` explains).
+
+    Examples
+    --------
+    >>> incident = incident_for(7)
+    >>> incident.failure in FAILURE_TYPES, incident.variant in VARIANTS[incident.failure]
+    (True, True)
+    """
+
+    seed: int
+    failure: str
+    variant: str
+    red_herring: str | None = None
+
+
+def _generator(*keys: int) -> np.random.Generator:
+    return np.random.default_rng([_SALT, *keys])
+
+
+def incident_for(seed, *, red_herring: bool = False) -> Incident:
+    """The failure type, variant and (optionally) red herring of drill ``seed``.
+
+    Parameters
+    ----------
+    seed : int
+        In [0, 2**31 - 1].
+    red_herring : bool, default=False
+        Add one harmless but alarming signal of another type.
+
+    Examples
+    --------
+    >>> sorted(incident_for(seed).failure for seed in range(6)) == sorted(FAILURE_TYPES)
+    True
+    >>> incident_for(3, red_herring=True).red_herring != incident_for(3).failure
+    True
+    """
+    seed = check_int(seed, "seed", "IncidentDrill", low=0, high=MAX_SEED,
+                     fix="Any whole number works; the same seed gives the same incident.")
+    red_herring = check_bool(red_herring, "red_herring", "IncidentDrill")
+    block, position = divmod(seed, len(FAILURE_TYPES))
+    failure = FAILURE_TYPES[int(_generator(0, block).permutation(len(FAILURE_TYPES))[position])]
+    rng = _generator(1, seed)
+    variants = VARIANTS[failure]
+    variant = variants[int(rng.integers(len(variants)))]
+    herring = None
+    if red_herring:
+        others = [kind for kind in HERRING_TYPES if kind != failure]
+        herring = others[int(rng.integers(len(others)))]
+    return Incident(seed, failure, variant, herring)
+
+
+def normalise_failure(answer, owner: str = "IncidentDrill.diagnose") -> str:
+    """A learner's answer as one of :data:`FAILURE_TYPES` ("Data shift" -> "shift").
+
+    Examples
+    --------
+    >>> normalise_failure("Degenerate feedback loop"), normalise_failure(" Deployment ")
+    ('feedback', 'deployment')
+    """
+    text = " ".join(str(answer).strip().lower().replace("_", " ").replace("-", " ").split())
+    text = _ALIASES.get(text, text)
+    if text not in FAILURE_TYPES:
+        raise parameter_error("answer", owner, "one of " + ", ".join(map(repr, FAILURE_TYPES)),
+                              answer, "Name the failure type the evidence points to.")
+    return text
+
+
+def learner_seed(learner, *, workshop_seed: int = 0) -> int:
+    """The drill seed of a learner: a number gives consecutive seeds, a name a stable hash.
+
+    Learners 1, 2, 3, ... of a workshop get consecutive seeds starting at a multiple of six,
+    so every block of six learners covers the six types once. A name is hashed with SHA-256
+    (never Python's ``hash``, which changes from one process to the next).
+
+    Examples
+    --------
+    >>> learner_seed(1, workshop_seed=2026), learner_seed(2, workshop_seed=2026)
+    (12156, 12157)
+    >>> learner_seed("Ada", workshop_seed=2026) == learner_seed(" ada ", workshop_seed=2026)
+    True
+    """
+    workshop_seed = check_int(workshop_seed, "workshop_seed", "IncidentDrill.for_learner", low=0,
+                              high=10**6, fix="Use the number the instructor gave the room.")
+    if isinstance(learner, str):
+        name = " ".join(learner.split()).lower()
+        if not name:
+            raise parameter_error("name_or_number", "IncidentDrill.for_learner",
+                                  "a learner number (1, 2, ...) or a non-empty name", learner)
+        digest = hashlib.sha256(f"mlfail-drill:{workshop_seed}:{name}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") % (MAX_SEED + 1)
+    number = check_int(learner, "name_or_number", "IncidentDrill.for_learner", low=1, high=10_000,
+                       fix="Number learners 1, 2, 3, ... or pass a name.")
+    return len(FAILURE_TYPES) * workshop_seed + number - 1

@@ -1,0 +1,291 @@
+"""The capstone: one hidden failure in a small production system, and a learner on call.
+
+:class:`IncidentDrill` picks an incident from its seed (:mod:`.catalogue`), builds the
+evidence on first use (:mod:`.build`), judges a diagnosis with feedback that points at the
+evidence (:meth:`IncidentDrill.diagnose`) and explains everything on request
+(:meth:`IncidentDrill.reveal`). :func:`answer_key` is the instructor's table for a room.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from ..overview import FAILURE_TYPES as _COURSE_TYPES
+from .build import build
+from .catalogue import Incident, incident_for, learner_seed, normalise_failure
+from .findings import Findings, read_evidence
+from .stories import fix_for, story_for
+
+__all__ = ["IncidentDrill", "Reveal", "answer_key"]
+
+_CHAPTERS = {kind.key: kind for kind in _COURSE_TYPES}
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """The answer of a drill: what failed, how it showed, how to fix it, where to read more."""
+
+    seed: int
+    failure: str
+    name: str
+    variant: str
+    what_happened: str
+    how_detected: str
+    fix: str
+    chapter: str
+    red_herring: str | None
+
+    def __str__(self) -> str:
+        lines = [f"Drill {self.seed}: {self.name} ({self.variant}).", "",
+                 f"What happened: {self.what_happened}", f"How it showed: {self.how_detected}",
+                 f"Fix: {self.fix}", f"Read more: notebooks/{self.chapter}.ipynb"]
+        if self.red_herring:
+            lines += ["", f"Red herring: {self.red_herring}"]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        parts = [("What happened", self.what_happened), ("How it showed", self.how_detected),
+                 ("Fix", self.fix), ("Read more", f"notebooks/{self.chapter}.ipynb")]
+        if self.red_herring:
+            parts.append(("Red herring", self.red_herring))
+        items = "".join(f"<li><b>{k}:</b> {html.escape(v)}</li>" for k, v in parts)
+        return (f'<div class="mlfail-reveal"><b>Drill {self.seed}: {html.escape(self.name)} '
+                f"({html.escape(self.variant)}).</b><ul>{items}</ul></div>")
+
+
+class IncidentDrill:
+    """A small production system with exactly one hidden failure, and its monitoring.
+
+    Parameters
+    ----------
+    seed : int
+        Picks the failure (one of six types, balanced over consecutive seeds), its variant
+        and every detail. The same seed gives the same incident on every machine.
+    red_herring : bool, default=False
+        Add one alarming but harmless signal of another type.
+
+    Attributes
+    ----------
+    evidence : Evidence
+        What the monitoring shows (built on first access, then kept).
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.drill import FAILURE_TYPES
+    >>> drill = IncidentDrill(4)
+    >>> drill.diagnose("feedback").correct in (True, False)
+    True
+    >>> drill.reveal().failure in FAILURE_TYPES
+    True
+    """
+
+    def __init__(self, seed: int, *, red_herring: bool = False):
+        self._incident = incident_for(seed, red_herring=red_herring)
+        self._evidence = None
+        self._notes: dict = {}
+        self._findings: Findings | None = None
+
+    @classmethod
+    def for_learner(cls, name_or_number, *, workshop_seed: int = 0, red_herring: bool = False) -> IncidentDrill:
+        """The drill of one learner in a workshop (see :func:`~.catalogue.learner_seed`).
+
+        Examples
+        --------
+        >>> IncidentDrill.for_learner(3, workshop_seed=2026).seed
+        12158
+        """
+        return cls(learner_seed(name_or_number, workshop_seed=workshop_seed), red_herring=red_herring)
+
+    @property
+    def seed(self) -> int:
+        return self._incident.seed
+
+    @property
+    def red_herring(self) -> bool:
+        """Whether a harmless signal was added (not which one)."""
+        return self._incident.red_herring is not None
+
+    @property
+    def evidence(self):
+        if self._evidence is None:
+            self._evidence, self._notes = build(self._incident)
+        return self._evidence
+
+    @property
+    def findings(self) -> Findings:
+        """The evidence summed up in numbers (see :func:`~.findings.read_evidence`)."""
+        if self._findings is None:
+            self._findings = read_evidence(self.evidence)
+        return self._findings
+
+    def __repr__(self) -> str:
+        herring = ", red_herring=True" if self.red_herring else ""
+        return f"IncidentDrill({self.seed}{herring})"
+
+    # ------------------------------------------------------------------ judging
+    def diagnose(self, answer):
+        """Judge a diagnosis: one of ``FAILURE_TYPES`` ("deployment", "shift", ...).
+
+        Right: what in the evidence decides it. Wrong: what in the evidence rules that answer
+        out, without naming the right one.
+
+        Examples
+        --------
+        >>> drill = IncidentDrill(0)
+        >>> drill.diagnose(drill.reveal().failure).correct
+        True
+        """
+        from ...exercises import Feedback
+
+        picked = normalise_failure(answer)
+        label = f"drill {self.seed}"
+        if picked == self._incident.failure:
+            return Feedback(label, True, "Right. " + self._decisive())
+        return Feedback(label, False, self._ruled_out(picked))
+
+    def _decisive(self) -> str:
+        f, variant = self.findings, self._incident.variant
+        if self._incident.failure == "dependency":
+            text = f"The dependency report shows {'; '.join(f.drifted_packages)}. " + (
+                f"The nightly job has failed {f.failed_nights} nights in a row since {f.first_failed_night}."
+                if f.failed_nights else f"The serving image's golden test failed: {f.golden_failed}.")
+        elif self._incident.failure == "deployment":
+            text = (f"Production points to {f.production} but the service reports {f.served}, "
+                    f"{f.served_detail}." + (f" The model loader logged {f.loader_errors} errors when the new "
+                                             "version was deployed." if f.loader_errors else ""))
+        elif self._incident.failure == "downtime":
+            text = (f"{_span(f).capitalize()} {_symptoms(f)}; the logs blame the feature store at the same "
+                    "time, and the host's CPU and memory stayed in their usual range.")
+        elif variant == "CPU saturation":
+            text = (f"{_span(f).capitalize()} {_symptoms(f)} exactly while every core of the serving host was "
+                    f"busy (mean CPU {f.cpu_in_bad_bins:.0f}%), after a batch job was placed on it.")
+        elif variant == "memory exhaustion":
+            text = (f"{_span(f).capitalize()} {_symptoms(f)}: each dip comes right after memory reached "
+                    f"{f.memory_peak:.0f}% and the kernel killed the model server (out of memory).")
+        elif self._incident.failure == "hardware":
+            text = (f"The nightly integrity check finds a replica's weights no longer match the registry's "
+                    f"checksum ({f.integrity_errors} nights), and the replicas disagree on mirrored requests.")
+        elif self._incident.failure == "shift":
+            text = (f"The drift report flags {', '.join(f.flagged_used)}, used by the model." if f.flagged_used
+                    else f"No input drifted, yet accuracy from delayed labels fell from {f.accuracy_before:.1%} "
+                    f"to {f.accuracy_recent:.1%} (from {f.quality_drop_date}), with no change in the code, the "
+                    "model or the machines: the relation between inputs and labels moved.")
+        else:
+            text = (f"New songs got {f.new_song_share:.1%} of plays over the last week and {f.new_impressions:.1%} "
+                    "of impressions: the recommender keeps showing what it already shows, and learns only "
+                    "from that.")
+        return text + " Run drill.reveal() for the full story."
+
+    def _ruled_out(self, picked: str) -> str:
+        f, herring = self.findings, self._incident.red_herring
+        if picked == herring:
+            return "That alarm is real but harmless. " + _HERRING_NOTES[herring](f)
+        health_hit = bool(f.bad_bins)
+        if picked == "dependency":
+            return ("Ruled out by the dependency report: every installed package matches the lock in both "
+                    "images, the golden test passes and the nightly job ran every night.")
+        if picked == "deployment":
+            return (f"Ruled out: the service reports {f.served}, exactly the version and hash production "
+                    "points to, and the model loader logged no error.")
+        if picked == "downtime":
+            if health_hit:
+                return (f"The service did suffer {_span(f)}, but the feature store answered throughout: "
+                        "no refused, slow or failed store calls in the logs then. What else was happening "
+                        "at those moments?")
+            return ("Ruled out: availability stayed above 90% and p99 in its usual range for the whole "
+                    "12 hours: nothing the service calls went away.")
+        if picked == "hardware":
+            if health_hit:
+                return (f"The service did suffer {_span(f)}, but CPU and memory of the serving host stayed "
+                        f"in their usual range then (mean CPU {f.cpu_in_bad_bins:.0f}%). Which component "
+                        "complained in the logs at that time?")
+            return ("Ruled out: the service's latency never left its range, memory never neared its limit, "
+                    "and the nightly integrity check found the weights intact on every replica.")
+        if picked == "shift":
+            if f.quality_drop_date:
+                return ("No feature the model uses is flagged in the drift report, and the drop in quality "
+                        f"begins on {f.quality_drop_date}. What else changed that day?")
+            return ("Ruled out: no feature the model uses is flagged, and accuracy from delayed labels is "
+                    f"where it was ({f.accuracy_recent:.1%}).")
+        return (f"Ruled out: new songs got {f.new_song_share:.1%} of plays over the last week and "
+                f"{f.new_impressions:.1%} of impressions; the recommender is not starving anything.")
+
+    # ------------------------------------------------------------------ the answer
+    def reveal(self) -> Reveal:
+        """What failed, how it showed in the evidence, the fix, and the chapter to reread.
+
+        Examples
+        --------
+        >>> IncidentDrill(0).reveal().chapter.startswith("0")
+        True
+        """
+        incident = self._incident
+        course = _CHAPTERS[incident.failure]
+        herring = None
+        if incident.red_herring:
+            herring = _HERRING_NOTES[incident.red_herring](self.findings)
+        self.evidence  # noqa: B018 - builds the notes
+        what = story_for(incident, self._notes)
+        return Reveal(incident.seed, incident.failure, course.name, incident.variant, what,
+                      self._decisive().removesuffix(" Run drill.reveal() for the full story."),
+                      fix_for(incident), course.chapter, herring)
+
+
+def _span(f: Findings) -> str:
+    return f"from {f.first_bad} to {f.last_bad}"
+
+
+def _symptoms(f: Findings) -> str:
+    parts = []
+    if f.worst_availability < 0.9:
+        parts.append(f"availability fell to {f.worst_availability:.0%}")
+    if f.worst_p99_ms > 2.5 * f.usual_p99_ms:
+        parts.append(f"p99 latency rose to {f.worst_p99_ms:.0f} ms (usually {f.usual_p99_ms:.0f} ms)")
+    return " and ".join(parts) or "the service left its usual range"
+
+
+_HERRING_NOTES = {
+    "dependency": lambda f: ("Both images moved to a new minor release of scalekit, but the lock was "
+                             "updated with it (installed matches locked) and the golden test still passes; "
+                             "the new warnings only announce a future release."),
+    "deployment": lambda f: ("The failed canary did its job: v5 was never promoted, and the service still "
+                             f"serves {f.served}, what production points to."),
+    "downtime": lambda f: ("The feature-store replica restart was absorbed: the calls it broke were retried "
+                           "and answered, and availability did not dip."),
+    "hardware": lambda f: (f"The CPU alarm at {f.cpu_spike_time} was the nightly reindex, pinned to 4 of 8 "
+                           "cores: the service's latency did not move while it ran."),
+    "shift": lambda f: (f"The drift report flags {', '.join(f.flagged_unused) or 'a feature'}, which the "
+                        "model does not use: its move (after a client-app release) cannot change a prediction."),
+}
+
+
+def answer_key(learners: int, *, workshop_seed: int = 0, red_herring: bool = False):
+    """The instructor's table: learner, drill seed, failure type, variant (and red herring).
+
+    Examples
+    --------
+    >>> key = answer_key(12, workshop_seed=2026)
+    >>> len(key), key["failure"].value_counts().tolist() == [2] * 6
+    (12, True)
+    """
+    import pandas as pd
+
+    from ..._validation import check_int
+
+    learners = check_int(learners, "learners", "answer_key", low=1, high=10_000,
+                         fix="Give the number of learners in the room.")
+    rows = []
+    for number in range(1, learners + 1):
+        incident: Incident = incident_for(learner_seed(number, workshop_seed=workshop_seed),
+                                          red_herring=red_herring)
+        row = {"learner": number, "seed": incident.seed, "failure": incident.failure,
+               "variant": incident.variant, "chapter": _CHAPTERS[incident.failure].chapter}
+        if red_herring:
+            row["red_herring"] = incident.red_herring
+        rows.append(row)
+    return pd.DataFrame(rows)
+
