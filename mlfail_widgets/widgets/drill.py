@@ -1,0 +1,192 @@
+"""Chapter 07's widget: the on-call console of an incident drill.
+
+The learner acts (diagnose, reveal, next incident) rather than moves a slider, so the console
+is a small class, like chapter 02's. The dashboard figure is drawn once; "New incident" builds
+the next seed's evidence in the core and moves the same artists (one render). Tables and logs
+are HTML from :class:`~mlfail_widgets.failures.drill.Evidence`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+
+from ..failures.drill import FAILURE_TYPES, IncidentDrill
+from ..plots import drill as plot
+from ..plots._base import render_png
+from .panel import _short
+
+__all__ = ["DrillConsole", "drill_console"]
+
+_LABELS = {"dependency": "dependency failure", "deployment": "deployment failure",
+           "downtime": "downtime failure", "hardware": "hardware failure",
+           "shift": "data distribution shift", "feedback": "degenerate feedback loop"}
+_TABS = (("Logs", None), ("Deploys and serving", ("deploys", "serving")),
+         ("Dependencies", ("dependencies", "golden", "pipeline_runs")), ("Drift", ("drift",)),
+         ("Quality", ("quality",)), ("Recommender", ("recommender", "slices")))
+
+
+class DrillConsole:
+    """The dashboard, the logs and tables, and buttons to diagnose, reveal and move on.
+
+    Parameters
+    ----------
+    seed : int, default=0
+        The first drill; "New incident" goes to the next seed.
+    red_herring : bool, default=False
+        Add one harmless but alarming signal to every drill.
+
+    Examples
+    --------
+    >>> console = drill_console(seed=3)
+    >>> console.diagnose("shift").correct in (True, False)
+    True
+    >>> console.new_incident().seed
+    4
+    >>> console.close()
+    """
+
+    def __init__(self, seed: int = 0, *, red_herring: bool = False):
+        self.drill = IncidentDrill(seed, red_herring=red_herring)
+        self.drawn = plot.draw(self.drill.evidence)
+        self.png = render_png(self.drawn.figure, freeze_layout=True)
+        self.feedback = None
+        self.revealed = None
+        self.error: str | None = None
+        self._widgets: dict | None = None
+
+    # ------------------------------------------------------------------ actions (the buttons)
+    def diagnose(self, answer):
+        """Judge ``answer`` (one of the six types) and show the feedback."""
+        return self._act(lambda: self._set_feedback(self.drill.diagnose(answer)))
+
+    def _set_feedback(self, feedback):
+        self.feedback = feedback
+        return feedback
+
+    def reveal(self):
+        """Explain the incident (failure, variant, evidence, fix, chapter)."""
+        def show():
+            self.revealed = self.drill.reveal()
+            return self.revealed
+        return self._act(show)
+
+    def new_incident(self, seed: int | None = None):
+        """Go to drill ``seed`` (default: the next seed); the figure is updated in place."""
+        def move():
+            target = self.drill.seed + 1 if seed is None else seed
+            drill = IncidentDrill(target, red_herring=self.drill.red_herring)
+            plot.update(self.drawn, drill.evidence)
+            self.png = render_png(self.drawn.figure)
+            self.drill, self.feedback, self.revealed = drill, None, None
+            return drill
+        return self._act(move)
+
+    def _act(self, action):
+        try:
+            result = action()
+        except Exception as error:  # shown in the widget; the console keeps working
+            self.error = _short(error)
+            self._show()
+            return None
+        self.error = None
+        self._show()
+        return result
+
+    # ------------------------------------------------------------------ widgets
+    def _header(self) -> str:
+        herring = " One alarming signal in it is harmless." if self.drill.red_herring else ""
+        return (f"<b>Drill {self.drill.seed}</b>, paged at {html.escape(self.drill.evidence.now)}: the "
+                f"service's owners see something is wrong. Read the dashboard, the logs and the tables, then "
+                f"name the failure type.{herring}")
+
+    def _tab_html(self, sections) -> str:
+        evidence = self.drill.evidence
+        if sections is None:
+            return evidence.logs_html()
+        return "".join(evidence.table_html(name) for name in sections)
+
+    def _show(self) -> None:
+        if self._widgets is None:
+            return
+        w = self._widgets
+        w["image"].value = self.png
+        w["header"].value = self._header()
+        for page, (_, sections) in zip(w["pages"], _TABS, strict=True):
+            page.value = self._tab_html(sections)
+        w["feedback"].value = "" if self.feedback is None else self.feedback._repr_html_()
+        w["reveal_box"].value = "" if self.revealed is None else self.revealed._repr_html_()
+        w["status"].value = "" if self.error is None else (
+            '<div class="mlfail-error" style="color:#D55E00"><b>That action failed.</b> '
+            f"{html.escape(self.error)}</div>")
+
+    @property
+    def widget(self):
+        """The console as one ipywidgets box."""
+        if self._widgets is not None:
+            return self._widgets["box"]
+        import ipywidgets as w
+
+        answer = w.Dropdown(options=[(_LABELS[kind], kind) for kind in FAILURE_TYPES], value=FAILURE_TYPES[0],
+                            description="diagnosis", layout=w.Layout(width="330px"))
+        buttons = {"diagnose": w.Button(description="Diagnose", icon="stethoscope", button_style="primary"),
+                   "reveal": w.Button(description="Reveal", icon="eye"),
+                   "new": w.Button(description="New incident", icon="forward")}
+        buttons["diagnose"].on_click(lambda _b: self.diagnose(answer.value))
+        buttons["reveal"].on_click(lambda _b: self.reveal())
+        buttons["new"].on_click(lambda _b: self.new_incident())
+        for name, button in buttons.items():
+            button.add_class(f"mlfail-{name}")
+        buttons["new"].add_class("mlfail-drive")
+        image = w.Image(value=self.png, format="png", layout=w.Layout(max_width="100%", height="auto"))
+        image.add_class("mlfail-figure")
+        pages = [w.HTML() for _ in _TABS]
+        tabs = w.Tab(children=pages, titles=[title for title, _ in _TABS])
+        header, feedback, reveal_box, status = w.HTML(), w.HTML(), w.HTML(), w.HTML()
+        status.add_class("mlfail-status")
+        box = w.VBox([header, image, tabs, w.HBox([answer, buttons["diagnose"], buttons["reveal"], buttons["new"]]),
+                      feedback, reveal_box, status])
+        box.add_class("mlfail-panel")
+        box.add_class("mlfail-main")
+        self._widgets = {"box": box, "image": image, "header": header, "pages": pages, "tabs": tabs,
+                         "feedback": feedback, "reveal_box": reveal_box, "status": status, "answer": answer,
+                         **buttons}
+        self._show()
+        return box
+
+    def _static_html(self) -> str:
+        image = base64.b64encode(self.png).decode("ascii")
+        return (f"<div class='mlfail-drill'><p>{self._header()}</p>"
+                f"<img src='data:image/png;base64,{image}' style='max-width:100%'/>"
+                + self.drill.evidence._repr_html_() + "</div>")
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        # The static fallback: exported HTML and frontends without ipywidgets show the dashboard
+        # image and the tables.
+        data["image/png"] = base64.b64encode(self.png).decode("ascii")
+        data["text/html"] = self._static_html()
+        data["text/plain"] = f"<mlfail DrillConsole, drill {self.drill.seed}>"
+        return bundle
+
+    def close(self) -> None:
+        """Close the widgets (the figure goes with the object)."""
+        if self._widgets is not None:
+            for name, widget in self._widgets.items():
+                if name != "pages":
+                    widget.close()
+            for page in self._widgets["pages"]:
+                page.close()
+            self._widgets = None
+
+    def __enter__(self) -> DrillConsole:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def drill_console(seed: int = 0, *, red_herring: bool = False) -> DrillConsole:
+    """The chapter's main widget (see :class:`DrillConsole`)."""
+    return DrillConsole(seed, red_herring=red_herring)
