@@ -28,6 +28,9 @@ AXIS_LABELS = {
     "rate": "rate (share of rows where the target is 1)",
 }
 _WIDTH = 8.0
+#: Longest column name shown whole in the title, and in the axis and tick labels (longer ones
+#: end in an ellipsis, so a long name can push neither the title nor the labels off the figure).
+_TITLE_NAME, _LABEL_NAME = 40, 28
 
 
 def _height(rows: int) -> float:
@@ -36,6 +39,47 @@ def _height(rows: int) -> float:
 
 def _is_share(metric: str) -> bool:
     return METRICS.get(metric) == "proportion"
+
+
+def _shorten(name: str, limit: int) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "\u2026"
+
+
+def _points(fig, text: str, size: float, weight: str = "normal") -> float:
+    """The width of ``text`` in points, as the figure's renderer will draw it."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = fig.canvas.get_renderer()
+    width, _, _ = renderer.get_text_width_height_descent(text, FontProperties(size=size, weight=weight),
+                                                          ismath=False)
+    return width * 72 / fig.dpi
+
+
+def _room(ax, labels: list[str], sizes: list[str], own: bool) -> tuple[float, float]:
+    """The points the axes will have across (for the title) and along (for the y label).
+
+    For the chart's own figure, the figure's size less the tick labels on the left, the size
+    column on the right and the title, axis label and legend above and below (what the layout
+    will leave); in given axes, their current size less the labels' room.
+    """
+    fig = ax.figure
+    left = max((_points(fig, text, 10) for text in labels), default=0) + 36
+    right = max((_points(fig, text, 9) for text in sizes), default=0) + 24
+    if own:
+        return fig.get_figwidth() * 72 - left - right, fig.get_figheight() * 72 - 150
+    box = ax.get_position()
+    return (box.width * fig.get_figwidth() * 72 - left - right + 60, box.height * fig.get_figheight() * 72)
+
+
+def _wrap(fig, text: str, width: float) -> str:
+    """``text`` broken at spaces into lines no wider than ``width`` points (bold, 12 pt)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and _points(fig, f"{lines[-1]} {word}", 12, "bold") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
 
 
 def _format(value: float, metric: str) -> str:
@@ -150,7 +194,8 @@ def update(drawn: Drawn, table) -> None:
     a["band"].set_visible(bool(np.isfinite(band_low) and np.isfinite(band_high)))
 
     several = table["by"].nunique() > 1
-    labels = [f"{b} = {s}" if several else str(s) for b, s in zip(table["by"], table["slice"], strict=True)]
+    labels = [f"{_shorten(str(b), _LABEL_NAME)} = {s}" if several else str(s)
+              for b, s in zip(table["by"], table["slice"], strict=True)]
     texts = []
     for text, i, size, note, colour in zip(_size_texts(drawn, rows), y, table["size"], table["note"],
                                            colours, strict=True):
@@ -175,13 +220,18 @@ def update(drawn: Drawn, table) -> None:
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if wide else None) if _is_share(metric)
                                  else ScalarFormatter())
 
-    columns = ", ".join(dict.fromkeys(str(b) for b in table["by"]))
+    columns = list(dict.fromkeys(str(b) for b in table["by"]))
     name = AXIS_LABELS.get(metric, metric).split(" (")[0]
     tested = int((status == "ok").sum())
-    ax.title.set_text(f"{name[0].upper()}{name[1:]} by {columns}: "
-                      f"{int(flagged.sum())} of {tested} slices flagged")
+    across, along = _room(ax, labels, texts, a["state"]["own"])
+    across = max(across, 150)
+    longest = max(12, min(_TITLE_NAME, int(across / 8.5)))  # a name is never broken, so it must fit
+    title = (f"{name[0].upper()}{name[1:]} by {', '.join(_shorten(c, longest) for c in columns)}: "
+             f"{int(flagged.sum())} of {tested} slices flagged")
+    title = _wrap(ax.figure, title, across)
+    ax.title.set_text(title)
     ax.xaxis.label.set_text(AXIS_LABELS.get(metric, metric))
-    ax.yaxis.label.set_text("" if several else columns)
+    ax.yaxis.label.set_text("" if several else _shorten(columns[0], max(8, min(_LABEL_NAME, int(along / 6.4)))))
     how = {"holm": "Holm", "bonferroni": "Bonferroni", "bh": "Benjamini-Hochberg"}.get(correction)
     legend_texts = a["legend"].get_texts()
     legend_texts[0].set_text(f"slice and its {level:.0%} interval")
@@ -190,7 +240,7 @@ def update(drawn: Drawn, table) -> None:
 
     # A new set of slices needs new margins (longer labels, another height): ask the figure
     # for one layout pass on the next render; a moved value alone keeps the frozen layout.
-    signature = (tuple(labels), tuple(texts), a["legend"].get_texts()[1].get_text())
+    signature = (tuple(labels), tuple(texts), a["legend"].get_texts()[1].get_text(), title.count("\n"))
     state = a["state"]
     if state["layout"] is not None and signature != state["layout"]:
         if state["own"]:
