@@ -35,11 +35,6 @@ def _policy_label(name: str) -> str:
     return f"{text} + {_POLICY_NAMES.get(debias, debias)}" if debias else text
 
 
-def _rounds_axis(ax, rounds: int) -> None:
-    ax.set_xlim(0, max(rounds - 1, 1))
-    ax.set_xlabel("round")
-
-
 def draw(report, ax=None) -> Drawn:
     """The dashboard of one run: ``report`` is a
     :class:`~mlfail_widgets.failures.feedback.LoopReport`; ``ax`` three axes (rounds, Lorenz
@@ -58,8 +53,9 @@ def draw(report, ax=None) -> Drawn:
         if ax is None:
             fig, first = new_figure((9.2, 6.9))
             first.remove()
-            top, bottom = fig.subfigures(2, 1, height_ratios=[1.1, 1])
-            ax = [*top.subplots(1, 2, width_ratios=[1.2, 1]), bottom.subplots()]
+            rows = fig.add_gridspec(2, 1, height_ratios=[1.1, 1])
+            top = rows[0].subgridspec(1, 2, width_ratios=[1.2, 1])
+            ax = [fig.add_subplot(top[0]), fig.add_subplot(top[1]), fig.add_subplot(rows[1])]
         rounds_ax, lorenz_ax, slice_ax = ax
         fig = rounds_ax.get_figure(root=True)
         (exposure,) = rounds_ax.plot([], [], color=style.ALARM, label="Gini, impressions")
@@ -70,9 +66,9 @@ def draw(report, ax=None) -> Drawn:
                                  label="NDCG@k")
         rounds_ax.axhline(0, color=style.MUTED, linewidth=1)
         rounds_ax.set_ylim(-0.15, 1.02)
-        rounds_ax.set(title="Concentration and learning", xlabel="round",
+        rounds_ax.set(title="Concentration and learning, round by round",
                       ylabel="Gini (red), ranking vs truth (blue)")
-        rounds_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8.5, ncols=2)
+        rounds_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize=8.5, ncols=2)
         rounds_ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
         rounds_ax.set_yticks([0, 0.5, 1])
         style.label_simulated(rounds_ax)
@@ -90,7 +86,6 @@ def draw(report, ax=None) -> Drawn:
                                      bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9})
 
         slices = slice_plot.draw(report.slices, ax=slice_ax)
-        slices.figure = fig  # the root figure (the axes live in a subfigure)
         legend = slices.artists["legend"]  # to the right, out of the way of the slices
         legend.remove()
         slices.artists["legend"] = slice_ax.legend(
@@ -111,7 +106,7 @@ def update(drawn: Drawn, report) -> None:
     for name, values in (("exposure", history.exposure_gini), ("plays", history.play_gini),
                          ("tau", history.kendall_tau), ("ndcg", history.ndcg)):
         a[name].set_data(rounds, values)
-    _rounds_axis(a["tau"].axes, history.rounds)
+    a["tau"].axes.set_xlim(0, max(history.rounds - 1, 1))
     a["lorenz"].set_data(*history.lorenz("plays"))
     settings = history.settings
     a["lorenz_text"].set_text(
