@@ -3,6 +3,7 @@
     mlfail run [NOTEBOOK ...] [--html DIR]   execute notebooks from a clean kernel, print a table
     mlfail lab [JUPYTER ARGS ...]            open JupyterLab at the course's first chapter
     mlfail doctor                            what this machine has, and what to do about gaps
+    mlfail drill --learners N --seed S       the incident drill each learner gets (instructor only)
 """
 
 from __future__ import annotations
@@ -100,6 +101,40 @@ def command_doctor(_args: argparse.Namespace) -> int:
     return 0 if all(c.ok for c in checks if c.required) else 1
 
 
+def _bounded_int(low: int, high: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number in [{low}, {high}] ({what}); "
+                                             f"got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number in [{low}, {high}] ({what}); got {value}")
+        return value
+    return parse
+
+
+def command_drill(args: argparse.Namespace) -> int:
+    from .failures.drill import answer_key
+
+    key = answer_key(args.learners, workshop_seed=args.seed, red_herring=args.red_herring)
+    if args.csv:
+        target = Path(args.csv)
+        if not target.parent.is_dir():
+            raise SystemExit(f"mlfail drill: cannot write {target}: the folder {target.parent} does not exist.")
+        key.to_csv(target, index=False)
+        print(f"Answer key for {args.learners} learners (workshop seed {args.seed}) written to {target}.")
+        return 0
+    print(f"ANSWER KEY, for the instructor only: workshop seed {args.seed}, {args.learners} learners"
+          + (", with red herrings" if args.red_herring else "") + ".")
+    print(f"Each learner runs: IncidentDrill.for_learner(<number>, workshop_seed={args.seed}"
+          + (", red_herring=True" if args.red_herring else "") + ")\n")
+    print(key.to_string(index=False))
+    counts = key["failure"].value_counts().reindex(sorted(set(key["failure"])))
+    print("\nper type: " + ", ".join(f"{kind} {count}" for kind, count in counts.items()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mlfail", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -116,6 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = commands.add_parser("doctor", help="check this machine for the course")
     doctor.set_defaults(func=command_doctor)
+
+    drill = commands.add_parser("drill", help="the incident drill of each learner and the answer key "
+                                "(instructor only)")
+    drill.add_argument("--learners", type=_bounded_int(1, 10_000, "learners are numbered 1..N"), required=True,
+                       help="how many learners (numbered 1..N)")
+    drill.add_argument("--seed", type=_bounded_int(0, 1_000_000, "the workshop seed"), default=0,
+                       help="the workshop seed the learners pass as workshop_seed (default 0)")
+    drill.add_argument("--csv", metavar="FILE", help="write the key as CSV instead of printing it")
+    drill.add_argument("--red-herring", action="store_true", help="drills with one harmless alarming signal")
+    drill.set_defaults(func=command_drill)
 
     return parser
 

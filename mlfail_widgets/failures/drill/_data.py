@@ -62,16 +62,23 @@ def daily_quality(world: int, days: int, rng, *, change_day: int | None = None,
     import pandas as pd
 
     model = _model(world)
-    rows = []
-    for day in range(-days, 0):
-        after = change_day is not None and day >= change_day
-        frame = _sample(ROWS_PER_DAY, rng, shift if after else None)
-        predicted = model.predict(frame)
-        correct = predicted == frame["label"].to_numpy()
-        if after and accuracy_cost > 0:  # a measured share of served predictions goes wrong
-            correct &= rng.random(correct.size) >= accuracy_cost / max(correct.mean(), 1e-9)
-        rows.append((day, ROWS_PER_DAY, float(correct.mean()), float(np.mean(predicted == 1))))
-    return pd.DataFrame(rows, columns=["day", "labelled", "accuracy", "predicted_positive"])
+    day_numbers = np.arange(-days, 0)
+    after = np.zeros(days, dtype=bool) if change_day is None else day_numbers >= change_day
+    n_after = int(after.sum())
+    frames = [_sample(ROWS_PER_DAY * (days - n_after), rng, None)]
+    if n_after:
+        frames.append(_sample(ROWS_PER_DAY * n_after, rng, shift))
+    frame = pd.concat(frames, ignore_index=True) if n_after else frames[0]
+    predicted = model.predict(frame)
+    correct = predicted == frame["label"].to_numpy()
+    if n_after and accuracy_cost > 0:  # a measured share of served predictions goes wrong
+        tail = slice(ROWS_PER_DAY * (days - n_after), None)
+        share = accuracy_cost / max(float(correct[tail].mean()), 1e-9)
+        correct[tail] &= rng.random(ROWS_PER_DAY * n_after) >= share
+    per_day = correct.reshape(days, ROWS_PER_DAY).mean(axis=1)
+    positive = (predicted == 1).reshape(days, ROWS_PER_DAY).mean(axis=1)
+    return pd.DataFrame({"day": day_numbers, "labelled": ROWS_PER_DAY, "accuracy": per_day,
+                         "predicted_positive": positive})
 
 
 def drift_report(world: int, rng, *, shift: tuple | None = None, unused_offset: float = 0.0):

@@ -263,8 +263,18 @@ _HERRING_NOTES = {
 }
 
 
+_DECIDED_BY = {
+    "dependency": "dependency report (installed vs locked); nightly runs or golden test",
+    "deployment": "serving: /version vs the production pointer; model-loader errors",
+    "downtime": "health dip while the logs blame the feature store; host resources normal",
+    "hardware": "CPU or memory at the moment of the symptoms; weights checksum",
+    "shift": "drift report on used features, or a quality drop with nothing else changed",
+    "feedback": "new songs' share of plays; impressions per slice",
+}
+
+
 def answer_key(learners: int, *, workshop_seed: int = 0, red_herring: bool = False):
-    """The instructor's table: learner, drill seed, failure type, variant (and red herring).
+    """The instructor's table: learner, drill seed, failure type, variant, where the evidence is.
 
     Examples
     --------
@@ -283,9 +293,10 @@ def answer_key(learners: int, *, workshop_seed: int = 0, red_herring: bool = Fal
         incident: Incident = incident_for(learner_seed(number, workshop_seed=workshop_seed),
                                           red_herring=red_herring)
         row = {"learner": number, "seed": incident.seed, "failure": incident.failure,
-               "variant": incident.variant, "chapter": _CHAPTERS[incident.failure].chapter}
+               "variant": incident.variant}
         if red_herring:
             row["red_herring"] = incident.red_herring
+        row["decided_by"] = _DECIDED_BY[incident.failure]
         rows.append(row)
     return pd.DataFrame(rows)
 
