@@ -56,7 +56,7 @@ def rule_based_diagnosis(evidence) -> str:
     if (drift["flagged"] & drift["used_by_model"]).any():
         return "shift"  # an input the model uses moved
     accuracy = evidence.quality["accuracy"].to_numpy(float)
-    if accuracy[:5].mean() - accuracy[-3:].mean() > 0.03:
+    if accuracy[:5].mean() - accuracy[-3:].mean() > 0.05:
         return "shift"  # quality fell and nothing else changed: the concept moved
     return "no idea"
 

@@ -93,6 +93,9 @@ def draw(evidence, ax=None) -> Drawn:
         artists["p50"], = a["latency"].plot(x, np.ones(48), color=style.GOOD, label="p50")
         artists["p99"], = a["latency"].plot(x, np.ones(48), color=style.ALARM, label="p99")
         a["latency"].set_yscale("log")
+        ticks = [5, 10, 20, 50, 100, 200, 500, 1000, 2000]
+        a["latency"].set_yticks(ticks, [str(t) for t in ticks])
+        a["latency"].minorticks_off()
         a["latency"].legend(loc="upper left", ncols=2)
 
         _twelve_hours(a["cpu"], "Serving host: CPU busy per core", "busy (%)")
@@ -131,8 +134,8 @@ def draw(evidence, ax=None) -> Drawn:
         d = a["drift"]
         d.set_title("Inputs today vs training data", loc="left")
         artists["psi"] = d.barh(np.arange(_FEATURES)[::-1], np.zeros(_FEATURES), color=style.MUTED)
-        d.axvline(0.2, color=style.NEUTRAL, ls=":", lw=1.2)
-        d.text(0.2, 1.0, " alert 0.2", transform=d.get_xaxis_transform(), fontsize=8.5,
+        d.axvline(0.1, color=style.NEUTRAL, ls=":", lw=1.2)
+        d.text(0.1, 1.0, " 0.1: flag floor", transform=d.get_xaxis_transform(), fontsize=8.5,
                color=style.NEUTRAL, va="top")
         d.set_yticks(np.arange(_FEATURES)[::-1])
         d.set_xlabel("PSI (population stability index)")
@@ -226,9 +229,9 @@ def update(drawn: Drawn, evidence) -> None:
     a["drift"].set_yticklabels([f"{f}{'' if used else ' (unused)'}"
                                 for f, used in zip(drift["feature"], drift["used_by_model"], strict=True)],
                                fontsize=9)
-    a["drift"].set_xlim(0, max(0.3, float(drift["psi"].max()) * 1.15))
+    a["drift"].set_xlim(0, max(0.25, float(drift["psi"].max()) * 1.15))
     flagged = int(drift["flagged"].sum())
-    art["drift_note"].set_text(f"{flagged} flagged (vermillion), KS or chi-square, adjusted p < 0.01")
+    art["drift_note"].set_text(f"{flagged} flagged (vermillion): adjusted p < 0.01 and PSI >= 0.1")
 
     recommender = evidence.recommender
     share = 100 * recommender["new_song_share"].to_numpy(float)

@@ -126,7 +126,7 @@ def shift(story, variant: str) -> None:
     if variant == "covariate shift":
         parameters = ("covariate", round(float(story.rng.uniform(1.2, 2.0)), 2))
     elif variant == "label shift":
-        parameters = ("label", round(float(story.rng.choice([-1, 1]) * story.rng.uniform(1.5, 2.5)), 2))
+        parameters = ("label", round(float(story.rng.choice([-1, 1]) * story.rng.uniform(2.0, 3.0)), 2))
     else:
         parameters = ("concept", round(float(story.rng.uniform(1.8, 2.8)), 2))
     story.quality.update(change_day=day, shift=parameters)

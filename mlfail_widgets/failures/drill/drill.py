@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..overview import FAILURE_TYPES as _COURSE_TYPES
 from .build import build
-from .catalogue import Incident, incident_for, learner_seed, normalise_failure
+from .catalogue import FAILURE_TYPES, Incident, incident_for, learner_seed, normalise_failure
 from .findings import Findings, read_evidence
 from .stories import fix_for, story_for
 
@@ -138,11 +138,16 @@ class IncidentDrill:
         >>> drill = IncidentDrill(0)
         >>> drill.diagnose(drill.reveal().failure).correct
         True
+        >>> drill.diagnose(...).correct is None  # a placeholder is not judged
+        True
         """
         from ...exercises import Feedback
 
-        picked = normalise_failure(answer)
         label = f"drill {self.seed}"
+        if answer is ... or answer is None:
+            return Feedback(label, None, "Replace the ... with your diagnosis: one of "
+                            + ", ".join(map(repr, FAILURE_TYPES)) + ".")
+        picked = normalise_failure(answer)
         if picked == self._incident.failure:
             return Feedback(label, True, "Right. " + self._decisive())
         return Feedback(label, False, self._ruled_out(picked))

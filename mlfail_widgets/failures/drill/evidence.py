@@ -77,8 +77,8 @@ class Evidence:
     pipeline_runs : DataFrame
         ``night``, ``job``, ``status``, ``detail``.
     drift : DataFrame
-        ``feature``, ``used_by_model``, ``test``, ``statistic``, ``p_value``, ``psi``,
-        ``flagged``.
+        ``feature``, ``used_by_model``, ``test``, ``statistic``, ``p_value`` (adjusted for five
+        tests), ``psi``, ``flagged`` (adjusted p < 0.01 and PSI >= 0.1).
     quality : DataFrame
         ``day`` (-14 .. -1), ``date``, ``labelled``, ``accuracy``, ``predicted_positive``.
     recommender : DataFrame
@@ -104,6 +104,11 @@ class Evidence:
     quality: object
     recommender: object
     slices: object
+
+    def __repr__(self) -> str:
+        tables = ", ".join(name for name, _ in _SECTIONS)
+        return (f"Evidence(drill {self.seed}, paged at {self.now}: {len(self.logs)} log lines; "
+                f"tables {tables})")
 
     def log_text(self, contains: str | None = None, *, level: str | None = None) -> str:
         """The logs as text, optionally only lines containing ``contains`` or of one ``level``.

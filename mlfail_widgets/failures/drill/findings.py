@@ -50,7 +50,7 @@ class Findings:
 def _quality_drop(quality) -> tuple[float, float, str | None]:
     accuracy = quality["accuracy"].to_numpy(float)
     before, recent = float(np.mean(accuracy[:5])), float(np.mean(accuracy[-3:]))
-    if before - recent < 0.03:
+    if before - recent < 0.05:
         return before, recent, None
     below = np.flatnonzero(accuracy < before - 0.6 * (before - recent))
     return before, recent, str(quality["date"].iloc[int(below[0])]) if below.size else None
