@@ -64,3 +64,12 @@ def test_large_runs_show_progress(panel, monkeypatch):
 def test_a_bad_value_from_code_is_refused(panel):
     with pytest.raises(ValueError, match="epsilon"):
         panel.set(epsilon=1.5)
+
+
+def test_default_dashboard_flags_the_tail_under_popularity():
+    panel = feedback_panel()
+    try:
+        tail = panel.result.slices.set_index("slice").loc["tail"]
+        assert tail["flagged"] and tail["metric"] > 0.03
+    finally:
+        panel.close()

@@ -273,10 +273,10 @@ def loop_report(policy: str = "popularity", epsilon: float = 0.0, position_bias:
         A policy of :func:`simulate_feedback_loop`, optionally with a position correction
         after a plus sign: ``"ctr+position_feature"``, ``"personalised+ipw"``.
     epsilon, position_bias, k, rounds, n_users, n_songs, seed, progress
-        As in :func:`simulate_feedback_loop`. 5% of listeners form the randomised audit bucket
+        As in :func:`simulate_feedback_loop`. 10% of listeners form the randomised audit bucket
         and the last 3 rounds are logged.
     slice_metric : {"calibration", "hit rate"}, default="calibration"
-        What :func:`slice_report` computes per slice (60 bootstrap replicates, at most 3,000
+        What :func:`slice_report` computes per slice (200 bootstrap replicates, at most 5,000
         rows, so that the dashboard stays fast).
 
     Examples
@@ -288,7 +288,7 @@ def loop_report(policy: str = "popularity", epsilon: float = 0.0, position_bias:
     name, _, debias = str(policy).partition("+")
     run = simulate_feedback_loop(name, debias=debias or "none", epsilon=epsilon,
                                  position_bias=position_bias, k=k, rounds=rounds, n_users=n_users,
-                                 n_songs=n_songs, audit_share=0.05, log_rounds=min(3, rounds),
+                                 n_songs=n_songs, audit_share=0.1, log_rounds=min(3, rounds),
                                  seed=seed, progress=progress)
-    table = slice_report(run, slice_metric, n_boot=60, max_rows=3000, seed=seed)
+    table = slice_report(run, slice_metric, n_boot=200, max_rows=5000, seed=seed)
     return LoopReport(run, table, str(policy))
