@@ -37,6 +37,7 @@ METRICS = {
     "auc": "bootstrap",
     "log_loss": "mean",
     "mae": "mean",
+    "calibration": "mean",
     "rate": "proportion",
 }
 CORRECTIONS = ("holm", "bonferroni", "bh", None)
@@ -172,12 +173,15 @@ def _prepare(data, metric, target: str, prediction: str) -> dict:
     if callable(metric):
         return {"kind": "callable", "y": y, "pred": _column_values(data, prediction, "prediction"),
                 "fn": metric}
-    if metric == "mae":
+    if metric in ("mae", "calibration"):
         pred = _column_values(data, prediction, "prediction")
         if y.dtype.kind not in "iufb" or pred.dtype.kind not in "iufb":
-            raise parameter_error("target", _OWNER, "numeric target and prediction columns for 'mae'",
+            raise parameter_error("target", _OWNER, f"numeric target and prediction columns for {metric!r}",
                                   (target, prediction))
-        return {"kind": "mean", "values": np.abs(y.astype(float) - pred.astype(float)), "mask": None}
+        error = pred.astype(float) - y.astype(float)
+        # mae: the mean absolute error; calibration: the signed mean error, i.e. the mean predicted
+        # probability minus the observed rate (0 = calibrated), with a t-interval like any mean.
+        return {"kind": "mean", "values": np.abs(error) if metric == "mae" else error, "mask": None}
     y = _binary(y, "target", target, metric)
     if metric == "rate":
         return {"kind": "proportion", "values": y.astype(float), "mask": None}
@@ -393,8 +397,10 @@ def slice_metrics(
         slice, labelled ``"missing"``: they are never dropped.
     metric : str or callable, default="accuracy"
         ``"accuracy"``, ``"precision"``, ``"recall"`` (labels or probabilities, cut at 0.5),
-        ``"auc"``, ``"log_loss"`` (probabilities), ``"mae"``, ``"rate"`` (the mean of a 0/1
-        target: a play or click rate; needs no prediction), or ``fn(y_true, y_pred) -> float``.
+        ``"auc"``, ``"log_loss"`` (probabilities), ``"mae"``, ``"calibration"`` (the signed mean
+        of prediction minus target: predicted probability minus observed rate, 0 when
+        calibrated), ``"rate"`` (the mean of a 0/1 target: a play or click rate; needs no
+        prediction), or ``fn(y_true, y_pred) -> float``.
     target, prediction : str
         Column names of the truth and the model's output. Classification metrics need a 0/1
         target. Missing values in them are an error.

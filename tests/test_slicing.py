@@ -341,3 +341,18 @@ def test_sizes_add_up_and_accuracy_equals_a_groupby(rows):
     assert table["size"].sum() == len(data)
     expected = (data["label"] == data["prediction"]).groupby(data["g"].fillna("missing")).mean()
     assert table.set_index("slice")["metric"].to_dict() == pytest.approx(expected.to_dict())
+
+
+def test_calibration_is_the_signed_mean_error_with_a_t_interval():
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"group": rng.choice(["a", "b"], 400), "played": rng.integers(0, 2, 400),
+                          "predicted": rng.random(400)})
+    table = slice_metrics(frame, "group", "calibration", target="played", prediction="predicted",
+                          level=0.9, correction=None).set_index("slice")
+    for name, rows in frame.groupby("group"):
+        error = rows["predicted"] - rows["played"]
+        assert table.loc[name, "metric"] == pytest.approx(rows["predicted"].mean() - rows["played"].mean())
+        low, high = stats.t.interval(0.9, len(error) - 1, loc=error.mean(), scale=stats.sem(error))
+        assert (table.loc[name, "low"], table.loc[name, "high"]) == pytest.approx((low, high))

@@ -36,7 +36,7 @@ def calibration_gap(played, predicted) -> float:
 calibration_gap.__name__ = "calibration gap (predicted minus observed play rate)"
 
 #: The metrics offered per slice: a name for the learner -> what ``slice_metrics`` gets.
-SLICE_METRICS = {"calibration": calibration_gap, "hit rate": "rate"}
+SLICE_METRICS = {"calibration": "calibration", "hit rate": "rate"}
 
 
 def logged_data(history: LoopHistory, *, head: float = 0.1, torso: float = 0.5):
@@ -104,14 +104,15 @@ def slice_report(history: LoopHistory, metric: str = "calibration", *,
     history : LoopHistory
         The run to inspect.
     metric : {"calibration", "hit rate"}, default="calibration"
-        ``"calibration"``: :func:`calibration_gap` of the logged play probabilities (bootstrap
-        intervals); ``"hit rate"``: the share of shown songs that were played.
+        ``"calibration"``: :func:`calibration_gap` of the logged play probabilities (a signed
+        mean with a t-interval); ``"hit rate"``: the share of shown songs that were played.
     by : sequence of {"popularity", "age"}
         The slicing columns.
     min_size : int, default=30
         Slices with fewer rows are reported as too small to judge.
     n_boot : int, default=400
-        Bootstrap replicates (calibration only).
+        Bootstrap replicates, for callables passed as metrics (the named metrics have
+        analytic intervals).
     max_rows : int or None, default=20_000
         Judge a uniform random sample of at most this many rows (keeps the bootstrap fast);
         None: all rows.
