@@ -188,5 +188,12 @@ class DrillConsole:
 
 
 def drill_console(seed: int = 0, *, red_herring: bool = False) -> DrillConsole:
-    """The chapter's main widget (see :class:`DrillConsole`)."""
+    """The chapter's main widget (see :class:`DrillConsole`).
+
+    Examples
+    --------
+    >>> with drill_console(seed=6) as console:
+    ...     console.reveal().seed
+    6
+    """
     return DrillConsole(seed, red_herring=red_herring)

@@ -197,7 +197,15 @@ def _notes(story: Story) -> dict:
 
 
 def build(incident: Incident) -> tuple[Evidence, dict]:
-    """The evidence of ``incident`` and the hidden notes behind it (for the reveal)."""
+    """The evidence of ``incident`` and the hidden notes behind it (for the reveal).
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.drill.catalogue import incident_for
+    >>> evidence, notes = build(incident_for(4))
+    >>> evidence.seed, notes["window_start"] < notes["window_end"]
+    (4, True)
+    """
     import pandas as pd
 
     world = incident.seed % WORLDS

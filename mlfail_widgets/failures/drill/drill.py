@@ -24,7 +24,14 @@ _CHAPTERS = {kind.key: kind for kind in _COURSE_TYPES}
 
 @dataclass(frozen=True)
 class Reveal:
-    """The answer of a drill: what failed, how it showed, how to fix it, where to read more."""
+    """The answer of a drill: what failed, how it showed, how to fix it, where to read more.
+
+    Examples
+    --------
+    >>> revealed = IncidentDrill(2).reveal()
+    >>> revealed.failure, revealed.chapter
+    ('hardware', '04_hardware_failure')
+    """
 
     seed: int
     failure: str

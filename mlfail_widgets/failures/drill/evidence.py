@@ -88,6 +88,15 @@ class Evidence:
     slices : DataFrame
         ``by``, ``slice``, ``impressions``, ``impression_share``, ``hit_rate``, ``low``,
         ``high``.
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.drill import IncidentDrill
+    >>> evidence = IncidentDrill(5).evidence
+    >>> evidence.serving["source"].tolist()
+    ['registry: production pointer', 'prediction-service: /version']
+    >>> list(evidence.tables())[:3]
+    ['health', 'resources', 'deploys']
     """
 
     seed: int

@@ -17,7 +17,14 @@ __all__ = ["Findings", "read_evidence"]
 
 @dataclass(frozen=True)
 class Findings:
-    """The evidence, summed up (see :func:`read_evidence`)."""
+    """The evidence, summed up (see :func:`read_evidence`).
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.drill import IncidentDrill
+    >>> IncidentDrill(2).findings.bad_bins != ()  # drill 2's service left its usual range
+    True
+    """
 
     bad_bins: tuple  # bins where availability < 90% or p99 > 2.5 times its median
     first_bad: str | None
