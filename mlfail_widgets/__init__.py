@@ -27,6 +27,7 @@ _EXPORTS = {
     "ResourceMonitor": ".widgets.monitor",
     "slice_metrics": ".slicing",
     "LogisticRegression": ".models",
+    "IncidentDrill": ".failures.drill",
     "ParameterError": "._validation",
     "environment_report": ".doctor",
     "check": ".exercises",
