@@ -15,7 +15,7 @@ from .._validation import check_choice
 from ..failures.deployment import DeploymentTimeline
 from ..plots import deployment as plot
 from ..plots._base import render_png
-from .panel import _short
+from ._errors import ActionRunner
 
 __all__ = ["DeploymentConsole", "deployment_console"]
 
@@ -25,7 +25,7 @@ _PATH_LABELS = [("reads the production pointer", "pointer"),
 _OUTCOME_COLOUR = {"done": "#4D4D4D", "passed": "#009E73", "caught": "#D55E00", "refused": "#D55E00"}
 
 
-class DeploymentConsole:
+class DeploymentConsole(ActionRunner):
     """Buttons over a :class:`DeploymentTimeline`, and its timeline figure updated in place.
 
     Parameters
@@ -64,26 +64,26 @@ class DeploymentConsole:
 
     def next_week(self):
         """A week passes; a new version is trained and registered."""
-        return self._act(self.timeline.next_week)
+        return self._redraw(self.timeline.next_week)
 
     def promote(self, verify: bool | None = None):
         """Promote the newest version (behind a canary when verifying)."""
-        return self._act(lambda: self.timeline.promote(verify=self._verify(verify)))
+        return self._redraw(lambda: self.timeline.promote(verify=self._verify(verify)))
 
     def deploy(self, verify: bool | None = None):
         """Reload the service (and check what it serves when verifying)."""
-        return self._act(lambda: self.timeline.deploy(verify=self._verify(verify)))
+        return self._redraw(lambda: self.timeline.deploy(verify=self._verify(verify)))
 
     def rollback(self, verify: bool | None = None):
         """Production one step back, then deploy."""
-        return self._act(lambda: self.timeline.rollback(verify=self._verify(verify)))
+        return self._redraw(lambda: self.timeline.rollback(verify=self._verify(verify)))
 
     def set_deploy_path(self, path: str):
         """Change how the service resolves its model (fix or break the deploy path)."""
         def change():
             self.timeline.deploy_path = path
             return self.timeline.events[-1]
-        return self._act(change)
+        return self._redraw(change)
 
     def play(self, *actions: str, verify: bool | None = None):
         """Apply several actions in a row (``"next week"``, ``"promote"``, ``"deploy"``,
@@ -108,20 +108,16 @@ class DeploymentConsole:
                 event = steps[action]()
             return event
 
-        return self._act(run) if actions else None
+        return self._redraw(run) if actions else None
 
-    def _act(self, action):
-        try:
+    def _redraw(self, action):
+        """Run ``action``, then update the figure in place (both inside the error guard)."""
+        def run():
             event = action()
             plot.update(self.drawn, self.timeline.snapshot())
             self.png = render_png(self.drawn.figure)
-        except Exception as error:  # shown in the widget; the console keeps working
-            self.error = _short(error)
-            self._show()
-            return None
-        self.error = None
-        self._show()
-        return event
+            return event
+        return self._act(run)
 
     # ----------------------------------------------------------------- widgets
     def _summary(self) -> str:
@@ -135,9 +131,7 @@ class DeploymentConsole:
             return
         self._widgets["image"].value = self.png
         self._widgets["summary"].value = self._summary()
-        self._widgets["status"].value = "" if self.error is None else (
-            '<div class="mlfail-error" style="color:#D55E00"><b>That action failed.</b> '
-            f"{html.escape(self.error)}</div>")
+        self._widgets["status"].value = self._error_line()
 
     @property
     def widget(self):

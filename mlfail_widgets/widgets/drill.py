@@ -14,7 +14,7 @@ import html
 from ..failures.drill import FAILURE_TYPES, IncidentDrill
 from ..plots import drill as plot
 from ..plots._base import render_png
-from .panel import _short
+from ._errors import ActionRunner
 
 __all__ = ["DrillConsole", "drill_console"]
 
@@ -26,7 +26,7 @@ _TABS = (("Logs", None), ("Deploys and serving", ("deploys", "serving")),
          ("Quality", ("quality",)), ("Recommender", ("recommender", "slices")))
 
 
-class DrillConsole:
+class DrillConsole(ActionRunner):
     """The dashboard, the logs and tables, and buttons to diagnose, reveal and move on.
 
     Parameters
@@ -82,17 +82,6 @@ class DrillConsole:
             return drill
         return self._act(move)
 
-    def _act(self, action):
-        try:
-            result = action()
-        except Exception as error:  # shown in the widget; the console keeps working
-            self.error = _short(error)
-            self._show()
-            return None
-        self.error = None
-        self._show()
-        return result
-
     # ------------------------------------------------------------------ widgets
     def _header(self) -> str:
         herring = " One alarming signal in it is harmless." if self.drill.red_herring else ""
@@ -116,9 +105,7 @@ class DrillConsole:
             page.value = self._tab_html(sections)
         w["feedback"].value = "" if self.feedback is None else self.feedback._repr_html_()
         w["reveal_box"].value = "" if self.revealed is None else self.revealed._repr_html_()
-        w["status"].value = "" if self.error is None else (
-            '<div class="mlfail-error" style="color:#D55E00"><b>That action failed.</b> '
-            f"{html.escape(self.error)}</div>")
+        w["status"].value = self._error_line()
 
     @property
     def widget(self):

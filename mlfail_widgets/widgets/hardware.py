@@ -5,7 +5,6 @@ where a real stress run goes next to a real model server while the resource moni
 from __future__ import annotations
 
 import base64
-import html
 import threading
 
 import numpy as np
@@ -14,6 +13,7 @@ from .._validation import ParameterError, check_choice, check_float, check_int
 from ..failures.hardware import LatencyRun, Scenario, measure_latency, simulate_thermal, usable_cores
 from ..plots import hardware as plots
 from ..plots._base import render_png
+from ._errors import error_html, short_message
 from .controls import Slider
 from .monitor import ResourceMonitor
 from .panel import Panel
@@ -191,9 +191,8 @@ class ContentionLab:
                                          f"{run.over_slo:.0%} of requests miss the {self.slo * 1000:g} ms SLO; "
                                          "every stress worker has been stopped.")
             except Exception as error:  # shown in the widget, which keeps working
-                self.error = f"{type(error).__name__}: {error}"
-                parts["status"].value = (f'<div class="mlfail-error" style="color:#D55E00"><b>The run '
-                                         f"failed.</b> {html.escape(self.error)}</div>")
+                self.error = short_message(error)
+                parts["status"].value = error_html("The run failed.", self.error)
             finally:
                 parts["run"].disabled = False
 

@@ -8,7 +8,6 @@ when closed, when its ``duration`` runs out, or when the kernel exits.
 from __future__ import annotations
 
 import base64
-import html
 import threading
 import weakref
 
@@ -16,6 +15,7 @@ from .._validation import check_float
 from ..failures.hardware import ResourceSampler
 from ..plots import monitor as monitor_plot
 from ..plots._base import render_png
+from ._errors import error_html, short_message
 
 __all__ = ["ResourceMonitor"]
 
@@ -123,8 +123,7 @@ class ResourceMonitor:
     def _status(self) -> str:
         count = len(self.sampler._rows)
         if self.error or self.sampler.error:
-            message = html.escape(self.error or self.sampler.error)
-            return f'<div class="mlfail-error" style="color:#D55E00"><b>Monitor error.</b> {message}</div>'
+            return error_html("Monitor error.", self.error or self.sampler.error)
         if self.running:
             return (f"Sampling every {self.sampler.interval:g} s for up to "
                     f"{self.sampler.duration:g} s: {count} samples so far.")
@@ -139,7 +138,7 @@ class ResourceMonitor:
                 self._png = render_png(self.drawn.figure, freeze_layout=len(samples) > 0)
                 self.renders += 1
             except Exception as error:  # shown in the widget, the sampling goes on
-                self.error = f"{type(error).__name__}: {error}"
+                self.error = short_message(error)
             if self._widgets is not None:
                 if self._png is not None:
                     self._widgets["image"].value = self._png

@@ -18,6 +18,7 @@ from typing import Any
 from .._validation import ParameterError
 from ..plots import style
 from ..plots._base import Drawn, render_png
+from ._errors import error_html, short_message
 from .controls import Control, Slider, as_control
 
 __all__ = ["Panel", "in_kernel"]
@@ -31,11 +32,6 @@ def in_kernel() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and getattr(shell, "kernel", None) is not None
-
-
-def _short(error: BaseException, limit: int = 400) -> str:
-    text = f"{type(error).__name__}: {error}"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class Panel:
@@ -292,13 +288,11 @@ class Panel:
                     self._show_error(error)
 
     def _show_error(self, error: BaseException) -> None:
-        self.error = _short(error)
+        self.error = short_message(error)
         if self._widgets is not None:
-            self._widgets["status"].value = (
-                '<div class="mlfail-error" style="color:#D55E00"><b>This setting failed.</b> '
-                f"{html.escape(self.error)}<br><i>The figure still shows the last values that "
-                "worked; change a control to try again.</i></div>"
-            )
+            self._widgets["status"].value = error_html(
+                "This setting failed.", self.error,
+                "The figure still shows the last values that worked; change a control to try again.")
 
     # ----------------------------------------------------------------- public API
     @contextlib.contextmanager
