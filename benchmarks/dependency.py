@@ -11,31 +11,16 @@ cached one. The notebook's own time is measured by ``course_time.py``.
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import main, row, timed
 
-
-def _row(figure: str, seconds: list[float], target: float) -> dict:
-    return {"benchmark": "dependency", "figure": figure, "median": statistics.median(seconds),
-            "min": min(seconds), "max": max(seconds), "unit": "s", "target": f"< {target:g} s",
-            "ok": statistics.median(seconds) < target, "repeats": len(seconds)}
-
-
-def _timed(function, repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return times
+_row = partial(row, "dependency")
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -63,16 +48,18 @@ def run(quick: bool = False) -> list[dict]:
                     build_wheel(folder, "scalekit", version, files)
                 build_wheel(folder, "songpipe", "1.0.0", pipeline, requires=["scalekit>=1.0"])
 
-        rows.append(_row("build the wheelhouse (4 wheels, zipfile)", _timed(build_wheelhouse, repeat), 0.1))
+        rows.append(_row("build the wheelhouse (4 wheels, zipfile)", timed(build_wheelhouse, repeat),
+                         limit=0.1))
 
         def create_lab():
             DependencyLab(seed=0).close()
 
-        rows.append(_row("create a lab (model, wheels, lock, local index)", _timed(create_lab, repeat), 1.5))
+        rows.append(_row("create a lab (model, wheels, lock, local index)", timed(create_lab, repeat),
+                         limit=1.5))
 
         installs = []
         rows.append(_row("one real pip resolution + install (index, >=1.0)",
-                         _timed(lambda: installs.append(lab.install("scalekit>=1.0")), repeat), 2.0))
+                         timed(lambda: installs.append(lab.install("scalekit>=1.0")), repeat), limit=2.0))
         assert all(result.ok for result in installs), installs[-1].stderr
         target = installs[-1].target
 
@@ -80,7 +67,8 @@ def run(quick: bool = False) -> list[dict]:
             result = run_pipeline(target, golden.features)
             return golden_test(result.probabilities, golden)
 
-        rows.append(_row("golden test (pipeline in its own process + compare)", _timed(smoke, repeat), 0.5))
+        rows.append(_row("golden test (pipeline in its own process + compare)", timed(smoke, repeat),
+                         limit=0.5))
 
         drawn = plot.draw(lab.run("scalekit==1.1.0"))
         requirements = iter(["scalekit<2", "scalekit~=1.1", "scalekit==1.0.0", "scalekit==2.0.0",
@@ -91,23 +79,11 @@ def run(quick: bool = False) -> list[dict]:
             render_png(drawn.figure)
 
         rows.append(_row("widget move to a new setting (pip + pipeline + figure)",
-                         _timed(widget_move, min(repeat, 7)), 2.0))
+                         timed(widget_move, min(repeat, 7)), limit=2.0))
         rows.append(_row("widget move to a cached setting (figure only)",
-                         _timed(lambda: widget_move("scalekit==1.1.0"), repeat), 0.3))
+                         timed(lambda: widget_move("scalekit==1.1.0"), repeat), limit=0.3))
     return rows
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    args = parser.parse_args()
-    rows = run(quick=args.quick)
-    print(f"{'figure':<56} {'median':>8} {'min':>8} {'max':>8}  {'target':<9} result")
-    for row in rows:
-        print(f"{row['figure']:<56} {row['median']:>7.3f}s {row['min']:>7.3f}s {row['max']:>7.3f}s  "
-              f"{row['target']:<9} {'pass' if row['ok'] else 'FAIL'}")
-    return 0 if all(row["ok"] for row in rows) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(run, __doc__))

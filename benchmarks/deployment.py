@@ -13,33 +13,16 @@ figure update, PNG). The notebook's own time is measured by ``course_time.py``.
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
-import time
+from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import alternate, main, row, timed
 
 NAME = "deployment"
-
-
-def _row(figure: str, values: list[float], target: float, unit: str = "s") -> dict:
-    median = statistics.median(values)
-    return {"benchmark": NAME, "figure": figure, "median": median, "min": min(values), "max": max(values),
-            "unit": unit, "target": f"< {target:g} {unit}".replace(" x", "x"), "ok": median < target,
-            "repeats": len(values)}
-
-
-def _timed(function, repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return times
+_row = partial(row, NAME)
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -65,54 +48,43 @@ def run(quick: bool = False) -> list[dict]:
         registry = ModelRegistry(sandbox.path / "registry", create=True)
         register_weekly_models(registry, data, range(1, 8))
         rows.append(_row("register one model (pickle, sha256, metadata, fsync)",
-                         _timed(lambda: registry.register(model, training_data=data.train(8)), repeat), 0.1))
+                         timed(lambda: registry.register(model, training_data=data.train(8)), repeat),
+                         limit=0.1))
         versions = iter(range(repeat * 2))
         rows.append(_row("promote (atomic pointer write + fsync)",
-                         _timed(lambda: registry.promote(1 + next(versions) % 7), repeat), 0.05))
+                         timed(lambda: registry.promote(1 + next(versions) % 7), repeat), limit=0.05))
         rows.append(_row("load with every check (hash, code, restricted, smoke)",
-                         _timed(lambda: registry.load(7), repeat), 0.02))
+                         timed(lambda: registry.load(7), repeat), limit=0.02))
 
         registry.promote(7)
         service = ModelService(registry)
         golden = data.golden(8)
-        plain, verified = [], []
-        for _ in range(repeat):  # alternately, so that machine noise hits both alike
-            plain.extend(_timed(lambda: deploy(registry, service, verify=False), 1))
-            verified.extend(_timed(lambda: deploy(registry, service, verify=True, golden=golden), 1))
-        rows.append(_row("deploy without verification (service reload)", plain, 0.03))
-        rows.append(_row("deploy with verification (+ version and golden checks)", verified, 0.05))
+        turns = alternate({  # in turns, so that machine noise hits both alike
+            "plain": lambda: deploy(registry, service, verify=False),
+            "verified": lambda: deploy(registry, service, verify=True, golden=golden),
+        }, repeat)
+        plain, verified = turns["plain"], turns["verified"]
+        rows.append(_row("deploy without verification (service reload)", plain, limit=0.03))
+        rows.append(_row("deploy with verification (+ version and golden checks)", verified, limit=0.05))
         ratios = [v / p for v, p in zip(verified, plain, strict=True)]
-        rows.append(_row("verification overhead (verified / unverified deploy)", ratios, 3.0, unit="x"))
+        rows.append(_row("verification overhead (verified / unverified deploy)", ratios, unit="x", limit=3.0))
 
         demos = max(3, repeat // 6)
         rows.append(_row("a promotion killed half-way (fork, SIGKILL, read back)",
-                         _timed(lambda: interrupt_promotion(registry, 6), demos), 0.2))
+                         timed(lambda: interrupt_promotion(registry, 6), demos), limit=0.2))
         model_file = registry.model_path(7)
         rows.append(_row("read the model as another user (fork, setuid)",
-                         _timed(lambda: load_as_service_user(model_file), demos), 0.1))
+                         timed(lambda: load_as_service_user(model_file), demos), limit=0.1))
     rows.append(_row("pickle across two code releases (two Python processes)",
-                     _timed(lambda: load_across_versions("renamed with a default", seed=0), demos), 0.5))
+                     timed(lambda: load_across_versions("renamed with a default", seed=0), demos),
+                     limit=0.5))
 
     with deployment_console(seed=0) as console:
         actions = iter([console.next_week, console.promote, console.deploy] * repeat)
         rows.append(_row("console click (action, figure update, PNG)",
-                         _timed(lambda: next(actions)(), min(repeat, 10)), 1.0))
+                         timed(lambda: next(actions)(), min(repeat, 10)), limit=1.0))
     return rows
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    args = parser.parse_args()
-    rows = run(quick=args.quick)
-    print(f"{'figure':<58} {'median':>9} {'min':>9} {'max':>9}  {'target':<9} result")
-    for row in rows:
-        unit = row["unit"]
-        scale, shown = (1000, "ms") if unit == "s" else (1, unit)
-        print(f"{row['figure']:<58} {row['median'] * scale:>7.2f}{shown} {row['min'] * scale:>7.2f}{shown} "
-              f"{row['max'] * scale:>7.2f}{shown}  {row['target']:<9} {'pass' if row['ok'] else 'FAIL'}")
-    return 0 if all(row["ok"] for row in rows) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(run, __doc__))

@@ -10,30 +10,15 @@ notebook headless from a clean kernel (< 20 s).
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
-import time
+from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, main, row, timed
 
-
-def _row(figure: str, seconds: list[float], target: float, **extra) -> dict:
-    return {"benchmark": "downtime", "figure": figure, "median": statistics.median(seconds),
-            "min": min(seconds), "max": max(seconds), "unit": "s", "target": f"< {target:g} s",
-            "ok": statistics.median(seconds) < target, "repeats": len(seconds), **extra}
-
-
-def _timed(function, repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return times
+_row = partial(row, "downtime")
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -60,11 +45,11 @@ def run(quick: bool = False) -> list[dict]:
     runs = []
     with PredictionService() as service:
         measure(service, Scenario(duration=0.1))  # warm up
-        times = _timed(lambda: runs.append(measure(service, faulty, "retry", retries=2, backoff=0.001)),
-                       3 if quick else 5)
+        times = timed(lambda: runs.append(measure(service, faulty, "retry", retries=2, backoff=0.001)),
+                      3 if quick else 5)
     summary = runs[-1].summary()
     assert summary.calls == 1000 and len(runs[-1].attempts) >= 1000, summary
-    rows.append(_row("1,000 real requests through the fault-injected service", times, 5.0,
+    rows.append(_row("1,000 real requests through the fault-injected service", times, limit=5.0,
                      availability=round(summary.availability, 3)))
 
     # One point of a slider sweep: the widget's scenario (5 clients, 1.5 s), one policy.
@@ -72,10 +57,12 @@ def run(quick: bool = False) -> list[dict]:
                             fault=Fault(error_rate=0.1))
     simulate(point, "fallback")  # warm up (model, caches)
     rows.append(_row("one simulated sweep point (5 clients x 1.5 s)",
-                     _timed(lambda: simulate(point, "fallback", retries=3, seed=1), repeat * 3), 0.05))
+                     timed(lambda: simulate(point, "fallback", retries=3, seed=1), repeat * 3),
+                     limit=0.05))
     storm = outage_scenario(0.3, start=0.2, duration=0.8, clients=10, interval=0.04, fault=Fault(latency=0.03))
     rows.append(_row("one simulated storm run (10 clients x 0.8 s)",
-                     _timed(lambda: simulate(storm, "retry", retries=4, backoff=0.0), repeat * 3), 0.05))
+                     timed(lambda: simulate(storm, "retry", retries=4, backoff=0.0), repeat * 3),
+                     limit=0.05))
 
     # The widget's whole update: five simulations, the figure updated in place, one PNG.
     drawn = plot.draw(explore())
@@ -87,7 +74,7 @@ def run(quick: bool = False) -> list[dict]:
         plot.update(drawn, explore(**next(settings)))
         render_png(drawn.figure)
 
-    rows.append(_row("widget update (5 simulations + figure + PNG)", _timed(widget_move, repeat), 1.0))
+    rows.append(_row("widget update (5 simulations + figure + PNG)", timed(widget_move, repeat), limit=1.0))
 
     notebook = ROOT / "notebooks" / "03_downtime_failure.ipynb"
     seconds = []
@@ -96,21 +83,9 @@ def run(quick: bool = False) -> list[dict]:
         if not outcome.ok:
             raise RuntimeError(outcome.describe())
         seconds.append(outcome.seconds)
-    rows.append(_row("notebook 03 headless from a clean kernel", seconds, 20.0))
+    rows.append(_row("notebook 03 headless from a clean kernel", seconds, limit=20.0))
     return rows
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    args = parser.parse_args()
-    rows = run(quick=args.quick)
-    print(f"{'figure':<56} {'median':>8} {'min':>8} {'max':>8}  {'target':<9} result")
-    for row in rows:
-        print(f"{row['figure']:<56} {row['median']:>7.3f}s {row['min']:>7.3f}s {row['max']:>7.3f}s  "
-              f"{row['target']:<9} {'pass' if row['ok'] else 'FAIL'}")
-    return 0 if all(row["ok"] for row in rows) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(run, __doc__))

@@ -15,13 +15,17 @@ Ours and scipy's are timed alternately in the same run.
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
-import time
+from pathlib import Path
 
 import numpy as np
 
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import alternate, main, ratio_row
+
+NAME = "drift_detection"
+PEER = "scipy.stats.ks_2samp"
 ROWS, FEATURES, SHIFTED, SHIFT = 100_000, 20, 5, 0.1
 WINDOWS, WINDOW = 100, 1000
 
@@ -36,67 +40,70 @@ def data(seed: int = 0):
     return reference, current, stream
 
 
-def _timed(function):
-    start = time.perf_counter()
-    value = function()
-    return time.perf_counter() - start, value
+def scipy_columns(reference, current) -> tuple[np.ndarray, np.ndarray]:
+    """Statistics and p-values of ``ks_2samp`` over the columns, one call per column."""
+    from scipy.stats import ks_2samp
 
-
-def _row(figure, ours, theirs, target, ok, **extra):
-    ratio = statistics.median(theirs) / statistics.median(ours)
-    return {"benchmark": "drift_detection", "figure": figure, "median": statistics.median(ours),
-            "min": min(ours), "max": max(ours), "unit": "s", "target": target, "ok": bool(ok),
-            "peer": "scipy.stats.ks_2samp", "peer_median": statistics.median(theirs), "ratio": ratio,
-            "repeats": len(ours), **extra}
+    results = [ks_2samp(reference[:, j], current[:, j]) for j in range(reference.shape[1])]
+    return np.array([r.statistic for r in results]), np.array([r.pvalue for r in results])
 
 
 def per_feature(reference, current, repeats: int) -> dict:
-    from scipy.stats import ks_2samp
-
     from mlfail_widgets.failures.shift import ks_test
 
-    ours_times, theirs_times, worst = [], [], 0.0
-    for _ in range(repeats):
-        seconds, ours = _timed(lambda: ks_test(reference, current))
-        ours_times.append(seconds)
-        seconds, theirs = _timed(lambda: [ks_2samp(reference[:, j], current[:, j]) for j in range(FEATURES)])
-        theirs_times.append(seconds)
-        for j, result in enumerate(theirs):
-            worst = max(worst, abs(ours.statistic[j] - result.statistic), abs(ours.pvalue[j] - result.pvalue))
-    flagged = int((ours.pvalue[:SHIFTED] < 0.05).sum())
-    ratio = statistics.median(theirs_times) / statistics.median(ours_times)
-    return _row(f"per-feature KS, {ROWS:,} x {FEATURES} vs {ROWS:,} x {FEATURES}", ours_times, theirs_times,
-                "<= scipy column loop, equal to 1e-10", ratio >= 1 and worst <= 1e-10 and flagged == SHIFTED,
-                max_abs_difference=worst, shifted_flagged=flagged)
+    last: dict = {}
+    worst = 0.0
+
+    def ours():
+        last["ours"] = ks_test(reference, current)
+
+    def theirs():
+        nonlocal worst
+        statistic, pvalue = scipy_columns(reference, current)
+        if "ours" in last:
+            worst = max(worst, float(np.abs(last["ours"].statistic - statistic).max()),
+                        float(np.abs(last["ours"].pvalue - pvalue).max()))
+
+    times = alternate({"ours": ours, "scipy": theirs}, repeats)
+    flagged = int((last["ours"].pvalue[:SHIFTED] < 0.05).sum())
+    ratio = np.median(times["scipy"]) / np.median(times["ours"])
+    return ratio_row(NAME, f"per-feature KS, {ROWS:,} x {FEATURES} vs {ROWS:,} x {FEATURES}", times["ours"],
+                     times["scipy"], PEER, at_least=1, target="<= scipy column loop, equal to 1e-10",
+                     ok=ratio >= 1 and worst <= 1e-10 and flagged == SHIFTED,
+                     max_abs_difference=worst, shifted_flagged=flagged)
+
+
+def scipy_windows(reference, stream) -> tuple[np.ndarray, np.ndarray]:
+    """``ks_2samp`` per window and feature, the reference re-sorted every call."""
+    statistic = np.empty((WINDOWS, FEATURES))
+    pvalue = np.empty((WINDOWS, FEATURES))
+    for w in range(WINDOWS):
+        statistic[w], pvalue[w] = scipy_columns(reference, stream[w * WINDOW:(w + 1) * WINDOW])
+    return statistic, pvalue
 
 
 def windowed(reference, stream, repeats: int) -> dict:
-    from scipy.stats import ks_2samp
-
     from mlfail_widgets.failures.shift import monitor_stream
 
-    ours_times, theirs_times, identical = [], [], True
-    for _ in range(repeats):
-        seconds, ours = _timed(lambda: monitor_stream(reference, stream, window=WINDOW, correction="none"))
-        ours_times.append(seconds)
+    last: dict = {}
+    identical = True
 
-        def scipy_loop():
-            statistic = np.empty((WINDOWS, FEATURES))
-            pvalue = np.empty((WINDOWS, FEATURES))
-            for w in range(WINDOWS):
-                rows = stream[w * WINDOW:(w + 1) * WINDOW]
-                for j in range(FEATURES):
-                    result = ks_2samp(reference[:, j], rows[:, j])
-                    statistic[w, j], pvalue[w, j] = result.statistic, result.pvalue
-            return statistic, pvalue
+    def ours():
+        last["ours"] = monitor_stream(reference, stream, window=WINDOW, correction="none")
 
-        seconds, (statistic, pvalue) = _timed(scipy_loop)
-        theirs_times.append(seconds)
-        identical = identical and np.array_equal(statistic, ours.statistics) and np.array_equal(pvalue, ours.pvalues)
-    ratio = statistics.median(theirs_times) / statistics.median(ours_times)
-    return _row(f"windowed KS, {WINDOWS} windows x {WINDOW:,} rows vs {ROWS:,}-row reference, {FEATURES} features",
-                ours_times, theirs_times, ">= 5x scipy per window, identical", identical and ratio >= 5,
-                identical=identical)
+    def theirs():
+        nonlocal identical
+        statistic, pvalue = scipy_windows(reference, stream)
+        if "ours" in last:
+            identical = (identical and np.array_equal(statistic, last["ours"].statistics)
+                         and np.array_equal(pvalue, last["ours"].pvalues))
+
+    times = alternate({"ours": ours, "scipy": theirs}, repeats)
+    ratio = np.median(times["scipy"]) / np.median(times["ours"])
+    return ratio_row(NAME, f"windowed KS, {WINDOWS} windows x {WINDOW:,} rows vs {ROWS:,}-row reference, "
+                     f"{FEATURES} features", times["ours"], times["scipy"], PEER,
+                     at_least=5, target=">= 5x scipy per window, identical", ok=identical and ratio >= 5,
+                     identical=identical)
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -108,17 +115,5 @@ def run(quick: bool = False) -> list[dict]:
             windowed(reference, stream, 1 if quick else 3)]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    rows = run(quick=args.quick)
-    print(f"{'figure':<82} {'median':>8} {'min':>8} {'max':>8} {'scipy':>8} {'ratio':>6}  target / ok")
-    for row in rows:
-        print(f"{row['figure']:<82} {row['median']:8.3f} {row['min']:8.3f} {row['max']:8.3f} "
-              f"{row['peer_median']:8.3f} {row['ratio']:6.1f}  {row['target']} / {row['ok']}")
-    return 0 if all(row["ok"] for row in rows) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(run, __doc__))

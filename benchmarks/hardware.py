@@ -13,32 +13,15 @@ by ``course_time.py``.
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
-import time
+from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import main, row, timed
 
-NAME = "hardware"
-
-
-def _row(figure: str, values: list[float], target: float, unit: str = "s") -> dict:
-    median = statistics.median(values)
-    return {"benchmark": NAME, "figure": figure, "median": median, "min": min(values), "max": max(values),
-            "unit": unit, "target": f"< {target:g} {unit}", "ok": median < target, "repeats": len(values)}
-
-
-def _timed(function, repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return times
+_row = partial(row, "hardware")
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -65,23 +48,27 @@ def run(quick: bool = False) -> list[dict]:
             pass
 
     rows.append(_row(f"CPU stress start + stop ({usable_cores()} workers, all killed)",
-                     _timed(stress_start_stop, repeat), 0.3))
+                     timed(stress_start_stop, repeat), limit=0.3))
 
     light = max(2, repeat // 3)
     idle = [Scenario("idle", threads=1)]
     stressed = [Scenario("stress", stress_workers=usable_cores(), threads=1)]
     rows.append(_row("latency measurement: server start, 0.5 s of requests, stop",
-                     _timed(lambda: measure_latency(idle, seconds=0.5, sample_interval=None), light), 1.5))
+                     timed(lambda: measure_latency(idle, seconds=0.5, sample_interval=None), light),
+                     limit=1.5))
     rows.append(_row("same, under CPU stress (backlog cut at 1.5 x + 0.25 s)",
-                     _timed(lambda: measure_latency(stressed, seconds=0.5, sample_interval=None), light), 2.0))
+                     timed(lambda: measure_latency(stressed, seconds=0.5, sample_interval=None), light),
+                     limit=2.0))
 
     rng = np.random.default_rng(0)
     trace = np.clip(rng.normal(0.6, 0.3, 60), 0, 1)  # a 12 s trace at 0.2 s, like the notebook's
     coolers = np.linspace(0.3, 3.0, 100)
     rows.append(_row("thermal sweep: 100 coolers x 1,500 steps (vectorised)",
-                     _timed(lambda: simulate_thermal(trace, 0.2, duration=300, cooling=coolers), repeat), 0.1))
+                     timed(lambda: simulate_thermal(trace, 0.2, duration=300, cooling=coolers), repeat),
+                     limit=0.1))
     rows.append(_row("thermal run: one cooler, 1,500 steps (as the panel computes it)",
-                     _timed(lambda: simulate_thermal(trace, 0.2, duration=300, cooling=1.2), repeat), 0.05))
+                     timed(lambda: simulate_thermal(trace, 0.2, duration=300, cooling=1.2), repeat),
+                     limit=0.05))
 
     panel = thermal_panel(trace, interval=0.2, background=False)
     values = iter(np.resize([0.5, 2.5, 1.0, 0.4], repeat * 2))
@@ -91,35 +78,22 @@ def run(quick: bool = False) -> list[dict]:
         slider.value = float(next(values))
 
     rows.append(_row("thermal panel: slider move -> simulate, update, PNG (main widget)",
-                     _timed(move, repeat), 1.0))
+                     timed(move, repeat), limit=1.0))
     panel.close()
 
     with ResourceMonitor(duration=0.5, interval=0.1) as monitor:
         monitor.join(timeout=10)
-        rows.append(_row("resource monitor: one frame (update + PNG)", _timed(monitor._render, repeat), 0.3))
+        rows.append(_row("resource monitor: one frame (update + PNG)", timed(monitor._render, repeat),
+                         limit=0.3))
     monitor.close()
 
     rows.append(_row("memory-limited child: 256 MB limit, dies at MemoryError",
-                     _timed(lambda: run_memory_limited(256, 1024), light), 1.0))
+                     timed(lambda: run_memory_limited(256, 1024), light), limit=1.0))
     model, X, y = train_demo_model(seed=0)
     rows.append(_row("bit-flip sweep: 64 flips, checksum + two replicas on 1,000 rows",
-                     _timed(lambda: bit_flip_effects(model, X, y), light), 1.0))
+                     timed(lambda: bit_flip_effects(model, X, y), light), limit=1.0))
     return rows
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    args = parser.parse_args()
-    rows = run(quick=args.quick)
-    print(f"{'figure':<66} {'median':>9} {'min':>9} {'max':>9}  {'target':<9} result")
-    for row in rows:
-        unit = row["unit"]
-        scale, shown = (1000, "ms") if unit == "s" else (1, unit)
-        print(f"{row['figure']:<66} {row['median'] * scale:>7.1f}{shown} {row['min'] * scale:>7.1f}{shown} "
-              f"{row['max'] * scale:>7.1f}{shown}  {row['target']:<9} {'pass' if row['ok'] else 'FAIL'}")
-    return 0 if all(row["ok"] for row in rows) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(run, __doc__))

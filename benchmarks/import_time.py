@@ -11,12 +11,16 @@ imports, one compute, one draw, one PNG, and building its ipywidgets).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
 import subprocess
 import sys
+from pathlib import Path
+
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import Seconds, alternate, main, row
 
 NAME = "import_time"
 TARGET_RATIO = 1.5
@@ -64,44 +68,30 @@ def measure(code: str) -> dict:
 
 
 def run(quick: bool = False) -> list[dict]:
-    repeats = 10 if quick else 20
-    seconds: dict[str, list[float]] = {name: [] for name in SUBJECTS}
     heavy: dict[str, list[str]] = {}
-    for _ in range(repeats):  # alternately, so a busy moment hits every subject alike
-        for name, code in SUBJECTS.items():
+
+    def side(name: str, code: str):
+        def once() -> Seconds:
             result = measure(code)
-            seconds[name].append(result["seconds"])
             heavy[name] = result["heavy"]
-    ours = statistics.median(seconds["import mlfail_widgets"])
-    theirs = statistics.median(seconds["import ipywidgets"])
-    ratio = ours / theirs
+            return Seconds(result["seconds"])  # timed inside the process: start-up left out
+        return once
+
+    # In turns, so that a busy moment hits every subject alike.
+    seconds = alternate({name: side(name, code) for name, code in SUBJECTS.items()}, 10 if quick else 20)
     rows = []
     for name, values in seconds.items():
-        row = {"benchmark": NAME, "figure": name, "median": statistics.median(values),
-               "min": min(values), "max": max(values), "unit": "s", "repeats": len(values),
-               "heavy_modules_loaded": ", ".join(heavy[name]) or "none"}
+        extra = {"heavy_modules_loaded": ", ".join(heavy[name]) or "none"}
         if name == "import mlfail_widgets":
-            row.update(peer="import ipywidgets", ratio=ratio,
-                       target=f"<= {TARGET_RATIO:g}x import ipywidgets", ok=ratio <= TARGET_RATIO)
-        rows.append(row)
+            ratio = statistics.median(values) / statistics.median(seconds["import ipywidgets"])
+            extra.update(peer="import ipywidgets", ratio=ratio, ratio_kind="cost",
+                         peer_median=statistics.median(seconds["import ipywidgets"]))
+            rows.append(row(NAME, name, values, target=f"<= {TARGET_RATIO:g}x import ipywidgets",
+                            ok=ratio <= TARGET_RATIO, **extra))
+        else:
+            rows.append(row(NAME, name, values, **extra))
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="10 runs of each instead of 20")
-    args = parser.parse_args(argv)
-    rows = run(quick=args.quick)
-    print(f"{'figure':<44} {'median':>9} {'min':>9} {'max':>9}  {'target':<26} heavy modules loaded")
-    for row in rows:
-        ms = {k: f"{row[k] * 1000:7.1f}ms" for k in ("median", "min", "max")}
-        verdict = ""
-        if "ok" in row:
-            verdict = f"{row['target']} -> {'pass' if row['ok'] else 'FAIL'} ({row['ratio']:.3f}x)"
-        print(f"{row['figure']:<44} {ms['median']:>9} {ms['min']:>9} {ms['max']:>9}  {verdict:<26} "
-              f"{row['heavy_modules_loaded']}")
-    return 0 if all(row.get("ok", True) for row in rows) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(run, __doc__))
