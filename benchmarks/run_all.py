@@ -1,10 +1,12 @@
 """Run every benchmark in this folder and print one table (``make bench``).
 
 Each script ``benchmarks/<name>.py`` exposes ``run(quick=False) -> list[dict]``; a row holds
-``benchmark`` (the script), ``figure``, ``median``, ``min``, ``max``, ``unit``, ``target`` and
-``ok``, and, against a peer, ``peer`` and ``ratio``. This runner writes
-``build/bench/results.json``, ``build/bench/results.md`` and a chart ``build/bench/results.png``,
-and with ``--update-readme`` replaces the table between the README's bench markers.
+``benchmark`` (the script), ``figure``, ``median``, ``min``, ``max`` (``p95`` too), ``unit``,
+``target`` and ``ok``, and, against a peer measured in turns in the same run, ``peer`` and
+``ratio`` (see ``_common.py``). This runner writes ``build/bench/results.json`` (every row with
+all its fields, the machine, the load), ``build/bench/results.md`` and a chart
+``build/bench/results.png``, and with ``--update-readme`` replaces the table between the
+README's bench markers. ``scaling.py`` also draws ``build/bench/scaling.png``.
 
     python benchmarks/run_all.py [--quick] [--only NAME ...] [--update-readme]
 """
@@ -12,20 +14,24 @@ and with ``--update-readme`` replaces the table between the README's bench marke
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
-import math
+import os
 import platform
 import sys
 import time
 import traceback
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import HERE, ROOT, format_ratio, format_value
+
 OUT = ROOT / "build" / "bench"
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
+BUSY = 2.0  # a 1-minute load average above this on the 2-core machine: timings are noisy
 
 
 def machine() -> dict:
@@ -33,10 +39,8 @@ def machine() -> dict:
     import psutil
 
     frequency = None
-    try:
+    with contextlib.suppress(Exception):
         frequency = psutil.cpu_freq()
-    except Exception:
-        pass
     return {
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
@@ -48,8 +52,14 @@ def machine() -> dict:
     }
 
 
+#: Issue 10's figures first, in its order; then the chapters' own scripts.
+ORDER = ["course_time", "widget_latency", "import_time", "drift_detection", "drift_peers", "streaming_detection",
+         "streaming_peers", "feedback_loop", "scaling"]
+
+
 def scripts(only: list[str] | None) -> list[Path]:
-    found = sorted(p for p in HERE.glob("*.py") if not p.name.startswith("_") and p.stem != "run_all")
+    found = [p for p in HERE.glob("*.py") if not p.name.startswith("_") and p.stem != "run_all"]
+    found.sort(key=lambda p: (ORDER.index(p.stem) if p.stem in ORDER else len(ORDER), p.stem))
     if only:
         found = [p for p in found if p.stem in only]
     return found
@@ -58,65 +68,89 @@ def scripts(only: list[str] | None) -> list[Path]:
 def load(path: Path):
     spec = importlib.util.spec_from_file_location(f"bench_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(HERE))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(HERE))
+    sys.modules[spec.name] = module  # dataclasses and pickling look their module up here
+    spec.loader.exec_module(module)
     return module
 
 
-def _number(value, unit: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if unit == "s" and value < 1:
-        return f"{value * 1000:.3g} ms"
-    if isinstance(value, float):
-        return f"{value:.3g} {unit}".strip()
-    return f"{value} {unit}".strip()
+def _p95(row: dict) -> str:
+    """The 95th percentile where there are enough measurements for it to differ from the max."""
+    return format_value(row.get("p95"), row.get("unit", "s")) if row.get("repeats", 0) >= 10 else "-"
 
 
 def table(rows: list[dict]) -> str:
-    """A Markdown table of all rows."""
-    lines = ["| benchmark | figure | median | min | max | target | peer ratio | ok |",
-             "|---|---|---|---|---|---|---|---|"]
+    """A Markdown table of all rows; the first column names the script that produced the row."""
+    lines = ["| script | figure | median | p95 | min | max | target | vs peer (same run, in turns) | ok |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
-        unit = row.get("unit", "")
-        ratio = row.get("ratio")
-        ratio_text = f"{ratio:.3g}x vs {row.get('peer', 'peer')}" if isinstance(ratio, (int, float)) else (
-            row.get("peer_error", "-") if row.get("peer") else "-")
+        unit = row.get("unit", "s")
         ok = {True: "yes", False: "**no**", None: "-"}[row.get("ok")]
-        lines.append(f"| {row['benchmark']} | {row['figure']} | {_number(row.get('median'), unit)} | "
-                     f"{_number(row.get('min'), unit)} | {_number(row.get('max'), unit)} | "
-                     f"{row.get('target', '-')} | {ratio_text} | {ok} |")
+        figure = str(row["figure"]).replace("|", "/")
+        lines.append(f"| {row['benchmark']}.py | {figure} | {format_value(row.get('median'), unit)} | "
+                     f"{_p95(row)} | {format_value(row.get('min'), unit)} | {format_value(row.get('max'), unit)} | "
+                     f"{row.get('target', '-')} | {format_ratio(row)} | {ok} |")
     return "\n".join(lines)
 
 
+def _label(row: dict, width: int = 72) -> str:
+    text = f"{row['benchmark']}: {row['figure']}"
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
 def chart(rows: list[dict], path: Path) -> None:
-    """Each figure with a numeric target as its median against the target (log scale)."""
+    """Two panels: each budgeted figure's median as a share of its budget, each peer's speed-up.
+
+    Budgets range from milliseconds to minutes, so the first panel divides each median by its
+    own budget (1 = on the budget; left of the line passes). The second shows how many times
+    faster ours is than each peer, with the issue's target where there is one.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     from mlfail_widgets.plots import new_figure, render_png, style
 
-    timed = [r for r in rows if r.get("unit") == "s" and isinstance(r.get("median"), (int, float))]
-    if not timed:
+    def number(value) -> bool:
+        return isinstance(value, (int, float)) and value == value
+
+    budgeted = [r for r in rows if number(r.get("budget")) and number(r.get("median"))]
+    peers = [r for r in rows if number(r.get("ratio")) and r.get("ratio_kind") != "cost"]
+    if not budgeted and not peers:
         return
+    panels = [(name, part) for name, part in (("budget", budgeted), ("peers", peers)) if part]
     with style.context():
-        fig, ax = new_figure((9, 0.35 * len(timed) + 1.5))
-        labels = [f"{r['benchmark']}: {r['figure']}"[:70] for r in timed]
-        medians = [max(r["median"], 1e-6) for r in timed]
-        colours = [style.GOOD if r.get("ok") is not False else style.ALARM for r in timed]
-        ax.barh(range(len(timed)), medians, color=colours)
-        for i, r in enumerate(timed):
-            low, high = r.get("min"), r.get("max")
-            if isinstance(low, (int, float)) and isinstance(high, (int, float)):
-                ax.plot([max(low, 1e-6), max(high, 1e-6)], [i, i], color=style.NEUTRAL, linewidth=1.2)
-        ax.set_yticks(range(len(timed)), labels, fontsize=8)
-        ax.invert_yaxis()
-        ax.set_xscale("log")
-        ax.set_xlabel("median time (s, log scale); line: min to max; vermillion: misses its target")
-        ax.set_title("mlfail benchmarks (make bench)")
+        fig, axes = new_figure((11, 0.2 * (len(budgeted) + len(peers)) + 2.2 * len(panels)), nrows=len(panels),
+                               gridspec_kw={"height_ratios": [len(part) + 4 for _, part in panels]})
+        axes = [axes] if len(panels) == 1 else list(axes)
+        for ax, (name, part) in zip(axes, panels, strict=True):
+            y = range(len(part))
+            colours = [style.ALARM if r.get("ok") is False else style.GOOD if r.get("ok") else style.MUTED
+                       for r in part]
+            if name == "budget":
+                values = [max(r["median"] / r["budget"], 1e-4) for r in part]
+                ax.barh(y, values, color=colours, height=0.7)
+                ax.axvline(1, color=style.NEUTRAL, linestyle="--", linewidth=1.2)
+                ax.set_xlabel("median / its budget (log scale; 1 = on budget, left of the line passes)")
+                ax.set_title("Each figure against its budget")
+            else:
+                values = [r["ratio"] for r in part]
+                ax.barh(y, values, color=colours, height=0.7)
+                targets = [(i, r["ratio_target"]) for i, r in enumerate(part) if number(r.get("ratio_target"))]
+                if targets:
+                    ax.scatter([t for _, t in targets], [i for i, _ in targets], marker="|", s=200,
+                               linewidths=2, color=style.NEUTRAL, zorder=3)
+                ax.axvline(1, color=style.NEUTRAL, linewidth=0.8)
+                for i, r in enumerate(part):
+                    ax.text(max(values[i], 1) * 1.05, i, f"{values[i]:.3g}x {str(r.get('peer', ''))[:34]}",
+                            va="center", fontsize=7.5, color=style.NEUTRAL)
+                ax.set_xlim(min(0.5, min(values) / 2), max(values) * 12)  # room for the labels
+                ax.set_xlabel("times faster than the peer (log scale; above 1 = ours is faster; "
+                              "tick: the issue's target)")
+                ax.set_title("Against the tools a learner would otherwise use (measured in turns)")
+            ax.set_yticks(list(y), [_label(r) for r in part], fontsize=7.5)
+            ax.set_ylim(len(part) - 0.5, -0.5)
+            ax.set_xscale("log")
+            ax.grid(axis="y", visible=False)
+        fig.suptitle("mlfail benchmarks (make bench): blue passes, vermillion misses, grey is reported only")
     path.write_bytes(render_png(fig))
 
 
@@ -131,6 +165,12 @@ def update_readme(markdown: str) -> None:
     readme.write_text(f"{head}{README_START}\n{markdown}\n{README_END}{tail}")
 
 
+def _load() -> float | None:
+    with contextlib.suppress(AttributeError, OSError):
+        return round(os.getloadavg()[0], 2)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
@@ -140,8 +180,11 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[dict] = []
     failures = []
+    loads = [_load()]
+    seconds = {}
+    started = time.perf_counter()
     for path in scripts(args.only):
-        print(f"== {path.name}", flush=True)
+        print(f"== {path.name} (load {loads[-1]})", flush=True)
         start = time.perf_counter()
         try:
             produced = load(path).run(quick=args.quick)
@@ -152,23 +195,37 @@ def main(argv: list[str] | None = None) -> int:
                          "error": f"{type(error).__name__}: {error}"}]
         for row in produced:
             row.setdefault("benchmark", path.stem)
+            row["script"] = f"benchmarks/{path.name}"
         rows.extend(produced)
-        print(f"   {len(produced)} rows in {time.perf_counter() - start:.1f} s", flush=True)
+        seconds[path.stem] = round(time.perf_counter() - start, 1)
+        loads.append(_load())
+        print(f"   {len(produced)} rows in {seconds[path.stem]:.1f} s", flush=True)
 
     info = machine()
+    known = [x for x in loads if x is not None]
+    info.update(load_average_1min=loads, load_max=max(known, default=None), quick=args.quick,
+                total_seconds=round(time.perf_counter() - started, 1), script_seconds=seconds)
     OUT.mkdir(parents=True, exist_ok=True)
     markdown = table(rows)
-    header = (f"Measured by `make bench` on {info['date']}: Python {info['python']}, "
-              f"{info['logical_cpus']} logical CPUs, {info['memory_gb']} GB RAM, {info['platform']}.")
+    busy = ""
+    if known and max(known) > BUSY:
+        busy = (f" The machine was shared during this run (1-minute load average up to {max(known):.1f} on "
+                f"{info['logical_cpus']} CPUs), so times are noisy; ratios, measured in turns, less so.")
+    header = (f"Measured by `make bench`{' --quick' if args.quick else ''} on {info['date']}: Python "
+              f"{info['python']}, {info['logical_cpus']} logical CPUs, {info['memory_gb']} GB RAM, "
+              f"{info['platform']}.{busy}")
+    notes = [f"- {r['benchmark']}.py, {r['figure']}: {r.get('note') or r.get('error') or r.get('peer_error')}"
+             for r in rows if r.get("note") or r.get("error") or r.get("peer_error")]
+    text = header + "\n\n" + markdown + ("\n\nNotes:\n\n" + "\n".join(notes) if notes else "")
     (OUT / "results.json").write_text(json.dumps({"machine": info, "rows": rows}, indent=2, default=str))
-    (OUT / "results.md").write_text(header + "\n\n" + markdown + "\n")
+    (OUT / "results.md").write_text(text + "\n")
     chart(rows, OUT / "results.png")
     print()
-    print(header)
-    print(markdown)
-    print(f"\nWritten: {OUT / 'results.json'}, {OUT / 'results.md'}, {OUT / 'results.png'}")
+    print(text)
+    print(f"\nWritten: {OUT / 'results.json'}, {OUT / 'results.md'}, {OUT / 'results.png'} "
+          f"({info['total_seconds']:.0f} s in all)")
     if args.update_readme:
-        update_readme(header + "\n\n" + markdown)
+        update_readme(text)
     missed = [r for r in rows if r.get("ok") is False]
     if missed:
         print(f"\n{len(missed)} figure(s) miss their target or failed.", file=sys.stderr)
