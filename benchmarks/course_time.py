@@ -9,10 +9,7 @@ whole series under 2 minutes on a 2-core machine.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-if str(Path(__file__).resolve().parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, main, row
 
 NAME = "course_time"

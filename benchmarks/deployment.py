@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import sys
 from functools import partial
-from pathlib import Path
 
-if str(Path(__file__).resolve().parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import alternate, main, row, timed
 
 NAME = "deployment"

@@ -16,12 +16,8 @@ Ours and scipy's are timed alternately in the same run.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
-
-if str(Path(__file__).resolve().parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import alternate, main, ratio_row
 
 NAME = "drift_detection"

@@ -16,10 +16,7 @@ import os
 import statistics
 import subprocess
 import sys
-from pathlib import Path
 
-if str(Path(__file__).resolve().parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Seconds, alternate, main, row
 
 NAME = "import_time"

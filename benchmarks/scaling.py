@@ -28,8 +28,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-if str(Path(__file__).resolve().parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, main, row
 
 NAME = "scaling"

@@ -21,9 +21,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-
-if str(Path(__file__).resolve().parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, Seconds, alternate, main, ratio_row, unavailable_row
 from _peers import PeerUnavailable, peer_python, run_in_peer
 

@@ -19,12 +19,8 @@ on a stream with ten changes; this script reuses its river loop.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
-
-if str(Path(__file__).resolve().parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Seconds, alternate, main, ratio_row, row, unavailable_row
 from _peers import PeerUnavailable, peer_python
 from streaming_detection import N_POINTS, RIVER, river_run, saved
