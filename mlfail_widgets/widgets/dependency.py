@@ -66,7 +66,7 @@ def dependency_panel(lab: DependencyLab, **panel_options) -> Panel:
         {
             "requirement": Choice(list(REQUIREMENTS), label="requirement"),
             "index_up": Checkbox(True, label="package index is up"),
-            "vendored": Checkbox(False, label="install from the vendored wheelhouse (--no-index)"),
+            "vendored": Checkbox(False, label="vendored wheels (--no-index)"),
         },
         summary=_summary,
         **panel_options,
