@@ -168,7 +168,7 @@ def format_ratio(r: dict) -> str:
         return "-"
     if not isinstance(ratio, (int, float)) or math.isnan(ratio):
         error = r.get("peer_error")
-        return f"{peer}: unavailable ({error.splitlines()[-1][:80]})" if error else f"{peer}: -"
+        return f"{peer}: unavailable ({error.splitlines()[-1][:80]})" if error else "-"
     if r.get("ratio_kind") == "cost":
         return f"{ratio:.2f}x the time of {peer}"
     if ratio >= 1:
