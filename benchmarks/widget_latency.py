@@ -387,11 +387,18 @@ def log_slices_case():
     return chart
 
 
+def _flipping(low: int, small: int, large: int, high: int) -> list[int]:
+    """Minimum sizes alternately below ``small`` and above ``large`` (the smallest slices' sizes),
+    so that every move changes which slices are judged and the figure changes."""
+    lows, highs = range(low, small, max(1, (small - low) // 25)), range(high, large, -max(1, (high - large) // 25))
+    return [value for pair in zip(lows, highs, strict=False) for value in pair]
+
+
 # One line per widget. Chapters add theirs here.
 CASES: list = [
     Case("slider Panel, 2-axes monitoring figure", demo_panel, "shift", np.round(np.linspace(0.1, 3, 30), 2)),
     Case("slice chart, 100,000 rows, 10 slices: min size slider", slice_chart_case, "min_size",
-         list(range(100, 3500, 70))),
+         _flipping(100, 1000, 2000, 3500)),
     Case("slice chart, 100,000 rows: slicing column, recomputed", slice_chart_case, "by", ["age", "genre"],
          before=lambda chart: chart.clear_cache()),
     Case("ch00 outage panel: study size (main)", outage_case, "study_size", list(range(20, 1000, 20))),
@@ -420,7 +427,7 @@ CASES: list = [
     Case("ch06 feedback dashboard: epsilon (main, 300 x 200 x 30)", feedback_case, "epsilon",
          list(np.round(np.arange(0.05, 1.0, 0.05), 2)), target=0.2,
          note="chapter 06 allows 200 ms median at its default size (issue 7)"),
-    Case("ch06 log slice chart: min size", log_slices_case, "min_size", list(range(10, 400, 9))),
+    Case("ch06 log slice chart: min size", log_slices_case, "min_size", _flipping(10, 1000, 1300, 5000)),
     ActionCase("ch07 drill console: New incident (main)", drill_case, lambda console, i: console.new_incident()),
 ]
 
