@@ -29,7 +29,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere: the package is importable
     sys.path.insert(0, str(ROOT))
 
-__all__ = ["ROOT", "Seconds", "alternate", "clock", "format_ratio", "format_value", "main", "percentile",
+__all__ = ["HERE", "ROOT", "Seconds", "alternate", "clock", "format_ratio", "format_value", "main", "percentile",
            "ratio_row", "row", "stats", "text_table", "timed", "unavailable_row"]
 
 

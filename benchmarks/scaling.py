@@ -99,8 +99,8 @@ def slope(sizes: list[float], values: list[float]) -> float:
     return math.log10(max(v1, 1e-9) / max(v0, 1e-9)) / math.log10(s1 / s0)
 
 
-def _series(label: str, points: list[tuple[int, dict]], base: int, describe) -> dict:
-    return {"label": label, "factor": [size / base for size, _ in points],
+def _series(group: str, label: str, points: list[tuple[int, dict]], base: int, describe) -> dict:
+    return {"group": group, "label": label, "factor": [size / base for size, _ in points],
             "sizes": [size for size, _ in points],
             "seconds": [p["seconds"] for _, p in points], "peak_mb": [p["peak_mb"] for _, p in points],
             "before_mb": [p["before_mb"] for _, p in points],
@@ -115,7 +115,8 @@ def feedback_series(quick: bool) -> list[dict]:
             points = [(n, measure({"kind": "feedback", "policy": policy, "size": {**BASE, dimension: n}}))
                       for n in sizes]
             fixed = ", ".join(f"{BASE[d]:,} {WORDS[d]}" for d in BASE if d != dimension)
-            series.append(_series(f"{WORDS[dimension]} {sizes[0]:,} to {sizes[-1]:,} ({policy})", points, sizes[0],
+            series.append(_series("Feedback-loop simulator", f"{WORDS[dimension]} {sizes[0]:,} to {sizes[-1]:,} "
+                                  f"({policy})", points, sizes[0],
                                   lambda n, d=dimension, p=policy, f=fixed: f"feedback loop {p}: {n:,} {WORDS[d]} "
                                                                             f"({f})"))
     return series
@@ -126,13 +127,30 @@ def drift_series(quick: bool) -> list[dict]:
     series = []
     for kind, what in (("ks_test", "ks_test (arrays)"), ("detect_drift", "detect_drift (DataFrames)")):
         points = [(n, measure({"kind": kind, "rows": n})) for n in sizes]
-        series.append(_series(f"rows {sizes[0]:,} to {sizes[-1]:,}, {what}", points, sizes[0],
+        series.append(_series("Drift tests, 20 features", f"rows {sizes[0]:,} to {sizes[-1]:,}, {what}", points,
+                              sizes[0],
                               lambda n, w=what: f"drift test {w}: {n:,} x 20 vs {n:,} x 20"))
     return series
 
 
-def chart(feedback: list[dict], drift: list[dict], path: Path) -> None:
-    """Time and peak memory against the growth factor, log-log, one line per dimension."""
+def series_of(rows: list[dict]) -> dict[str, list[dict]]:
+    """The chart's lines rebuilt from the rows (so ``results.json`` alone can redraw it)."""
+    grouped: dict[str, dict] = {}
+    for r in rows:
+        line = grouped.setdefault(r["series"], {"label": r["series"], "group": r["group"], "sizes": [],
+                                                "factor": [], "seconds": [], "added_mb": []})
+        line["sizes"].append(r["size"])
+        line["factor"].append(r["factor"])
+        line["seconds"].append(r["median"])
+        line["added_mb"].append(r["added_mb"])
+    out: dict[str, list[dict]] = {}
+    for line in grouped.values():
+        out.setdefault(line["group"], []).append(line)
+    return out
+
+
+def chart(rows: list[dict], path: Path) -> None:
+    """Time and added memory against the growth factor, log-log, one line per dimension."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -141,18 +159,18 @@ def chart(feedback: list[dict], drift: list[dict], path: Path) -> None:
     colours = {"listeners": style.PALETTE["blue"], "songs": style.PALETTE["orange"],
                "rounds": style.PALETTE["green"], "ks_test": style.PALETTE["vermillion"],
                "detect_drift": style.PALETTE["purple"]}
+    groups = series_of(rows)
     with style.context():
-        fig, axes = new_figure((11, 8.4), nrows=2, ncols=2)
-        for row_axes, series, title in ((axes[0], feedback, "Feedback-loop simulator"),
-                                        (axes[1], drift, "Drift tests, 20 features")):
-            for ax, key, unit in ((row_axes[0], "seconds", "time of one run (s)"),
-                                  (row_axes[1], "added_mb", "memory the run adds (MB)")):
+        fig, axes = new_figure((11, 4.2 * len(groups)), nrows=len(groups), ncols=2)
+        for row_axes, (title, series) in zip(axes.reshape(len(groups), 2), groups.items(), strict=True):
+            for ax, key, what, unit in ((row_axes[0], "seconds", "time", "time of one run (s)"),
+                                        (row_axes[1], "added_mb", "memory",
+                                         "memory the run adds (MB):\npeak RSS - RSS before the call")):
                 for s in series:
                     name = next(k for k in colours if k in s["label"])
-                    personalised = "personalised" in s["label"]
                     ax.plot(s["factor"], s[key], marker="o", color=colours[name],
-                            linestyle="--" if personalised else "-",
-                            label=f"{s['label']}: slope {slope(s['sizes'], s[key]):.2f}")
+                            linestyle="--" if "personalised" in s["label"] else "-",
+                            label=f"{s['label']}: slope {slope(s['sizes'], s[key]):.2f} (last 10x step)")
                 top = max(max(s[key]) for s in series)
                 low = min(min(s[key]) for s in series)
                 if key == "seconds":  # a guide: what linear growth from the smallest time looks like
@@ -161,11 +179,12 @@ def chart(feedback: list[dict], drift: list[dict], path: Path) -> None:
                             linestyle=":", label="linear growth (slope 1)")
                 ax.set_xscale("log")
                 ax.set_yscale("log")
-                ax.set_ylim(low / 2, top * 3)
+                entries = len(series) + (key == "seconds")
+                ax.set_ylim(low / 2, top * 10 ** (0.3 * entries))  # room above the lines for the legend
                 ax.set_xlabel("growth factor from the smallest size (x)")
                 ax.set_ylabel(unit)
-                ax.set_title(f"{title}: {'time' if key == 'seconds' else 'memory (peak RSS - RSS before)'}")
-                ax.legend(fontsize=8, loc="upper left")
+                ax.set_title(f"{title}: {what}")
+                ax.legend(fontsize=7.5, loc="upper left")
         fig.suptitle("How time and memory grow with the problem (each size in a fresh process)")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(render_png(fig))
@@ -182,15 +201,16 @@ def rows_of(series: list[dict]) -> list[dict]:
                                  f"the memory the run adds as size^{memory_slope:.2f}")
             out.append(row(NAME, f"{s['describe'](n)}; peak {s['peak_mb'][i]:,.0f} MB "
                                  f"(+{s['added_mb'][i]:,.0f})", [s["seconds"][i]],
-                           peak_rss_mb=s["peak_mb"][i], rss_before_mb=s["before_mb"][i],
+                           series=s["label"], group=s["group"], size=n, factor=s["factor"][i],
+                           added_mb=s["added_mb"][i], peak_rss_mb=s["peak_mb"][i], rss_before_mb=s["before_mb"][i],
                            time_slope=time_slope, memory_slope=memory_slope, **extra))
     return out
 
 
 def run(quick: bool = False) -> list[dict]:
-    feedback, drift = feedback_series(quick), drift_series(quick)
-    chart(feedback, drift, CHART)
-    return rows_of(feedback) + rows_of(drift)
+    rows = rows_of(feedback_series(quick)) + rows_of(drift_series(quick))
+    chart(rows, CHART)
+    return rows
 
 
 if __name__ == "__main__":
