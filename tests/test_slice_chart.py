@@ -180,3 +180,17 @@ def test_draw_into_given_axes_and_update_with_fewer_slices(data):
     assert [t.get_text() for t in axes[1].get_yticklabels()][-1] == "missing"
     assert axes[1].title.get_text().startswith("ROC AUC by age")
     assert render_png(fig).startswith(b"\x89PNG")
+
+
+def test_a_long_column_name_does_not_run_into_the_header():
+    rng = np.random.default_rng(3)
+    name = "number_of_days_since_the_listener_last_opened_the_app_on_any_device"
+    frame = pd.DataFrame({name: rng.integers(0, 40, 800), "label": rng.integers(0, 2, 800),
+                          "prediction": rng.random(800)})
+    drawn = slices.draw(slice_metrics(frame, name, target="label", prediction="prediction"))
+    render_png(drawn.figure)
+    renderer = drawn.figure.canvas.get_renderer()
+    title = drawn.artists["header"].axes.title.get_window_extent(renderer)
+    header = drawn.artists["header"].get_window_extent(renderer)
+    assert not title.overlaps(header)
+    assert drawn.figure.bbox.contains(title.x0, title.y0) and drawn.figure.bbox.contains(title.x1, title.y1)

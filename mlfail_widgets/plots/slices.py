@@ -25,6 +25,7 @@ AXIS_LABELS = {
     "auc": "ROC AUC (0.5 = chance, 1 = perfect ranking)",
     "log_loss": "log loss (nats per prediction; lower is better)",
     "mae": "mean absolute error (units of the target; lower is better)",
+    "calibration": "calibration (predicted minus observed rate; 0 = calibrated)",
     "rate": "rate (share of rows where the target is 1)",
 }
 _WIDTH = 8.0
