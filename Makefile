@@ -12,7 +12,7 @@ help:
 	@echo "make lab          install the course and open it in JupyterLab"
 	@echo "make test         install the test tools and run every test (unit, notebooks, browser)"
 	@echo "make book         execute every notebook and write a static site to build/book/"
-	@echo "make bench        run the benchmarks and write build/bench/results.json"
+	@echo "make bench        run the benchmarks, write build/bench/ and the README's table"
 	@echo "make screenshots  refresh the README's widget screenshots (needs chromium)"
 	@echo "make lint         ruff"
 
@@ -39,7 +39,7 @@ book: $(VENV)/.installed-core
 	$(BIN)/mlfail run --html build/book
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/run_all.py --update-readme
 
 screenshots: $(VENV)/.installed-test
 	MLFAIL_REFRESH_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -q
