@@ -16,3 +16,9 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests last: their JupyterLab and Chromium live for the whole browser
+    session, and must not be running while other tests check that no process is left."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))

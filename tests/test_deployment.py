@@ -67,8 +67,9 @@ def registry(data):
 
 @pytest.fixture(autouse=True)
 def no_process_left():
+    before = set(psutil.Process().children(recursive=True))  # e.g. a browser-test session's
     yield
-    assert psutil.Process().children(recursive=True) == []
+    assert set(psutil.Process().children(recursive=True)) - before == set()
 
 
 # ------------------------------------------------------------------ registry and metadata

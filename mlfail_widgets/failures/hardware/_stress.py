@@ -99,10 +99,11 @@ class CPUStress:
     Examples
     --------
     >>> import psutil
+    >>> before = set(psutil.Process().children())
     >>> with CPUStress(workers=1, seconds=0.2) as stress:
     ...     running = stress.alive
-    >>> running, stress.alive, psutil.Process().children()
-    (1, 0, [])
+    >>> running, stress.alive, set(psutil.Process().children()) - before
+    (1, 0, set())
     >>> CPUStress(workers=0)
     Traceback (most recent call last):
     ...
