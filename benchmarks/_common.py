@@ -29,8 +29,8 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere: the package is importable
     sys.path.insert(0, str(ROOT))
 
-__all__ = ["HERE", "ROOT", "Seconds", "alternate", "clock", "format_ratio", "format_value", "main", "percentile",
-           "ratio_row", "row", "stats", "text_table", "timed", "unavailable_row"]
+__all__ = ["HERE", "PEAK_RSS_SOURCE", "ROOT", "Seconds", "alternate", "clock", "format_ratio", "format_value", "main",
+           "peak_rss_bytes", "percentile", "ratio_row", "row", "stats", "text_table", "timed", "unavailable_row"]
 
 
 # --------------------------------------------------------------------------- measuring
@@ -44,6 +44,30 @@ def clock(function: Callable[[], Any]) -> tuple[float, Any]:
 def timed(function: Callable[[], Any], repeat: int) -> list[float]:
     """Wall seconds of ``repeat`` calls of ``function``."""
     return [clock(function)[0] for _ in range(repeat)]
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident memory so far, in bytes: Linux's ``VmHWM``.
+
+    Not ``ru_maxrss``: Linux carries it over from the parent through fork and exec, so a child
+    started by a 500 MB process (``run_all``) reports at least 500 MB whatever it does. Without
+    ``/proc`` (macOS), ``ru_maxrss`` is what there is. A benchmark's child interpreter gets this
+    function from :data:`PEAK_RSS_SOURCE`.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) * 1024
+    except (OSError, StopIteration):
+        import resource
+        import sys as _sys
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if _sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB on Linux
+
+
+#: The source of :func:`peak_rss_bytes`, to define it in a child interpreter (``python -c``)
+#: whose peak memory a benchmark reports: ``CHILD = PEAK_RSS_SOURCE + "...peak_rss_bytes()..."``.
+PEAK_RSS_SOURCE = inspect.getsource(peak_rss_bytes)
 
 
 class Seconds(float):

@@ -29,7 +29,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from _common import ROOT, main, row
+from _common import PEAK_RSS_SOURCE, ROOT, main, row
 
 NAME = "scaling"
 CHART = ROOT / "build" / "bench" / "scaling.png"
@@ -43,8 +43,8 @@ WORDS = {"n_users": "listeners", "n_songs": "songs", "rounds": "rounds"}
 
 # Runs in a fresh interpreter: build the inputs, one tiny untimed call (the functions import
 # scipy and friends lazily), note the memory in use, run once, report.
-CHILD = r"""
-import json, resource, sys, time
+CHILD = PEAK_RSS_SOURCE + r"""
+import json, sys, time
 import psutil
 job = json.loads(sys.stdin.read())
 if job["kind"] == "feedback":
@@ -70,11 +70,7 @@ before = psutil.Process().memory_info().rss
 start = time.perf_counter()
 call()
 seconds = time.perf_counter() - start
-try:  # this process's own high-water mark: ru_maxrss would keep the parent's across fork + exec
-    with open("/proc/self/status") as status:
-        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) * 1024
-except (OSError, StopIteration):
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+peak = peak_rss_bytes()  # this process's own high-water mark (see _common.peak_rss_bytes)
 print(json.dumps({"seconds": seconds, "peak_mb": peak / 1e6, "before_mb": before / 1e6}))
 """
 
