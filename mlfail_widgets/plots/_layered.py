@@ -104,18 +104,25 @@ class LayeredCanvas(FigureCanvasAgg):
         the first background takes two draws, later ones one (two if that changed).
         """
         frame = self._frame or self.changing
-        for _ in range(2):
-            for artist in frame:
-                artist.set_animated(True)
-            try:
-                super().draw()  # lays the figure out (while it has a layout engine) and draws it
-            finally:
+        engine = self.figure.get_layout_engine()
+        try:
+            for _ in range(2):
                 for artist in frame:
-                    artist.set_animated(False)  # a saved figure (savefig) shows everything
-            self._frame = self._frame_artists(self.get_renderer())
-            if [id(a) for a in self._frame] == [id(a) for a in frame]:
-                break
-            frame = self._frame
+                    artist.set_animated(True)
+                try:
+                    super().draw()  # lays the figure out (while it has a layout engine) and draws it
+                finally:
+                    for artist in frame:
+                        artist.set_animated(False)  # a saved figure (savefig) shows everything
+                self._frame = self._frame_artists(self.get_renderer())
+                if [id(a) for a in self._frame] == [id(a) for a in frame]:
+                    break
+                frame = self._frame
+                if engine is not None:
+                    self.figure.set_layout_engine("none")  # laid out once is enough for the second draw
+        finally:
+            if self.figure.get_layout_engine() is not engine:
+                self.figure.set_layout_engine(engine)
         self._frame = frame  # what the background leaves out
         for axis in self.changing:
             if isinstance(axis, Axis):
