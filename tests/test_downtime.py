@@ -307,3 +307,19 @@ def test_replica_arguments_are_checked(a, n, z):
 def test_replica_validation_messages():
     with pytest.raises(ParameterError, match="'replicas' parameter of replica_availability must be an int in \\[1, 1000\\]"):
         replica_availability(0.9, 0)
+
+
+def test_the_dashboard_redraws_only_what_a_move_changes_and_shows_what_a_full_draw_shows():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from mlfail_widgets.widgets.downtime import downtime_panel
+
+    with downtime_panel(background=False) as panel:
+        canvas = panel.figure.canvas
+        for outage, policy in ((0.45, "retry"), (0.5, "retry"), (0.5, "fallback"), (0.0, "fallback")):
+            panel.set(outage=outage, policy=policy)
+            shown = np.asarray(canvas.buffer_rgba()).copy()
+            FigureCanvasAgg.draw(canvas)  # everything, from scratch
+            assert (np.asarray(canvas.buffer_rgba()) == shown).all(), (outage, policy)
+        # The axes were drawn again only for a new load-axis top or another highlighted policy.
+        assert canvas.background_draws <= 4

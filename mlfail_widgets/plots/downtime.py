@@ -38,7 +38,8 @@ def _spans(ax, run, count=None) -> list:
     windows = _windows(run)
     count = len(windows) if count is None else count
     windows += [(0.0, 0.0)] * (count - len(windows))
-    return [ax.axvspan(start, end, color=OUTAGE, zorder=0, lw=0) for start, end in windows[:count]]
+    # Above the grid (0.5), below the data: the band reads as "out" without grid lines through it.
+    return [ax.axvspan(start, end, color=OUTAGE, zorder=0.6, lw=0) for start, end in windows[:count]]
 
 
 def _set_spans(spans, run) -> None:
@@ -65,10 +66,13 @@ def _log_ms(axis, which="y") -> None:
 
 
 def _timeline_axes(top, bottom, run, spans=None) -> dict:
+    from matplotlib.lines import Line2D
+
     _log_ms(top)
     top.set_ylabel("latency (ms)")
     points = top.scatter([], [], s=12, linewidths=0, zorder=3)
-    handles = [top.scatter([], [], s=30, color=c, label=label)
+    # Legend keys that are not artists of the axes (nothing empty to draw on every move).
+    handles = [Line2D([], [], ls="none", marker="o", ms=7, mew=0, color=c, label=label)
                for c, label in ((OK, "answered"), (DEGRADED, "degraded (fallback)"), (FAILED, "failed"))]
     top.legend(handles=handles, loc="upper left", ncols=3, fontsize=9, handletextpad=0.1,
                columnspacing=0.8, borderaxespad=0.2)
@@ -79,7 +83,17 @@ def _timeline_axes(top, bottom, run, spans=None) -> dict:
     for ax in (top, bottom):
         ax.set_xlim(0, run.scenario.duration)
     return {"points": points, "load": load,
-            "spans": _spans(top, run, spans) + _spans(bottom, run, spans)}
+            "spans": [_spans(top, run, spans), _spans(bottom, run, spans)]}  # one list per axes
+
+
+def _ceiling(value: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 x 10^k at or above ``value`` (a round axis top).
+
+    >>> _ceiling(455.0), _ceiling(10.0)
+    (500.0, 10.0)
+    """
+    scale = 10.0 ** np.floor(np.log10(value))
+    return float(next(m * scale for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10) if m * scale >= value))
 
 
 def _set_timeline(artists, run) -> None:
@@ -88,8 +102,10 @@ def _set_timeline(artists, run) -> None:
     artists["points"].set_facecolor(list(_colours(run.outcome)))
     centres, rate = run.load(BIN)
     artists["load"].set_data(centres, rate)
-    artists["load"].axes.set_ylim(0, max(rate.max(initial=0) * 1.15, 10))
-    _set_spans(artists["spans"], run)
+    # A round top that moves in steps, so most moves keep the axis (and its labels) as it is.
+    artists["load"].axes.set_ylim(0, _ceiling(max(rate.max(initial=0) * 1.1, 10)))
+    for spans in artists["spans"]:
+        _set_spans(spans, run)
 
 
 def draw_timeline(run, ax=None) -> Drawn:
@@ -139,7 +155,9 @@ def _policy_axes(avail_ax, latency_ax, names, stacked=False) -> dict:
     labels = [avail_ax.text(1.02, yi, "", va="center", fontsize=9) for yi in y]
     _log_ms(latency_ax, "x")
     latency_ax.set_yticks(y, names if stacked else [""] * len(y))
-    latency_ax.set_ylim(avail_ax.get_ylim())
+    low, high = avail_ax.get_ylim()
+    # Stacked under the bars, the latency rows leave room on top for the "simulated" stamp.
+    latency_ax.set_ylim(low, high + (0.7 if stacked else 0))
     latency_ax.set_xlabel("latency from arrival (ms, log scale)")
     latency_ax.set_title("Latency: p50 ○ to p99 ●", loc="left", fontsize=11)
     latency_ax.grid(axis="y", visible=False)
@@ -170,6 +188,7 @@ def _set_policies(artists, summaries, highlight=None) -> None:
     artists["p50"].set_data(p50, y)
     artists["p99"].set_data(p99, y)
     artists["spans"].set_segments([[(a, yi), (b, yi)] for a, b, yi in zip(p50, p99, y, strict=True)])
+    artists["highlight"] = highlight
     for axis in (artists["avail_ax"], artists["p50"].axes):
         for label in axis.get_yticklabels():
             label.set_fontweight("bold" if label.get_text() == highlight else "normal")
@@ -217,8 +236,10 @@ def draw(exploration, ax=None) -> Drawn:
     >>> sorted(drawn.artists)
     ['policies', 'timeline', 'title']
     """
+    from ._layered import redraw_changing
+
     with style.context():
-        fig, _ = new_figure((11.5, 5.4), nrows=1, ncols=1)
+        fig, _ = new_figure((10.4, 4.9), nrows=1, ncols=1)
         fig.clear()
         grid = fig.add_gridspec(2, 2, width_ratios=[1.35, 1], height_ratios=[1.5, 1])
         top = fig.add_subplot(grid[0, 0])
@@ -233,6 +254,14 @@ def draw(exploration, ax=None) -> Drawn:
             style.label_simulated(axis)
     drawn = Drawn(fig, {"timeline": timeline, "policies": policies, "title": title})
     update(drawn, exploration)
+    # A move changes the calls, the load, the outage band, the bars and their numbers, the
+    # latency dots and the title; the axes, their labels and the legends are drawn once (again
+    # only when the load axis needs a new top or another policy is highlighted).
+    changing = [timeline["points"], timeline["load"], *timeline["spans"][0], *timeline["spans"][1],
+                *policies["labels"],
+                *(bar for bars in policies["bars"].values() for bar in bars),
+                policies["p50"], policies["p99"], policies["spans"], title]
+    redraw_changing(fig, changing, key=lambda: policies["highlight"])
     return drawn
 
 
