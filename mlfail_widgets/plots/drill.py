@@ -1,8 +1,15 @@
 """Chapter 07's figure: the on-call dashboard of an incident drill, nine panels in one figure.
 
-``draw(evidence)`` creates every artist once; ``update(drawn, evidence)`` moves them to
-another drill's evidence in place (set_data, set_width, set_segments, set_text), so the widget's
-"New incident" button costs one render. No panel names a failure type.
+The layout reads like an on-call dashboard: the last 12 hours in one column on a shared time
+axis (requests answered, latency, CPU, memory), so that what moved together lines up; the last
+days in the middle (quality from delayed labels above the nightly jobs of the same days, the
+recommender below); today's inputs and the recommender's slices on the right.
+
+``draw(evidence)`` creates every artist once; ``update(drawn, evidence)`` moves them to another
+drill's evidence in place (set_data, set_width, set_offsets, set_text). Every axis keeps fixed
+limits, so "New incident" redraws only the data, their numbers, the clock and date labels and
+the title over a cached picture of the rest (:func:`~mlfail_widgets.plots._layered.redraw_changing`).
+No panel names a failure type.
 """
 
 from __future__ import annotations
@@ -18,7 +25,11 @@ _MAX_EVENTS = 12
 _FEATURES = 5
 _SLICES = 5
 _NIGHTS = 14
+_DAYS = 14
 _HOUR_TICKS = np.arange(0, 49, 8)
+_LATENCY_TICKS = [5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000]
+_PSI_TOP = 1.0  # PSI axis: 0.1 flags, 0.25 is a large shift; longer bars end at the edge with their value
+_SLICE_POSITIONS = np.array([0, 1, 2, 3.6, 4.6])
 
 
 def _hour_labels(evidence) -> list[str]:
@@ -42,12 +53,16 @@ def _short(component: str, change: str) -> str:
     return component
 
 
+def _days_since(first, when) -> float:
+    return float((np.datetime64(str(when)[:10]) - first) / np.timedelta64(1, "D"))
+
+
 def _events(evidence) -> list[tuple[float, str]]:
     """Changes of the last 14 days, one label per day: (position on the quality axis, label)."""
     first = np.datetime64(str(evidence.quality["date"].iloc[0]))
     by_day: dict[float, list[str]] = {}
     for row in evidence.deploys.itertuples():
-        day = float((np.datetime64(row.time[:10]) - first) / np.timedelta64(1, "D"))
+        day = _days_since(first, row.time)
         if day >= 0:
             label = _short(row.component, row.change)
             if label not in by_day.setdefault(day, []):
@@ -55,11 +70,144 @@ def _events(evidence) -> list[tuple[float, str]]:
     return [(day, ", ".join(labels)) for day, labels in sorted(by_day.items())][:_MAX_EVENTS]
 
 
-def _twelve_hours(ax, title: str, ylabel: str) -> None:
-    ax.set_title(title, loc="left")
-    ax.set_ylabel(ylabel)
-    ax.set_xlim(0, 48)
-    ax.set_xticks(_HOUR_TICKS)
+def _legend_above(ax, **options) -> None:
+    """A legend on the title's line, right-aligned, outside the data (drawn once)."""
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=3, fontsize=9, borderaxespad=0.1,
+              handlelength=1.4, columnspacing=1.0, **options)
+
+
+def _layout(fig) -> dict:
+    outer = fig.add_gridspec(1, 3, width_ratios=[1.25, 1, 1])
+    hours = outer[0].subgridspec(4, 1)
+    days = outer[1].subgridspec(3, 1, height_ratios=[5, 1.6, 4])
+    today = outer[2].subgridspec(2, 1, height_ratios=[1, 1.25])
+    a = {"health": fig.add_subplot(hours[0])}
+    for i, name in enumerate(("latency", "cpu", "memory"), start=1):
+        a[name] = fig.add_subplot(hours[i], sharex=a["health"])
+    a["quality"] = fig.add_subplot(days[0])
+    a["nightly"] = fig.add_subplot(days[1], sharex=a["quality"])
+    a["recommender"] = fig.add_subplot(days[2])
+    a["drift"] = fig.add_subplot(today[0])
+    a["slices"] = fig.add_subplot(today[1])
+    return a
+
+
+def _twelve_hours(a: dict, artists: dict) -> None:
+    x = np.arange(48) + 0.5
+    for name in ("health", "latency", "cpu"):
+        a[name].tick_params(labelbottom=False)
+    a["memory"].set_xlim(0, 48)
+    a["memory"].set_xticks(_HOUR_TICKS, [""] * len(_HOUR_TICKS))
+    a["memory"].set_xlabel("time of day (last 12 hours, 15-minute bins)")
+
+    a["health"].set_title("Requests answered (%)", loc="left")
+    artists["answered"], = a["health"].plot(x, np.zeros(48), color=style.GOOD, drawstyle="steps-mid")
+    a["health"].set_ylim(-4, 104)
+    a["health"].set_yticks([0, 50, 100])
+
+    a["latency"].set_title("Latency of answers (ms)", loc="left")
+    artists["p50"], = a["latency"].plot(x, np.ones(48), color=style.GOOD, label="p50")
+    artists["p99"], = a["latency"].plot(x, np.ones(48), color=style.ALARM, label="p99")
+    a["latency"].set_yscale("log")
+    a["latency"].minorticks_off()
+    _legend_above(a["latency"])
+
+    a["cpu"].set_title("Host: CPU busy (%)", loc="left")
+    artists["cores"] = [a["cpu"].plot(x, np.zeros(48), color=style.MUTED, lw=0.9, label="one core" if i == 0
+                                      else None)[0] for i in range(8)]
+    artists["cpu_mean"], = a["cpu"].plot(x, np.zeros(48), color=style.NEUTRAL, lw=2.0, label="mean of 8")
+    a["cpu"].set_ylim(0, 104)
+    a["cpu"].set_yticks([0, 50, 100])
+    _legend_above(a["cpu"])
+    style.label_simulated(a["cpu"])
+
+    a["memory"].set_title("Host: memory used (%)", loc="left")
+    artists["memory"], = a["memory"].plot(x, np.zeros(48), color=style.PALETTE["purple"])
+    # Static marks sit under the data (zorder < 2), so a new incident does not redraw them.
+    a["memory"].axhline(95, color=style.NEUTRAL, ls=":", lw=1.2, zorder=1.5)
+    a["memory"].text(0.5, 93, "95%", color=style.NEUTRAL, fontsize=9, va="top", zorder=1.5)
+    a["memory"].set_ylim(0, 104)
+    a["memory"].set_yticks([0, 50, 100])
+    style.label_simulated(a["memory"])
+
+
+def _days(a: dict, artists: dict) -> None:
+    from matplotlib.collections import LineCollection
+
+    q = a["quality"]
+    q.set_title("Quality, from delayed labels (%)", loc="left")
+    days = np.arange(_DAYS)
+    artists["accuracy"], = q.plot(days, np.zeros(_DAYS), "o-", color=style.GOOD, ms=5, label="accuracy")
+    artists["positive"], = q.plot(days, np.zeros(_DAYS), "s--", color=style.PALETTE["orange"], ms=4,
+                                  label="predicted 'saves'")
+    artists["events"] = LineCollection([], colors=style.NEUTRAL, linestyles=":", linewidths=1.2)
+    q.add_collection(artists["events"])
+    artists["event_labels"] = [q.text(0, 0.02, "", rotation=90, fontsize=8, color=style.NEUTRAL,
+                                      va="bottom", ha="right", transform=q.get_xaxis_transform())
+                               for _ in range(_MAX_EVENTS)]
+    q.set_ylim(0, 114)
+    q.set_yticks(np.arange(0, 101, 20))
+    q.set_xlim(-0.6, _DAYS + 0.6)  # today's column: its labels arrive tomorrow, its changes show
+    q.tick_params(labelbottom=False)
+    q.legend(loc="upper left", ncols=2, fontsize=9).set_zorder(0.8)  # above 100%: no data there
+    q.set_ylabel("share of the day's requests")
+
+    n = a["nightly"]
+    n.set_title("Nightly jobs (vermillion: failed)", loc="left", fontsize=11)
+    artists["nightly"] = n.scatter(np.zeros(2 * _NIGHTS), np.repeat([1, 0], _NIGHTS), s=70, marker="s",
+                                   c=[style.GOOD] * (2 * _NIGHTS))
+    n.set_yticks([1, 0], ["clean logs", "checksum"], fontsize=9)
+    n.set_ylim(-0.7, 1.7)
+    n.grid(False)
+    n.set_xticks(np.arange(1, _DAYS + 1, 3), [""] * len(range(1, _DAYS + 1, 3)))
+    n.set_xlabel("day (changes dotted above)")
+
+    r = a["recommender"]
+    r.set_title("Plays of songs out < 5 days (%)", loc="left")
+    artists["new_daily"], = r.plot(np.arange(21), np.zeros(21), "o", color=style.MUTED, ms=3.5,
+                                   label="per day")
+    artists["new_share"], = r.plot(np.arange(21), np.zeros(21), color=style.GOOD, label="5-day mean")
+    r.set_ylabel("share of all plays")
+    r.set_xlabel("day")
+    r.set_xlim(-0.5, 20.5)
+    r.set_ylim(0, 40)
+    r.set_xticks(np.arange(20, -1, -5)[::-1], [""] * 5)
+    r.grid(axis="x", visible=False)  # the date labels change with the drill; no grid to redraw with them
+    r.legend(loc="upper left", ncols=2).set_zorder(0.8)  # above the highest share seen (30%)
+
+
+def _today(a: dict, artists: dict) -> None:
+    from matplotlib.collections import LineCollection
+
+    d = a["drift"]
+    d.set_title("Inputs today vs training data", loc="left")
+    artists["psi"] = d.barh(np.arange(_FEATURES)[::-1], np.zeros(_FEATURES), color=style.MUTED, height=0.7)
+    artists["psi_values"] = [d.text(0, y, "", va="center", fontsize=8.5) for y in np.arange(_FEATURES)[::-1]]
+    # Feature names above their bars (not as tick labels): the panel keeps its width for the bars.
+    artists["psi_names"] = [d.text(0.005, y + 0.38, "", va="bottom", fontsize=9, zorder=0.8)
+                            for y in np.arange(_FEATURES)[::-1]]
+    d.axvline(0.1, color=style.NEUTRAL, ls=":", lw=1.2)
+    d.text(0.1, 1.0, " 0.1: flag floor", transform=d.get_xaxis_transform(), fontsize=8.5,
+           color=style.NEUTRAL, va="top", zorder=0.8)
+    d.set_xlim(0, _PSI_TOP)
+    d.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0", "0.25", "0.5", "0.75", "1"])
+    d.set_ylim(-1.1, _FEATURES + 0.2)
+    d.set_yticks([])
+    d.grid(axis="y", visible=False)
+    d.set_xlabel("PSI (population stability index)")
+    d.text(0.98, 0.02, "vermillion: flagged (adjusted p < 0.01 and PSI >= 0.1)", transform=d.transAxes,
+           ha="right", fontsize=8.5, color=style.NEUTRAL, zorder=0.8)
+
+    s = a["slices"]
+    s.set_title("Recommender hit rate by slice", loc="left")
+    artists["slice_bars"] = s.bar(_SLICE_POSITIONS, np.zeros(_SLICES), width=0.75, color=style.GOOD)
+    artists["slice_ci"] = LineCollection([], colors=style.NEUTRAL, linewidths=1.5)
+    s.add_collection(artists["slice_ci"])
+    artists["slice_notes"] = [s.text(p, 0, "", ha="center", va="bottom", fontsize=8) for p in _SLICE_POSITIONS]
+    s.set_xticks(_SLICE_POSITIONS, [""] * _SLICES)
+    s.set_ylim(0, 32)
+    s.set_ylabel("plays per impression (%)")
+    s.set_xlabel("popularity | age (on top: share of impressions)", fontsize=9.5)
 
 
 def draw(evidence, ax=None) -> Drawn:
@@ -72,110 +220,32 @@ def draw(evidence, ax=None) -> Drawn:
     >>> len(drawn.figure.axes)
     9
     """
-    from matplotlib.collections import LineCollection
-
     from .._validation import ParameterError
+    from ._layered import redraw_changing
 
     if ax is not None:
         raise ParameterError("The drill dashboard draws its own figure of nine panels: call draw(evidence) "
                              "without ax.")
-    fig, axes = new_figure((13.5, 10.8), nrows=3, ncols=3)
-    a = {name: axes.flat[i] for i, name in enumerate(
-        ("health", "latency", "cpu", "memory", "quality", "drift", "recommender", "slices", "nightly"))}
-    artists: dict = {"axes": a}
-    x = np.arange(48) + 0.5
     with style.context():
-        _twelve_hours(a["health"], "Requests answered", "answered (%)")
-        artists["answered"], = a["health"].plot(x, np.zeros(48), color=style.GOOD, drawstyle="steps-mid")
-        a["health"].set_ylim(-3, 103)
-
-        _twelve_hours(a["latency"], "Latency of answered requests", "milliseconds (log scale)")
-        artists["p50"], = a["latency"].plot(x, np.ones(48), color=style.GOOD, label="p50")
-        artists["p99"], = a["latency"].plot(x, np.ones(48), color=style.ALARM, label="p99")
-        a["latency"].set_yscale("log")
-        ticks = [5, 10, 20, 50, 100, 200, 500, 1000, 2000]
-        a["latency"].set_yticks(ticks, [str(t) for t in ticks])
-        a["latency"].minorticks_off()
-        a["latency"].legend(loc="upper left", ncols=2)
-
-        _twelve_hours(a["cpu"], "Serving host: CPU busy per core", "busy (%)")
-        artists["cores"] = [a["cpu"].plot(x, np.zeros(48), color=style.MUTED, lw=1.0)[0] for _ in range(8)]
-        artists["cpu_mean"], = a["cpu"].plot(x, np.zeros(48), color=style.NEUTRAL, lw=2.2, label="mean of 8 cores")
-        a["cpu"].set_ylim(0, 104)
-        a["cpu"].legend(loc="upper left")
-        style.label_simulated(a["cpu"])
-
-        _twelve_hours(a["memory"], "Serving host: memory used", "used (%)")
-        artists["memory"], = a["memory"].plot(x, np.zeros(48), color=style.PALETTE["purple"])
-        a["memory"].axhline(95, color=style.NEUTRAL, ls=":", lw=1.2)
-        a["memory"].text(0.5, 96, "95%", color=style.NEUTRAL, fontsize=9, va="bottom")
-        a["memory"].set_ylim(0, 104)
-        style.label_simulated(a["memory"])
-        a["memory"].set_xlabel("time of day (last 12 hours)")
-
-        q = a["quality"]
-        q.set_title("Model quality from delayed labels", loc="left")
-        days = np.arange(14)
-        artists["accuracy"], = q.plot(days, np.zeros(14), "o-", color=style.GOOD, label="accuracy")
-        artists["positive"], = q.plot(days, np.zeros(14), "s--", color=style.PALETTE["orange"], ms=4,
-                                      label="predicted 'saves'")
-        artists["events"] = LineCollection([], colors=style.NEUTRAL, linestyles=":", linewidths=1.2)
-        q.add_collection(artists["events"])
-        artists["event_labels"] = [q.text(0, 0.02, "", rotation=90, fontsize=8, color=style.NEUTRAL,
-                                          va="bottom", ha="right", transform=q.get_xaxis_transform())
-                                   for _ in range(_MAX_EVENTS)]
-        q.set_ylim(0, 114)
-        q.set_yticks(np.arange(0, 101, 20))
-        q.set_xlim(-0.6, 13.6)
-        q.set_ylabel("share of the day's requests (%)")
-        q.set_xlabel("day (changes dotted)")
-        q.legend(loc="upper left", ncols=2, fontsize=9)
-
-        d = a["drift"]
-        d.set_title("Inputs today vs training data", loc="left")
-        artists["psi"] = d.barh(np.arange(_FEATURES)[::-1], np.zeros(_FEATURES), color=style.MUTED)
-        d.axvline(0.1, color=style.NEUTRAL, ls=":", lw=1.2)
-        d.text(0.1, 1.0, " 0.1: flag floor", transform=d.get_xaxis_transform(), fontsize=8.5,
-               color=style.NEUTRAL, va="top")
-        d.set_yticks(np.arange(_FEATURES)[::-1])
-        d.set_xlabel("PSI (population stability index)")
-        artists["drift_note"] = d.text(0.98, 0.03, "", transform=d.transAxes, ha="right", fontsize=8.5,
-                                       color=style.NEUTRAL)
-
-        r = a["recommender"]
-        r.set_title("Recommender: plays of songs out < 5 days", loc="left")
-        artists["new_daily"], = r.plot(np.arange(21), np.zeros(21), "o", color=style.MUTED, ms=3.5,
-                                       label="per day")
-        artists["new_share"], = r.plot(np.arange(21), np.zeros(21), color=style.GOOD, label="5-day mean")
-        r.set_ylabel("share of all plays (%)")
-        r.set_xlabel("day")
-        r.set_xlim(-0.5, 20.5)
-        r.legend(loc="upper left", ncols=2)
-
-        s = a["slices"]
-        s.set_title("Recommender hit rate by slice", loc="left")
-        positions = np.array([0, 1, 2, 3.6, 4.6])
-        artists["slice_bars"] = s.bar(positions, np.zeros(_SLICES), width=0.75, color=style.GOOD)
-        artists["slice_ci"] = LineCollection([], colors=style.NEUTRAL, linewidths=1.5)
-        s.add_collection(artists["slice_ci"])
-        artists["slice_notes"] = [s.text(p, 0, "", ha="center", va="bottom", fontsize=8) for p in positions]
-        s.set_xticks(positions)
-        s.set_ylabel("plays per impression (%)")
-        s.set_xlabel("song popularity | song age  (share of impressions on top)", fontsize=9.5)
-
-        n = a["nightly"]
-        n.set_title("Nightly jobs", loc="left")
-        grid_x = np.tile(np.arange(_NIGHTS), 2)
-        grid_y = np.repeat([1, 0], _NIGHTS)
-        artists["nightly"] = n.scatter(grid_x, grid_y, s=110, marker="s", c=[style.GOOD] * (2 * _NIGHTS))
-        n.set_yticks([1, 0], ["pipeline:\nclean logs", "weights\nchecksum"])
-        n.set_ylim(-0.8, 1.8)
-        n.set_xlim(-0.7, _NIGHTS - 0.3)
-        n.grid(False)
-        n.set_xlabel("night (blue: ok, vermillion: failed)")
+        fig, _ = new_figure((12.8, 8.8), dpi=90)  # 1152 x 792 pixels: sharp at notebook width
+        fig.clear()
+        a = _layout(fig)
+        artists: dict = {"axes": a}
+        _twelve_hours(a, artists)
+        _days(a, artists)
+        _today(a, artists)
         artists["title"] = fig.suptitle("", x=0.01, ha="left")
     drawn = Drawn(fig, artists)
     update(drawn, evidence)
+    # A new incident changes the data, their numbers, the clock and date labels and the title;
+    # the axes, their titles, legends and grids are drawn once.
+    changing = [artists[name] for name in ("answered", "p50", "p99", "cpu_mean", "memory", "accuracy",
+                                           "positive", "events", "nightly", "new_daily", "new_share",
+                                           "slice_ci", "title")]
+    changing += [*artists["cores"], *artists["event_labels"], *artists["psi"], *artists["psi_values"],
+                 *artists["slice_bars"], *artists["slice_notes"]]
+    changing += [a["memory"].xaxis, a["nightly"].xaxis, a["recommender"].xaxis]
+    redraw_changing(fig, changing, key=lambda: (tuple(artists["drift_names"]), tuple(artists["slice_names"])))
     return drawn
 
 
@@ -191,28 +261,38 @@ def update(drawn: Drawn, evidence) -> None:
     True
     """
     art, a = drawn.artists, drawn.artists["axes"]
-    health, resources = evidence.health, evidence.resources
     art["title"].set_text(f"Drill {evidence.seed}: paged at {evidence.now}. Which of the six failure types is "
                           "it? (a simulated production system)")
-    labels = _hour_labels(evidence)
-    for name in ("health", "latency", "cpu", "memory"):
-        a[name].set_xticklabels(labels)
+    _update_hours(art, a, evidence)
+    _update_days(art, a, evidence)
+    _update_today(art, a, evidence)
+
+
+def _update_hours(art: dict, a: dict, evidence) -> None:
+    health, resources = evidence.health, evidence.resources
+    a["memory"].set_xticks(_HOUR_TICKS, _hour_labels(evidence))
     art["answered"].set_ydata(100 * health["availability"].to_numpy(float))
-    p50, p99 = health["p50_ms"].to_numpy(float), health["p99_ms"].to_numpy(float)
-    art["p50"].set_ydata(p50)
+    p99 = health["p99_ms"].to_numpy(float)
+    art["p50"].set_ydata(health["p50_ms"].to_numpy(float))
     art["p99"].set_ydata(p99)
-    a["latency"].set_ylim(max(1.0, np.nanmin(p50) / 1.6), max(np.nanmax(p99) * 1.8, 100))
+    # 5 ms to 1 s for every drill seen so far (so the axis stays as drawn); a slower one gets a
+    # taller axis (and a redrawn background).
+    peak = float(p99[np.isfinite(p99)].max(initial=0.0))
+    top = next((t for t in _LATENCY_TICKS[7:] if t >= 1.2 * peak), _LATENCY_TICKS[-1])
+    ticks = [t for t in _LATENCY_TICKS if t <= top]
+    a["latency"].set_ylim(_LATENCY_TICKS[0], top)
+    a["latency"].set_yticks(ticks, [f"{t:,}" for t in ticks])
     cores = [c for c in resources.columns if c.startswith("cpu_")]
     for line, core in zip(art["cores"], cores, strict=True):
         line.set_ydata(resources[core].to_numpy(float))
     art["cpu_mean"].set_ydata(resources[cores].to_numpy(float).mean(axis=1))
     art["memory"].set_ydata(resources["memory"].to_numpy(float))
 
+
+def _update_days(art: dict, a: dict, evidence) -> None:
     quality = evidence.quality
     art["accuracy"].set_ydata(100 * quality["accuracy"].to_numpy(float))
     art["positive"].set_ydata(100 * quality["predicted_positive"].to_numpy(float))
-    ticks, day_labels = _day_labels(list(quality["date"]), 2)
-    a["quality"].set_xticks(ticks, day_labels)
     events = _events(evidence)
     art["events"].set_segments([[(p, 0), (p, 100)] for p, _ in events])
     for i, text in enumerate(art["event_labels"]):
@@ -220,26 +300,41 @@ def update(drawn: Drawn, evidence) -> None:
         text.set_text(label[:40])
         text.set_x(position - 0.08)
 
+    runs = evidence.pipeline_runs
+    first = np.datetime64(str(quality["date"].iloc[0]))
+    nights = np.array([_days_since(first, night) for night in runs["night"]])
+    checksum_failed = {line.time[:10] for line in evidence.logs
+                       if line.component == "integrity-check" and line.level == "ERROR"}
+    colours = [style.ALARM if status != "ok" else style.GOOD for status in runs["status"]]
+    colours += [style.ALARM if night in checksum_failed else style.GOOD for night in runs["night"]]
+    art["nightly"].set_offsets(np.column_stack([np.tile(nights, 2), np.repeat([1, 0], len(nights))]))
+    art["nightly"].set_facecolor(colours)
+    days = [*list(quality["date"]), str(runs["night"].iloc[-1])]  # the quality days, then today
+    ticks = a["nightly"].get_xticks()
+    a["nightly"].set_xticks(ticks, [str(days[int(t)])[5:] for t in ticks])
+
+    recommender = evidence.recommender
+    art["new_daily"].set_ydata(100 * recommender["new_song_share"].to_numpy(float))
+    art["new_share"].set_ydata(100 * recommender["new_song_share_5d"].to_numpy(float))
+    a["recommender"].set_xticks(*_day_labels(list(recommender["date"]), 5))
+
+
+def _update_today(art: dict, a: dict, evidence) -> None:
     drift = evidence.drift
-    for bar, row in zip(art["psi"], drift.itertuples(), strict=True):
+    for bar, text, row in zip(art["psi"], art["psi_values"], drift.itertuples(), strict=True):
         bar.set_width(row.psi)
         bar.set_color(style.ALARM if row.flagged else (style.GOOD if row.used_by_model else style.MUTED))
         bar.set_hatch("" if row.used_by_model else "//")
         bar.set_edgecolor("white")
-    a["drift"].set_yticklabels([f"{f}{'' if used else ' (unused)'}"
-                                for f, used in zip(drift["feature"], drift["used_by_model"], strict=True)],
-                               fontsize=9)
-    a["drift"].set_xlim(0, max(0.25, float(drift["psi"].max()) * 1.15))
-    flagged = int(drift["flagged"].sum())
-    art["drift_note"].set_text(f"{flagged} flagged (vermillion): adjusted p < 0.01 and PSI >= 0.1")
-
-    recommender = evidence.recommender
-    share = 100 * recommender["new_song_share"].to_numpy(float)
-    art["new_daily"].set_ydata(share)
-    art["new_share"].set_ydata(100 * recommender["new_song_share_5d"].to_numpy(float))
-    a["recommender"].set_ylim(0, max(5.0, float(share.max()) * 1.3))
-    ticks, day_labels = _day_labels(list(recommender["date"]), 5)
-    a["recommender"].set_xticks(ticks, day_labels)
+        inside = row.psi > 0.8 * _PSI_TOP  # a long bar carries its value at its (cut) end
+        text.set_text(f"{row.psi:.2f}" + (" ▸" if row.psi > _PSI_TOP else ""))
+        text.set_x(min(row.psi, _PSI_TOP) - 0.015 if inside else row.psi + 0.015)
+        text.set_horizontalalignment("right" if inside else "left")
+        text.set_color("white" if inside else style.NEUTRAL)
+    art["drift_names"] = [f"{f}{'' if used else ' (unused)'}"
+                          for f, used in zip(drift["feature"], drift["used_by_model"], strict=True)]
+    for text, name in zip(art["psi_names"], art["drift_names"], strict=True):
+        text.set_text(name)
 
     slices = evidence.slices
     segments = []
@@ -254,14 +349,5 @@ def update(drawn: Drawn, evidence) -> None:
         text.set_position((x, top + 0.4))
         text.set_text(f"{row.impression_share:.0%}" if row.impression_share >= 0.01 else f"{row.impression_share:.1%}")
     art["slice_ci"].set_segments(segments)
-    a["slices"].set_xticklabels(list(slices["slice"]))
-    a["slices"].set_ylim(0, max(5.0, 100 * float(np.nanmax(slices[["hit_rate", "high"]].to_numpy(float))) * 1.25))
-
-    runs = evidence.pipeline_runs
-    checksum_failed = {line.time[:10] for line in evidence.logs
-                       if line.component == "integrity-check" and line.level == "ERROR"}
-    colours = [style.ALARM if status != "ok" else style.GOOD for status in runs["status"]]
-    colours += [style.ALARM if night in checksum_failed else style.GOOD for night in runs["night"]]
-    art["nightly"].set_facecolor(colours)
-    ticks, day_labels = _day_labels(list(runs["night"]), 3)
-    a["nightly"].set_xticks(ticks, day_labels)
+    art["slice_names"] = list(slices["slice"])
+    a["slices"].set_xticks(_SLICE_POSITIONS, art["slice_names"])
