@@ -145,7 +145,7 @@ def test_start_and_close_without_with():
         assert running.start() is running and running.request(0).value > 0
     finally:
         running.close()
-    assert set(threading.enumerate()) == before
+    assert set(threading.enumerate()) <= before  # (the shared service's may have ended)
 
 
 # ------------------------------------------------------------------------------------ policies, real
@@ -168,7 +168,10 @@ def test_simulation_agrees_with_a_real_run(service):
     timing = calibrate(service, calls=20)
     scenario = outage_scenario(0.3, start=0.1, duration=0.6, interval=0.01)
     for policy, options in (("timeout", {}), ("retry", {"retries": 3, "backoff": 0.05})):
-        real = measure(service, scenario, policy, **options).summary()
+        # the median of three real runs: one scheduling hiccup of a busy machine (a 0.2 s stall
+        # once failed a third of a run on CI) must not decide whether the model is right
+        real = sorted((measure(service, scenario, policy, seed=run, **options).summary()
+                       for run in range(3)), key=lambda summary: summary.availability)[1]
         simulated = simulate(scenario, policy, timing=timing, **options).summary()
         assert abs(real.availability - simulated.availability) < 0.1, (policy, real, simulated)
 
@@ -181,7 +184,7 @@ def test_a_port_in_use_is_a_clear_error():
         with pytest.raises(ParameterError, match=f"Port {port} is in use.*pass port=0"), \
                 PredictionService(port=port):
             pass
-        assert mlfail_threads() == before
+        assert set(mlfail_threads()) <= set(before)  # none started by the failed start is left
 
 
 @pytest.mark.parametrize(("kwargs", "name"), [({"port": -1}, "port"), ({"store_timeout": 0}, "store_timeout"),
@@ -221,7 +224,7 @@ def test_nothing_outlives_the_demo():
         time.sleep(0.1)
     stuck.join(timeout=5)  # ... is cut short when the service stops
     assert not stuck.is_alive() and outcome == ["reset"]
-    assert set(threading.enumerate()) == threads_before
+    assert set(threading.enumerate()) <= threads_before  # (the shared service's may have ended)
     assert not our_sockets(ports) and len(our_sockets()) <= sockets_before
     assert refused(min(ports)) and refused(max(ports))
 
@@ -232,5 +235,5 @@ def test_cleanup_also_on_error_inside_the_block():
         port = int(running.url.rsplit(":", 1)[1])
         running.inject(Fault(outages=[(0.05, 0.1)]))
         raise KeyboardInterrupt
-    assert set(threading.enumerate()) == threads_before
+    assert set(threading.enumerate()) <= threads_before  # (the shared service's may have ended)
     assert refused(port)
