@@ -76,7 +76,8 @@ class ActionCase:
     """A widget driven by actions instead of a control: ``act(widget, i)`` does move ``i``.
 
     The action is what the widget's button calls (and then renders the new PNG into its
-    ``Image``); it is timed until it returns.
+    ``Image``); it is timed until it returns. ``pause`` seconds pass, untimed, between moves:
+    the time a learner spends reading before the next click, when a widget uses it.
     """
 
     name: str
@@ -86,6 +87,7 @@ class ActionCase:
     p95: float | None = P95_BUDGET
     moves: int | None = None
     note: str = ""
+    pause: float = 0.0
 
 
 # --------------------------------------------------------------------------- the 2-axes demo
@@ -428,7 +430,9 @@ CASES: list = [
          list(np.round(np.arange(0.05, 1.0, 0.05), 2)), target=0.2,
          note="chapter 06 allows 200 ms median at its default size (issue 7)"),
     Case("ch06 log slice chart: min size", log_slices_case, "min_size", _flipping(10, 1000, 1300, 5000)),
-    ActionCase("ch07 drill console: New incident (main)", drill_case, lambda console, i: console.new_incident()),
+    ActionCase("ch07 drill console: New incident (main)", drill_case, lambda console, i: console.new_incident(),
+               pause=0.3, note="0.3 s of reading between clicks, in which the console builds the next drill; "
+                               "clicks back to back: drill.py's 'New incident' row"),
 ]
 
 
@@ -497,6 +501,7 @@ def time_case(case, moves: int) -> dict:
     try:
         if isinstance(case, ActionCase):
             for i in range(moves):
+                time.sleep(case.pause if i else 0.0)
                 seconds.append(_timed_move(widget, lambda i=i: case.act(widget, i), cpu))
         else:
             _ = widget.controls  # build the widgets, as displaying the panel would

@@ -9,7 +9,9 @@ the cell outputs.
 from __future__ import annotations
 
 import html
+import os
 import re
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,19 +83,24 @@ def run_notebook(path: str | Path, *, timeout: int = 180, kernel_name: str = "py
     import nbclient
     import nbformat
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from traitlets.config import Config
 
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name=kernel_name,
-        resources={"metadata": {"path": str(path.parent.resolve())}},
-        store_widget_state=True,
-    )
     start = time.perf_counter()
     try:
-        client.execute()
+        # The kernel talks over Unix sockets in a temporary folder, not TCP ports: nothing to
+        # eavesdrop on (ipykernel warns about TCP), and nothing left behind after the run.
+        with tempfile.TemporaryDirectory(prefix="mlfail-kernel-") as sockets:
+            ipc = {"transport": "ipc", "ip": os.path.join(sockets, "kernel")}
+            nbclient.NotebookClient(
+                notebook,
+                config=Config({"KernelManager": ipc}),
+                timeout=timeout,
+                kernel_name=kernel_name,
+                resources={"metadata": {"path": str(path.parent.resolve())}},
+                store_widget_state=True,
+            ).execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
         seconds = time.perf_counter() - start
         for index, cell in enumerate(notebook.cells, start=1):

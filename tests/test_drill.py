@@ -286,3 +286,23 @@ def test_new_incident_redraws_only_the_data_and_shows_what_a_full_draw_shows():
             FigureCanvasAgg.draw(canvas)  # everything, from scratch
             assert (np.asarray(canvas.buffer_rgba()) == shown).all(), console.drill.seed
         assert canvas.background_draws == 1
+
+
+def test_the_console_builds_the_next_drill_while_one_is_read_and_leaves_no_thread():
+    import threading
+
+    from mlfail_widgets.failures.drill import IncidentDrill
+    from mlfail_widgets.widgets.drill import drill_console
+
+    def prefetching():
+        return [t for t in threading.enumerate() if t.name == "mlfail-drill-prefetch" and t.is_alive()]
+
+    with drill_console(seed=20) as console:
+        built = console._join_prefetch()  # what the background thread built while drill 20 showed
+        assert list(built) == [21]
+        assert built[21].evidence.table_html("deploys") == IncidentDrill(21).evidence.table_html("deploys")
+        console._prefetch(21)
+        assert console.new_incident().seed == 21 and console.drill is not None
+        assert console.new_incident(seed=40).seed == 40  # not the prefetched seed: built now
+        assert console.new_incident().seed == 41
+    assert not prefetching()

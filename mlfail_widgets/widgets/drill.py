@@ -2,14 +2,18 @@
 
 The learner acts (diagnose, reveal, next incident) rather than moves a slider, so the console
 is a small class, like chapter 02's. The dashboard figure is drawn once; "New incident" builds
-the next seed's evidence in the core and moves the same artists (one render). Tables and logs
-are HTML from :class:`~mlfail_widgets.failures.drill.Evidence`.
+the next seed's evidence in the core and moves the same artists (one render). While the learner
+reads a drill, the next seed's evidence is built in a background thread, so that "New incident"
+only has to draw (the first drills of a session would otherwise fill the core's caches on the
+click). Tables and logs are HTML from :class:`~mlfail_widgets.failures.drill.Evidence`.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
+import threading
 
 from ..failures.drill import FAILURE_TYPES, IncidentDrill
 from ..plots import drill as plot
@@ -21,6 +25,7 @@ __all__ = ["DrillConsole", "drill_console"]
 _LABELS = {"dependency": "dependency failure", "deployment": "deployment failure",
            "downtime": "downtime failure", "hardware": "hardware failure",
            "shift": "data distribution shift", "feedback": "degenerate feedback loop"}
+_BUILDING = threading.Lock()  # one drill built at a time: builds of one world share the core's caches
 _TABS = (("Logs", None), ("Deploys and serving", ("deploys", "serving")),
          ("Dependencies", ("dependencies", "golden", "pipeline_runs")), ("Drift", ("drift",)),
          ("Quality", ("quality",)), ("Recommender", ("recommender", "slices")))
@@ -54,6 +59,8 @@ class DrillConsole(ActionRunner):
         self.revealed = None
         self.error: str | None = None
         self._widgets: dict | None = None
+        self._next: tuple[threading.Thread, dict] | None = None
+        self._prefetch(seed + 1)
 
     # ------------------------------------------------------------------ actions (the buttons)
     def diagnose(self, answer):
@@ -75,14 +82,47 @@ class DrillConsole(ActionRunner):
         """Go to drill ``seed`` (default: the next seed); the figure is updated in place."""
         def move():
             target = self.drill.seed + 1 if seed is None else seed
-            drill = IncidentDrill(target, red_herring=self.drill.red_herring)
+            drill = self._built(target)
             plot.update(self.drawn, drill.evidence)
             self.png = render_png(self.drawn.figure)
             self.drill, self.feedback, self.revealed = drill, None, None
             return drill
-        return self._act(move)
+        drill = self._act(move)
+        self._prefetch(self.drill.seed + 1)  # after the widgets are shown: never competes with them
+        return drill
 
-    # ------------------------------------------------------------------ widgets
+    def _build(self, seed: int) -> IncidentDrill:
+        with _BUILDING:
+            drill = IncidentDrill(seed, red_herring=self.drill.red_herring)
+            drill.evidence  # noqa: B018 - built now, kept by the drill
+            return drill
+
+    def _prefetch(self, seed: int) -> None:
+        """Build drill ``seed`` in a background thread (a failure is met again, and shown, on use)."""
+        self._join_prefetch()
+        built: dict = {}
+
+        def work():
+            with contextlib.suppress(Exception):  # _built() builds it again in the foreground
+                built[seed] = self._build(seed)
+        thread = threading.Thread(target=work, name="mlfail-drill-prefetch", daemon=True)
+        thread.start()
+        self._next = (thread, built)
+
+    def _join_prefetch(self) -> dict:
+        """Wait for the drill being built; return ``{seed: drill}`` ({} if none or it failed)."""
+        if self._next is None:
+            return {}
+        thread, built = self._next
+        thread.join()
+        self._next = None
+        return built
+
+    def _built(self, seed: int) -> IncidentDrill:
+        """Drill ``seed``: the prefetched one when it is that seed, else built now."""
+        built = self._join_prefetch()
+        return built[seed] if seed in built else self._build(seed)
+
     def _header(self) -> str:
         herring = " One alarming signal in it is harmless." if self.drill.red_herring else ""
         return (f"<b>Drill {self.drill.seed}</b>, paged at {html.escape(self.drill.evidence.now)}: the "
@@ -158,7 +198,8 @@ class DrillConsole(ActionRunner):
         return bundle
 
     def close(self) -> None:
-        """Close the widgets (the figure goes with the object)."""
+        """Close the widgets and wait for a drill being built (the figure goes with the object)."""
+        self._join_prefetch()
         if self._widgets is not None:
             for name, widget in self._widgets.items():
                 if name != "pages":
