@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import json
 import math
 import statistics
 import sys
@@ -234,12 +235,15 @@ def main(run: Callable[..., list[dict]], doc: str | None, argv: Sequence[str] | 
     """
     parser = argparse.ArgumentParser(description=(doc or "").strip().split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
+    parser.add_argument("--json", metavar="PATH", help="also write the rows to PATH (run_all.py reads them)")
     if arguments:
         arguments(parser)
     options = vars(parser.parse_args(argv))
     accepted = inspect.signature(run).parameters
     started = time.perf_counter()
     rows = run(**{k: v for k, v in options.items() if k in accepted})
+    if options["json"]:
+        Path(options["json"]).write_text(json.dumps(rows, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
     print(text_table(rows))
     print(f"({len(rows)} rows in {time.perf_counter() - started:.1f} s)")
     return 0 if all(r.get("ok") is not False for r in rows) else 1

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import json
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -65,12 +66,21 @@ def scripts(only: list[str] | None) -> list[Path]:
     return found
 
 
-def load(path: Path):
-    spec = importlib.util.spec_from_file_location(f"bench_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses and pickling look their module up here
-    spec.loader.exec_module(module)
-    return module
+def run_script(path: Path, quick: bool) -> list[dict]:
+    """Run one script in a fresh interpreter and read its rows back.
+
+    A fresh process per script: no heap, thread or import left by an earlier script slows a
+    later one's figures. Its own table is not shown (this runner prints them all at the end);
+    its errors are.
+    """
+    with tempfile.TemporaryDirectory(prefix="mlfail-bench-") as folder:
+        rows = Path(folder) / "rows.json"
+        command = [sys.executable, str(path), "--json", str(rows), *(["--quick"] if quick else [])]
+        done = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
+        if not rows.exists():
+            raise RuntimeError(f"{path.name} exited with code {done.returncode} before writing its rows "
+                               "(its error is printed above)")
+        return json.loads(rows.read_text())
 
 
 def _p95(row: dict) -> str:
@@ -187,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {path.name} (load {loads[-1]})", flush=True)
         start = time.perf_counter()
         try:
-            produced = load(path).run(quick=args.quick)
+            produced = run_script(path, args.quick)
         except Exception as error:  # a broken benchmark is reported, not hidden
             traceback.print_exc()
             failures.append(path.stem)
