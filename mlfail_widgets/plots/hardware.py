@@ -269,6 +269,10 @@ def draw_thermal(run, ax=None) -> Drawn:
     drawn = Drawn(fig, {"load": load_line, "temperature": temperature, "frequency": frequency,
                         "crash": crash, "crash_text": crash_text, "summary": summary})
     update_thermal(drawn, run)
+    if ax is None:  # our own figure: a slider move redraws the curves and the summary only
+        from ._layered import redraw_changing
+
+        redraw_changing(fig, [load_line, temperature, frequency, crash, crash_text, summary])
     return drawn
 
 
