@@ -403,3 +403,25 @@ def test_the_console_buttons_change_the_figure_and_show_errors(tmp_path, monkeyp
     assert "image/png" in (bundle[0] if isinstance(bundle, tuple) else bundle)
     console.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_console_click_redraws_only_the_data_and_shows_what_a_full_draw_shows(tmp_path, monkeypatch):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from mlfail_widgets.widgets.deployment import deployment_console
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    console = deployment_console(seed=0)
+    try:
+        canvas = console.drawn.figure.canvas
+        # a week passes, promote, a stale deploy (a STALE status box), roll back, deploy verified
+        for action in (console.next_week, console.promote, console.deploy, console.next_week,
+                       console.promote, console.rollback, console.deploy):
+            action()
+            shown = np.asarray(canvas.buffer_rgba()).copy()
+            FigureCanvasAgg.draw(canvas)  # everything, from scratch
+            assert (np.asarray(canvas.buffer_rgba()) == shown).all(), console.timeline.events[-1]
+        assert canvas.background_draws == 1
+    finally:
+        console.close()
+

@@ -81,6 +81,11 @@ def draw(state, ax=None) -> Drawn:
                         "served_accuracy": served_accuracy, "production_accuracy": production_accuracy,
                         "now": now, "status": status, **markers})
     update(drawn, state)
+    if ax is None:  # our own figure: a click redraws the data and the status box only
+        from ._layered import redraw_changing
+
+        redraw_changing(fig, [registered, production, served, *markers.values(), *now, status,
+                              production_accuracy, served_accuracy])
     return drawn
 
 
