@@ -34,6 +34,19 @@ def test_each_kind_reaches_the_figure(panel):
     assert "P(label = 1)" in panel._summary(panel.result)
 
 
+def test_a_move_redraws_only_what_changes_and_shows_what_a_full_draw_shows(panel):
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = panel.figure.canvas
+    for kind, magnitude in (("covariate", 3.0), ("label", -2.0), ("concept", 2.5), ("none", 0.0)):
+        panel.set(kind=kind, magnitude=magnitude)
+        shown = np.asarray(canvas.buffer_rgba()).copy()
+        FigureCanvasAgg.draw(canvas)  # everything, from scratch
+        assert (np.asarray(canvas.buffer_rgba()) == shown).all(), (kind, magnitude)
+    assert canvas.background_draws == 1
+
+
 def test_a_bad_value_is_refused_and_a_failure_is_shown(panel):
     with pytest.raises(ParameterError, match=r"'magnitude' parameter of Panel\.set"):
         panel.set(magnitude=7)

@@ -47,8 +47,9 @@ def draw(snapshot, ax=None) -> Drawn:
     """
     from ..failures.shift.explore import deployed_model
 
+    own_figure = ax is None
     with style.context():
-        if ax is None:
+        if own_figure:
             fig, ax = new_figure((11, 3.7), ncols=3, width_ratios=[1.15, 1.0, 0.9])
         data_ax, test_ax, acc_ax = ax
         fig = data_ax.figure
@@ -85,6 +86,11 @@ def draw(snapshot, ax=None) -> Drawn:
                         "accuracy_bars": accuracy_bars, "accuracy_texts": accuracy_texts,
                         "accuracy_title": acc_title, "data_title": data_title})
     update(drawn, snapshot)
+    if own_figure:  # a slider move redraws the points, bars, numbers and titles only
+        from ._layered import redraw_changing
+
+        redraw_changing(fig, [reference, current, *bars, level_line, test_title, *accuracy_bars,
+                              *accuracy_texts, acc_title, data_title])
     return drawn
 
 
