@@ -36,6 +36,8 @@ from mlfail_widgets.failures.downtime import (
     sweep,
 )
 
+from .conftest import shows_a_full_draw
+
 
 class ScriptedTransport(Transport):
     """Answers from a script: "ok" or a failure kind, each taking ``seconds`` of virtual time."""
@@ -310,16 +312,12 @@ def test_replica_validation_messages():
 
 
 def test_the_dashboard_redraws_only_what_a_move_changes_and_shows_what_a_full_draw_shows():
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     from mlfail_widgets.widgets.downtime import downtime_panel
 
     with downtime_panel(background=False) as panel:
         canvas = panel.figure.canvas
         for outage, policy in ((0.45, "retry"), (0.5, "retry"), (0.5, "fallback"), (0.0, "fallback")):
             panel.set(outage=outage, policy=policy)
-            shown = np.asarray(canvas.buffer_rgba()).copy()
-            FigureCanvasAgg.draw(canvas)  # everything, from scratch
-            assert (np.asarray(canvas.buffer_rgba()) == shown).all(), (outage, policy)
+            assert shows_a_full_draw(canvas), (outage, policy)
         # The axes were drawn again only for a new load-axis top or another highlighted policy.
         assert canvas.background_draws <= 4

@@ -25,6 +25,8 @@ from mlfail_widgets.failures.drill import (
 )
 from mlfail_widgets.failures.overview import FAILURE_TYPES as COURSE_TYPES
 
+from .conftest import shows_a_full_draw
+
 SEEDS = range(200)
 NAMES = {kind.key: kind.name.lower() for kind in COURSE_TYPES}
 
@@ -274,17 +276,13 @@ def test_the_console_updates_its_figure_in_place_and_shows_errors():
 
 def test_new_incident_redraws_only_the_data_and_shows_what_a_full_draw_shows():
     """The dashboard's axes are drawn once; each incident redraws the data over them, same pixels."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     from mlfail_widgets.widgets.drill import drill_console
 
     with drill_console(seed=3) as console:
         canvas = console.drawn.figure.canvas
         for _ in range(3):  # a shift (long PSI bars), a downtime, a deployment failure
             console.new_incident()
-            shown = np.asarray(canvas.buffer_rgba()).copy()
-            FigureCanvasAgg.draw(canvas)  # everything, from scratch
-            assert (np.asarray(canvas.buffer_rgba()) == shown).all(), console.drill.seed
+            assert shows_a_full_draw(canvas), console.drill.seed
         assert canvas.background_draws == 1
 
 

@@ -41,6 +41,8 @@ from mlfail_widgets.failures.hardware import (
     weights_checksum,
 )
 
+from .conftest import shows_a_full_draw
+
 CORES = usable_cores()
 
 
@@ -452,8 +454,6 @@ def test_the_thermal_panel_is_the_main_widget_and_answers_its_slider():
 
 
 def test_a_thermal_slider_move_redraws_only_the_curves_and_shows_what_a_full_draw_shows():
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     from mlfail_widgets.widgets.hardware import thermal_panel
 
     panel = thermal_panel([20.0, 100.0, 90.0, 40.0], interval=0.5, background=False)
@@ -461,9 +461,7 @@ def test_a_thermal_slider_move_redraws_only_the_curves_and_shows_what_a_full_dra
         canvas = panel.drawn.figure.canvas
         for cooling, load in ((0.4, 1.0), (2.5, 1.0), (0.6, 1.8), (1.2, 0.3)):  # crash, none, crash, idle
             panel.set(cooling=cooling, load=load)
-            shown = np.asarray(canvas.buffer_rgba()).copy()
-            FigureCanvasAgg.draw(canvas)  # everything, from scratch
-            assert (np.asarray(canvas.buffer_rgba()) == shown).all(), (cooling, load)
+            assert shows_a_full_draw(canvas), (cooling, load)
         assert canvas.background_draws == 1
     finally:
         panel.close()

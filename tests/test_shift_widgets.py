@@ -8,6 +8,8 @@ from mlfail_widgets._validation import ParameterError
 from mlfail_widgets.failures.shift import explore
 from mlfail_widgets.widgets.shift import monitoring_dashboard, shift_panel, shift_slices
 
+from .conftest import shows_a_full_draw
+
 
 @pytest.fixture
 def panel():
@@ -35,15 +37,10 @@ def test_each_kind_reaches_the_figure(panel):
 
 
 def test_a_move_redraws_only_what_changes_and_shows_what_a_full_draw_shows(panel):
-    import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     canvas = panel.figure.canvas
     for kind, magnitude in (("covariate", 3.0), ("label", -2.0), ("concept", 2.5), ("none", 0.0)):
         panel.set(kind=kind, magnitude=magnitude)
-        shown = np.asarray(canvas.buffer_rgba()).copy()
-        FigureCanvasAgg.draw(canvas)  # everything, from scratch
-        assert (np.asarray(canvas.buffer_rgba()) == shown).all(), (kind, magnitude)
+        assert shows_a_full_draw(canvas), (kind, magnitude)
     assert canvas.background_draws == 1
 
 
