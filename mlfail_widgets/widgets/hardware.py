@@ -12,7 +12,7 @@ import numpy as np
 from .._validation import ParameterError, check_choice, check_float, check_int
 from ..failures.hardware import LatencyRun, Scenario, measure_latency, simulate_thermal, usable_cores
 from ..plots import hardware as plots
-from ..plots._base import render_png
+from ..plots._base import encode_png, render_png
 from ._errors import error_html, short_message
 from .controls import Slider
 from .monitor import ResourceMonitor
@@ -89,9 +89,7 @@ def _side_by_side(left: bytes, right: bytes) -> bytes:
     for image in images:
         combined.paste(image, (x, (height - image.height) // 2))
         x += image.width
-    buffer = io.BytesIO()
-    combined.save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
+    return encode_png(np.asarray(combined))
 
 
 def _empty_run(slo: float) -> LatencyRun:
