@@ -60,22 +60,24 @@ def replace_slots(rng, lists: np.ndarray, mask: np.ndarray, n_available: int, *,
     if not mask.any():
         return lists
     k = lists.shape[1]
-    replaced = np.where(mask, lists, -1) if avoid_replaced and n_available >= 2 * k else None
     earlier = np.tril(np.ones((k, k), dtype=bool), -1)  # [i, j]: slot j comes before slot i
+    # [row, i, j]: slot i's new song may not equal the song in column j of `against`: an earlier
+    # slot's song, a kept song, or (with avoid_replaced) one of the songs being replaced
+    forbidden = earlier | (~mask[:, None, :] & ~np.eye(k, dtype=bool))
+    against = lists
+    if avoid_replaced and n_available >= 2 * k:
+        forbidden = np.concatenate([forbidden, np.broadcast_to(mask[:, None, :], forbidden.shape)], axis=2)
+        against = np.concatenate([lists, np.where(mask, lists, -1)], axis=1)
     pending = mask.copy()
+    rows = np.arange(lists.shape[0])
     for _ in range(100):
         lists[pending] = rng.integers(0, n_available, size=int(pending.sum()))
-        rows = np.flatnonzero(pending.any(axis=1))
-        sub = lists[rows]
-        same = sub[:, :, None] == sub[:, None, :]
-        kept = ~mask[rows][:, None, :]
-        # a new song clashes with a kept song, or with a new song in an earlier slot
-        clash = (same & (earlier | (kept & ~np.eye(k, dtype=bool)))).any(axis=2)
-        if replaced is not None:
-            clash |= (sub[:, :, None] == replaced[rows][:, None, :]).any(axis=2)
-        pending = np.zeros_like(mask)
+        rows = rows[pending[rows].any(axis=1)]
+        against[rows, :k] = lists[rows]
+        sub = against[rows]
+        clash = ((sub[:, :k, None] == sub[:, None, :]) & forbidden[rows]).any(axis=2)
         pending[rows] = clash & mask[rows]
-        if not pending.any():
+        if not pending[rows].any():
             return lists
     return _permutation_fill(rng, lists, pending, n_available)
 
