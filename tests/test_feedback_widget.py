@@ -11,6 +11,8 @@ from mlfail_widgets.plots import feedback as feedback_plot
 from mlfail_widgets.widgets import feedback as feedback_widget
 from mlfail_widgets.widgets.feedback import POLICY_OPTIONS, feedback_panel
 
+from .conftest import shows_a_full_draw
+
 
 @pytest.fixture
 def panel():
@@ -28,6 +30,29 @@ def test_update_changes_the_artists_in_place():
     assert len(line.get_xdata()) == 20 and not np.array_equal(line.get_ydata()[:10], before)
     assert line.axes.get_xlim() == (0, 19)
     assert "epsilon 0.50" in drawn.artists["lorenz_text"].get_text()
+
+
+def test_a_move_redraws_only_what_changes_and_shows_what_a_full_draw_shows(panel):
+    canvas = panel.figure.canvas
+    for epsilon in (0.1, 0.35, 0.6, 0.85):  # flags and calibration gaps move; the scale holds
+        panel.set(epsilon=epsilon)
+        assert shows_a_full_draw(canvas), epsilon
+    assert canvas.background_draws == 1
+    slice_ax = panel.drawn.artists["slices"].artists["points"].axes
+    assert slice_ax.get_xlim() == (-0.2, 0.2)  # centred on "well calibrated"
+    for settings in ({"rounds": 12}, {"policy": "ctr+ipw", "k": 5, "position_bias": 2.0}):
+        panel.set(**settings)  # a new x range: the background is drawn again
+        assert shows_a_full_draw(canvas), settings
+
+
+def test_the_calibration_axis_widens_in_steps_when_a_gap_needs_it():
+    table = loop_report(rounds=10, n_users=200, n_songs=120).slices
+    assert feedback_plot._gap_reach(table) == 0.2
+    wide = table.assign(high=table["high"].where(table.index != 2, 0.3))
+    assert feedback_plot._gap_reach(wide) == 0.5
+    hit_rate = loop_report(rounds=10, n_users=200, n_songs=120, slice_metric="hit rate")
+    drawn = feedback_plot.draw(hit_rate)  # not a gap around 0: the slice chart's own range
+    assert drawn.artists["slices"].artists["points"].axes.get_xlim()[0] >= -0.01
 
 
 def test_panel_is_marked_for_the_browser_tests(panel):

@@ -49,8 +49,9 @@ def draw(report, ax=None) -> Drawn:
     """
     from matplotlib.ticker import MaxNLocator
 
+    own_figure = ax is None
     with style.context():
-        if ax is None:
+        if own_figure:
             fig, first = new_figure((9.2, 6.9))
             first.remove()
             rows = fig.add_gridspec(2, 1, height_ratios=[1.1, 1])
@@ -66,9 +67,9 @@ def draw(report, ax=None) -> Drawn:
                                  label="NDCG@k")
         rounds_ax.axhline(0, color=style.MUTED, linewidth=1)
         rounds_ax.set_ylim(-0.15, 1.02)
-        rounds_ax.set(title="Concentration and learning, round by round",
+        rounds_ax.set(title="Concentration and learning, round by round", xlabel="round",
                       ylabel="Gini (red), ranking vs truth (blue)")
-        rounds_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize=8.5, ncols=2)
+        rounds_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8.5, ncols=2)
         rounds_ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
         rounds_ax.set_yticks([0, 0.5, 1])
         style.label_simulated(rounds_ax)
@@ -95,7 +96,28 @@ def draw(report, ax=None) -> Drawn:
     drawn = Drawn(fig, {"exposure": exposure, "plays": plays, "lorenz": lorenz,
                         "lorenz_text": lorenz_text, "tau": tau, "ndcg": ndcg, "slices": slices})
     update(drawn, report)
+    if own_figure:  # a move redraws the curves, the slices and their names (red when flagged)
+        from ._layered import redraw_changing
+
+        marks = slices.artists
+        redraw_changing(fig, [exposure, plays, tau, ndcg, lorenz, lorenz_text, marks["band"],
+                              marks["overall"], marks["whiskers"], marks["points"], slice_ax.title,
+                              slice_ax.yaxis])
     return drawn
+
+
+#: Half-widths of the calibration axis: few, so that most moves keep its scale (and the cached
+#: background). At the dashboard's defaults every gap and interval fits in the first.
+_GAP_REACH = (0.2, 0.5, 1.0)
+
+
+def _gap_reach(table) -> float:
+    """The smallest half-width from :data:`_GAP_REACH` that shows every value and interval."""
+    values = table[["metric", "low", "high"]].to_numpy(dtype=float).ravel()
+    values = np.append(values, [table.attrs.get("overall_low", np.nan), table.attrs.get("overall_high", np.nan)])
+    values = np.abs(values[np.isfinite(values)])
+    need = float(values.max()) * 1.08 if values.size else 0.0
+    return next((reach for reach in _GAP_REACH if reach >= need), need)
 
 
 def update(drawn: Drawn, report) -> None:
@@ -121,6 +143,9 @@ def update(drawn: Drawn, report) -> None:
     slice_ax.title.set_text(f"Calibration by slice of the log: {int(table['flagged'].sum())} of "
                             f"{int((table['status'] == 'ok').sum())} flagged")
     slice_ax.xaxis.label.set_text("predicted minus observed play rate")
+    if table.attrs.get("metric") == "calibration":  # centred on 0, well calibrated
+        reach = _gap_reach(table)
+        slice_ax.set_xlim(-reach, reach)
     for text, short in zip(a["slices"].artists["legend"].get_texts(), _SLICE_LEGEND, strict=True):
         text.set_text(short)  # few, short texts: each one costs about 2 ms on every move
     for text in [a["slices"].artists["header"], *a["slices"].artists["sizes"]]:
