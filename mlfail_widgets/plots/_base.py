@@ -85,7 +85,7 @@ def encode_png(rgb) -> bytes:
                          f"{rgb.dtype} {rgb.shape}")
     height, width = rgb.shape[:2]
     rows = np.zeros((height, 1 + 3 * width), dtype=np.uint8)  # each row: filter type 0, then pixels
-    rows[:, 1:] = rgb.reshape(height, 3 * width)
+    rows[:, 1:].reshape(height, width, 3)[...] = rgb  # a view of the pixel bytes: one copy from the canvas
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, RGB, no interlace
     return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
             + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _chunk(b"IEND", b""))
