@@ -61,20 +61,19 @@ def replace_slots(rng, lists: np.ndarray, mask: np.ndarray, n_available: int, *,
         return lists
     k = lists.shape[1]
     earlier = np.tril(np.ones((k, k), dtype=bool), -1)  # [i, j]: slot j comes before slot i
-    # [row, i, j]: slot i's new song may not equal the song in column j of `against`: an earlier
-    # slot's song, a kept song, or (with avoid_replaced) one of the songs being replaced
+    # [row, i, j]: slot i's new song may not equal the song in column j of `sub` below: an
+    # earlier slot's song, a kept song, or (with avoid_replaced) one of the songs being replaced
     forbidden = earlier | (~mask[:, None, :] & ~np.eye(k, dtype=bool))
-    against = lists
+    replaced = None
     if avoid_replaced and n_available >= 2 * k:
         forbidden = np.concatenate([forbidden, np.broadcast_to(mask[:, None, :], forbidden.shape)], axis=2)
-        against = np.concatenate([lists, np.where(mask, lists, -1)], axis=1)
+        replaced = np.where(mask, lists, -1)
     pending = mask.copy()
     rows = np.arange(lists.shape[0])
     for _ in range(100):
         lists[pending] = rng.integers(0, n_available, size=int(pending.sum()))
-        rows = rows[pending[rows].any(axis=1)]
-        against[rows, :k] = lists[rows]
-        sub = against[rows]
+        rows = rows[pending[rows].any(axis=1)]  # only rows that drew again can clash
+        sub = lists[rows] if replaced is None else np.concatenate([lists[rows], replaced[rows]], axis=1)
         clash = ((sub[:, :k, None] == sub[:, None, :]) & forbidden[rows]).any(axis=2)
         pending[rows] = clash & mask[rows]
         if not pending[rows].any():
