@@ -4,6 +4,7 @@
     mlfail lab [JUPYTER ARGS ...]            open JupyterLab at the course's first chapter
     mlfail doctor                            what this machine has, and what to do about gaps
     mlfail drill --learners N --seed S       the incident drill each learner gets (instructor only)
+    mlfail assignments DIR [--chapters NN]   each chapter's exercises as nbgrader source notebooks
 """
 
 from __future__ import annotations
@@ -135,6 +136,24 @@ def command_drill(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_assignments(args: argparse.Namespace) -> int:
+    from ._validation import ParameterError
+    from .assignments import write_assignments
+
+    try:
+        written = write_assignments(args.folder, args.chapters)
+    except ParameterError as error:
+        print(f"mlfail assignments: {error}", file=sys.stderr)
+        return 2
+    root = Path(args.folder).resolve()
+    for path in written:
+        print(f"wrote {path.relative_to(root)}")
+    print(f"\n{len(written)} assignment(s) in {root}. Next, in that folder: nbgrader generate_assignment "
+          f"{written[0].parent.name} (the learners' copy, without answers), then collect submissions and run "
+          "nbgrader autograde. Set MLFAIL_GRADED=1 for the learners' servers to switch the answers off.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mlfail", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
     drill.add_argument("--csv", metavar="FILE", help="write the key as CSV instead of printing it")
     drill.add_argument("--red-herring", action="store_true", help="drills with one harmless alarming signal")
     drill.set_defaults(func=command_drill)
+
+    assignments = commands.add_parser("assignments", help="each chapter's exercises as nbgrader source "
+                                      "notebooks (instructor only)")
+    assignments.add_argument("folder", metavar="DIR", help="the nbgrader course folder (made if missing)")
+    assignments.add_argument("--chapters", nargs="+", metavar="NN",
+                             help="only these chapters (default: every chapter with exercises)")
+    assignments.set_defaults(func=command_assignments)
 
     return parser
 

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import _course_mode
 from .._validation import ParameterError
 
 __all__ = [
@@ -213,14 +214,20 @@ def _check_choice(exercise: Exercise, answer: Any) -> Feedback:
 
 
 def hint(exercise_id: str) -> str:
-    """The exercise's hint (never the answer)."""
+    """The exercise's hint (never the answer). Off in a graded course (``MLFAIL_GRADED=1``)."""
     exercise = _get(exercise_id)
+    if _course_mode.graded():
+        return _course_mode.answers_off_message(f"hint({exercise.id!r})")
     return exercise.hint or "No hint for this one: reread the section just above the exercise."
 
 
 def solution(exercise_id: str) -> str:
-    """The model answer of an open question, or the explanation after three wrong attempts."""
+    """The model answer of an open question, or the explanation after three wrong attempts.
+
+    Off in a graded course (``MLFAIL_GRADED=1``, see :mod:`mlfail_widgets._course_mode`)."""
     exercise = _get(exercise_id)
+    if _course_mode.graded():
+        return _course_mode.answers_off_message(f"solution({exercise.id!r})")
     if exercise.kind == "open":
         return exercise.explanation
     if _ATTEMPTS.get(exercise.id, 0) < ATTEMPTS_BEFORE_SOLUTION:

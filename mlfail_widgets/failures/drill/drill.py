@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from ... import _course_mode
 from ..overview import FAILURE_TYPES as _COURSE_TYPES
 from .build import build
 from .catalogue import FAILURE_TYPES, Incident, incident_for, learner_seed, normalise_failure
@@ -235,6 +236,7 @@ class IncidentDrill:
         >>> IncidentDrill(0).reveal().chapter.startswith("0")
         True
         """
+        _course_mode.refuse_in_graded_course("drill.reveal()")  # MLFAIL_GRADED=1: answers off
         incident = self._incident
         course = _CHAPTERS[incident.failure]
         herring = None
