@@ -19,7 +19,7 @@ from pathlib import Path
 from _common import ROOT, main, row
 
 NAME = "book"
-LIMIT_MS = 1000  # a chapter page, figures included, within a second when served locally
+# Issue 21 asks for the time to be reported, with no budget: these rows are reports, not verdicts.
 
 
 def _load(name: str, path: Path):
@@ -50,12 +50,11 @@ def run(quick: bool = False) -> list[dict]:
                 times[name].append(timing["load_ms"] / 1000)
                 tab.close()
     everything = [t for name in pages if name != "index" for t in times[name]]
-    rows.append(row(NAME, "landing page: load and render, offline", times["index"], unit="s",
-                    limit=LIMIT_MS / 1000))
+    rows.append(row(NAME, "landing page: load and render, offline", times["index"], unit="s"))
     rows.append(row(NAME, f"chapter pages ({len(pages) - 1}): load and render with figures, offline", everything,
-                    unit="s", limit=LIMIT_MS / 1000))
+                    unit="s"))
     slowest = max(pages[1:], key=lambda n: sorted(times[n])[len(times[n]) // 2])
-    rows.append(row(NAME, f"slowest chapter page ({slowest})", times[slowest], unit="s", limit=LIMIT_MS / 1000))
+    rows.append(row(NAME, f"slowest chapter page ({slowest})", times[slowest], unit="s"))
     if blocked:
         rows.append(row(NAME, f"requests outside 127.0.0.1: {len(blocked)}", [0.0], ok=False, target="none"))
     return rows
