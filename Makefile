@@ -31,11 +31,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e ".[dev]"
 	@touch $@ $(VENV)/.installed-core
 
-# JupyterHub's proxy comes from npm, into a project-local prefix. Without npm, make test still runs
+# JupyterHub's proxy comes from npm, into a project-local prefix (version 5 needs Node 20; Debian 12's
+# Node 18 gets version 4, which JupyterHub supports too). Without npm, make test still runs
 # (the hub test is skipped, except under CI=true, where .ci/run installs npm first).
 $(VENV)/.installed-hub: | $(BIN)/python
 	@if command -v npm >/dev/null 2>&1; then \
-		npm install --silent --no-audit --no-fund --prefix $(VENV)/chp configurable-http-proxy@5 && touch $@; \
+		major=$$(node -p 'process.versions.node.split(".")[0]'); \
+		version=5; [ "$$major" -ge 20 ] || version=4; \
+		npm install --silent --no-audit --no-fund --prefix $(VENV)/chp configurable-http-proxy@$$version && touch $@; \
 	else echo "npm not found: the JupyterHub test will be skipped (apt-get install npm, then make hub-deps)"; fi
 
 hub-deps: $(VENV)/.installed-test $(VENV)/.installed-hub
