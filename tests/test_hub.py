@@ -35,6 +35,7 @@ pytestmark = pytest.mark.slow
 def _hubcheck():
     spec = importlib.util.spec_from_file_location("hubcheck", ROOT / "deploy" / "hubcheck.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
