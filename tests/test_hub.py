@@ -44,10 +44,11 @@ hubcheck = _hubcheck()
 
 
 def _hub_processes() -> set[int]:
+    """The hub, proxy and single-user servers of this checkout that are running now."""
     found = set()
     for process in psutil.process_iter(["pid", "cmdline"]):
         line = " ".join(process.info["cmdline"] or [])
-        if "jupyterhub" in line or "configurable-http-proxy" in line:
+        if ("jupyterhub" in line or "configurable-http-proxy" in line) and str(ROOT) in line:
             found.add(process.info["pid"])
     return found
 
