@@ -72,6 +72,27 @@ def test_every_chapter_has_a_page_in_order_with_outputs_and_no_answers(site):
 
 
 @pytest.mark.slow
+def test_every_widget_is_on_its_page_as_its_static_figure(site):
+    from jupyter_cache import get_cache
+
+    cache = get_cache(os.environ.get("MLFAIL_BOOK_CACHE", str(ROOT / "build" / ".book-cache")))
+    latest = {}
+    for record in sorted(cache.list_cache_records(), key=lambda r: r.pk):
+        latest[Path(record.uri).stem] = record.pk
+    total = 0
+    for chapter in CHAPTERS:
+        executed = cache.get_cache_bundle(latest[chapter]).nb
+        widgets = [o.get("data", {}) for c in executed.cells for o in c.get("outputs", [])
+                   if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+        assert all("image/png" in data for data in widgets), f"{chapter}: a widget without its static figure"
+        page = (site / f"{chapter}.html").read_text()
+        shown = len(re.findall(r'<img[^>]+src="_images/[^"]+\.png"', page))
+        assert shown >= len(widgets), f"{chapter}: {len(widgets)} widgets, {shown} figures on the page"
+        total += len(widgets)
+    assert total >= len(CHAPTERS), "every chapter has at least its main widget"
+
+
+@pytest.mark.slow
 def test_no_page_asks_for_anything_outside_the_site(site):
     for page in site.rglob("*.html"):
         text = page.read_text()
