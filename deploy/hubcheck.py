@@ -126,6 +126,7 @@ def running_hub(users: list[str], *, port: int | None = None, state: Path | None
     if port is not None and not port_is_free(port):
         raise HubError(f"port {port} on 127.0.0.1 is in use: the hub cannot listen there. Stop what holds "
                        f"it (`ss -ltnp | grep :{port}`) or pick another port (--port).")
+    command = _hub_command()  # before anything is made: a missing hub leaves nothing behind
     ports = (port or free_port(), free_port(), free_port())
     owned_state = state is None
     state = Path(tempfile.mkdtemp(prefix="mlfail-hub-")) if owned_state else Path(state)
@@ -137,7 +138,7 @@ def running_hub(users: list[str], *, port: int | None = None, state: Path | None
                    "MLFAIL_HUB_ADMIN_TOKEN": token, "MLFAIL_GRADED": "1" if graded else "0", **(env or {})}
     started = time.perf_counter()
     log = open(state / "jupyterhub.log", "wb")  # noqa: SIM115 - closed in finally
-    process = subprocess.Popen(_hub_command(), cwd=state, env=environment, stdout=log,
+    process = subprocess.Popen(command, cwd=state, env=environment, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
     hub = Hub(f"http://127.0.0.1:{ports[0]}", token, process, state, ports, password)
     try:
