@@ -2,7 +2,15 @@
 
 Concentration (:func:`gini`, :func:`lorenz_curve`, :func:`top_share`, :func:`coverage`),
 learning (:func:`kendall_tau`, :func:`ndcg`) and listeners (:func:`jaccard_overlap`, how alike
-different listeners' lists have become).
+different listeners' lists have become; :func:`consumed_overlap`, how alike the songs they played
+are, the measure of Chaney et al. 2018).
+
+Concentration is a *proxy* for a degenerate loop, not its definition. Jiang, Chiappa,
+Lattimore, Gyorgy and Kohli ("Degenerate Feedback Loops in Recommender Systems", AIES 2019)
+call a loop degenerate when users' interests drift without bound towards what they are shown
+(their interest vectors diverge); the simulator's listeners have fixed hidden tastes, so the
+course watches what that drift produces instead: exposure piling onto a few songs (the Gini of
+impressions), lists and plays becoming alike across listeners.
 """
 
 from __future__ import annotations

@@ -256,7 +256,8 @@ def fit_examination_model(impressions, plays, *, iterations: int = 500, toleranc
     return relevance, exam / scale
 
 
-def relevance_estimates(log: PositionLog, methods=BIAS_ESTIMATORS, *, clip: float = 5.0):
+def relevance_estimates(log: PositionLog, methods=BIAS_ESTIMATORS, *, clip: float = 5.0,
+                        propensities=None):
     """Each estimator's play probability of every song at slot 1, from one log.
 
     Parameters
@@ -267,6 +268,9 @@ def relevance_estimates(log: PositionLog, methods=BIAS_ESTIMATORS, *, clip: floa
         Names from :data:`BIAS_ESTIMATORS` (see the module docstring).
     clip : float, default=5.0
         The largest weight ``ips_clipped`` gives a play.
+    propensities : array of shape (k,), optional
+        The examination curve the IPS estimators use; default: estimated from the log's
+        randomised slice with :func:`propensities_from_randomisation`.
 
     Returns
     -------
@@ -290,8 +294,13 @@ def relevance_estimates(log: PositionLog, methods=BIAS_ESTIMATORS, *, clip: floa
     per_song = np.maximum(impressions.sum(axis=1), 1.0)
     k = impressions.shape[1]
     needs_propensity = {"ips", "ips_clipped", "ips_self_normalised"} & set(methods)
-    exam = (propensities_from_randomisation(log.random_impressions, log.random_plays)
-            if needs_propensity else None)
+    if propensities is not None:
+        exam = np.asarray(propensities, dtype=np.float64)
+        if exam.shape != (k,) or not ((exam > 0) & (exam <= 1)).all():
+            raise parameter_error("propensities", owner, f"{k} examination probabilities in (0, 1]",
+                                  propensities)
+    elif needs_propensity:
+        exam = propensities_from_randomisation(log.random_impressions, log.random_plays)
     table = pd.DataFrame({"truth": log.relevance,
                           "mean_slot": (impressions * np.arange(1, k + 1)).sum(axis=1) / per_song})
     for method in methods:

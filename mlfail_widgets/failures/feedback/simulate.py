@@ -37,7 +37,8 @@ __all__ = ["ROUND_METRICS", "LoopHistory", "LoopSettings", "simulate_feedback_lo
 
 #: Per-round measurements kept in :class:`LoopHistory` (each an array of length ``rounds``).
 ROUND_METRICS = {
-    "exposure_gini": "Gini of impressions per song so far (policy traffic)",
+    "exposure_gini": "Gini of impressions per song so far (policy traffic): a proxy for degeneracy, "
+                     "which Jiang et al. (2019) define through users' interests",
     "play_gini": "Gini of plays per song so far",
     "top_share": "share of all plays so far going to the top 1% of songs",
     "coverage": "share of the catalogue shown at least once so far",
