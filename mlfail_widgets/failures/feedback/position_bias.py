@@ -42,7 +42,8 @@ from ..._validation import check_choice, check_float, check_int, parameter_error
 from .examination import examination_probability, fit_position_model
 from .metrics import kendall_tau
 
-__all__ = ["BIAS_ESTIMATORS", "PLACEMENTS", "PositionLog", "controlled_log", "fit_examination_model",
+__all__ = ["BIAS_ESTIMATORS", "PLACEMENTS", "PositionLog", "controlled_log", "examination_curves",
+           "fit_examination_model",
            "position_bias_comparison", "propensities_from_randomisation", "relevance_estimates"]
 
 PLACEMENTS = ("relevance", "reverse", "random")
@@ -254,6 +255,36 @@ def fit_examination_model(impressions, plays, *, iterations: int = 500, toleranc
     scale = exam[0] if exam[0] > 0 else 1.0
     relevance = np.where(shown, relevance * scale, np.nan)
     return relevance, exam / scale
+
+
+def examination_curves(log: PositionLog):
+    """The examination curve three ways: the simulator's, the EM fit's and the randomised slice's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by slot (1 = top): ``truth``, ``multiplicative`` (:func:`fit_examination_model`
+        on the whole log), ``randomised`` (:func:`propensities_from_randomisation` on the
+        randomised slice), and each estimate's relative error (``..._error``).
+
+    Examples
+    --------
+    >>> curves = examination_curves(controlled_log("relevance", seed=0))
+    >>> bool(curves["multiplicative_error"].abs().max() < 0.1)
+    True
+    """
+    import pandas as pd
+
+    if not isinstance(log, PositionLog):
+        raise parameter_error("log", "examination_curves", "a PositionLog from controlled_log",
+                              type(log).__name__)
+    fitted = fit_examination_model(log.impressions, log.plays)[1]
+    randomised = propensities_from_randomisation(log.random_impressions, log.random_plays)
+    table = pd.DataFrame({"truth": log.examination, "multiplicative": fitted, "randomised": randomised},
+                         index=pd.RangeIndex(1, log.examination.size + 1, name="slot"))
+    for column in ("multiplicative", "randomised"):
+        table[column + "_error"] = table[column] / table["truth"] - 1
+    return table
 
 
 def relevance_estimates(log: PositionLog, methods=BIAS_ESTIMATORS, *, clip: float = 5.0,
