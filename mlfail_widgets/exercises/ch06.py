@@ -3,15 +3,20 @@
 from ..failures.feedback import exploration_tradeoff
 from . import choice, numeric, open_question
 
+#: The seeds of the chapter's trade-off table (cell ``exploration_tradeoff(..., seeds=2)``); the
+#: exercise asks about the same table (a test checks the notebook uses the same value).
+TABLE_SEEDS = 2
+
 numeric(
     "06.1",
-    "With exploration_tradeoff([0.3]) (the popularity policy at its default size and seed), how "
-    "many expected plays per listener and round does exploring with epsilon 0.3 give up in the "
-    "explored slots? Read the exploration_cost column.",
-    lambda: float(exploration_tradeoff([0.3]).loc[0.3, "exploration_cost"]),
+    "In the chapter's trade-off table (exploration_tradeoff(..., seeds=2): the popularity policy "
+    "at its default size, averaged over seeds 0 and 1), how many expected plays per listener and "
+    "round does exploring with epsilon 0.3 give up in the explored slots? Read the "
+    "exploration_cost column.",
+    lambda: float(exploration_tradeoff([0.3], seeds=TABLE_SEEDS).loc[0.3, "exploration_cost"]),
     abs_tol=0.005,
-    hint="Call exploration_tradeoff([0.3]) and read the exploration_cost column of its one row "
-    "(the index is the epsilon).",
+    hint="Read the row 0.3 of the table above (tradeoff.loc[0.3, 'exploration_cost']), or call "
+    "exploration_tradeoff([0.3], seeds=2): each epsilon's runs do not depend on the others.",
     explanation="About three in ten explored slots replace a ranked song; each replacement "
     "loses the difference in affinity between the ranked song and the random one, weighted by "
     "how often that slot is examined. The price grows with epsilon; the ranking it buys does "
@@ -56,6 +61,27 @@ choice(
     explanation="The slot table learns one play rate per song and slot with nothing tying them "
     "together, so each slot's column reflects which songs the loop put there: its rankings at "
     "slot 1 and slot k disagree (same_ranking well below 1).",
+)
+
+choice(
+    "06.5",
+    "Your service's lists are already placed by a good ranker (the better songs mostly on top), "
+    "and you only need to order the songs the log covers, not to predict how a song would do at "
+    "another slot. Which estimate ranked the songs best in the chapter's comparison?",
+    ["play_rate", "position_feature", "ips", "multiplicative"],
+    "play_rate",
+    option_hints={
+        "position_feature": "Look at the right panel's first group of bars (good songs on top): "
+        "which bar is longest?",
+        "ips": "IPS is unbiased, but its weights add noise. Which bar is longest when placement "
+        "already follows relevance?",
+        "multiplicative": "The product fit is the best calibrated; is it also the best ranker "
+        "when the order was already right? Compare the Kendall tau bars.",
+    },
+    explanation="When placement follows relevance, being on top only amplifies an order that "
+    "was already right, so the naive play rate keeps it (and every correction adds noise). The "
+    "corrections matter when you predict what a song would do elsewhere, or when placement "
+    "fights relevance.",
 )
 
 open_question(

@@ -49,7 +49,10 @@ def summarize_runs(runs: dict):
     """One row per run: the final ranking quality and concentration, plays, coverage, new songs.
 
     ``runs`` maps a label to a :class:`LoopHistory`; the columns are those of
-    :func:`exploration_tradeoff`, plus ``top_share`` and ``homogenization`` (final round).
+    :func:`exploration_tradeoff`, plus ``top_share`` and ``homogenization`` (final round),
+    ``kendall_tau_peak`` (the best Kendall tau of any round after the warm-up: a final value
+    below it means the ranking got *worse* as the loop ran) and ``consumed_overlap`` (the
+    Jaccard index of the songs two listeners played, see :func:`homogenization_table`).
 
     Examples
     --------
@@ -64,8 +67,11 @@ def summarize_runs(runs: dict):
         if not isinstance(run, LoopHistory):
             raise parameter_error("runs", "summarize_runs", "a dict of label -> LoopHistory",
                                   type(run).__name__)
+        start = min(run.settings["warmup_rounds"], run.rounds - 1)
         rows[label] = {**_summary(run), "top_share": run.final("top_share"),
-                       "homogenization": run.final("homogenization")}
+                       "homogenization": run.final("homogenization"),
+                       "kendall_tau_peak": float(run.kendall_tau[start:].max()),
+                       "consumed_overlap": run.consumed_overlap()}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
