@@ -63,27 +63,6 @@ choice(
     "slot 1 and slot k disagree (same_ranking well below 1).",
 )
 
-choice(
-    "06.5",
-    "Your service's lists are already placed by a good ranker (the better songs mostly on top), "
-    "and you only need to order the songs the log covers, not to predict how a song would do at "
-    "another slot. Which estimate ranked the songs best in the chapter's comparison?",
-    ["play_rate", "position_feature", "ips", "multiplicative"],
-    "play_rate",
-    option_hints={
-        "position_feature": "Look at the right panel's first group of bars (good songs on top): "
-        "which bar is longest?",
-        "ips": "IPS is unbiased, but its weights add noise. Which bar is longest when placement "
-        "already follows relevance?",
-        "multiplicative": "The product fit is the best calibrated; is it also the best ranker "
-        "when the order was already right? Compare the Kendall tau bars.",
-    },
-    explanation="When placement follows relevance, being on top only amplifies an order that "
-    "was already right, so the naive play rate keeps it (and every correction adds noise). The "
-    "corrections matter when you predict what a song would do elsewhere, or when placement "
-    "fights relevance.",
-)
-
 open_question(
     "06.4",
     "Randomization and positional features both fight the loop. When would you choose "
