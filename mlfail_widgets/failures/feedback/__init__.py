@@ -5,7 +5,9 @@ The pieces, from the bottom up:
 * :mod:`.world`: listeners and songs with hidden tastes, and new songs released over time;
 * :mod:`.examination`: position bias (who looks at which slot) and ways to learn despite it;
 * :mod:`.position_bias`: the examination x relevance model fitted on a controlled log (EM),
-  propensities from a randomised slice, and IPS (plain, clipped, self-normalised) compared;
+  propensities from a randomised slice; :mod:`.position_compare`: six estimators (naive, additive
+  slot feature, IPS plain / clipped / self-normalised, the product fit) compared;
+* :mod:`.settings`: :class:`LoopSettings`, everything that defines a run;
 * :mod:`.policies`: random, popularity, play-rate and personalised recommenders;
 * :mod:`.simulate`: the loop (recommend, listen, log, retrain) and its :class:`LoopHistory`;
 * :mod:`.metrics`: concentration, learning and homogenization measures;
@@ -46,13 +48,12 @@ from .position_bias import (
     PLACEMENTS,
     PositionLog,
     controlled_log,
-    examination_curves,
     fit_examination_model,
-    position_bias_comparison,
     propensities_from_randomisation,
-    relevance_estimates,
 )
-from .simulate import ROUND_METRICS, LoopHistory, LoopSettings, simulate_feedback_loop
+from .position_compare import examination_curves, position_bias_comparison, relevance_estimates
+from .settings import LoopSettings
+from .simulate import ROUND_METRICS, LoopHistory, simulate_feedback_loop
 from .slices import (
     AGE_GROUPS,
     POPULARITY_BUCKETS,
