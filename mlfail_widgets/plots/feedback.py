@@ -8,6 +8,8 @@
 * :func:`draw_tradeoff`: what exploration buys and costs, over epsilon.
 * :func:`draw_position_bias`: estimated against true song quality, coloured by the slot songs
   were shown in, and which estimators keep their ranking whatever slot is assumed.
+* :func:`draw_examination_fit`: the examination curve recovered (EM fit, randomised slice) and
+  six estimators compared on calibration at slot 1 and on ranking.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from . import slices as slice_plot
 from . import style
 from ._base import Drawn, new_figure
 
-__all__ = ["draw", "draw_policies", "draw_position_bias", "draw_slice_comparison", "draw_tradeoff",
-           "update"]
+__all__ = ["draw", "draw_examination_fit", "draw_policies", "draw_position_bias", "draw_slice_comparison",
+           "draw_tradeoff", "update"]
 
 _POLICY_NAMES = {"random": "random", "popularity": "popularity", "ctr": "play rate (CTR)",
                  "personalised": "personalised", "position_feature": "position feature",
@@ -282,6 +284,71 @@ def draw_position_bias(estimates, dependence, ax=None) -> Drawn:
         ax[2].legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.4, -0.2))
         ax[2].grid(axis="y", visible=False)
     return Drawn(fig, {"points": points, "bars": [truth, same]})
+
+
+_ESTIMATOR_NAMES = {"play_rate": "naive play rate", "position_feature": "position feature (additive)",
+                    "ips": "IPS", "ips_clipped": "IPS, clipped", "ips_self_normalised": "IPS, self-normalised",
+                    "multiplicative": "examination x relevance (EM)"}
+_PLACEMENT_NAMES = {"relevance": "good songs on top", "reverse": "good songs at the bottom",
+                    "random": "random placement"}
+
+
+def draw_examination_fit(curves, comparison, ax=None) -> Drawn:
+    """The examination curve recovered, and the estimators compared on calibration and ranking.
+
+    ``curves`` is :func:`~mlfail_widgets.failures.feedback.examination_curves`'s table,
+    ``comparison`` :func:`~mlfail_widgets.failures.feedback.position_bias_comparison`'s (the
+    error bars are its standard deviations over seeds).
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.feedback import (controlled_log, examination_curves,
+    ...                                               position_bias_comparison)
+    >>> log = controlled_log("relevance", n_lists=5000)
+    >>> table = position_bias_comparison(["relevance", "reverse"], seeds=2, n_lists=5000)
+    >>> drawn = draw_examination_fit(examination_curves(log), table)
+    >>> len(drawn.artists["calibration"]), len(drawn.artists["tau"])
+    (2, 2)
+    """
+    with style.context():
+        if ax is None:
+            fig, ax = new_figure((13, 4.6), ncols=3, width_ratios=[0.8, 1, 1])
+        fig = ax[0].figure
+        slots = curves.index.to_numpy()
+        ax[0].plot(slots, curves["truth"], color=style.NEUTRAL, linewidth=2, label="simulator (truth)")
+        ax[0].plot(slots, curves["multiplicative"], "o", color=style.GOOD, label="EM fit, from the log")
+        ax[0].plot(slots, curves["randomised"], "s", mfc="none", color=style.PALETTE["orange"],
+                   label="randomised slice")
+        ax[0].set(title="Examination curve recovered", xlabel="slot (1 = top)",
+                  ylabel="P(slot examined), slot 1 = 1", ylim=(0, 1.08))
+        ax[0].legend(fontsize=8.5, loc="center right")
+        style.label_simulated(ax[0])
+        placements = list(dict.fromkeys(comparison.index.get_level_values(0)))
+        methods = list(dict.fromkeys(comparison.index.get_level_values(1)))
+        y = np.arange(len(methods))
+        height = 0.8 / len(placements)
+        colours = [style.PALETTE["purple"], style.PALETTE["green"], style.PALETTE["sky"]]
+        bars = {"calibration": [], "tau": []}
+        for axis, column, key in ((ax[1], "slot1_calibration", "calibration"),
+                                  (ax[2], "kendall_tau", "tau")):
+            for i, placement in enumerate(placements):
+                rows = comparison.loc[placement].reindex(methods)
+                bars[key].append(axis.barh(y - 0.4 + height * (i + 0.5), rows[column], height=height * 0.95,
+                                           xerr=rows[column + "_sd"], color=colours[i % 3],
+                                           error_kw={"elinewidth": 1, "capsize": 2},
+                                           label=_PLACEMENT_NAMES.get(placement, placement)))
+            axis.set_yticks(y, [_ESTIMATOR_NAMES.get(m, m) for m in methods] if axis is ax[1] else [])
+            axis.set_ylim(len(methods) - 0.5, -0.5)
+            axis.grid(axis="y", visible=False)
+        ax[1].axvspan(0.9, 1.1, color=style.GOOD, alpha=0.12, linewidth=0)
+        ax[1].axvline(1, color=style.NEUTRAL, linewidth=1)
+        ax[1].set(title="Calibration at slot 1\n(predicted / observed plays)",
+                  xlabel="ratio (1 = calibrated; band 0.9-1.1)", xlim=(0, 1.25))
+        ax[2].set(title="Ranking of the songs\n(Kendall tau to the truth)", xlabel="Kendall tau",
+                  xlim=(0, 1.05))
+        ax[2].legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2,
+                     title="the logged traffic's placement", title_fontsize=8.5)
+    return Drawn(fig, {"curves": ax[0].lines, "calibration": bars["calibration"], "tau": bars["tau"]})
 
 
 def draw_slice_comparison(tables: dict, ax=None) -> Drawn:

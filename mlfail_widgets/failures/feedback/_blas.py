@@ -2,41 +2,33 @@
 
 The simulator multiplies many small blocks ((1024 x 8) by (8 x songs)). On a busy 2-core machine
 OpenBLAS's worker threads wait for each other and such a product can take 30 ms instead of 0.5
-ms. OpenBLAS (0.3.27 and later) can set the thread count of the calling thread only
-(``openblas_set_num_threads_local``), which changes nothing for other threads; where that symbol
-is missing (another BLAS, another platform) this is a no-op.
+ms. threadpoolctl finds the BLAS numpy actually loaded (OpenBLAS from a pip wheel, OpenBLAS or MKL
+from conda, Accelerate...) by inspecting the process's loaded libraries, so this works however
+numpy was installed; where no BLAS it knows is loaded, the block runs unchanged.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 from collections.abc import Iterator
-from pathlib import Path
 
 __all__ = ["single_threaded_blas"]
 
 
 @functools.lru_cache(maxsize=1)
-def _thread_local_setter():
-    import numpy as np
+def _controller():
+    """One threadpoolctl controller per process (finding the libraries costs a few ms)."""
+    import numpy  # noqa: F401  (the BLAS must be loaded before it is looked for)
+    from threadpoolctl import ThreadpoolController
 
-    folder = Path(np.__file__).resolve().parent.parent / "numpy.libs"
-    for library in sorted(folder.glob("*openblas*")):
-        try:
-            setter = ctypes.CDLL(str(library)).openblas_set_num_threads_local
-        except (OSError, AttributeError):
-            continue
-        setter.argtypes = [ctypes.c_int]
-        setter.restype = ctypes.c_int
-        return setter
-    return None
+    controller = ThreadpoolController().select(user_api="blas")
+    return controller if controller.lib_controllers else None
 
 
 @contextlib.contextmanager
 def single_threaded_blas() -> Iterator[None]:
-    """Run the block with one BLAS thread in this thread; restore the previous count after.
+    """Run the block with one BLAS thread; restore the previous thread count after.
 
     Examples
     --------
@@ -45,12 +37,9 @@ def single_threaded_blas() -> Iterator[None]:
     ...     float((np.ones((2, 3)) @ np.ones(3)).sum())
     6.0
     """
-    setter = _thread_local_setter()
-    if setter is None:
+    controller = _controller()
+    if controller is None:
         yield
         return
-    previous = setter(1)
-    try:
+    with controller.limit(limits=1):
         yield
-    finally:
-        setter(previous if previous > 0 else 0)

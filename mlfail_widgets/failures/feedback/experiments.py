@@ -23,8 +23,8 @@ from .simulate import LoopHistory, simulate_feedback_loop
 from .slices import slice_report
 from .world import make_world
 
-__all__ = ["LoopReport", "compare_debiasing", "exploration_tradeoff", "loop_report", "slot_dependence",
-           "song_estimates", "summarize_runs"]
+__all__ = ["LoopReport", "compare_debiasing", "exploration_tradeoff", "homogenization_table", "loop_report",
+           "slot_dependence", "song_estimates", "summarize_runs"]
 
 
 SHORT_TERM = 5  # rounds after the warm-up whose plays count as the short term
@@ -49,7 +49,10 @@ def summarize_runs(runs: dict):
     """One row per run: the final ranking quality and concentration, plays, coverage, new songs.
 
     ``runs`` maps a label to a :class:`LoopHistory`; the columns are those of
-    :func:`exploration_tradeoff`, plus ``top_share`` and ``homogenization`` (final round).
+    :func:`exploration_tradeoff`, plus ``top_share`` and ``homogenization`` (final round),
+    ``kendall_tau_peak`` (the best Kendall tau of any round after the warm-up: a final value
+    below it means the ranking got *worse* as the loop ran) and ``consumed_overlap`` (the
+    Jaccard index of the songs two listeners played, see :func:`homogenization_table`).
 
     Examples
     --------
@@ -64,9 +67,66 @@ def summarize_runs(runs: dict):
         if not isinstance(run, LoopHistory):
             raise parameter_error("runs", "summarize_runs", "a dict of label -> LoopHistory",
                                   type(run).__name__)
+        start = min(run.settings["warmup_rounds"], run.rounds - 1)
         rows[label] = {**_summary(run), "top_share": run.final("top_share"),
-                       "homogenization": run.final("homogenization")}
+                       "homogenization": run.final("homogenization"),
+                       "kendall_tau_peak": float(run.kendall_tau[start:].max()),
+                       "consumed_overlap": run.consumed_overlap()}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def homogenization_table(runs: dict, oracle: str = "oracle"):
+    """Homogenization as Chaney et al. (2018) measure it: consumed items, relative to the ideal.
+
+    Chaney, Stewart and Engelhardt ("How algorithmic confounding in recommendation systems
+    increases homogeneity and decreases utility", RecSys 2018) compare the Jaccard index of
+    the items two users *consumed* under each recommender with the same index under an ideal
+    recommender that knows users' true preferences: users with similar tastes consume similar
+    items even when served perfectly, so only the excess is the loop's doing.
+
+    Parameters
+    ----------
+    runs : dict of str -> LoopHistory
+        Runs on the same world (the same tracked listeners), one of them the oracle policy.
+    oracle : str, default="oracle"
+        The key of the oracle run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run: ``consumed_overlap`` (mean Jaccard of the songs two tracked listeners
+        played over the run), ``vs_oracle`` (minus the oracle's: the homogenization the loop
+        added), ``list_overlap`` (the final round's Jaccard of the lists shown),
+        ``exposure_gini`` (final) and ``utility`` (mean true affinity of the songs played).
+
+    Examples
+    --------
+    >>> world = make_world(n_users=300, n_songs=200, rounds=10, seed=0)
+    >>> runs = {p: simulate_feedback_loop(p, world=world, rounds=10) for p in ["popularity", "oracle"]}
+    >>> table = homogenization_table(runs)
+    >>> bool(table.loc["popularity", "vs_oracle"] > 0.2), float(table.loc["oracle", "vs_oracle"])
+    (True, 0.0)
+    """
+    import pandas as pd
+
+    owner = "homogenization_table"
+    if not isinstance(runs, dict) or oracle not in runs:
+        raise parameter_error("runs", owner, f"a dict of label -> LoopHistory with an {oracle!r} run",
+                              runs if not isinstance(runs, dict) else list(runs),
+                              "Add simulate_feedback_loop('oracle', world=world) on the same world.")
+    for label, run in runs.items():
+        if not isinstance(run, LoopHistory):
+            raise parameter_error("runs", owner, "a dict of label -> LoopHistory", type(run).__name__)
+        if run.world is not runs[oracle].world:
+            raise parameter_error("runs", owner, "runs on the same world as the oracle", label,
+                                  "Pass world=... to every simulate_feedback_loop call.")
+    rows = {label: {"consumed_overlap": run.consumed_overlap(),
+                    "list_overlap": run.final("homogenization"),
+                    "exposure_gini": run.final("exposure_gini"),
+                    "utility": float(run.utility.mean())} for label, run in runs.items()}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.insert(1, "vs_oracle", table["consumed_overlap"] - table.loc[oracle, "consumed_overlap"])
+    return table
 
 
 def _world_for(kwargs: dict, seed: int):

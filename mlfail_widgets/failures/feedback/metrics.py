@@ -2,7 +2,15 @@
 
 Concentration (:func:`gini`, :func:`lorenz_curve`, :func:`top_share`, :func:`coverage`),
 learning (:func:`kendall_tau`, :func:`ndcg`) and listeners (:func:`jaccard_overlap`, how alike
-different listeners' lists have become).
+different listeners' lists have become; :func:`consumed_overlap`, how alike the songs they played
+are, the measure of Chaney et al. 2018).
+
+Concentration is a *proxy* for a degenerate loop, not its definition. Jiang, Chiappa,
+Lattimore, Gyorgy and Kohli ("Degenerate Feedback Loops in Recommender Systems", AIES 2019)
+call a loop degenerate when users' interests drift without bound towards what they are shown
+(their interest vectors diverge); the simulator's listeners have fixed hidden tastes, so the
+course watches what that drift produces instead: exposure piling onto a few songs (the Gini of
+impressions), lists and plays becoming alike across listeners.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ import numpy as np
 from ..._random import resolve_rng
 from ..._validation import check_float, check_int, parameter_error
 
-__all__ = ["coverage", "gini", "jaccard_overlap", "kendall_tau", "lorenz_curve", "ndcg", "top_share"]
+__all__ = ["consumed_overlap", "coverage", "gini", "jaccard_overlap", "kendall_tau", "lorenz_curve", "ndcg", "top_share"]
 
 
 def _counts(values, name: str, owner: str) -> np.ndarray:
@@ -203,3 +211,36 @@ def jaccard_overlap(lists: np.ndarray, *, pairs: int = 256, seed=0) -> float:
     second = (first + rng.integers(1, n, size=pairs)) % n
     common = (lists[first][:, :, None] == lists[second][:, None, :]).any(axis=2).sum(axis=1)
     return float((common / (2 * k - common)).mean())
+
+
+def consumed_overlap(consumed) -> float:
+    """Mean Jaccard index of the sets of songs two listeners consumed, over all pairs.
+
+    This is how Chaney, Stewart and Engelhardt ("How algorithmic confounding in recommendation
+    systems increases homogeneity and decreases utility", RecSys 2018) measure homogenization:
+    on what users *consumed* (here: played), not on what they were shown, and relative to an
+    ideal recommender (see :func:`~.experiments.homogenization_table`). Pairs of which neither
+    listener consumed anything are left out.
+
+    Parameters
+    ----------
+    consumed : bool array of shape (n_users, n_songs)
+        ``consumed[u, s]``: listener ``u`` played song ``s`` at least once.
+
+    Examples
+    --------
+    >>> round(consumed_overlap(np.array([[1, 1, 0], [0, 1, 1], [1, 1, 0]], dtype=bool)), 4)
+    0.5556
+    """
+    consumed = np.asarray(consumed)
+    if consumed.ndim != 2 or consumed.shape[0] < 2:
+        raise parameter_error("consumed", "consumed_overlap", "a (listeners, songs) array with at "
+                              "least 2 listeners", getattr(consumed, "shape", consumed))
+    matrix = consumed[:, consumed.any(axis=0)].astype(np.float32)
+    common = (matrix @ matrix.T).astype(np.float64)  # exact: counts far below 2**24
+    sizes = np.diag(common)
+    union = sizes[:, None] + sizes[None, :] - common
+    upper = np.triu_indices(consumed.shape[0], 1)
+    union, common = union[upper], common[upper]
+    keep = union > 0
+    return float((common[keep] / union[keep].astype(np.float64)).mean()) if keep.any() else 0.0

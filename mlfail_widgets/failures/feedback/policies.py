@@ -6,6 +6,9 @@ Policies (``POLICIES``):
 * ``"popularity"``: the songs with the most plays so far (ties broken at random per listener).
 * ``"ctr"``: the songs with the highest estimated play rate (plays / impressions, shrunk towards
   the average so a song never shown sits at the average).
+* ``"oracle"``: every listener's k songs of highest *true* affinity, best first: the ideal
+  recommender that knows each listener's hidden taste (Chaney, Stewart and Engelhardt 2018
+  measure homogenization relative to it). It learns nothing and needs no warm-up.
 * ``"personalised"``: a per-song logistic model on what the system knows about each listener,
   ``logit P(play) = b_s + x_u . w_s``, retrained on the log every round (one Newton step per
   round with the curvature accumulated over the whole log, so a round costs one pass over that
@@ -27,7 +30,7 @@ from .examination import fit_position_model
 
 __all__ = ["DEBIAS", "LEARNED_POLICIES", "POLICIES", "make_policy"]
 
-POLICIES = ("random", "popularity", "ctr", "personalised")
+POLICIES = ("random", "popularity", "ctr", "personalised", "oracle")
 LEARNED_POLICIES = ("ctr", "personalised")
 DEBIAS = ("none", "position_feature", "ipw")
 PRIOR_IMPRESSIONS = 5.0  # shrinkage of play-rate estimates towards the average
@@ -323,8 +326,35 @@ class PersonalPolicy(Policy):
         return self.bias[:n_available] + self.weights[:n_available] @ mean_features
 
 
+class OraclePolicy(Policy):
+    """Ranks by the true affinity of each listener (the hidden tastes): the ideal recommender."""
+
+    name = "oracle"
+
+    def recommend(self, rng, users, n_available):
+        world = self.world
+        songs = np.vstack([(world.taste_scale * world.styles[:n_available]).T,
+                           (world.base + world.appeal_scale * world.appeal[None, :n_available])]
+                          ).astype(np.float32)
+        average = np.append(world.tastes[users].mean(axis=0), 1.0) @ songs
+        probe = np.argpartition(-average, min(_PROBE, n_available) - 1)[:_PROBE]
+        lists = np.empty((users.size, self.k), dtype=np.int64)
+        block = np.ones((min(_BLOCK, users.size), songs.shape[0]), dtype=np.float32)
+        for start in range(0, users.size, _BLOCK):
+            rows = users[start:start + _BLOCK]
+            block[: rows.size, :-1] = world.tastes[rows]
+            lists[start:start + rows.size] = top_k_rows(block[: rows.size] @ songs, self.k, probe)
+        return lists
+
+    def predict(self, users, lists, propensity, n_available):
+        return self.world.affinity(users[:, None], lists) * propensity
+
+    def song_scores(self, n_available):
+        return self.world.true_quality[:n_available].astype(np.float64)
+
+
 _CLASSES = {"random": Policy, "popularity": PopularityPolicy, "ctr": RatePolicy,
-            "personalised": PersonalPolicy}
+            "personalised": PersonalPolicy, "oracle": OraclePolicy}
 
 
 def make_policy(name: str, world, k: int, debias: str = "none") -> Policy:

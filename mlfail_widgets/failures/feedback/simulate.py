@@ -16,18 +16,29 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..._random import resolve_rng
-from ..._validation import check_choice, check_float, check_int, parameter_error
+from ..._validation import check_choice, check_int, parameter_error
 from ._blas import single_threaded_blas
-from .examination import EXAMINATION_MODELS, examination_probability, examine_and_play
-from .metrics import coverage, gini, jaccard_overlap, kendall_tau, lorenz_curve, ndcg, top_share
-from .policies import DEBIAS, LEARNED_POLICIES, POLICIES, make_policy, random_lists, replace_slots
+from .examination import examination_probability, examine_and_play
+from .metrics import (
+    consumed_overlap,
+    coverage,
+    gini,
+    jaccard_overlap,
+    kendall_tau,
+    lorenz_curve,
+    ndcg,
+    top_share,
+)
+from .policies import make_policy, random_lists, replace_slots
+from .settings import _SETTINGS_DOC, LoopSettings, _check, _merge
 from .world import World, make_world
 
-__all__ = ["ROUND_METRICS", "LoopHistory", "simulate_feedback_loop"]
+__all__ = ["ROUND_METRICS", "LoopHistory", "LoopSettings", "simulate_feedback_loop"]  # LoopSettings re-exported
 
 #: Per-round measurements kept in :class:`LoopHistory` (each an array of length ``rounds``).
 ROUND_METRICS = {
-    "exposure_gini": "Gini of impressions per song so far (policy traffic)",
+    "exposure_gini": "Gini of impressions per song so far (policy traffic): a proxy for degeneracy, "
+                     "which Jiang et al. (2019) define through users' interests",
     "play_gini": "Gini of plays per song so far",
     "top_share": "share of all plays so far going to the top 1% of songs",
     "coverage": "share of the catalogue shown at least once so far",
@@ -41,6 +52,7 @@ ROUND_METRICS = {
                         "(against the ranked songs they replaced)",
 }
 LOG_LIMIT = 1_000_000  # logged rows kept by default (the last rounds that fit)
+TRACKED_LISTENERS = 200  # listeners whose consumed songs are kept (homogenization as Chaney et al.)
 
 
 @dataclass(eq=False)
@@ -65,6 +77,10 @@ class LoopHistory:
         The logged rows of the last rounds: ``round``, ``user``, ``song``, ``position``
         (1 = top), ``played``, ``predicted`` (the model's play probability at serving time) and
         ``audit`` (a row of the randomised bucket).
+    consumed : bool array of shape (n_tracked, n_songs)
+        For a fixed panel of up to :data:`TRACKED_LISTENERS` listeners (evenly spaced ids, the
+        same in every run on the same world): the songs each played at least once, policy
+        traffic only. :meth:`consumed_overlap` reads it.
     """
 
     settings: dict
@@ -76,6 +92,7 @@ class LoopHistory:
     impressions_by_slot: np.ndarray
     plays_by_slot: np.ndarray
     log: dict = field(repr=False)
+    consumed: np.ndarray | None = field(default=None, repr=False)
 
     def __getattr__(self, name):
         metrics = self.__dict__.get("metrics", {})
@@ -114,111 +131,49 @@ class LoopHistory:
         early = cumulative[release[songs] + window, songs] - cumulative[release[songs], songs]
         return float((early > 0).mean())
 
+    def consumed_overlap(self) -> float:
+        """Homogenization as Chaney et al. (2018) measure it: the mean Jaccard index of the sets
+        of songs two listeners of the tracked panel played over the whole run (see
+        :func:`~.metrics.consumed_overlap`)."""
+        return consumed_overlap(self.consumed)
+
     def final(self, name: str) -> float:
         """The last round's value of a per-round metric."""
         check_choice(name, "name", "LoopHistory.final", list(ROUND_METRICS))
         return float(self.metrics[name][-1])
 
 
-def _check(policy, debias, n_users, n_songs, rounds, k, epsilon, random_slots, position_bias,
-           examination, patience, new_songs, warmup_rounds, audit_share, new_window, world):
-    owner = "simulate_feedback_loop"
-    policy = check_choice(policy, "policy", owner, POLICIES)
-    debias = check_choice(debias, "debias", owner, DEBIAS)
-    if debias != "none" and policy not in LEARNED_POLICIES:
-        raise parameter_error("debias", owner, f"'none' for the {policy!r} policy", debias,
-                              "Position debiasing applies to the learned policies 'ctr' and "
-                              "'personalised'.")
-    if world is not None and not isinstance(world, World):
-        raise parameter_error("world", owner, "a World from make_world, or None", world)
-    n_users = world.n_users if world else check_int(
-        n_users, "n_users", owner, low=1, high=1_000_000, fix="A simulation needs at least one listener.")
-    n_songs = world.n_songs if world else check_int(n_songs, "n_songs", owner, low=2, high=100_000)
-    rounds = check_int(rounds, "rounds", owner, low=1, high=10_000)
-    new_songs = check_float(new_songs, "new_songs", owner, low=0.0, high=0.9)
-    n_initial = world.n_initial if world else n_songs - (round(new_songs * n_songs) if rounds > 1 else 0)
-    k = check_int(k, "k", owner, low=1, high=n_initial,
-                  fix=f"Show at most the {n_initial} songs in the catalogue at round 0.")
-    epsilon = check_float(epsilon, "epsilon", owner, low=0.0, high=1.0,
-                          fix="epsilon is the probability that a slot shows a random song.")
-    random_slots = check_int(random_slots, "random_slots", owner, low=0, high=k,
-                             fix=f"At most all k = {k} slots can be random.")
-    position_bias = check_float(position_bias, "position_bias", owner, low=0.0, high=5.0)
-    examination = check_choice(examination, "examination", owner, EXAMINATION_MODELS)
-    patience = check_float(patience, "patience", owner, low=0.0, high=1.0)
-    warmup_rounds = check_int(warmup_rounds, "warmup_rounds", owner, low=0, high=rounds)
-    audit_share = check_float(audit_share, "audit_share", owner, low=0.0, high=0.5)
-    new_window = check_int(new_window, "new_window", owner, low=1, high=10_000)
-    return dict(policy=policy, debias=debias, n_users=n_users, n_songs=n_songs, rounds=rounds, k=k,
-                epsilon=epsilon, random_slots=random_slots, position_bias=position_bias,
-                examination=examination, patience=patience, new_songs=new_songs,
-                warmup_rounds=warmup_rounds, audit_share=audit_share, new_window=new_window)
-
-
 def simulate_feedback_loop(
-    policy: str = "popularity",
+    policy: str | LoopSettings | None = None,
+    settings: LoopSettings | None = None,
     *,
-    n_users: int = 1000,
-    n_songs: int = 500,
-    rounds: int = 30,
-    k: int = 10,
-    epsilon: float = 0.0,
-    random_slots: int = 0,
-    position_bias: float = 1.0,
-    examination: str = "position",
-    patience: float = 0.8,
-    debias: str = "none",
-    new_songs: float = 0.2,
-    warmup_rounds: int = 1,
-    audit_share: float = 0.0,
-    new_window: int = 5,
-    log_rounds: int | None = None,
     world: World | None = None,
     seed=0,
     progress: Callable[[int, int], None] | None = None,
+    **options,
 ) -> LoopHistory:
     """Run a recommender's feedback loop and measure what it does to the catalogue.
 
+    The run is described by a :class:`LoopSettings` (``settings``, or the first argument), and
+    any of its fields can also be given as a keyword, which overrides it:
+    ``simulate_feedback_loop("ctr", epsilon=0.1)`` and
+    ``simulate_feedback_loop(LoopSettings("ctr", epsilon=0.1))`` are the same run.
+
     Parameters
     ----------
-    policy : {"random", "popularity", "ctr", "personalised"}, default="popularity"
-        How songs are ranked (see :mod:`.policies`).
-    n_users, n_songs : int, default=1000, 500
-        Listeners, and songs in the catalogue by the last round (ignored when ``world`` is given).
-    rounds : int, default=30
-        Rounds of recommend -> listen -> retrain.
-    k : int, default=10
-        Songs shown per list; at most the catalogue at round 0.
-    epsilon : float, default=0.0
-        Epsilon-greedy exploration: each slot shows a random song with this probability, in [0, 1].
-    random_slots : int, default=0
-        The last ``random_slots`` slots always show random unranked songs.
-    position_bias : float, default=1.0
-        Slot ``p`` is examined with probability ``(1/p) ** position_bias`` (0 = no bias).
-    examination : {"position", "cascade"}, default="position"
-        The examination model; with "cascade", listeners stop after a play and otherwise go on
-        with probability ``patience``.
-    patience : float, default=0.8
-        Cascade model only.
-    debias : {"none", "position_feature", "ipw"}, default="none"
-        Position debiasing of the learned policies ("ctr", "personalised").
-    new_songs : float, default=0.2
-        Share of the catalogue released during the run.
-    warmup_rounds : int, default=1
-        First rounds shown at random to every policy (a cold start has to show something).
-    audit_share : float, default=0.0
-        Share of listeners per round given a random list that is logged but never trained on.
-    new_window : int, default=5
-        Rounds during which a released song counts as new.
-    log_rounds : int, optional
-        Keep the logged rows of the last ``log_rounds`` rounds; default: as many as fit in
-        one million rows.
+    policy : str or LoopSettings, optional
+        The policy (default "popularity", or the one in ``settings``), or the whole settings.
+    settings : LoopSettings, optional
+        The run's settings; default ``LoopSettings()``.
     world : World, optional
         Reuse a world (to compare policies on the same listeners and songs).
     seed : int, Generator or None, default=0
         Same seed, same history.
     progress : callable, optional
         ``progress(done_rounds, rounds)`` called after every round.
+    **options
+        Fields of :class:`LoopSettings`:
+{doc}
 
     Returns
     -------
@@ -230,26 +185,30 @@ def simulate_feedback_loop(
     >>> spread = simulate_feedback_loop("random", n_users=300, n_songs=200, rounds=15, seed=1)
     >>> bool(popular.exposure_gini[-1] > spread.exposure_gini[-1] + 0.3)
     True
+    >>> small = LoopSettings("popularity", n_users=300, n_songs=200, rounds=15)
+    >>> bool((simulate_feedback_loop(small, seed=1).plays == popular.plays).all())
+    True
     """
-    settings = _check(policy, debias, n_users, n_songs, rounds, k, epsilon, random_slots,
-                      position_bias, examination, patience, new_songs, warmup_rounds, audit_share,
-                      new_window, world)
-    rng = resolve_rng(seed, "simulate_feedback_loop")
+    owner = "simulate_feedback_loop"
+    settings = _check(_merge(policy, settings, options, owner), world, owner)
+    rng = resolve_rng(seed, owner)
     world_rng, loop_rng, metric_rng = rng.spawn(3)
     if world is None:
         with single_threaded_blas():
             world = make_world(settings["n_users"], settings["n_songs"], rounds=settings["rounds"],
                                new_songs=settings["new_songs"], seed=world_rng)
     rounds, k = settings["rounds"], settings["k"]
-    if log_rounds is None:
-        log_rounds = min(rounds, max(1, LOG_LIMIT // max(1, world.n_users * k)))
-    log_rounds = check_int(log_rounds, "log_rounds", "simulate_feedback_loop", low=0, high=rounds)
-    settings["log_rounds"] = log_rounds
+    if settings["log_rounds"] is None:
+        settings["log_rounds"] = min(rounds, max(1, LOG_LIMIT // max(1, world.n_users * k)))
     if progress is not None and not callable(progress):
-        raise parameter_error("progress", "simulate_feedback_loop", "a callable or None", progress)
+        raise parameter_error("progress", owner, "a callable or None", progress)
     model = make_policy(settings["policy"], world, k, settings["debias"])
     with single_threaded_blas():
         return _run(world, model, settings, loop_rng, metric_rng, progress)
+
+
+simulate_feedback_loop.__doc__ = simulate_feedback_loop.__doc__.replace(
+    "{doc}", "\n".join("    " + line if line else line for line in _SETTINGS_DOC.splitlines()[1:]))
 
 
 def _run(world, model, settings, rng, metric_rng, progress) -> LoopHistory:
@@ -262,11 +221,14 @@ def _run(world, model, settings, rng, metric_rng, progress) -> LoopHistory:
     log_parts: list[dict] = []
     total_exposure = np.zeros(world.n_songs, dtype=np.int64)
     total_plays = np.zeros(world.n_songs, dtype=np.int64)
+    tracked = np.unique(np.linspace(0, n_users - 1, min(n_users, TRACKED_LISTENERS)).round().astype(np.int64))
+    consumed = np.zeros((tracked.size, world.n_songs), dtype=bool)
     for round_ in range(rounds):
         n_available = world.available(round_)
         order = rng.permutation(n_users) if n_audit else np.arange(n_users)
         audit, users = np.sort(order[:n_audit]), np.sort(order[n_audit:])
-        if round_ < settings["warmup_rounds"] or settings["policy"] == "random":
+        if settings["policy"] == "random" or (round_ < settings["warmup_rounds"]
+                                               and settings["policy"] != "oracle"):
             lists = random_lists(rng, users.size, k, n_available)
         else:
             lists = model.recommend(rng, users, n_available)
@@ -288,6 +250,7 @@ def _run(world, model, settings, rng, metric_rng, progress) -> LoopHistory:
         plays[round_] = np.bincount(lists[played], minlength=world.n_songs)
         total_exposure += exposure[round_]
         total_plays += plays[round_]
+        _track(consumed, tracked, users, lists, played)
         _measure(metrics, round_, world, model, settings, n_available, total_exposure, total_plays,
                  plays[round_], lists, played, affinity, gains, metric_rng)
         if logging:
@@ -306,7 +269,19 @@ def _run(world, model, settings, rng, metric_rng, progress) -> LoopHistory:
            for name in ("round", "user", "song", "position", "played", "predicted", "audit")}
     return LoopHistory(settings, world, exposure, plays, metrics,
                        model.song_scores(world.available(rounds - 1)),
-                       model.rates.impressions, model.rates.plays, log)
+                       model.rates.impressions, model.rates.plays, log, consumed)
+
+
+def _track(consumed, tracked, users, lists, played) -> None:
+    """Mark the songs the tracked listeners played this round (``users`` is sorted)."""
+    if users.size == 0:
+        return
+    where = np.minimum(np.searchsorted(users, tracked), users.size - 1)
+    present = users[where] == tracked
+    rows = where[present]
+    hit = played[rows]
+    panel = np.repeat(np.flatnonzero(present), lists.shape[1]).reshape(hit.shape)
+    consumed[panel[hit], lists[rows][hit]] = True
 
 
 def _exploration_cost(world, users, ranked, lists, explore, settings) -> float:
