@@ -52,7 +52,10 @@ def gini(values) -> float:
     if total == 0:
         return 0.0
     n = x.size
-    return float(((2 * np.arange(1, n + 1) - n - 1) * x).sum() / (n * total))
+    value = ((2 * np.arange(1, n + 1) - n - 1) * x).sum() / (n * total)
+    # Equal amounts give exactly 0 in exact arithmetic; floating-point rounding can leave
+    # -3e-17, which would read as "more equal than equal". Clip to the coefficient's range.
+    return float(min(max(value, 0.0), 1.0))
 
 
 def lorenz_curve(values) -> tuple[np.ndarray, np.ndarray]:
