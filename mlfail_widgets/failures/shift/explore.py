@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..._validation import check_choice, check_float, check_int
+from ...statistics import renamed_argument
 from .detectors import KSReference
 from .estimation import expected_accuracy
 from .generators import DRIFT_PATTERNS, SHIFT_KINDS, drift_stream, make_shift, reference_data
@@ -51,8 +52,11 @@ class ShiftSnapshot:
 
 
 def shift_snapshot(kind: str = "covariate", magnitude: float = 1.0, *, n: int = 2000, seed: int = 0,
-                   level: float = 0.05, correction: str = "bonferroni") -> ShiftSnapshot:
+                   alpha: float = 0.05, correction: str = "bonferroni",
+                   level: float | None = None) -> ShiftSnapshot:
     """Shift the data, run the per-feature detectors and score the deployed model.
+
+    ``alpha`` is the significance level of the drift tests (``level``: its old name, deprecated).
 
     Examples
     --------
@@ -60,11 +64,12 @@ def shift_snapshot(kind: str = "covariate", magnitude: float = 1.0, *, n: int = 
     >>> snapshot.report.drifted, round(snapshot.accuracy, 2), round(snapshot.expected, 2)
     (['x1', 'x4', 'channel'], 0.64, 0.93)
     """
+    alpha = renamed_argument("alpha", alpha, "level", level, "shift_snapshot", 0.05)
     kind = check_choice(kind, "kind", "shift_snapshot", SHIFT_KINDS)
     n = check_int(n, "n", "shift_snapshot", low=50, high=200_000)
     data = make_shift(kind, magnitude, n_reference=n, n_current=n, seed=seed)
     model = deployed_model(int(seed))
-    report = detect_drift(data.reference, data.current, columns=data.features, level=level,
+    report = detect_drift(data.reference, data.current, columns=data.features, alpha=alpha,
                           correction=correction)
     probabilities = model.predict_proba(data.current)
     predictions = model.classes_[probabilities.argmax(axis=1)]

@@ -1,7 +1,7 @@
 """A drift report over many features, with a correction for testing them all at once.
 
 Testing 20 features at the 5% level flags at least one of them in about 64% of comparisons
-where nothing moved (``1 - 0.95**20``). :func:`adjust_pvalues` corrects for that: Bonferroni
+where nothing moved (``1 - 0.95**20``). :func:`mlfail_widgets.statistics.adjust_pvalues` (re-exported here) corrects for that: Bonferroni
 and Holm control the chance of *any* false alarm, Benjamini-Hochberg the expected share of
 false alarms among the features flagged.
 """
@@ -12,64 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..._validation import check_choice, check_float, parameter_error
+from ..._validation import check_float, parameter_error
+from ...statistics import CORRECTIONS, adjust_pvalues, check_correction, renamed_argument
 from ._inputs import is_categorical
-from .detectors import (
-    KSReference,
-    chi_square_test,
-    jensen_shannon_distance,
-    population_stability_index,
-)
+from .chi_square import chi_square_test
+from .jensen_shannon import jensen_shannon_distance
+from .ks import KSReference
+from .psi import population_stability_index
 
 __all__ = ["CORRECTIONS", "DriftReport", "adjust_pvalues", "detect_drift", "evidently_default_rule"]
-
-CORRECTIONS = ("none", "bonferroni", "holm", "bh")
-
-
-def adjust_pvalues(pvalues, method: str = "bonferroni") -> np.ndarray:
-    """Adjust p-values for testing several features at once (along the last axis).
-
-    Parameters
-    ----------
-    pvalues : array-like
-        One p-value per feature; a 2-D array holds one row of features per window.
-    method : {"none", "bonferroni", "holm", "bh"}, default="bonferroni"
-        "bonferroni" multiplies by the number of tests; "holm" is Holm's step-down version
-        (never less powerful); "bh" is Benjamini-Hochberg's step-up false discovery rate.
-
-    Returns
-    -------
-    numpy.ndarray
-        Adjusted p-values, capped at 1: flag a feature when its adjusted p-value is below
-        the level.
-
-    Examples
-    --------
-    >>> adjust_pvalues([0.01, 0.02, 0.03, 0.5], "bonferroni").tolist()
-    [0.04, 0.08, 0.12, 1.0]
-    >>> [round(p, 4) for p in adjust_pvalues([0.01, 0.02, 0.03, 0.5], "bh").tolist()]
-    [0.04, 0.04, 0.04, 0.5]
-    """
-    method = check_choice(method, "method", "adjust_pvalues", CORRECTIONS)
-    p = np.asarray(pvalues, dtype=float)
-    if p.size == 0 or np.any((p < 0) | (p > 1)) or not np.isfinite(p).all():
-        raise parameter_error("pvalues", "adjust_pvalues", "a non-empty array of numbers in [0, 1]",
-                              p.tolist() if p.size < 8 else f"an array of shape {p.shape}")
-    k = p.shape[-1]
-    if method == "none":
-        return p.copy()
-    if method == "bonferroni":
-        return np.minimum(p * k, 1.0)
-    order = np.argsort(p, axis=-1, kind="stable")
-    ranked = np.take_along_axis(p, order, axis=-1)
-    if method == "holm":
-        stepped = np.maximum.accumulate(ranked * (k - np.arange(k)), axis=-1)
-    else:
-        scaled = ranked * k / np.arange(1, k + 1)
-        stepped = np.minimum.accumulate(scaled[..., ::-1], axis=-1)[..., ::-1]
-    adjusted = np.empty_like(p)
-    np.put_along_axis(adjusted, order, np.minimum(stepped, 1.0), axis=-1)
-    return adjusted
 
 
 @dataclass
@@ -82,13 +33,23 @@ class DriftReport:
         One row per feature: ``column``, ``type``, ``test``, ``statistic``, ``pvalue``,
         ``adjusted_pvalue``, ``drifted``, ``psi``, ``jensen_shannon``, ``wasserstein_sd``
         (the Wasserstein distance in reference standard deviations; NaN for categories).
-    level : float
+    alpha : float
+        The significance level: a feature is flagged when its adjusted p-value is below it.
     correction : str
     """
 
     table: object
-    level: float
+    alpha: float
     correction: str
+
+    @property
+    def level(self) -> float:
+        """The old name of :attr:`alpha` (deprecated)."""
+        import warnings
+
+        warnings.warn("DriftReport.level is renamed DriftReport.alpha; level will stop working in the "
+                      "next release.", DeprecationWarning, stacklevel=2)
+        return self.alpha
 
     @property
     def drifted(self) -> list:
@@ -115,8 +76,8 @@ def _split_columns(reference, current, columns, owner):
     return columns, numeric, categorical
 
 
-def detect_drift(reference, current, columns=None, *, level: float = 0.05,
-                 correction: str = "bonferroni", bins: int = 10) -> DriftReport:
+def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
+                 correction: str = "bonferroni", bins: int = 10, level: float | None = None) -> DriftReport:
     """Test every feature for drift: KS for numbers, chi-square for categories, plus distances.
 
     Parameters
@@ -125,12 +86,14 @@ def detect_drift(reference, current, columns=None, *, level: float = 0.05,
         The training-time data and the data seen now.
     columns : list of str, optional
         The features to test (default: every column of ``reference``).
-    level : float, default=0.05
-        Flag a feature when its adjusted p-value is below this.
+    alpha : float, default=0.05
+        The significance level: flag a feature when its adjusted p-value is below it.
     correction : {"none", "bonferroni", "holm", "bh"}, default="bonferroni"
         How p-values are adjusted for testing many features (see :func:`adjust_pvalues`).
     bins : int, default=10
         Bins (reference quantiles) for PSI and Jensen-Shannon on numeric features.
+    level : float, optional
+        The old name of ``alpha`` (deprecated).
 
     Returns
     -------
@@ -151,8 +114,9 @@ def detect_drift(reference, current, columns=None, *, level: float = 0.05,
     import pandas as pd
 
     owner = "detect_drift"
-    level = check_float(level, "level", owner, low=0, high=1, low_open=True, high_open=True)
-    correction = check_choice(correction, "correction", owner, CORRECTIONS)
+    alpha = renamed_argument("alpha", alpha, "level", level, owner, 0.05)
+    alpha = check_float(alpha, "alpha", owner, low=0, high=1, low_open=True, high_open=True)
+    correction = check_correction(correction, owner)
     columns, numeric, categorical = _split_columns(reference, current, columns, owner)
     rows = {}
     if numeric:
@@ -174,8 +138,8 @@ def detect_drift(reference, current, columns=None, *, level: float = 0.05,
         columns=["column", "type", "test", "statistic", "pvalue", "psi", "jensen_shannon",
                  "wasserstein_sd"])
     table.insert(5, "adjusted_pvalue", adjust_pvalues(table["pvalue"].to_numpy(), correction))
-    table.insert(6, "drifted", table["adjusted_pvalue"] < level)
-    return DriftReport(table, level, correction)
+    table.insert(6, "drifted", table["adjusted_pvalue"] < alpha)
+    return DriftReport(table, alpha, correction)
 
 
 def evidently_default_rule(reference, current, columns=None):
