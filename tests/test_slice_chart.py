@@ -194,3 +194,14 @@ def test_a_long_column_name_does_not_run_into_the_header():
     header = drawn.artists["header"].get_window_extent(renderer)
     assert not title.overlaps(header)
     assert drawn.figure.bbox.contains(title.x0, title.y0) and drawn.figure.bbox.contains(title.x1, title.y1)
+
+
+def test_a_table_without_the_default_columns_gets_an_error_naming_slice_chart_s_parameters():
+    from mlfail_widgets import ParameterError, slice_chart
+
+    frame = pd.DataFrame({"g": ["a", "b"] * 20, "y": 1, "prediction": 1})
+    with pytest.raises(ParameterError, match=r"'target' parameter of slice_chart .*its columns: 'g', 'y'"):
+        slice_chart(frame, by=["g"], metrics=["accuracy"])
+    chart = slice_chart(frame, by=["g"], metrics=["accuracy"], target="y")
+    assert chart.result.overall == 1.0
+    chart.close()

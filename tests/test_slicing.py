@@ -363,3 +363,12 @@ def test_calibration_is_the_signed_mean_error_with_a_t_interval():
         assert table.loc[name, "metric"] == pytest.approx(rows["predicted"].mean() - rows["played"].mean())
         low, high = stats.t.interval(0.9, len(error) - 1, loc=error.mean(), scale=stats.sem(error))
         assert (table.loc[name, "low"], table.loc[name, "high"]) == pytest.approx((low, high))
+
+
+def test_infinite_values_in_a_slicing_column_fall_outside_the_finite_bins():
+    data = pd.DataFrame({"x": np.r_[np.arange(98.0), np.inf, -np.inf], "label": 1, "prediction": 1})
+    table = slice_metrics(data, "x", min_size=1)
+    assert table["slice"].tolist() == ["< 0", "[0, 24.2)", "[24.2, 48.5)", "[48.5, 72.8)", "[72.8, 97]", "> 97"]
+    assert table["size"].tolist() == [1, 25, 24, 24, 25, 1]
+    only = slice_metrics(pd.DataFrame({"x": [np.inf, -np.inf] * 20, "label": 1, "prediction": 1}), "x")
+    assert only["slice"].tolist() == ["-inf", "inf"]

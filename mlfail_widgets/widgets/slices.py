@@ -61,9 +61,8 @@ def _check_truth(data, metrics, target: str, prediction: str) -> None:
             shown = ", ".join(repr(c) for c in columns[:12]) + (", ..." if len(columns) > 12 else "")
             raise parameter_error(
                 name, _OWNER, f"the column with the {'true labels' if name == 'target' else 'model output'}",
-                column, f"The table has no column {column!r} (its columns: {shown}); pass "
-                f"{name}='<column name>' to slice_chart, e.g. slice_chart(data, by=[...], "
-                f"metrics=[...], target='label', prediction='prediction').")
+                column, f"The table has no column {column!r} (its columns: {shown}); name yours "
+                f"with slice_chart(data, by=[...], metrics=[...], {name}='<column>').")
 
 
 class SliceChart(Panel):
