@@ -19,7 +19,7 @@ import numpy as np
 
 from ._validation import check_choice, check_float, parameter_error
 
-__all__ = ["CORRECTIONS", "PSI_EPSILON", "adjust_pvalues", "psi_from_counts", "renamed_argument"]
+__all__ = ["CORRECTIONS", "PSI_EPSILON", "adjust_pvalues", "psi_from_counts", "psi_null", "renamed_argument"]
 
 #: The multiple-testing corrections: none, Bonferroni, Holm's step-down, Benjamini-Hochberg.
 CORRECTIONS = ("none", "bonferroni", "holm", "bh")
@@ -172,3 +172,66 @@ def psi_from_counts(reference_counts, current_counts, *, epsilon: float = PSI_EP
         c = np.maximum(c / c.sum(axis=-1, keepdims=True), epsilon)
         psi = ((c - r) * np.log(c / r)).sum(axis=-1)
     return float(psi) if np.ndim(psi) == 0 else psi
+
+
+def psi_null(reference_counts, window: int, *, quantile: float = 0.95, n_resamples: int = 2000,
+             epsilon: float = PSI_EPSILON, seed=0) -> dict:
+    """PSI's distribution with no shift, for windows of ``window`` rows: a sample-size-aware threshold.
+
+    The rule of thumb (PSI < 0.1 stable, > 0.25 major shift) ignores sample size, yet PSI of a
+    small window is large by chance alone: its bin shares are noisy and every noisy share adds
+    a positive term. Drawing a reference of the same size and a window from the reference's
+    own bin shares (a parametric bootstrap: ``Multinomial(n, shares)`` for both, so the
+    reference's own noise counts too) gives PSI's null distribution at these sizes; its
+    ``quantile`` is a threshold that raises a false alarm in about ``1 - quantile`` of the
+    comparisons without shift, whatever the window size.
+
+    Parameters
+    ----------
+    reference_counts : array-like of int
+        Reference counts per bin (deciles of a numeric feature, or categories).
+    window : int
+        Rows per monitored window.
+    quantile : float, default=0.95
+        The null quantile returned as ``threshold`` (0.95: 5 % false alarms).
+    n_resamples : int, default=2000
+        Simulated windows.
+    epsilon : float, default=1e-4
+        As in :func:`psi_from_counts`.
+    seed : int or numpy.random.Generator, default=0
+
+    Returns
+    -------
+    dict
+        ``threshold`` (the null quantile), ``mean`` (average PSI with no shift),
+        ``above_0.1`` and ``above_0.25`` (the share of shift-free windows the rule of thumb
+        calls moderate or major), and ``samples``.
+
+    Examples
+    --------
+    Deciles of a 5,000-row reference, windows of 50 and of 5,000 rows:
+
+    >>> small = psi_null([500] * 10, 50, seed=0)
+    >>> round(small["threshold"], 2), round(small["mean"], 2), round(small["above_0.25"], 2)
+    (0.76, 0.23, 0.28)
+    >>> round(psi_null([500] * 10, 5000, seed=0)["threshold"], 4)
+    0.007
+    """
+    from ._random import resolve_rng
+    from ._validation import check_int
+
+    owner = "psi_null"
+    window = check_int(window, "window", owner, low=1, high=100_000_000)
+    quantile = check_float(quantile, "quantile", owner, low=0, high=1, low_open=True, high_open=True)
+    n_resamples = check_int(n_resamples, "n_resamples", owner, low=10, high=1_000_000)
+    counts = np.asarray(reference_counts, dtype=float)
+    if counts.ndim != 1 or counts.size < 2 or np.any(counts < 0) or counts.sum() <= 0:
+        raise parameter_error("reference_counts", owner, "at least two non-negative bin counts", counts.tolist())
+    rng = resolve_rng(seed, owner)
+    shares = counts / counts.sum()
+    windows = rng.multinomial(window, shares, size=n_resamples)
+    references = rng.multinomial(round(float(counts.sum())), shares, size=n_resamples)
+    samples = psi_from_counts(references, windows, epsilon=epsilon)
+    return {"threshold": float(np.quantile(samples, quantile)), "mean": float(samples.mean()),
+            "above_0.1": float((samples > 0.1).mean()), "above_0.25": float((samples > 0.25).mean()),
+            "samples": samples}

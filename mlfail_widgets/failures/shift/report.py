@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..._validation import check_float, parameter_error
-from ...statistics import CORRECTIONS, adjust_pvalues, check_correction, renamed_argument
+from ...statistics import CORRECTIONS, adjust_pvalues, check_correction, psi_null, renamed_argument
 from ._inputs import is_categorical
 from .chi_square import chi_square_test
 from .jensen_shannon import jensen_shannon_distance
 from .ks import KSReference
-from .psi import population_stability_index
+from .psi import _binned_counts, population_stability_index
 
 __all__ = ["CORRECTIONS", "DriftReport", "adjust_pvalues", "detect_drift", "evidently_default_rule"]
 
@@ -32,7 +32,16 @@ class DriftReport:
     table : pandas.DataFrame
         One row per feature: ``column``, ``type``, ``test``, ``statistic``, ``pvalue``,
         ``adjusted_pvalue``, ``drifted``, ``psi``, ``jensen_shannon``, ``wasserstein_sd``
-        (the Wasserstein distance in reference standard deviations; NaN for categories).
+        (the Wasserstein distance in reference standard deviations; NaN for categories), and
+        beside every p-value how large the shift is and how large it must be to be seen:
+        ``effect_size`` and ``effect_measure`` (KS's D, the largest gap between the two
+        ECDFs, for numbers; Cramer's V for categories), ``detectable`` (the smallest effect
+        of that measure the test flags at these sample sizes, at Bonferroni's per-test level
+        ``alpha / features``), ``power_small`` (for categories, the chance of flagging a
+        small effect, Cohen's w = V = 0.1, from the noncentral chi-square; NaN for KS, whose
+        power has no cheap closed form), and ``psi_null95`` (PSI's 95th percentile with no
+        shift at the current sample's size, see :func:`mlfail_widgets.statistics.psi_null`:
+        the threshold that replaces the 0.1 / 0.25 rule of thumb).
     alpha : float
         The significance level: a feature is flagged when its adjusted p-value is below it.
     correction : str
@@ -128,8 +137,9 @@ def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
             rows[column] = ("numeric", "Kolmogorov-Smirnov", ks.statistic[j], ks.pvalue[j],
                             population_stability_index(r, c, bins=bins),
                             jensen_shannon_distance(r, c, bins=bins), distance[j])
+    table_of = {}
     for column in categorical:
-        chi = chi_square_test(reference[column], current[column])
+        chi = table_of[column] = chi_square_test(reference[column], current[column])
         rows[column] = ("categorical", "chi-square", chi.statistic, chi.pvalue,
                         population_stability_index(reference[column], current[column]),
                         jensen_shannon_distance(reference[column], current[column]), np.nan)
@@ -139,7 +149,36 @@ def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
                  "wasserstein_sd"])
     table.insert(5, "adjusted_pvalue", adjust_pvalues(table["pvalue"].to_numpy(), correction))
     table.insert(6, "drifted", table["adjusted_pvalue"] < alpha)
+    sizes = (len(reference), len(current))
+    each = alpha / len(columns) if correction != "none" else alpha  # Bonferroni's per-test level
+    effects = [_effect(row.type, row.statistic, sizes, each, table_of.get(row.column))
+               for row in table.itertuples()]
+    for name, values in zip(["effect_size", "effect_measure", "detectable", "power_small"], zip(*effects, strict=True),
+                            strict=True):
+        table[name] = values
+    table["psi_null95"] = [psi_null(_reference_counts(reference[c], bins), len(current), seed=0)["threshold"]
+                           for c in columns]
     return DriftReport(table, alpha, correction)
+
+
+def _reference_counts(values, bins: int) -> np.ndarray:
+    return _binned_counts(values, values, bins, "detect_drift")[0]
+
+
+def _effect(kind: str, statistic: float, sizes: tuple[int, int], each: float, chi) -> tuple:
+    """Effect size, its name, the smallest effect flagged at these sizes, and the power against
+    a small effect (Cohen's w = 0.1) where it is cheap (the chi-square's noncentral law)."""
+    from scipy import stats
+
+    n, m = sizes
+    if kind == "numeric":
+        effective = np.round(max(n, m) * min(n, m) / (n + m))
+        return float(statistic), "KS D (largest ECDF gap)", float(stats.kstwo.isf(each, effective)), np.nan
+    total, dof = n + m, max(chi.dof, 1)
+    critical = stats.chi2.isf(each, dof)
+    v = float(np.sqrt(statistic / total))
+    return (v, "Cramer's V", float(np.sqrt(critical / total)),
+            float(stats.ncx2.sf(critical, dof, total * 0.1**2)))
 
 
 def evidently_default_rule(reference, current, columns=None):
