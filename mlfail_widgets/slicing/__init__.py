@@ -8,7 +8,7 @@ object) and :mod:`._api` (:func:`slice_metrics`). Import from here:
 """
 
 from ._api import CORRECTIONS, METRICS, STATUSES, apply_min_size, slice_metrics
-from ._flags import KINDS, SliceComparison, compare_slices, delong_auc
+from ._flags import KINDS, SliceComparison, compare_slices, delong_auc, slice_flag_rates
 from ._result import SliceResult
 
 __all__ = [
@@ -21,5 +21,6 @@ __all__ = [
     "apply_min_size",
     "compare_slices",
     "delong_auc",
+    "slice_flag_rates",
     "slice_metrics",
 ]

@@ -143,25 +143,34 @@ def before_after(model, reference, current, *, bands=None, target: str = "label"
     --------
     >>> snapshot = shift_snapshot("covariate", 2.0)
     >>> frame = before_after(deployed_model(0), snapshot.data.reference, snapshot.data.current)
-    >>> sorted(frame["x1 band"].unique())[:2]
-    ['x1 < -1 | after', 'x1 < -1 | before']
+    >>> frame["x1 band"].cat.categories[:3].tolist()
+    ['x1 < -1 | before', 'x1 < -1 | after', 'x1 in [-1, 0) | before']
     """
     import pandas as pd
 
     bands = bands or {"x1": [-1.0, 0.0, 1.0], "x2": [-1.0, 0.0, 1.0]}
+    periods = ("before", "after")
+    names = {}
+    for column, cuts in bands.items():
+        cuts = list(cuts)
+        names[column] = ([f"{column} < {cuts[0]:g}"]
+                         + [f"{column} in [{a:g}, {b:g})" for a, b in itertools.pairwise(cuts)]
+                         + [f"{column} >= {cuts[-1]:g}"])
     parts = []
-    for period, frame in (("before", reference), ("after", current)):
+    for period, frame in zip(periods, (reference, current), strict=True):
         part = pd.DataFrame({"period": period, target: frame[target].to_numpy(),
                              "prediction": model.predict(frame)})
         for column, cuts in bands.items():
-            cuts = list(cuts)
-            names = ([f"{column} < {cuts[0]:g}"]
-                     + [f"{column} in [{a:g}, {b:g})" for a, b in itertools.pairwise(cuts)]
-                     + [f"{column} >= {cuts[-1]:g}"])
-            band = np.asarray(names, dtype=object)[np.searchsorted(cuts, frame[column].to_numpy(), side="right")]
-            part[f"{column} band"] = band + f" | {period}"
+            index = np.searchsorted(list(cuts), frame[column].to_numpy(), side="right")
+            part[f"{column} band"] = np.asarray(names[column], dtype=object)[index] + f" | {period}"
         parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)
+    # Ordered categories: each band's "before" sits right above its "after" in the slice chart.
+    out["period"] = pd.Categorical(out["period"], categories=list(periods), ordered=True)
+    for column in bands:
+        order = [f"{name} | {period}" for name in names[column] for period in periods]
+        out[f"{column} band"] = pd.Categorical(out[f"{column} band"], categories=order, ordered=True)
+    return out
 
 
 def significance_vs_size(magnitude: float = 0.03, sizes=(1_000, 10_000, 100_000, 200_000), *, seed: int = 0):

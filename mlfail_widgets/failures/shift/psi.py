@@ -9,7 +9,7 @@ from ...statistics import PSI_EPSILON, psi_from_counts
 from ._inputs import numeric_matrix
 from .chi_square import _category_table
 
-__all__ = ["population_stability_index"]
+__all__ = ["population_stability_index", "psi_by_window"]
 
 
 def _binned_counts(reference, current, bins: int, owner: str):
@@ -58,3 +58,36 @@ def population_stability_index(reference, current, *, bins: int = 10,
                           low_open=True)
     r, c = _binned_counts(reference, current, bins, "population_stability_index")
     return float(psi_from_counts(r, c, epsilon=epsilon))
+
+
+def psi_by_window(windows=(50, 100, 500, 1000, 5000), *, reference_rows: int = 5000, bins: int = 10,
+                  seed=0):
+    """PSI with no shift at all, by window size, against the 0.1 / 0.25 rule of thumb.
+
+    A numeric feature cut into ``bins`` reference quantile bins (equal shares); for each window
+    size, :func:`mlfail_widgets.statistics.psi_null` gives PSI's distribution when nothing
+    moved: its mean, how often the rule of thumb calls it a moderate (> 0.1) or major (> 0.25)
+    shift, and the sample-size-aware threshold (its 95th percentile) to use instead.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``window``, ``mean_psi``, ``above_0.1``, ``above_0.25``, ``threshold_95``.
+
+    Examples
+    --------
+    >>> psi_by_window((50, 5000))["above_0.25"].round(2).tolist()
+    [0.28, 0.0]
+    """
+    import pandas as pd
+
+    from ...statistics import psi_null
+
+    bins = check_int(bins, "bins", "psi_by_window", low=2, high=1000)
+    reference_rows = check_int(reference_rows, "reference_rows", "psi_by_window", low=bins, high=100_000_000)
+    counts = np.full(bins, reference_rows / bins)
+    rows = []
+    for window in windows:
+        null = psi_null(counts, window, seed=seed)
+        rows.append((int(window), null["mean"], null["above_0.1"], null["above_0.25"], null["threshold"]))
+    return pd.DataFrame(rows, columns=["window", "mean_psi", "above_0.1", "above_0.25", "threshold_95"])
