@@ -278,7 +278,7 @@ def cusum(stream, *, min_instances: int = 30, delta: float = 0.5, threshold: flo
 
 def cusum_run_length(*, delta: float = 0.5, threshold: float = 10.0, min_instances: int = 30,
                      mode: str = "both", known_target: bool = False, n_streams: int = 300,
-                     max_length: int = 50_000, seed=0) -> dict:
+                     max_length: int = 20_000, seed=0) -> dict:
     """The run length of :func:`cusum` to a false alarm on an unchanged stream: how long it lasts.
 
     Streams of independent standard normal values (no change at all) are run until the first
@@ -294,12 +294,12 @@ def cusum_run_length(*, delta: float = 0.5, threshold: float = 10.0, min_instanc
 
     Examples
     --------
-    A target estimated from 30 values halves the median time to a false alarm:
+    A target estimated from 30 values cuts the median time to a false alarm by 40 %:
 
-    >>> estimated = cusum_run_length(delta=0.5, threshold=5, n_streams=100, seed=0)
-    >>> known = cusum_run_length(delta=0.5, threshold=5, known_target=True, n_streams=100, seed=0)
+    >>> estimated = cusum_run_length(delta=0.5, threshold=5, n_streams=300, seed=0)
+    >>> known = cusum_run_length(delta=0.5, threshold=5, known_target=True, n_streams=300, seed=0)
     >>> estimated["median"], known["median"]
-    (183.0, 340.5)
+    (195.0, 330.5)
     """
     from ..._random import resolve_rng
     from ..._validation import check_bool
@@ -310,11 +310,26 @@ def cusum_run_length(*, delta: float = 0.5, threshold: float = 10.0, min_instanc
     n_streams = check_int(n_streams, "n_streams", owner, low=10, high=100_000)
     max_length = check_int(max_length, "max_length", owner, low=min_instances + 10, high=10_000_000)
     rng = resolve_rng(seed, owner)
-    lengths = np.empty(n_streams)
-    for i in range(n_streams):
-        hits = cusum(rng.normal(size=max_length), min_instances=min_instances, delta=delta,
-                     threshold=threshold, mode=mode, target=0.0 if known_target else None)
-        lengths[i] = hits[0] + 1 if hits.size else max_length
+    # The detector of cusum(), run on all streams at once, one step at a time (only the first
+    # detection matters, so there is no reset): a loop over steps with numpy across streams.
+    lengths = np.full(n_streams, float(max_length))
+    if known_target:
+        target, start = np.zeros(n_streams), 0
+    else:
+        target, start = rng.normal(size=(n_streams, min_instances)).mean(axis=1), min_instances
+    high, low = np.zeros(n_streams), np.zeros(n_streams)
+    alive = np.ones(n_streams, bool)
+    for first in range(start, max_length, 1024):
+        block = rng.normal(size=(n_streams, min(1024, max_length - first)))
+        for j in range(block.shape[1]):
+            high = np.maximum(0.0, high + block[:, j] - target - delta)
+            low = np.maximum(0.0, low - block[:, j] + target - delta)
+            fired = {"up": high > threshold, "down": low > threshold,
+                     "both": (high > threshold) | (low > threshold)}[mode] & alive
+            lengths[fired] = first + j + 1
+            alive &= ~fired
+        if not alive.any():
+            break
     censored = float(np.mean(lengths >= max_length))
     return {"median": float(np.median(lengths)), "mean": float(lengths.mean()),
             "p10": float(np.quantile(lengths, 0.1)), "p90": float(np.quantile(lengths, 0.9)),
