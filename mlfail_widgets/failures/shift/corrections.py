@@ -236,8 +236,8 @@ def compare_corrections(data, *, labelled: int = 200, seed=0):
     pandas.DataFrame
         ``method``, ``accuracy``, ``change`` (against no correction), ``uses`` and
         ``diagnostic``: for importance weighting the effective sample size of the weights and
-        the largest weight; for BBSE the estimated current priors with their bootstrap
-        interval and the confusion matrix's condition number.
+        the largest weight; for BBSE the confusion matrix's condition number and the estimated
+        current priors (in the order of the classes) with their bootstrap intervals.
 
     Examples
     --------
@@ -261,17 +261,16 @@ def compare_corrections(data, *, labelled: int = 200, seed=0):
     scores = {"no correction": (base.accuracy(evaluation), "reference labels")}
     weights = importance_weights(base, train, data.current)
     weighted = TabularClassifier(features, data.target).fit(train, sample_weight=weights)
-    notes = {"importance weighting": f"effective sample size {effective_sample_size(weights):,.0f} of "
-                                     f"{weights.size:,} rows; largest weight {weights.max():.1f}"}
+    notes = {"importance weighting": f"effective size {effective_sample_size(weights):,.0f} of "
+                                     f"{weights.size:,}; max weight {weights.max():.3g}"}
     scores["importance weighting"] = (weighted.accuracy(evaluation), "reference labels + current inputs")
     estimate = estimate_label_shift(base, holdout, data.current, seed=rng)
     adjusted = adjust_for_label_shift(base.predict_proba(evaluation), estimate.weights)
     scores["label-shift correction (BBSE)"] = (float(np.mean(base.classes_[adjusted.argmax(axis=1)] == truth)),
                                                "reference labels + current inputs")
-    priors = ", ".join(f"{c}: {p:.2f} [{lo:.2f}, {hi:.2f}]" for c, p, lo, hi in zip(
-        estimate.classes, estimate.current_priors, estimate.low, estimate.high, strict=True))
-    notes["label-shift correction (BBSE)"] = (f"priors {priors}; condition number "
-                                              f"{estimate.condition_number:.2g}")
+    priors = " / ".join(f"{p:.2g} [{lo:.2g}, {hi:.2g}]" for p, lo, hi in zip(
+        estimate.current_priors, estimate.low, estimate.high, strict=True))
+    notes["label-shift correction (BBSE)"] = f"cond {estimate.condition_number:.2g}; priors {priors}"
     if recent[data.target].nunique() > 1:
         fresh = TabularClassifier(features, data.target).fit(recent)
         scores["retrain on recent window"] = (fresh.accuracy(evaluation), f"{labelled} current labels")
