@@ -13,12 +13,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..._validation import check_float, parameter_error
-from ...statistics import CORRECTIONS, adjust_pvalues, check_correction, psi_null, renamed_argument
+from ...statistics import (
+    CORRECTIONS,
+    adjust_pvalues,
+    check_correction,
+    psi_from_counts,
+    psi_null,
+    renamed_argument,
+)
 from ._inputs import is_categorical
 from .chi_square import chi_square_test
 from .jensen_shannon import jensen_shannon_distance
 from .ks import KSReference
-from .psi import _binned_counts, population_stability_index
+from .psi import _binned_counts
 
 __all__ = ["CORRECTIONS", "DriftReport", "adjust_pvalues", "detect_drift", "evidently_default_rule"]
 
@@ -127,7 +134,7 @@ def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
     alpha = check_float(alpha, "alpha", owner, low=0, high=1, low_open=True, high_open=True)
     correction = check_correction(correction, owner)
     columns, numeric, categorical = _split_columns(reference, current, columns, owner)
-    rows = {}
+    rows, counts = {}, {}
     if numeric:
         prepared = KSReference(reference, columns=numeric)
         ks = prepared.test(current)
@@ -135,13 +142,13 @@ def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
         for j, column in enumerate(numeric):
             r, c = reference[column].to_numpy(float), current[column].to_numpy(float)
             rows[column] = ("numeric", "Kolmogorov-Smirnov", ks.statistic[j], ks.pvalue[j],
-                            population_stability_index(r, c, bins=bins),
+                            _psi_and_counts(r, c, bins, counts, column),
                             jensen_shannon_distance(r, c, bins=bins), distance[j])
     table_of = {}
     for column in categorical:
         chi = table_of[column] = chi_square_test(reference[column], current[column])
         rows[column] = ("categorical", "chi-square", chi.statistic, chi.pvalue,
-                        population_stability_index(reference[column], current[column]),
+                        _psi_and_counts(reference[column], current[column], bins, counts, column),
                         jensen_shannon_distance(reference[column], current[column]), np.nan)
     table = pd.DataFrame(
         [(c, *rows[c]) for c in columns],
@@ -156,13 +163,15 @@ def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
     for name, values in zip(["effect_size", "effect_measure", "detectable", "power_small"], zip(*effects, strict=True),
                             strict=True):
         table[name] = values
-    table["psi_null95"] = [psi_null(_reference_counts(reference[c], bins), len(current), seed=0)["threshold"]
-                           for c in columns]
+    table["psi_null95"] = [psi_null(counts[c], len(current), seed=0)["threshold"] for c in columns]
     return DriftReport(table, alpha, correction)
 
 
-def _reference_counts(values, bins: int) -> np.ndarray:
-    return _binned_counts(values, values, bins, "detect_drift")[0]
+def _psi_and_counts(reference, current, bins: int, counts: dict, column) -> float:
+    """PSI of one feature; its reference bin counts are kept for PSI's null threshold."""
+    r, c = _binned_counts(reference, current, bins, "detect_drift")
+    counts[column] = r
+    return float(psi_from_counts(r, c))
 
 
 def _effect(kind: str, statistic: float, sizes: tuple[int, int], each: float, chi) -> tuple:
