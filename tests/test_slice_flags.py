@@ -108,3 +108,17 @@ def test_power_for_a_small_bad_slice_the_chapter_reports():
     right = rng.binomial(SIZES, [0.85, 0.85, 0.85, 0.75], size=(reps, 4))
     power = np.mean([compare_slices(SIZES, r).flagged[3] for r in right])
     assert 0.81 <= power <= 0.87, power
+
+
+def test_delong_variance_equals_its_definition_by_all_pairs():
+    from mlfail_widgets.slicing import delong_auc
+
+    rng = np.random.default_rng(9)
+    y = (rng.random(60) < 0.4).astype(int)
+    score = np.round(rng.normal(y, 1.0), 1)  # rounded: ties count one half
+    pos, neg = score[y == 1], score[y == 0]
+    psi = (pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])
+    v10, v01 = psi.mean(axis=1), psi.mean(axis=0)
+    auc, variance = delong_auc(y, score)
+    assert auc == pytest.approx(psi.mean())
+    assert variance == pytest.approx(v10.var(ddof=1) / pos.size + v01.var(ddof=1) / neg.size)
