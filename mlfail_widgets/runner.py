@@ -11,12 +11,20 @@ from __future__ import annotations
 import html
 import os
 import re
+import signal
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["NotebookRun", "export_html", "run_notebook", "widget_errors", "write_index"]
+from ._tempdirs import pid_prefix, remove_stale_dirs
+
+__all__ = ["NotebookRun", "export_html", "run_notebook", "stop_running_kernels", "widget_errors",
+           "write_index"]
+
+_RUNNING: set = set()  # the nbclient clients executing now (one per run_notebook in progress)
+_RUNNING_LOCK = threading.Lock()
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -28,11 +36,12 @@ class NotebookRun:
 
     path: Path
     seconds: float
-    status: str  # "ok" | "failed"
+    status: str  # "ok" | "failed" | "interrupted" | "not run"
     cell: int | None = None  # 1-based index among all cells of the failing cell
     error: str = ""  # "NameError: name 'x' is not defined"
     line: str = ""  # the source line that raised, when it can be found
     notebook: object = field(default=None, repr=False)
+    where: str = ""  # what failed when it is no cell: "the file", "the kernel", ...
 
     @property
     def ok(self) -> bool:
@@ -42,7 +51,9 @@ class NotebookRun:
         """One sentence naming the notebook, the cell and the error line."""
         if self.ok:
             return f"{self.path.name}: ok in {self.seconds:.1f} s"
-        where = f"cell {self.cell}" if self.cell else "a widget callback"
+        if self.status in ("interrupted", "not run"):
+            return f"{self.path.name}: {self.status}" + (f" ({self.error})" if self.error else "")
+        where = self.where or (f"cell {self.cell}" if self.cell else "a widget callback")
         text = f"{self.path.name}: {where} failed: {self.error}"
         if self.line:
             text += f"\n    at: {self.line}"
@@ -86,21 +97,39 @@ def run_notebook(path: str | Path, *, timeout: int = 180, kernel_name: str = "py
     from traitlets.config import Config
 
     path = Path(path)
-    notebook = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception as error:  # NotJSONError, ValidationError, UnicodeDecodeError, OSError...
+        reason = (str(error).strip().splitlines() or [""])[0][:160]
+        return NotebookRun(path, time.perf_counter() - start, "failed", None,
+                           f"not a readable notebook ({type(error).__name__}: {reason}). Restore "
+                           f"the file (git checkout -- {path.name}, or download it again)", "", None,
+                           "the file")
+    try:
         # The kernel talks over Unix sockets in a temporary folder, not TCP ports: nothing to
-        # eavesdrop on (ipykernel warns about TCP), and nothing left behind after the run.
-        with tempfile.TemporaryDirectory(prefix="mlfail-kernel-") as sockets:
-            ipc = {"transport": "ipc", "ip": os.path.join(sockets, "kernel")}
-            nbclient.NotebookClient(
+        # eavesdrop on (ipykernel warns about TCP), and nothing left behind after the run. The
+        # folder (with the connection file) is named mlfail-kernel-<pid>-...: a later run
+        # removes those of a killed `mlfail run`.
+        remove_stale_dirs("mlfail-kernel-")
+        with tempfile.TemporaryDirectory(prefix=pid_prefix("mlfail-kernel-")) as sockets:
+            ipc = {"transport": "ipc", "ip": os.path.join(sockets, "kernel"),
+                   "connection_file": os.path.join(sockets, "kernel.json")}
+            client = nbclient.NotebookClient(
                 notebook,
                 config=Config({"KernelManager": ipc}),
                 timeout=timeout,
                 kernel_name=kernel_name,
                 resources={"metadata": {"path": str(path.parent.resolve())}},
                 store_widget_state=True,
-            ).execute()
+            )
+            with _RUNNING_LOCK:
+                _RUNNING.add(client)
+            try:
+                client.execute()
+            finally:
+                with _RUNNING_LOCK:
+                    _RUNNING.discard(client)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
         seconds = time.perf_counter() - start
         for index, cell in enumerate(notebook.cells, start=1):
@@ -111,7 +140,12 @@ def run_notebook(path: str | Path, *, timeout: int = 180, kernel_name: str = "py
                                        _error_line(output.get("traceback", [])), notebook)
         message = str(error).strip().splitlines()
         return NotebookRun(path, seconds, "failed", None, message[-1] if message else type(error).__name__,
-                           "", notebook)
+                           "", notebook, "the kernel" if isinstance(error, DeadKernelError) else "")
+    except Exception as error:  # a notebook nbclient cannot execute at all: one failed row
+        reason = (str(error).strip().splitlines() or [""])[0][:160]
+        return NotebookRun(path, time.perf_counter() - start, "failed", None,
+                           f"could not be executed ({type(error).__name__}: {reason})", "", notebook,
+                           "the notebook")
     seconds = time.perf_counter() - start
     errors = widget_errors(notebook)
     if errors:
@@ -119,13 +153,46 @@ def run_notebook(path: str | Path, *, timeout: int = 180, kernel_name: str = "py
     return NotebookRun(path, seconds, "ok", notebook=notebook)
 
 
-def export_html(run: NotebookRun, directory: str | Path) -> Path:
-    """Write the executed notebook as a static HTML page (figures as images, no widget JS)."""
-    from nbconvert import HTMLExporter
+def stop_running_kernels() -> int:
+    """Kill the kernels of the notebooks executing now (and their process groups); return how many.
 
+    ``mlfail run`` calls this on Ctrl-C or SIGTERM: the run in progress then ends with a dead
+    kernel, its temporary folder is removed as usual, and no kernel outlives the command.
+    """
+    with _RUNNING_LOCK:
+        clients = list(_RUNNING)
+    stopped = 0
+    for client in clients:
+        process = getattr(getattr(getattr(client, "km", None), "provisioner", None), "process", None)
+        if process is None or process.poll() is not None:
+            continue
+        try:
+            if os.getpgid(process.pid) == process.pid:  # the kernel leads its own session
+                os.killpg(process.pid, signal.SIGKILL)  # ... with whatever a demo started
+            else:  # pragma: no cover - kernels launched without a session of their own
+                process.kill()
+            stopped += 1
+        except (ProcessLookupError, PermissionError):
+            continue
+    return stopped
+
+
+def export_html(run: NotebookRun, directory: str | Path) -> Path:
+    """Write the executed notebook as a static HTML page (figures as images, no widget JS).
+
+    A notebook that could not be read or run at all gets a one-paragraph page saying why.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     notebook = run.notebook
+    if notebook is None:
+        target = directory / (run.path.stem + ".html")
+        target.write_text(f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
+                          f"{html.escape(run.path.stem)}</title></head><body><p>"
+                          f"{html.escape(run.describe())}</p></body></html>\n", encoding="utf-8")
+        return target
+    from nbconvert import HTMLExporter
+
     # Static pages show each panel's fallback image; the live widget state would need a CDN.
     notebook.metadata.pop("widgets", None)
     exporter = HTMLExporter(template_name="lab")
