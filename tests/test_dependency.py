@@ -275,6 +275,23 @@ def test_an_unparseable_requirement_is_a_clear_error(text):
     assert repr(text) in message and "'scalekit~=1.1'" in message and "It does not parse" in message
 
 
+@pytest.mark.parametrize("text", ["", "   "])
+def test_an_empty_requirement_is_a_clear_error_not_an_unpinned_install(text):
+    # issue 17, item 8: parse_requirement("") silently became the bare package name.
+    with pytest.raises(ParameterError, match=r"It is empty: write 'scalekit' for any version"):
+        parse_requirement(text, "DependencyLab.run")
+    assert parse_requirement("scalekit") == "scalekit"  # the explicit "any version"
+
+
+def test_the_index_pages_use_pep_503_names(tmp_path):
+    from mlfail_widgets.failures.dependency import LocalIndex
+
+    wheel = build_wheel(tmp_path, "Song_Pipe.Extra", "1.0.0", {"song_pipe_extra/__init__.py": ""})
+    with LocalIndex(tmp_path / "index") as index:
+        index.publish(wheel)
+        assert (tmp_path / "index" / "simple" / "song-pipe-extra" / "index.html").is_file()
+
+
 def test_a_requirement_on_another_package_is_refused():
     with pytest.raises(ParameterError, match="only publishes scalekit"):
         parse_requirement("numpy>=1")

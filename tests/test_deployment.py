@@ -102,6 +102,22 @@ def test_rollback_restores_the_previous_version(registry):
     assert [p.version for p in registry.history()] == [1, 4, 6, 4]
 
 
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"smoke_inputs": [["a", "b"]]}, "smoke_inputs"),  # issue 17, item 8: a raw ValueError before
+    ({"smoke_inputs": [1.0, 2.0]}, "smoke_inputs"),
+    ({"smoke_inputs": [[np.nan, 1.0]]}, "smoke_inputs"),
+    ({"training_data": "X"}, "training_data"),
+    ({"metrics": [0.9]}, "metrics"),
+    ({"tags": "week 3"}, "tags"),
+])
+def test_register_arguments_are_checked(registry, data, kwargs, name):
+    model = train_week(data, 1)
+    before = registry.versions
+    with pytest.raises(ParameterError, match=rf"'{name}' parameter of ModelRegistry\.register"):
+        registry.register(model, **kwargs)
+    assert registry.versions == before  # nothing half-written
+
+
 def test_a_retried_promotion_keeps_the_version_to_roll_back_to(registry):
     # issue 17, defect 3: promote(1); promote(2); promote(2) set previous to 2, so rollback()
     # "rolled back" to the same version.

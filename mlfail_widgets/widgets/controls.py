@@ -168,7 +168,8 @@ class Checkbox(Control):
         self.value, self.label, self.continuous = self.check("value", "Checkbox", value), label, False
 
     def check(self, name, owner, value):
-        if isinstance(value, bool) or type(value).__name__ == "bool_":
+        # numpy's bool is numpy.bool_ (numpy 1) or numpy.bool (numpy 2)
+        if isinstance(value, bool) or (type(value).__module__ == "numpy" and type(value).__name__ in ("bool_", "bool")):
             return bool(value)
         raise ParameterError(f"The {name!r} parameter of {owner} must be True or False. Got {value!r} instead.")
 

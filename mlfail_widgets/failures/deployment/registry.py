@@ -232,14 +232,20 @@ class ModelRegistry:
         file_mode : int, default=0o644
             Permission bits of the pickle (readable by the serving user).
         """
-        import numpy as np
 
         if not callable(getattr(model, "predict", None)):
             raise parameter_error("model", "ModelRegistry.register", "a fitted model with a predict "
                                   "method", model, "Fit the model before registering it.")
+        owner = "ModelRegistry.register"
+        if training_data is not None and (not isinstance(training_data, (tuple, list)) or len(training_data) < 1):
+            raise parameter_error("training_data", owner, "a tuple (X, y) of the training arrays",
+                                  training_data, "Pass training_data=(X, y).")
+        for name, value in (("metrics", metrics), ("tags", tags)):
+            if value is not None and not isinstance(value, dict):
+                raise parameter_error(name, owner, "a dict such as {'accuracy': 0.93}", value)
         if smoke_inputs is None and training_data is not None:
-            smoke_inputs = np.asarray(training_data[0])[:SMOKE_ROWS]
-        smoke = [] if smoke_inputs is None else np.asarray(smoke_inputs, dtype=float).tolist()
+            smoke_inputs = _rows(training_data[0], "training_data", owner)[:SMOKE_ROWS]
+        smoke = [] if smoke_inputs is None else _rows(smoke_inputs, "smoke_inputs", owner).tolist()
         outputs = predictions(model, smoke).tolist() if smoke else []
         data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
         number = max([*self.versions, 0]) + 1
@@ -400,6 +406,22 @@ class ModelRegistry:
         if smoke_test and metadata.smoke_inputs:
             checks.append(smoke_check(model, metadata.smoke_inputs, metadata.smoke_outputs))
         return LoadedModel(model, metadata.version, digest, path, checks)
+
+
+def _rows(value, name: str, owner: str):
+    """``value`` as a 2-D float array of finite numbers with at least one row; a clear error if not."""
+    import numpy as np
+
+    expected = "rows of numbers (a 2-D array, one row per example)"
+    try:
+        rows = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise parameter_error(name, owner, expected, value,
+                              "Pass the feature matrix X (or a few of its rows), not labels or text.") from None
+    if rows.ndim != 2 or rows.shape[0] == 0 or not np.isfinite(rows).all():
+        raise parameter_error(name, owner, expected + " with no NaN or inf", value,
+                              "Pass X[:8], a few finite rows of the feature matrix.")
+    return rows
 
 
 def _unpickle(data: bytes, path: Path, restricted: bool, allowed) -> Any:
