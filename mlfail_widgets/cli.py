@@ -97,8 +97,10 @@ def _run_one(path: Path, timeout: int):
     except _Stopped:
         from .runner import stop_running_kernels
 
-        stop_running_kernels()  # the kernel (and its demos) die; the worker then cleans up
-        worker.join(timeout=30)
+        deadline = time.monotonic() + 30
+        while worker.is_alive() and time.monotonic() < deadline:
+            stop_running_kernels()  # the kernel (and its demos) die, also one still starting;
+            worker.join(timeout=0.5)  # the worker then removes the kernel's folder
         raise
     if isinstance(result[0], BaseException):  # a bug in the runner: still one failed row
         from .runner import NotebookRun

@@ -143,7 +143,7 @@ def test_golden_test_on_a_hand_computed_case():
     assert (report.n_changed, report.n_flipped) == (1, 1)
     assert report.accuracy_expected == 1.0 and report.accuracy_served == pytest.approx(2 / 3)
     assert golden_test([0.2, 0.6, 0.9], Golden).passed
-    with pytest.raises(ParameterError, match="one prediction per golden song"):
+    with pytest.raises(ParameterError, match="'served' parameter of golden_test must be one prediction per golden song"):
         golden_test([0.2], Golden)
 
 

@@ -240,6 +240,9 @@ def version_guard(installed: Mapping[str, str], lock: Lock | Mapping[str, str]) 
     >>> report.ok, report.describe()
     (False, 'scalekit: locked 1.1.0, installed 2.0.0')
     """
+    if not isinstance(lock, (Lock, Mapping)):
+        raise ParameterError("The 'lock' parameter of version_guard must be a Lock or a mapping "
+                             f"package -> version. Got {type(lock).__name__} instead. Pass lab.lock.")
     pins = lock.pins if isinstance(lock, Lock) else dict(lock)
     if not isinstance(installed, Mapping):
         raise ParameterError("The 'installed' parameter of version_guard must be a mapping "
@@ -361,8 +364,9 @@ def golden_test(served, golden, *, tolerance: float = 1e-6) -> GoldenReport:
                              f"{expected.size} probabilities. Got {str(served)[:60]!r} instead. "
                              "Pass what the pipeline's predict_proba returned.") from None
     if served.shape != expected.shape:
-        raise ParameterError(f"golden_test needs one prediction per golden song ({expected.size}); "
-                             f"got an array of shape {served.shape}.")
+        raise ParameterError(f"The 'served' parameter of golden_test must be one prediction per golden "
+                             f"song ({expected.size}). Got an array of shape {served.shape} instead. Pass "
+                             "the pipeline's probabilities for golden.features, in order.")
     labels = np.asarray(golden.labels)
     # NaN or inf is no prediction at all: it counts as changed, flipped and wrong. (A plain
     # ``abs(served - expected) > tolerance`` is False for NaN, which would pass the test.)

@@ -102,7 +102,12 @@ class DependencyLab:
 
     def __init__(self, *, seed=0, published=SCALEKIT_VERSIONS, timeout: float = 60.0):
         self.timeout = check_float(timeout, "timeout", "DependencyLab", low=1, high=600)
-        published = [published] if isinstance(published, str) else list(published)
+        if isinstance(published, str):
+            published = [published]
+        elif not isinstance(published, (list, tuple)):
+            raise ParameterError(f"The 'published' parameter of DependencyLab must be a list of scalekit "
+                                 f"releases from {SCALEKIT_VERSIONS}. Got {published!r} instead.")
+        published = list(published)
         for version in published:
             check_choice(version, "published", "DependencyLab", SCALEKIT_VERSIONS)
         # named mlfail-dependency-<pid>-...; folders of killed kernels are removed here

@@ -40,7 +40,7 @@ PIP_FLAGS = (*_SWITCHES[1:], *(item for pair in _VALUED_FLAGS.items() for item i
 EXAMPLES = "'scalekit>=1.0', 'scalekit==1.1.0', 'scalekit~=1.1' or 'scalekit<2'"
 
 
-def parse_requirement(text, owner: str = "parse_requirement", package: str = "scalekit") -> str:
+def parse_requirement(requirement, owner: str = "parse_requirement", package: str = "scalekit") -> str:
     """Check a requirement on ``package`` and return it normalised (``"scalekit>=1.0"``).
 
     A bare specifier (``">=1.0"``) is read as a requirement on ``package``; the bare name
@@ -62,6 +62,7 @@ def parse_requirement(text, owner: str = "parse_requirement", package: str = "sc
     from packaging.utils import canonicalize_name
 
     expected = f"a requirement on {package}, such as {EXAMPLES}"
+    text = requirement
     if not isinstance(text, str):
         raise ParameterError(f"The 'requirement' parameter of {owner} must be {expected}. "
                              f"Got {text!r} instead. Pass it as a string.")
@@ -72,20 +73,20 @@ def parse_requirement(text, owner: str = "parse_requirement", package: str = "sc
                              f"(unpinned), or a pin such as '{package}==1.1.0'.")
     candidate = package + stripped if stripped[:1] in ("<", ">", "=", "!", "~") else stripped
     try:
-        requirement = Requirement(candidate)
+        parsed = Requirement(candidate)
     except InvalidRequirement as error:
         reason = str(error).splitlines()[0]
         raise ParameterError(f"The 'requirement' parameter of {owner} must be {expected}. Got "
                              f"{text!r} instead. It does not parse: {reason}. The operators are "
                              "==, !=, <, <=, >, >=, ~= (compatible release) and ===.") from None
-    if canonicalize_name(requirement.name) != canonicalize_name(package):
+    if canonicalize_name(parsed.name) != canonicalize_name(package):
         raise ParameterError(f"The 'requirement' parameter of {owner} must be {expected}. Got "
                              f"{text!r} instead. This sandbox only publishes {package}; write "
                              f"the requirement on {package}.")
-    if requirement.extras or requirement.url or requirement.marker:
+    if parsed.extras or parsed.url or parsed.marker:
         raise ParameterError(f"The 'requirement' parameter of {owner} must be {expected}. Got "
                              f"{text!r} instead. Leave out extras, URLs and markers.")
-    return f"{package}{requirement.specifier}"
+    return f"{package}{parsed.specifier}"
 
 
 @dataclass

@@ -138,6 +138,9 @@ class ModelRegistry:
     """
 
     def __init__(self, root, *, create: bool = False):
+        if not isinstance(root, (str, os.PathLike)) or not str(root).strip():
+            raise parameter_error("root", "ModelRegistry", "a folder path (str or pathlib.Path)", root,
+                                  "For example ModelRegistry(sandbox.path / 'registry', create=True).")
         path = Path(root).expanduser()
         if create and not path.exists():
             path.mkdir(parents=True)
