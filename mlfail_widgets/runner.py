@@ -8,6 +8,7 @@ the cell outputs.
 
 from __future__ import annotations
 
+import atexit
 import html
 import os
 import re
@@ -68,6 +69,19 @@ def _error_line(traceback: list[str]) -> str:
     return ""
 
 
+def _last_line(path: str) -> str:
+    """The last non-empty line of a text file ("" if there is none)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 4096))
+            lines = [line.strip() for line in handle.read().decode(errors="replace").splitlines()]
+    except OSError:
+        return ""
+    lines = [line for line in lines if line]
+    return _ANSI.sub("", lines[-1])[:200] if lines else ""
+
+
 def widget_errors(notebook) -> list[str]:
     """Errors a widget callback left in the saved widget state of an executed notebook."""
     state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
@@ -125,11 +139,22 @@ def run_notebook(path: str | Path, *, timeout: int = 180, kernel_name: str = "py
             )
             with _RUNNING_LOCK:
                 _RUNNING.add(client)
+            # The kernel's own stderr (its log: tracebacks of its message loop when it is
+            # stopped, "parent appears to have exited") goes to a file, not the learner's
+            # terminal; its last line is quoted if the kernel dies.
+            log = os.path.join(sockets, "kernel-stderr.log")
             try:
-                client.execute()
+                with open(log, "wb") as kernel_stderr:
+                    client.execute(stderr=kernel_stderr)
+            except DeadKernelError as error:
+                raise DeadKernelError(f"{error} ({_last_line(log)})" if _last_line(log) else str(error)) from None
             finally:
                 with _RUNNING_LOCK:
                     _RUNNING.discard(client)
+                # nbclient registers its kernel cleanup with atexit and unregisters it only
+                # when the cleanup succeeds; a kernel killed by `mlfail run` on Ctrl-C can make
+                # it fail, and it would then fail again, with a traceback, at exit.
+                atexit.unregister(client._cleanup_kernel)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
         seconds = time.perf_counter() - start
         for index, cell in enumerate(notebook.cells, start=1):
