@@ -97,10 +97,11 @@ def _run_one(path: Path, timeout: int):
     except _Stopped:
         from .runner import stop_running_kernels
 
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 10
         while worker.is_alive() and time.monotonic() < deadline:
             stop_running_kernels()  # the kernel (and its demos) die, also one still starting;
             worker.join(timeout=0.5)  # the worker then removes the kernel's folder
+        stop_running_kernels(remove_folders=True)  # if it did not notice in time
         raise
     if isinstance(result[0], BaseException):  # a bug in the runner: still one failed row
         from .runner import NotebookRun
@@ -150,7 +151,15 @@ def command_run(args: argparse.Namespace) -> int:
                 export_html(run, args.html)
             runs.append(run)
     except _Stopped as stopped:
-        return _interrupted(runs, notebooks, stopped, started)
+        code = _interrupted(runs, notebooks, stopped, started)
+        if handlers:  # the command line, not a caller's thread: exit now, as a signal should
+            sys.stdout.flush()
+            sys.stderr.flush()
+            # Skip the interpreter's exit handlers: nbclient's and pyzmq's would wait for, or
+            # print tracebacks about, the kernel connection just cut. The kernel is dead and
+            # its folder removed.
+            os._exit(code)
+        return code
     finally:
         for name, handler in handlers.items():
             signal.signal(name, handler)

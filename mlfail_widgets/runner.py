@@ -12,6 +12,7 @@ import atexit
 import html
 import os
 import re
+import shutil
 import signal
 import tempfile
 import threading
@@ -24,7 +25,7 @@ from ._tempdirs import pid_prefix, remove_stale_dirs
 __all__ = ["NotebookRun", "export_html", "run_notebook", "stop_running_kernels", "widget_errors",
            "write_index"]
 
-_RUNNING: set = set()  # the nbclient clients executing now (one per run_notebook in progress)
+_RUNNING: dict = {}  # the nbclient clients executing now -> their temporary folder
 _RUNNING_LOCK = threading.Lock()
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -138,7 +139,7 @@ def run_notebook(path: str | Path, *, timeout: int = 180, kernel_name: str = "py
                 store_widget_state=True,
             )
             with _RUNNING_LOCK:
-                _RUNNING.add(client)
+                _RUNNING[client] = sockets
             # The kernel's own stderr (its log: tracebacks of its message loop when it is
             # stopped, "parent appears to have exited") goes to a file, not the learner's
             # terminal; its last line is quoted if the kernel dies.
@@ -150,7 +151,7 @@ def run_notebook(path: str | Path, *, timeout: int = 180, kernel_name: str = "py
                 raise DeadKernelError(f"{error} ({_last_line(log)})" if _last_line(log) else str(error)) from None
             finally:
                 with _RUNNING_LOCK:
-                    _RUNNING.discard(client)
+                    _RUNNING.pop(client, None)
                 # nbclient registers its kernel cleanup with atexit and unregisters it only
                 # when the cleanup succeeds; a kernel killed by `mlfail run` on Ctrl-C can make
                 # it fail, and it would then fail again, with a traceback, at exit.
@@ -178,14 +179,17 @@ def run_notebook(path: str | Path, *, timeout: int = 180, kernel_name: str = "py
     return NotebookRun(path, seconds, "ok", notebook=notebook)
 
 
-def stop_running_kernels() -> int:
+def stop_running_kernels(*, remove_folders: bool = False) -> int:
     """Kill the kernels of the notebooks executing now (and their process groups); return how many.
 
     ``mlfail run`` calls this on Ctrl-C or SIGTERM: the run in progress then ends with a dead
-    kernel, its temporary folder is removed as usual, and no kernel outlives the command.
+    kernel, its temporary folder is removed as usual, and no kernel outlives the command. With
+    ``remove_folders``, the kernels' temporary folders are removed too (for a command about to
+    exit without waiting for the run to notice).
     """
     with _RUNNING_LOCK:
         clients = list(_RUNNING)
+        folders = list(_RUNNING.values())
     stopped = 0
     for client in clients:
         process = getattr(getattr(getattr(client, "km", None), "provisioner", None), "process", None)
@@ -199,6 +203,9 @@ def stop_running_kernels() -> int:
             stopped += 1
         except (ProcessLookupError, PermissionError):
             continue
+    if remove_folders:
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
     return stopped
 
 
