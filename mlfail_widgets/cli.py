@@ -2,6 +2,7 @@
 
     mlfail run [NOTEBOOK ...] [--html DIR]   execute notebooks from a clean kernel, print a table
     mlfail lab [JUPYTER ARGS ...]            open JupyterLab at the course's first chapter
+                                             (every option after `lab` goes to Jupyter)
     mlfail doctor                            what this machine has, and what to do about gaps
     mlfail drill --learners N --seed S       the incident drill each learner gets (instructor only)
     mlfail assignments DIR [--chapters NN]   each chapter's exercises as nbgrader source notebooks
@@ -11,8 +12,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 FIRST_CHAPTER = "00_why_ml_systems_fail.ipynb"
@@ -53,20 +57,113 @@ def _table(runs) -> str:
     return "\n".join(lines)
 
 
+_SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
+
+
+class _Stopped(Exception):
+    """Ctrl-C (SIGINT) or SIGTERM arrived while ``mlfail run`` was running notebooks."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum  # the shell's convention: 130 for SIGINT, 143 for SIGTERM
+
+
+def _raise_stopped(signum, _frame) -> None:
+    for name in (signal.SIGINT, signal.SIGTERM):  # a second signal ends the command at once
+        signal.signal(name, signal.SIG_DFL)
+    raise _Stopped(signum)
+
+
+def _run_one(path: Path, timeout: int):
+    """Run one notebook in a worker thread, so that the main thread can take a signal at once."""
+    from .runner import run_notebook
+
+    result: list = []
+
+    def work() -> None:
+        try:
+            result.append(run_notebook(path, timeout=timeout))
+        except BaseException as error:  # never a thread traceback on the learner's screen
+            result.append(error)
+
+    worker = threading.Thread(target=work, name="mlfail-run", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(timeout=0.2)
+    except _Stopped:
+        from .runner import stop_running_kernels
+
+        deadline = time.monotonic() + 10
+        while worker.is_alive() and time.monotonic() < deadline:
+            stop_running_kernels()  # the kernel (and its demos) die, also one still starting;
+            worker.join(timeout=0.5)  # the worker then removes the kernel's folder
+        stop_running_kernels(remove_folders=True)  # if it did not notice in time
+        raise
+    if isinstance(result[0], BaseException):  # a bug in the runner: still one failed row
+        from .runner import NotebookRun
+
+        error = result[0]
+        return NotebookRun(path, 0.0, "failed", None, f"{type(error).__name__}: {error}", "", None,
+                           "the runner")
+    return result[0]
+
+
+def _interrupted(runs, notebooks, stopped: _Stopped, started: float) -> int:
+    from .runner import NotebookRun
+
+    signal_name = _SIGNAL_NAMES.get(stopped.signum, f"signal {stopped.signum}")
+    current = notebooks[len(runs)]
+    rows = [*runs, NotebookRun(current, time.perf_counter() - started, "interrupted",
+                               error=f"stopped by {signal_name}")]
+    rows += [NotebookRun(path, 0.0, "not run") for path in notebooks[len(rows):]]
+    print(f"\n\nStopped by {signal_name}.\n")
+    print(_table(rows))
+    ok = sum(run.ok for run in runs)
+    print(f"\n{len(runs)} of {len(notebooks)} notebooks ran ({ok} ok, {len(runs) - ok} failed); "
+          f"{current.name} was interrupted; {len(notebooks) - len(runs) - 1} not run.", flush=True)
+    return stopped.exit_code
+
+
 def command_run(args: argparse.Namespace) -> int:
-    from .runner import export_html, run_notebook, write_index
+    from .runner import export_html, write_index
 
     notebooks = _notebooks(args.notebooks)
     runs = []
-    for number, path in enumerate(notebooks, start=1):
-        print(f"[{number}/{len(notebooks)}] {path.name} ...", end=" ", flush=True)
-        run = run_notebook(path, timeout=args.timeout)
-        print(f"{run.status} ({run.seconds:.1f} s)", flush=True)
-        if not run.ok:
-            print("    " + run.describe().replace("\n", "\n    "), flush=True)
-        if args.html:
-            export_html(run, args.html)
-        runs.append(run)
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+        handlers = {name: signal.getsignal(name) for name in (signal.SIGINT, signal.SIGTERM)}
+    for name in handlers:
+        signal.signal(name, _raise_stopped)
+    started = time.perf_counter()
+    try:
+        for number, path in enumerate(notebooks, start=1):
+            print(f"[{number}/{len(notebooks)}] {path.name} ...", end=" ", flush=True)
+            started = time.perf_counter()
+            run = _run_one(path, args.timeout)
+            print(f"{run.status} ({run.seconds:.1f} s)", flush=True)
+            if not run.ok:
+                print("    " + run.describe().replace("\n", "\n    "), flush=True)
+            if args.html:
+                export_html(run, args.html)
+            runs.append(run)
+    except _Stopped as stopped:
+        code = _interrupted(runs, notebooks, stopped, started)
+        if handlers:  # the command line, not a caller's thread: exit now, as a signal should
+            sys.stdout.flush()
+            sys.stderr.flush()
+            # Skip the interpreter's exit handlers: nbclient's and pyzmq's would wait for, or
+            # print tracebacks about, the kernel connection just cut. The kernel is dead and
+            # its folder removed.
+            os._exit(code)
+        return code
+    finally:
+        for name, handler in handlers.items():
+            signal.signal(name, handler)
     print()
     print(_table(runs))
     if args.html:
@@ -81,12 +178,32 @@ def command_run(args: argparse.Namespace) -> int:
     return 0
 
 
+ROOT_REFUSAL = """mlfail lab: you are root (user id 0), and Jupyter refuses to run as root unless told to.
+In a container, a Codespace or a hub image where root is the only user, run:
+
+    mlfail lab --allow-root --no-browser
+
+(every option after `lab` goes to Jupyter: add --port 9999, --ip 127.0.0.1, ...). Elsewhere,
+run it as an ordinary user: a notebook server running as root can change anything on the machine."""
+
+
+def _allows_root(jupyter_args: list[str]) -> bool:
+    return any(a == "--allow-root" or a.replace("-", "_").lower().endswith("allow_root=true")
+               for a in jupyter_args)
+
+
 def command_lab(args: argparse.Namespace) -> int:
     root = course_root()
     if root is None:
         raise SystemExit("mlfail lab: the course notebooks were not found. Run it from the mlfail "
                          "checkout (the folder with notebooks/).")
-    command = [sys.executable, "-m", "jupyterlab", f"notebooks/{FIRST_CHAPTER}", *args.jupyter_args]
+    jupyter_args = list(args.jupyter_args)
+    if jupyter_args[:1] == ["--"]:
+        jupyter_args = jupyter_args[1:]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and not _allows_root(jupyter_args):
+        print(ROOT_REFUSAL, file=sys.stderr)
+        return 1
+    command = [sys.executable, "-m", "jupyterlab", f"notebooks/{FIRST_CHAPTER}", *jupyter_args]
     print("Starting JupyterLab at the course's first chapter (Ctrl+C to stop) ...", flush=True)
     try:
         return subprocess.call(command, cwd=root)
@@ -161,11 +278,16 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="execute notebooks headless and print a table")
     run.add_argument("notebooks", nargs="*", help="notebooks to run (default: every chapter)")
     run.add_argument("--html", metavar="DIR", help="also write executed HTML (and index.html) to DIR")
-    run.add_argument("--timeout", type=int, default=180, help="seconds a cell may take (default 180)")
+    run.add_argument("--timeout", type=_bounded_int(1, 86_400, "seconds a cell may take"), default=180,
+                     help="seconds a cell may take (default 180)")
     run.set_defaults(func=command_run)
 
-    lab = commands.add_parser("lab", help="open the course in JupyterLab")
-    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
+    lab = commands.add_parser("lab", help="open the course in JupyterLab",
+                              description="Open JupyterLab at the course's first chapter. Every "
+                              "argument after `lab` goes to Jupyter, e.g. "
+                              "`mlfail lab --allow-root --no-browser --port 9999`.")
+    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER,
+                     help="passed on to jupyter lab (--allow-root, --no-browser, --port N, ...)")
     lab.set_defaults(func=command_lab)
 
     doctor = commands.add_parser("doctor", help="check this machine for the course")
@@ -193,7 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if args.command == "lab":  # everything after `lab` goes to Jupyter, in its order
+        args.jupyter_args = argv[argv.index("lab") + 1:]
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     return args.func(args)
 
 

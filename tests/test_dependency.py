@@ -143,8 +143,29 @@ def test_golden_test_on_a_hand_computed_case():
     assert (report.n_changed, report.n_flipped) == (1, 1)
     assert report.accuracy_expected == 1.0 and report.accuracy_served == pytest.approx(2 / 3)
     assert golden_test([0.2, 0.6, 0.9], Golden).passed
-    with pytest.raises(ParameterError, match="one prediction per golden song"):
+    with pytest.raises(ParameterError, match="'served' parameter of golden_test must be one prediction per golden song"):
         golden_test([0.2], Golden)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_golden_test_fails_predictions_that_are_not_numbers(lab, bad):
+    # issue 17, defect 1: all-NaN predictions passed ("all 200 predictions match (largest
+    # difference nan)").
+    n = len(lab.golden)
+    report = golden_test(np.full(n, bad), lab.golden)
+    assert not report.passed
+    assert (report.n_changed, report.n_flipped, report.n_missing) == (n, n, n)
+    assert report.accuracy_served == 0.0 and report.max_difference == np.inf
+    assert f"{n} of them are not numbers (NaN or inf)" in report.describe()
+    one = lab.golden.expected.copy()
+    one[7] = bad
+    report = golden_test(one, lab.golden)
+    assert (report.n_changed, report.n_flipped, report.n_missing) == (1, 1, 1)
+
+
+def test_golden_test_rejects_predictions_that_are_not_numbers_at_all(lab):
+    with pytest.raises(ParameterError, match="'served' parameter of golden_test"):
+        golden_test(["a"] * len(lab.golden), lab.golden)
 
 
 # ----------------------------------------------------------------- detection
@@ -167,6 +188,42 @@ def test_the_lock_installs_from_the_vendored_wheelhouse(lab):
     result = lab.install_locked(source="vendored")
     assert result.ok, result.stderr
     assert result.installed == lab.lock.pins
+
+
+@pytest.mark.parametrize("cut", ["empty", "5 bytes short", "one entry"])
+def test_a_damaged_lock_file_is_reported_not_installed(lab, cut):
+    # issue 17, defect 2: an empty lock installed nothing and reported ok; a lock cut 5 bytes
+    # short was blamed on a tampered wheel.
+    text = lab.lock.text
+    damaged = {"empty": "", "5 bytes short": text[:-5], "one entry": text[:text.index("songpipe")]}[cut]
+    lab.lock.path.write_text(damaged)
+    try:
+        result = lab.install_locked(source="vendored")
+    finally:
+        lab.lock.write(lab.lock.path)
+    assert not result.ok and result.installed == {} and result.target is None
+    assert result.message.startswith("pip was not run: ")
+    assert "tamper" not in result.message.lower()
+    reason = {"empty": "the lock file is empty", "5 bytes short": "has 60 hex digits instead of 64",
+              "one entry": "songpipe is missing from the lock file"}[cut]
+    assert reason in result.message
+    assert "lab.lock.write(lab.lock.path)" in result.message
+    assert lab.install_locked(source="vendored").ok  # the rewritten lock works again
+
+
+def test_lock_problems_reads_a_good_lock_as_clean_and_names_each_fault():
+    from mlfail_widgets.failures.dependency import Lock, lock_problems
+
+    lock = Lock({"scalekit": "1.1.0", "songpipe": "1.0.0"}, {"scalekit": "ab" * 32, "songpipe": "cd" * 32})
+    assert lock_problems(lock.text, lock) == []
+    assert lock_problems(lock.text.replace("1.1.0", "2.0.0"), lock) == [
+        "scalekit is pinned to 2.0.0, not the vetted 1.1.0"]
+    assert lock_problems(lock.text.replace("ab" * 32, "ef" * 32), lock) == [
+        "the hash of scalekit in the file is not the vetted wheel's"]
+    assert lock_problems("scalekit==1.1.0\n") == [
+        "scalekit==1.1.0 has no --hash=sha256:... (the file is truncated or edited)"]
+    assert lock_problems("# only a comment\n") == [
+        "the lock file is empty: it pins no package (pip would install nothing and report success)"]
 
 
 def test_pip_rejects_a_tampered_wheel_with_the_same_version(lab):
@@ -216,6 +273,23 @@ def test_an_unparseable_requirement_is_a_clear_error(text):
         parse_requirement(text, "DependencyLab.run")
     message = str(error.value)
     assert repr(text) in message and "'scalekit~=1.1'" in message and "It does not parse" in message
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_an_empty_requirement_is_a_clear_error_not_an_unpinned_install(text):
+    # issue 17, item 8: parse_requirement("") silently became the bare package name.
+    with pytest.raises(ParameterError, match=r"It is empty: write 'scalekit' for any version"):
+        parse_requirement(text, "DependencyLab.run")
+    assert parse_requirement("scalekit") == "scalekit"  # the explicit "any version"
+
+
+def test_the_index_pages_use_pep_503_names(tmp_path):
+    from mlfail_widgets.failures.dependency import LocalIndex
+
+    wheel = build_wheel(tmp_path, "Song_Pipe.Extra", "1.0.0", {"song_pipe_extra/__init__.py": ""})
+    with LocalIndex(tmp_path / "index") as index:
+        index.publish(wheel)
+        assert (tmp_path / "index" / "simple" / "song-pipe-extra" / "index.html").is_file()
 
 
 def test_a_requirement_on_another_package_is_refused():

@@ -102,6 +102,63 @@ def test_rollback_restores_the_previous_version(registry):
     assert [p.version for p in registry.history()] == [1, 4, 6, 4]
 
 
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"smoke_inputs": [["a", "b"]]}, "smoke_inputs"),  # issue 17, item 8: a raw ValueError before
+    ({"smoke_inputs": [1.0, 2.0]}, "smoke_inputs"),
+    ({"smoke_inputs": [[np.nan, 1.0]]}, "smoke_inputs"),
+    ({"training_data": "X"}, "training_data"),
+    ({"metrics": [0.9]}, "metrics"),
+    ({"tags": "week 3"}, "tags"),
+])
+def test_register_arguments_are_checked(registry, data, kwargs, name):
+    model = train_week(data, 1)
+    before = registry.versions
+    with pytest.raises(ParameterError, match=rf"'{name}' parameter of ModelRegistry\.register"):
+        registry.register(model, **kwargs)
+    assert registry.versions == before  # nothing half-written
+
+
+def test_a_retried_promotion_keeps_the_version_to_roll_back_to(registry):
+    # issue 17, defect 3: promote(1); promote(2); promote(2) set previous to 2, so rollback()
+    # "rolled back" to the same version.
+    registry.promote(1)
+    registry.promote(2)
+    again = registry.promote(2)
+    assert (again.version, again.previous) == (2, 1)
+    back = registry.rollback()
+    assert (back.version, back.previous) == (1, 2)
+    assert registry.rollback().version == 2  # twice returns
+
+
+def test_a_torn_log_line_is_skipped_with_a_warning_and_never_glued_to(registry):
+    # issue 17, item 8: a half-written line in promotions.log made history() raise a raw
+    # JSONDecodeError, and the next promote appended to it.
+    from mlfail_widgets.failures.deployment import TornLogWarning
+
+    log = registry.root / "promotions.log"  # the fixture promoted version 1
+    with open(log, "ab") as handle:  # what a promotion killed mid-write leaves
+        handle.write(b'{"version": 2, "sha256": "ab')
+    with pytest.warns(TornLogWarning, match=r"line 2, is torn or unreadable"):
+        assert [p.version for p in registry.history()] == [1]
+    registry.promote(3)
+    lines = log.read_bytes().splitlines()
+    assert len(lines) == 3 and json.loads(lines[2])["version"] == 3
+    with pytest.warns(TornLogWarning):
+        assert [p.version for p in registry.history()] == [1, 3]
+
+
+def test_a_new_registry_removes_the_temporary_files_of_dead_writers_only(registry):
+    dead = registry.root / ".production.json.999999999.ab12cd34.tmp"  # no process has this pid
+    live = registry.root / f".production.json.{os.getpid()}.ab12cd34.tmp"
+    in_version = registry.root / "versions" / "v1" / ".model.pkl.999999999.0a0b.tmp"
+    for path in (dead, live, in_version):
+        path.write_text("{")
+    again = ModelRegistry(registry.root)
+    assert sorted(again.removed_stale) == sorted([dead, in_version])
+    assert live.exists() and not dead.exists() and not in_version.exists()
+    live.unlink()
+
+
 def test_rollback_without_a_previous_version_is_a_clear_error(tmp_path, data):
     registry = ModelRegistry(tmp_path)
     register_weekly_models(registry, data, [1])

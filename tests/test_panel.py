@@ -205,3 +205,34 @@ def test_a_rendered_png_decodes_to_exactly_the_canvas_pixels():
     assert (np.asarray(Image.open(io.BytesIO(encode_png(noise)))) == noise).all()
     with pytest.raises(ValueError, match=r"uint8 array of shape \(height, width, 3\)"):
         encode_png(noise.astype(float))
+
+
+# ------------------------------------------------------------------ control specs (issue 17, item 8)
+@pytest.mark.parametrize(("make", "name", "owner"), [
+    (lambda: SeedBox(value="x"), "value", "SeedBox"),  # was a raw ValueError from int("x")
+    (lambda: SeedBox(value=-1), "value", "SeedBox"),  # was accepted
+    (lambda: SeedBox(value=2.5), "value", "SeedBox"),  # was silently truncated to 2
+    (lambda: Slider(0, 1, step=-0.1), "step", "Slider"),  # was accepted
+    (lambda: Slider(0, 1, step=0), "step", "Slider"),
+    (lambda: Slider(0, 1, step=2), "step", "Slider"),
+    (lambda: Slider(0, float("inf")), "high", "Slider"),
+    (lambda: Slider(float("nan"), 1), "low", "Slider"),
+    (lambda: Slider(1, 0), "high", "Slider"),
+    (lambda: Slider("0", 1), "low", "Slider"),
+    (lambda: Slider(0, 1, value=2), "value", "Slider"),
+    (lambda: Choice(5), "options", "Choice"),  # was a raw TypeError from len(5)
+    (lambda: Choice("ab"), "options", "Choice"),  # a string is not a list of options
+    (lambda: Choice([]), "options", "Choice"),
+    (lambda: Checkbox("no"), "value", "Checkbox"),  # was silently True
+])
+def test_a_bad_control_spec_names_its_parameter(make, name, owner):
+    with pytest.raises(ParameterError, match=rf"The '{name}' parameter of {owner} must be"):
+        make()
+
+
+def test_good_control_specs_keep_their_values():
+    assert SeedBox(2026).value == 2026 and SeedBox(3.0).value == 3
+    assert Slider(0, 10, 2).is_int and Slider(0, 10, 2).step == 2
+    assert Slider(0.0, 1.0, step=0.05, value=0.1).value == 0.1
+    assert Choice(("a", "b")).value == "a" and Choice({"A": 1}).value == 1
+    assert Checkbox(np.bool_(True)).value is True

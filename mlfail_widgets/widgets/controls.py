@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._validation import ParameterError, check_choice, check_float, check_int
+from .._validation import ParameterError, check_choice, check_float, check_int, parameter_error
 
 __all__ = ["Checkbox", "Choice", "Control", "SeedBox", "Slider", "as_control"]
 
@@ -74,8 +74,13 @@ class Slider(Control):
 
     def __init__(self, low, high, step=None, value=None, label=None, continuous=True,
                  play=False, fmt=None):
-        if not (isinstance(low, numbers.Real) and isinstance(high, numbers.Real) and low < high):
-            raise ParameterError(f"Slider needs numbers low < high; got low={low!r}, high={high!r}.")
+        # checked, but kept as given: ints stay ints (an int slider)
+        check_float(low, "low", "Slider", fix="Give the slider's range as two finite numbers.")
+        check_float(high, "high", "Slider", low=float(low), low_open=True,
+                    fix="The range must be low < high, e.g. Slider(0, 1).")
+        if step is not None:
+            check_float(step, "step", "Slider", low=0, high=float(high - low), low_open=True,
+                        fix="The step is a positive number no larger than high - low.")
         self.low, self.high, self.step = low, high, step
         self.value = low if value is None else value
         self.label, self.continuous, self.play, self.fmt = label, continuous, play, fmt
@@ -126,8 +131,9 @@ class Choice(Control):
     options: Sequence[Any] | dict = ()
 
     def __init__(self, options, value=None, label=None):
-        if not len(options):
-            raise ParameterError("Choice needs at least one option.")
+        if isinstance(options, (str, bytes)) or not isinstance(options, (Sequence, dict)) or not len(options):
+            raise parameter_error("options", "Choice", "a non-empty list of options or a "
+                                  "{label: value} dict", options, "For example Choice(['random', 'popularity']).")
         self.options = options
         values = list(options.values()) if isinstance(options, dict) else list(options)
         self.value = values[0] if value is None else value
@@ -159,10 +165,11 @@ class Checkbox(Control):
     """
 
     def __init__(self, value=False, label=None):
-        self.value, self.label, self.continuous = bool(value), label, False
+        self.value, self.label, self.continuous = self.check("value", "Checkbox", value), label, False
 
     def check(self, name, owner, value):
-        if isinstance(value, bool) or type(value).__name__ == "bool_":
+        # numpy's bool is numpy.bool_ (numpy 1) or numpy.bool (numpy 2)
+        if isinstance(value, bool) or (type(value).__module__ == "numpy" and type(value).__name__ in ("bool_", "bool")):
             return bool(value)
         raise ParameterError(f"The {name!r} parameter of {owner} must be True or False. Got {value!r} instead.")
 
@@ -183,10 +190,12 @@ class SeedBox(Control):
     """
 
     def __init__(self, value=0, label="seed"):
-        self.value, self.label, self.continuous = int(value), label, False
+        value = self.check("value", "SeedBox", value)
+        self.value, self.label, self.continuous = value, label, False
 
     def check(self, name, owner, value):
-        return check_int(value, name, owner, low=0, high=2**32 - 1)
+        return check_int(value, name, owner, low=0, high=2**32 - 1,
+                         fix="A seed is a whole number such as 0 or 2026.")
 
     def build(self, name):
         import ipywidgets as w

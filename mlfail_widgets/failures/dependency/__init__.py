@@ -20,6 +20,7 @@ from ._checks import (
     Lock,
     VersionCheck,
     golden_test,
+    lock_problems,
     lock_wheels,
     version_guard,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "file_sha256",
     "golden_test",
     "installed_versions",
+    "lock_problems",
     "lock_wheels",
     "make_songs",
     "parse_requirement",

@@ -3,6 +3,7 @@ golden-prediction test."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,8 +11,8 @@ from pathlib import Path
 from ..._validation import ParameterError, check_float
 from ._wheels import file_sha256
 
-__all__ = ["GoldenReport", "GuardReport", "Lock", "VersionCheck", "golden_test", "lock_wheels",
-           "version_guard"]
+__all__ = ["GoldenReport", "GuardReport", "Lock", "VersionCheck", "golden_test", "lock_problems",
+           "lock_wheels", "version_guard"]
 
 
 @dataclass
@@ -58,6 +59,80 @@ class Lock:
 
     def __repr__(self) -> str:
         return self.text
+
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)$")
+_HASH = re.compile(r"^--hash=sha256:(\S*)$")
+
+
+def lock_problems(text: str, expected: Lock | None = None) -> list[str]:
+    """What is wrong with the text of a lock file, as sentences (an empty list: nothing).
+
+    pip reads an empty lock file as "nothing to install" and succeeds; a hash cut short is
+    reported by pip as a wheel that does not match, which blames the wheel for the lock's
+    fault. This reads the file first: every entry must be ``name==version`` followed by a
+    complete ``--hash=sha256:`` of 64 hex digits, and, given ``expected``, pin the same
+    packages, versions and hashes.
+
+    Examples
+    --------
+    >>> lock = Lock({"scalekit": "1.1.0"}, {"scalekit": "ab" * 32})
+    >>> lock_problems(lock.text, lock)
+    []
+    >>> lock_problems("", lock)
+    ['the lock file is empty: it pins no package (pip would install nothing and report success)']
+    >>> lock_problems(lock.text[:-5], lock)
+    ['the hash of scalekit==1.1.0 has 60 hex digits instead of 64 (the file is truncated or edited)']
+    """
+    entries: list[tuple[str, str, list[str]]] = []
+    problems: list[str] = []
+    logical, pending = [], ""
+    for raw in text.splitlines():
+        line = pending + " " + raw.strip() if pending else raw.strip()
+        if line.endswith("\\"):
+            pending = line[:-1].strip()
+            continue
+        pending = ""
+        logical.append(line)
+    if pending:
+        logical.append(pending)
+    for line in logical:
+        if not line or line.startswith("#"):
+            continue
+        words = line.split()
+        match = _PIN.match(words[0])
+        if match is None:
+            problems.append(f"the line {line[:60]!r} is not 'name==version --hash=sha256:...'")
+            continue
+        name, version = match.group(1).replace("_", "-").lower(), match.group(2)
+        hashes = []
+        for word in words[1:]:
+            found = _HASH.match(word)
+            if found is None:
+                problems.append(f"{name}=={version} has {word[:40]!r} where a --hash=sha256:... belongs")
+                continue
+            digest = found.group(1)
+            if len(digest) != 64 or re.fullmatch(r"[0-9a-f]*", digest) is None:
+                problems.append(f"the hash of {name}=={version} has {len(digest)} hex digits instead of "
+                                "64 (the file is truncated or edited)")
+            hashes.append(digest)
+        if not hashes:
+            problems.append(f"{name}=={version} has no --hash=sha256:... (the file is truncated or edited)")
+        entries.append((name, version, hashes))
+    if not entries and not problems:
+        return ["the lock file is empty: it pins no package (pip would install nothing and report success)"]
+    if expected is not None and not problems:
+        found = {name: (version, hashes) for name, version, hashes in entries}
+        for name in sorted(expected.pins):
+            if name not in found:
+                problems.append(f"{name} is missing from the lock file (the file is truncated or edited)")
+            elif found[name][0] != expected.pins[name]:
+                problems.append(f"{name} is pinned to {found[name][0]}, not the vetted {expected.pins[name]}")
+            elif expected.hashes[name] not in found[name][1]:
+                problems.append(f"the hash of {name} in the file is not the vetted wheel's")
+        for name in sorted(set(found) - set(expected.pins)):
+            problems.append(f"{name} is in the lock file but was never vetted")
+    return problems
 
 
 def lock_wheels(wheels: Iterable[str | Path]) -> Lock:
@@ -165,6 +240,9 @@ def version_guard(installed: Mapping[str, str], lock: Lock | Mapping[str, str]) 
     >>> report.ok, report.describe()
     (False, 'scalekit: locked 1.1.0, installed 2.0.0')
     """
+    if not isinstance(lock, (Lock, Mapping)):
+        raise ParameterError("The 'lock' parameter of version_guard must be a Lock or a mapping "
+                             f"package -> version. Got {type(lock).__name__} instead. Pass lab.lock.")
     pins = lock.pins if isinstance(lock, Lock) else dict(lock)
     if not isinstance(installed, Mapping):
         raise ParameterError("The 'installed' parameter of version_guard must be a mapping "
@@ -220,15 +298,31 @@ class GoldenReport:
         return int(self.flipped.sum())
 
     @property
+    def n_missing(self) -> int:
+        """Predictions that are not numbers (NaN) or infinite: the pipeline gave no answer."""
+        import numpy as np
+
+        return int((~np.isfinite(self.served)).sum())
+
+    @property
     def max_difference(self) -> float:
-        return float(abs(self.served - self.expected).max())
+        """The largest absolute difference (inf when a prediction is NaN or infinite)."""
+        import numpy as np
+
+        if self.n_missing:
+            return float("inf")
+        return float(np.abs(self.served - self.expected).max())
 
     def describe(self) -> str:
         n = len(self.expected)
         if self.passed:
             return f"all {n} predictions match (largest difference {self.max_difference:.1e})"
-        return (f"{self.n_changed} of {n} predictions changed, {self.n_flipped} decisions "
+        text = (f"{self.n_changed} of {n} predictions changed, {self.n_flipped} decisions "
                 f"flipped; accuracy {self.accuracy_expected:.2f} \u2192 {self.accuracy_served:.2f}")
+        if self.n_missing:
+            text += (f"; {self.n_missing} of them are not numbers (NaN or inf): the pipeline "
+                     "returned no prediction for those songs")
+        return text
 
     def __repr__(self) -> str:
         return f"GoldenReport({'passed' if self.passed else 'FAILED'}: {self.describe()})"
@@ -263,13 +357,24 @@ def golden_test(served, golden, *, tolerance: float = 1e-6) -> GoldenReport:
 
     tolerance = check_float(tolerance, "tolerance", "golden_test", low=0, high=1)
     expected = np.asarray(golden.expected, dtype=float)
-    served = np.asarray(served, dtype=float)
+    try:
+        served = np.asarray(served, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"The 'served' parameter of golden_test must be an array of "
+                             f"{expected.size} probabilities. Got {str(served)[:60]!r} instead. "
+                             "Pass what the pipeline's predict_proba returned.") from None
     if served.shape != expected.shape:
-        raise ParameterError(f"golden_test needs one prediction per golden song ({expected.size}); "
-                             f"got an array of shape {served.shape}.")
+        raise ParameterError(f"The 'served' parameter of golden_test must be one prediction per golden "
+                             f"song ({expected.size}). Got an array of shape {served.shape} instead. Pass "
+                             "the pipeline's probabilities for golden.features, in order.")
     labels = np.asarray(golden.labels)
-    return GoldenReport(expected, served, tolerance,
-                        np.abs(served - expected) > tolerance,
-                        (served >= 0.5) != (expected >= 0.5),
+    # NaN or inf is no prediction at all: it counts as changed, flipped and wrong. (A plain
+    # ``abs(served - expected) > tolerance`` is False for NaN, which would pass the test.)
+    missing = ~np.isfinite(served)
+    with np.errstate(invalid="ignore"):
+        changed = ~(np.abs(served - expected) <= tolerance)
+        decided = served >= 0.5
+    return GoldenReport(expected, served, tolerance, changed,
+                        missing | (decided != (expected >= 0.5)),
                         float(((expected >= 0.5) == labels).mean()),
-                        float(((served >= 0.5) == labels).mean()))
+                        float(((decided == labels) & ~missing).mean()))

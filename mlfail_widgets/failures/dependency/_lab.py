@@ -10,7 +10,7 @@ exits.
 from __future__ import annotations
 
 import shutil
-import tempfile
+import sys
 import threading
 import time
 import weakref
@@ -18,9 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+from ..._tempdirs import make_temp_dir
 from ..._validation import ParameterError, check_bool, check_choice, check_float
-from ._checks import golden_test, lock_wheels, version_guard
-from ._pip import ClosedPort, InstallResult, LocalIndex, parse_requirement, run_pip
+from ._checks import golden_test, lock_problems, lock_wheels, version_guard
+from ._pip import PIP_FLAGS, ClosedPort, InstallResult, LocalIndex, parse_requirement, run_pip
 from ._releases import (
     PIPELINE_VERSION,
     SCALEKIT_VERSIONS,
@@ -101,10 +102,16 @@ class DependencyLab:
 
     def __init__(self, *, seed=0, published=SCALEKIT_VERSIONS, timeout: float = 60.0):
         self.timeout = check_float(timeout, "timeout", "DependencyLab", low=1, high=600)
-        published = [published] if isinstance(published, str) else list(published)
+        if isinstance(published, str):
+            published = [published]
+        elif not isinstance(published, (list, tuple)):
+            raise ParameterError(f"The 'published' parameter of DependencyLab must be a list of scalekit "
+                                 f"releases from {SCALEKIT_VERSIONS}. Got {published!r} instead.")
+        published = list(published)
         for version in published:
             check_choice(version, "published", "DependencyLab", SCALEKIT_VERSIONS)
-        self.root = Path(tempfile.mkdtemp(prefix="mlfail-dependency-"))
+        # named mlfail-dependency-<pid>-...; folders of killed kernels are removed here
+        self.root = make_temp_dir("mlfail-dependency-")
         self._resources = _Resources(self.root)
         self._finalizer = weakref.finalize(self, self._resources.release)
         self._lock = threading.Lock()
@@ -245,7 +252,27 @@ class DependencyLab:
         source = check_choice(source, "source", "DependencyLab.install_locked", SOURCES)
         index_up = check_bool(index_up, "index_up", "DependencyLab.install_locked")
         arguments, where = self._sources(source, index_up)
-        return self._pip(arguments, ["--require-hashes", "-r", str(self.lock.path)], where)
+        requirements = ["--require-hashes", "-r", str(self.lock.path)]
+        try:
+            text = self.lock.path.read_text()
+        except (OSError, UnicodeDecodeError) as error:
+            problems = [f"the lock file cannot be read ({type(error).__name__}: {error})"]
+        else:
+            problems = lock_problems(text, self.lock)
+        if problems:  # pip would install nothing from an empty file, or blame a wheel for a cut hash
+            command = [sys.executable, "-m", "pip", "--isolated", "install", *PIP_FLAGS, *arguments,
+                       *requirements]
+            return InstallResult(requirements, command, False, {}, None, 0.0, "", "",
+                                 f"pip was not run: {'; '.join(problems)}. The lock file is the "
+                                 "record of what was vetted; write it again from the vetted wheels "
+                                 "(lab.lock.write(lab.lock.path)) or restore it from version control.",
+                                 where, -1)
+        result = self._pip(arguments, requirements, where)
+        if result.ok and result.installed != self.lock.pins:
+            return replace(result, ok=False, target=None, message=(
+                f"pip succeeded but installed {result.installed or 'nothing'}, not the lock's "
+                f"{self.lock.pins}. Check the lock file against the vetted wheels."))
+        return result
 
     def run(self, requirement: str = "scalekit>=1.0", *, source: str = "index",
             index_up: bool = True) -> PipelineRun:

@@ -40,11 +40,12 @@ PIP_FLAGS = (*_SWITCHES[1:], *(item for pair in _VALUED_FLAGS.items() for item i
 EXAMPLES = "'scalekit>=1.0', 'scalekit==1.1.0', 'scalekit~=1.1' or 'scalekit<2'"
 
 
-def parse_requirement(text, owner: str = "parse_requirement", package: str = "scalekit") -> str:
+def parse_requirement(requirement, owner: str = "parse_requirement", package: str = "scalekit") -> str:
     """Check a requirement on ``package`` and return it normalised (``"scalekit>=1.0"``).
 
-    A bare specifier (``">=1.0"``) is read as a requirement on ``package``; an empty string or
-    the bare name means "any version" (unpinned).
+    A bare specifier (``">=1.0"``) is read as a requirement on ``package``; the bare name
+    means "any version" (unpinned). An empty string is an error: write the name for "any
+    version", so that an unpinned install is always a visible choice.
 
     Examples
     --------
@@ -61,26 +62,31 @@ def parse_requirement(text, owner: str = "parse_requirement", package: str = "sc
     from packaging.utils import canonicalize_name
 
     expected = f"a requirement on {package}, such as {EXAMPLES}"
+    text = requirement
     if not isinstance(text, str):
         raise ParameterError(f"The 'requirement' parameter of {owner} must be {expected}. "
                              f"Got {text!r} instead. Pass it as a string.")
     stripped = text.strip()
-    candidate = package + stripped if stripped[:1] in ("<", ">", "=", "!", "~") else stripped or package
+    if not stripped:
+        raise ParameterError(f"The 'requirement' parameter of {owner} must be {expected}. Got "
+                             f"{text!r} instead. It is empty: write {package!r} for any version "
+                             f"(unpinned), or a pin such as '{package}==1.1.0'.")
+    candidate = package + stripped if stripped[:1] in ("<", ">", "=", "!", "~") else stripped
     try:
-        requirement = Requirement(candidate)
+        parsed = Requirement(candidate)
     except InvalidRequirement as error:
         reason = str(error).splitlines()[0]
         raise ParameterError(f"The 'requirement' parameter of {owner} must be {expected}. Got "
                              f"{text!r} instead. It does not parse: {reason}. The operators are "
                              "==, !=, <, <=, >, >=, ~= (compatible release) and ===.") from None
-    if canonicalize_name(requirement.name) != canonicalize_name(package):
+    if canonicalize_name(parsed.name) != canonicalize_name(package):
         raise ParameterError(f"The 'requirement' parameter of {owner} must be {expected}. Got "
                              f"{text!r} instead. This sandbox only publishes {package}; write "
                              f"the requirement on {package}.")
-    if requirement.extras or requirement.url or requirement.marker:
+    if parsed.extras or parsed.url or parsed.marker:
         raise ParameterError(f"The 'requirement' parameter of {owner} must be {expected}. Got "
                              f"{text!r} instead. Leave out extras, URLs and markers.")
-    return f"{package}{requirement.specifier}"
+    return f"{package}{parsed.specifier}"
 
 
 @dataclass
@@ -326,10 +332,12 @@ class LocalIndex:
         self._write_pages()
 
     def _write_pages(self) -> None:
+        from packaging.utils import canonicalize_name
+
         wheels = sorted((self.folder / "files").glob("*.whl"))
         projects: dict[str, list[Path]] = {}
-        for wheel in wheels:
-            projects.setdefault(wheel.name.split("-")[0].replace("_", "-").lower(), []).append(wheel)
+        for wheel in wheels:  # PEP 503: one page per normalised project name
+            projects.setdefault(canonicalize_name(wheel.name.split("-")[0]), []).append(wheel)
         for project, files in projects.items():
             links = "".join(f'<a href="../../files/{html.escape(w.name)}#sha256={file_sha256(w)}">'
                             f"{html.escape(w.name)}</a><br>\n" for w in files)

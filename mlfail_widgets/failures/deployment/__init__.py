@@ -24,7 +24,7 @@ from .errors import (
     UnsafePickleError,
 )
 from .permission import ReadAttempt, load_as_service_user, make_private, make_readable, service_user
-from .registry import LoadedModel, ModelRegistry, ModelVersion, Promotion
+from .registry import LoadedModel, ModelRegistry, ModelVersion, Promotion, TornLogWarning
 from .safe_pickle import DEFAULT_ALLOWED, RestrictedUnpickler, malicious_pickle, restricted_loads
 from .service import (
     DEPLOY_PATHS,
@@ -67,6 +67,7 @@ __all__ = [
     "SmokeTestError",
     "TimelineEvent",
     "TimelineState",
+    "TornLogWarning",
     "UnsafePickleError",
     "WeeklyData",
     "accuracy_by_version",

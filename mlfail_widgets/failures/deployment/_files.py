@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ..._tempdirs import pid_prefix, remove_stale_dirs
+
 __all__ = ["Sandbox", "atomic_write", "fingerprint", "sha256_bytes"]
 
 
@@ -133,7 +135,8 @@ class Sandbox:
     """
 
     def __init__(self, prefix: str = "mlfail-deployment-"):
-        self._folder = tempfile.TemporaryDirectory(prefix=prefix)
+        remove_stale_dirs(prefix)  # folders of killed kernels (<prefix><pid>-...)
+        self._folder = tempfile.TemporaryDirectory(prefix=pid_prefix(prefix))
         self.path = Path(self._folder.name)
         os.chmod(self.path, 0o755)
 

@@ -20,20 +20,27 @@ import os
 import pickle
 import platform
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..._tempdirs import remove_stale_files
 from ..._validation import check_int, parameter_error
 from ._files import atomic_write, fingerprint, sha256_bytes
 from .checks import check_code_version, code_version_of, predictions, running_code_version, smoke_check
 from .errors import CorruptFileError, DeploymentError, IntegrityError, UnsafePickleError
 from .safe_pickle import restricted_loads
 
-__all__ = ["LoadedModel", "ModelRegistry", "ModelVersion", "Promotion"]
+__all__ = ["LoadedModel", "ModelRegistry", "ModelVersion", "Promotion", "TornLogWarning"]
+
+
+class TornLogWarning(UserWarning):
+    """A line of ``promotions.log`` could not be read (a promotion killed mid-write); skipped."""
 
 POINTER = "production.json"
+LOG = "promotions.log"
 SMOKE_ROWS = 8
 
 
@@ -131,6 +138,9 @@ class ModelRegistry:
     """
 
     def __init__(self, root, *, create: bool = False):
+        if not isinstance(root, (str, os.PathLike)) or not str(root).strip():
+            raise parameter_error("root", "ModelRegistry", "a folder path (str or pathlib.Path)", root,
+                                  "For example ModelRegistry(sandbox.path / 'registry', create=True).")
         path = Path(root).expanduser()
         if create and not path.exists():
             path.mkdir(parents=True)
@@ -143,6 +153,19 @@ class ModelRegistry:
         if not (self.root / "versions").is_dir():
             (self.root / "versions").mkdir()
             os.chmod(self.root / "versions", 0o755)
+        self.removed_stale = self._remove_stale()
+
+    def _remove_stale(self) -> list[Path]:
+        """Remove the ``.<file>.<pid>.<hex>.tmp`` files of writes whose process was killed.
+
+        An atomic write killed before its rename leaves its temporary file beside the target
+        (the target itself is intact). Files of live processes are left alone.
+        """
+        removed = remove_stale_files(self.root)
+        for folder in (self.root / "versions").glob("v*"):
+            if folder.is_dir():
+                removed += remove_stale_files(folder)
+        return removed
 
     def __repr__(self) -> str:
         return f"ModelRegistry({str(self.root)!r}, versions={self.versions})"
@@ -212,14 +235,20 @@ class ModelRegistry:
         file_mode : int, default=0o644
             Permission bits of the pickle (readable by the serving user).
         """
-        import numpy as np
 
         if not callable(getattr(model, "predict", None)):
             raise parameter_error("model", "ModelRegistry.register", "a fitted model with a predict "
                                   "method", model, "Fit the model before registering it.")
+        owner = "ModelRegistry.register"
+        if training_data is not None and (not isinstance(training_data, (tuple, list)) or len(training_data) < 1):
+            raise parameter_error("training_data", owner, "a tuple (X, y) of the training arrays",
+                                  training_data, "Pass training_data=(X, y).")
+        for name, value in (("metrics", metrics), ("tags", tags)):
+            if value is not None and not isinstance(value, dict):
+                raise parameter_error(name, owner, "a dict such as {'accuracy': 0.93}", value)
         if smoke_inputs is None and training_data is not None:
-            smoke_inputs = np.asarray(training_data[0])[:SMOKE_ROWS]
-        smoke = [] if smoke_inputs is None else np.asarray(smoke_inputs, dtype=float).tolist()
+            smoke_inputs = _rows(training_data[0], "training_data", owner)[:SMOKE_ROWS]
+        smoke = [] if smoke_inputs is None else _rows(smoke_inputs, "smoke_inputs", owner).tolist()
         outputs = predictions(model, smoke).tolist() if smoke else []
         data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
         number = max([*self.versions, 0]) + 1
@@ -267,13 +296,35 @@ class ModelRegistry:
             current = self.production()
         except CorruptFileError:
             current = None
+        if current is None:
+            previous = None
+        elif current.version == number:  # a retried deploy: keep the version it replaced
+            previous = current.previous
+        else:
+            previous = current.version
         pointer = Promotion(version=number, sha256=self.metadata(number).sha256,
-                            promoted_at=_now(), previous=None if current is None else current.version,
-                            reason=reason)
+                            promoted_at=_now(), previous=previous, reason=reason)
         atomic_write(self.root / POINTER, json.dumps(asdict(pointer)).encode(), on_stage=on_stage)
-        with open(self.root / "promotions.log", "a") as log:
-            log.write(json.dumps(asdict(pointer)) + "\n")
+        self._append_log(asdict(pointer))
         return pointer
+
+    def _append_log(self, record: dict) -> None:
+        """Append one JSON line to ``promotions.log`` with one ``write`` (O_APPEND), fsynced.
+
+        A process killed mid-write can still leave a torn last line (no newline): the next
+        append first ends it, so the new record is never glued to it, and :meth:`history`
+        skips it with a warning.
+        """
+        line = (json.dumps(record) + "\n").encode()
+        fd = os.open(self.root / LOG, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                line = b"\n" + line
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def rollback(self, *, reason: str = "rollback") -> Promotion:
         """One step back: point production at the version it replaced (twice returns)."""
@@ -284,11 +335,26 @@ class ModelRegistry:
         return self.promote(current.previous, reason=reason)
 
     def history(self) -> list[Promotion]:
-        """Every promotion so far, oldest first."""
-        path = self.root / "promotions.log"
+        """Every promotion so far, oldest first.
+
+        A line that does not parse (a promotion killed while writing it) is skipped with a
+        :class:`TornLogWarning` naming the line.
+        """
+        path = self.root / LOG
         if not path.exists():
             return []
-        return [Promotion(**json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
+        found = []
+        for number, line in enumerate(path.read_bytes().split(b"\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                found.append(Promotion(**json.loads(line)))
+            except (json.JSONDecodeError, TypeError, UnicodeDecodeError):
+                warnings.warn(
+                    f"{path}, line {number}, is torn or unreadable ({line[:40]!r}): a promotion "
+                    "was interrupted while writing it. Skipped; the production pointer is "
+                    "unaffected (it is written atomically).", TornLogWarning, stacklevel=2)
+        return found
 
     def version_at(self, path) -> int:
         """The version whose pickle is ``path`` (what a service that cached a path serves)."""
@@ -343,6 +409,22 @@ class ModelRegistry:
         if smoke_test and metadata.smoke_inputs:
             checks.append(smoke_check(model, metadata.smoke_inputs, metadata.smoke_outputs))
         return LoadedModel(model, metadata.version, digest, path, checks)
+
+
+def _rows(value, name: str, owner: str):
+    """``value`` as a 2-D float array of finite numbers with at least one row; a clear error if not."""
+    import numpy as np
+
+    expected = "rows of numbers (a 2-D array, one row per example)"
+    try:
+        rows = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise parameter_error(name, owner, expected, value,
+                              "Pass the feature matrix X (or a few of its rows), not labels or text.") from None
+    if rows.ndim != 2 or rows.shape[0] == 0 or not np.isfinite(rows).all():
+        raise parameter_error(name, owner, expected + " with no NaN or inf", value,
+                              "Pass X[:8], a few finite rows of the feature matrix.")
+    return rows
 
 
 def _unpickle(data: bytes, path: Path, restricted: bool, allowed) -> Any:

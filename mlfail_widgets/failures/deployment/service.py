@@ -198,6 +198,9 @@ def canary(predictor, golden: tuple, *, min_accuracy: float = 0.8, baseline: flo
     """
     min_accuracy = check_float(min_accuracy, "min_accuracy", "canary", low=0, high=1)
     tolerance = check_float(tolerance, "tolerance", "canary", low=0, high=1)
+    if baseline is not None:
+        baseline = check_float(baseline, "baseline", "canary", low=0, high=1,
+                               fix="The baseline is the production model's golden accuracy, or None.")
     X, y = golden
     accuracy = float(np.mean(np.asarray(predictor.predict(X)) == np.asarray(y)))
     bar = min_accuracy if baseline is None else max(min_accuracy, baseline - tolerance)

@@ -173,6 +173,11 @@ class PredictionService:
         for name, value in (("fault", fault), ("store", store)):
             if value is not None and not isinstance(value, Fault):
                 raise parameter_error(name, "PredictionService.inject", "a Fault or None", value)
+        if self._scheduler is None:  # closed or never started: up() would reopen the ports
+            raise ParameterError(
+                "This PredictionService is not running (closed, or never started): injecting a "
+                "fault or measuring would reopen its ports with nobody to close them. Use it "
+                "inside `with PredictionService() as service:` and measure inside the block.")
         with self._condition:
             self.errors.clear()
             self._predictor.set_fault(fault or Fault())
