@@ -256,6 +256,9 @@ def slice_metrics(
     if edges is not None and not isinstance(edges, (Mapping, Sequence, np.ndarray)):
         raise parameter_error("edges", _OWNER, "a list of numbers or a dict column -> list", edges)
     for name, option in (("bins", bins), ("edges", edges)):
+        if isinstance(option, Mapping) and not option:
+            raise parameter_error(name, _OWNER, "an int or a non-empty dict column -> value", option,
+                                  f"Leave {name} out for the default, or name a column: {{{columns[0]!r}: 4}}.")
         for key in option if isinstance(option, Mapping) else ():
             check_choice(key, f"{name} key", _OWNER, columns)
     rng = resolve_rng(seed, _OWNER)

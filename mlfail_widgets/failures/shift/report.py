@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..._validation import check_float, parameter_error
+from ..._validation import check_float, check_int, parameter_error
 from ...statistics import (
     CORRECTIONS,
     adjust_pvalues,
@@ -85,6 +85,11 @@ def _split_columns(reference, current, columns, owner):
         raise parameter_error("reference", owner, "a pandas DataFrame (one column per feature)",
                               type(reference).__name__,
                               "Wrap arrays as pd.DataFrame(array, columns=names).")
+    for name, table in (("reference", reference), ("current", current)):
+        if len(table) == 0 or len(table.columns) == 0:
+            raise parameter_error(name, owner, "a DataFrame with at least one row and one column",
+                                  f"an empty table ({len(table)} rows, {len(table.columns)} columns)",
+                                  f"Check how the {name} window was selected: no rows fell in it.")
     columns = list(reference.columns) if columns is None else check_columns(reference, columns, "columns", owner)
     check_columns(current, columns, "columns", owner)
     numeric = [c for c in columns if not is_categorical(reference[c])]
@@ -133,6 +138,7 @@ def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
     alpha = renamed_argument("alpha", alpha, "level", level, owner, 0.05)
     alpha = check_float(alpha, "alpha", owner, low=0, high=1, low_open=True, high_open=True)
     correction = check_correction(correction, owner)
+    bins = check_int(bins, "bins", owner, low=2, high=1000)
     columns, numeric, categorical = _split_columns(reference, current, columns, owner)
     rows, counts = {}, {}
     if numeric:
