@@ -11,9 +11,14 @@ Three kinds:
   is computed by the library at check time (never written out), and compared with a tolerance.
 * :func:`choice` asks for a decision (which mitigation, which detector, which slice); a wrong
   pick gets a hint aimed at that pick, never the answer.
-* :func:`open_question` has no automatic check; ``solution(id)`` reveals a model answer.
+* :func:`open_question` has no automatic check; the learner writes an answer, then
+  ``solution(id)`` offers the model answer. Every chapter handles its open questions this way.
 
 After three wrong attempts at a checked exercise, ``solution(id)`` explains the answer too.
+Nothing decisive is shown unless the learner asks for it: ``solution(id)`` is a
+:class:`~._reveal.Hidden` that shows a "Show the model answer" button, and the text appears
+only on its click, so "Run all" and the exported HTML never print an answer. Feedback is never
+longer than :data:`MAX_FEEDBACK_LINES` lines.
 """
 
 from __future__ import annotations
@@ -27,10 +32,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._validation import ParameterError
+from ._reveal import Hidden
 
 __all__ = [
     "Exercise",
     "Feedback",
+    "Hidden",
     "all_exercises",
     "check",
     "choice",
@@ -42,6 +49,9 @@ __all__ = [
 ]
 
 ATTEMPTS_BEFORE_SOLUTION = 3
+#: Feedback is at most this many lines of at most ``_LINE_WIDTH`` characters.
+MAX_FEEDBACK_LINES = 3
+_LINE_WIDTH = 120
 
 _REGISTRY: dict[str, Exercise] = {}
 _ATTEMPTS: dict[str, int] = {}
@@ -76,6 +86,9 @@ class Feedback:
     correct: bool | None  # None: nothing to judge yet (no answer, or an open question)
     message: str
 
+    def __post_init__(self) -> None:
+        self.message = _short(self.message)
+
     def __bool__(self) -> bool:
         return bool(self.correct)
 
@@ -93,6 +106,35 @@ class Feedback:
             f'<b style="color:{colour}">{mark} {self.exercise}: {self._verdict()}.</b> '
             f"{html.escape(self.message)}</div>"
         )
+
+
+def _short(message: str) -> str:
+    """``message`` cut to :data:`MAX_FEEDBACK_LINES` lines of ``_LINE_WIDTH`` characters.
+
+    Examples
+    --------
+    >>> len(_short("x" * 1000)) <= MAX_FEEDBACK_LINES * _LINE_WIDTH
+    True
+    """
+    text = " ".join(str(message).split())
+    limit = MAX_FEEDBACK_LINES * _LINE_WIDTH
+    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
+
+
+def _describe_answer(answer: Any) -> str:
+    """A short description of what the learner passed (never a 200-element printout)."""
+    shape = getattr(answer, "shape", None)
+    if shape is not None and len(shape) > 0:
+        dtype = str(getattr(answer, "dtype", ""))
+        kind = "True/False values" if dtype == "bool" else f"values ({dtype})" if dtype else "values"
+        size = getattr(answer, "size", None) or len(answer)
+        what = type(answer).__name__
+        hint = " Did you mean its .sum()?" if dtype == "bool" else " Did you mean one of its values?"
+        return f"an array ({what}) of {size} {kind}.{hint}"
+    if isinstance(answer, (list, tuple, set, dict)):
+        return f"a {type(answer).__name__} of {len(answer)} items. Give one number."
+    text = repr(answer)
+    return (text if len(text) <= 60 else text[:57] + "...") + "."
 
 
 def _register(exercise: Exercise) -> Exercise:
@@ -180,7 +222,9 @@ def check(exercise_id: str, answer: Any) -> Feedback:
     if not feedback.correct:
         _ATTEMPTS[exercise.id] = _ATTEMPTS.get(exercise.id, 0) + 1
         if _ATTEMPTS[exercise.id] >= ATTEMPTS_BEFORE_SOLUTION:
-            feedback.message += f" (Stuck? solution({exercise.id!r}) now explains it.)"
+            stuck = f" (Stuck? solution({exercise.id!r}) now explains it.)"
+            room = MAX_FEEDBACK_LINES * _LINE_WIDTH - len(stuck)
+            feedback.message = _short(feedback.message[:room]) + stuck
     return feedback
 
 
@@ -188,7 +232,7 @@ def _check_numeric(exercise: Exercise, answer: Any) -> Feedback:
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        return Feedback(exercise.id, False, f"This exercise wants a number; got {answer!r}.")
+        return Feedback(exercise.id, False, f"This exercise wants a number; got {_describe_answer(answer)}")
     if not math.isfinite(value):
         return Feedback(exercise.id, False, f"This exercise wants a finite number; got {value!r}.")
     expected = float(exercise.expected())
@@ -196,6 +240,10 @@ def _check_numeric(exercise: Exercise, answer: Any) -> Feedback:
         return Feedback(exercise.id, True, exercise.explanation or "That is the expected value.")
     direction = "high" if value > expected else "low"
     message = f"Your number is too {direction}."
+    if 0 < abs(expected) <= 1 and abs(value) > 1 and math.isclose(
+            value / 100, expected, rel_tol=exercise.rel_tol, abs_tol=exercise.abs_tol):
+        return Feedback(exercise.id, False, "That looks like a percentage: this exercise wants a "
+                        "fraction (divide your number by 100, e.g. 0.5 for 50%).")
     if exercise.hint:
         message += " Hint: " + exercise.hint
     return Feedback(exercise.id, False, message)
@@ -218,18 +266,31 @@ def hint(exercise_id: str) -> str:
     return exercise.hint or "No hint for this one: reread the section just above the exercise."
 
 
-def solution(exercise_id: str) -> str:
-    """The model answer of an open question, or the explanation after three wrong attempts."""
+def solution(exercise_id: str) -> Hidden | str:
+    """The model answer of an open question, or the explanation after three wrong attempts.
+
+    The answer comes back :class:`Hidden`: in Jupyter a "Show the model answer" button that
+    shows it only when clicked (so "Run all" never prints it); ``print(solution(id))`` reads it
+    anywhere. Before three attempts at a checked exercise, a sentence says to try first.
+
+    Examples
+    --------
+    >>> answer = solution("00.3")
+    >>> answer.label, "silently" in str(answer), "silently" in repr(answer)
+    ('Show the model answer', True, False)
+    """
     exercise = _get(exercise_id)
     if exercise.kind == "open":
-        return exercise.explanation
+        return Hidden(f"Model answer of {exercise.id}", exercise.explanation)
     if _ATTEMPTS.get(exercise.id, 0) < ATTEMPTS_BEFORE_SOLUTION:
         left = ATTEMPTS_BEFORE_SOLUTION - _ATTEMPTS.get(exercise.id, 0)
         return (f"Try {left} more time(s) with check({exercise.id!r}, ...) first; "
                 f"hint({exercise.id!r}) may help.")
     if exercise.kind == "numeric":
-        return f"The expected value is {exercise.expected():.6g}. {exercise.explanation}".strip()
-    return f"The answer is {exercise.answer!r}. {exercise.explanation}".strip()
+        text = f"The expected value is {exercise.expected():.6g}. {exercise.explanation}".strip()
+    else:
+        text = f"The answer is {exercise.answer!r}. {exercise.explanation}".strip()
+    return Hidden(f"Solution of {exercise.id}", text, label="Show the solution")
 
 
 def show(chapter: str) -> None:
