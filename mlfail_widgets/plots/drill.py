@@ -70,9 +70,9 @@ def _events(evidence) -> list[tuple[float, str]]:
     return [(day, ", ".join(labels)) for day, labels in sorted(by_day.items())][:_MAX_EVENTS]
 
 
-def _legend_above(ax, **options) -> None:
-    """A legend on the title's line, right-aligned, outside the data (drawn once)."""
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=3, fontsize=9, borderaxespad=0.1,
+def _legend_above(ax, right: float = 1.0, **options) -> None:
+    """A legend on the title's line, right-aligned at ``right``, outside the data (drawn once)."""
+    ax.legend(loc="lower right", bbox_to_anchor=(right, 1.0), ncols=3, fontsize=9, borderaxespad=0.1,
               handlelength=1.4, columnspacing=1.0, **options)
 
 
