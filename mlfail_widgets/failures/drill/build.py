@@ -93,7 +93,7 @@ def _routine_logs(story: Story, health, drift, recommender) -> None:
 def _window_logs(story: Story, incident: Incident, health) -> None:
     """The prediction service's own complaints during a fault, counted from the simulation."""
     window = story.window
-    if window is None:
+    if window is None or story.level >= 3:  # at level 3 the charts tell it, not the logs
         return
     rows = health.iloc[window.start:window.end]
     errors = round(float((rows["requests"] * rows["error_rate"]).sum()))

@@ -254,6 +254,9 @@ class IncidentDrill(IncidentLike):
             text = (f"Production points to {f.production} but the service reports {f.served}, "
                     f"{f.served_detail}." + (f" The model loader logged {f.loader_errors} errors when the new "
                                              "version was deployed." if f.loader_errors else ""))
+        elif self._incident.failure == "downtime" and self.level >= 3:
+            text = (f"{_span(f).capitalize()} {_symptoms(f)} while the host's CPU and memory stayed in their "
+                    "usual range and the service served the right model: what it calls, the feature store, failed.")
         elif self._incident.failure == "downtime":
             text = (f"{_span(f).capitalize()} {_symptoms(f)}; the logs blame the feature store at the same "
                     "time, and the host's CPU and memory stayed in their usual range.")
@@ -297,9 +300,10 @@ class IncidentDrill(IncidentLike):
                     "12 hours: nothing the service calls went away.")
         if picked == "hardware":
             if health_hit:
+                question = ("What does the service depend on?" if self.level >= 3
+                            else "Which component complained in the logs at that time?")
                 return (f"The service did suffer {_span(f)}, but CPU and memory of the serving host stayed "
-                        f"in their usual range then (mean CPU {f.cpu_in_bad_bins:.0f}%). Which component "
-                        "complained in the logs at that time?")
+                        f"in their usual range then (mean CPU {f.cpu_in_bad_bins:.0f}%). {question}")
             return ("Ruled out: the service's latency never left its range, memory never neared its limit, "
                     "and the nightly integrity check found the weights intact on every replica.")
         if picked == "shift":
@@ -370,6 +374,21 @@ _DECIDED_BY = {
 }
 
 
+#: At level 3 the failure's own log lines are gone and a harmless change rides along.
+_DECIDED_BY_LEVEL_3 = {
+    "dependency": "dependency report (installed vs locked) with the nightly runs or golden test; the deploy "
+                  "that day is routine",
+    "deployment": "serving: /version vs the production pointer; the input that moved with the deploy is not "
+                  "the cause",
+    "downtime": "health dip with host resources normal and the right model served (no store log lines)",
+    "hardware": "CPU or memory at the limit exactly during the dip (the store restart is harmless); or the "
+                "weights checksum",
+    "shift": "drift report on used features, or a quality drop with nothing else wrong; the deploy that day "
+             "serves the right model",
+    "feedback": "new songs' share of plays; the seasonal drift of an input is harmless to it",
+}
+
+
 def answer_key(learners: int, *, workshop_seed: int = 0, red_herring: bool | None = None, level: int = 1):
     """The instructor's table: learner, drill seed, level, failure type, variant, where the evidence is.
 
@@ -405,7 +424,7 @@ def answer_key(learners: int, *, workshop_seed: int = 0, red_herring: bool | Non
                "variant": incident.variant}
         if incident.red_herring:
             row["red_herring"] = incident.red_herring
-        row["decided_by"] = _DECIDED_BY[incident.failure]
+        row["decided_by"] = (_DECIDED_BY_LEVEL_3 if level >= 3 else _DECIDED_BY)[incident.failure]
         rows.append(row)
     return pd.DataFrame(rows)
 
