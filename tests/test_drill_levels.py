@@ -157,7 +157,7 @@ def test_level_2_has_a_red_herring_and_a_quieter_signal(sweep):
 
 
 def test_level_3_hides_the_failures_own_log_lines():
-    for seed in range(0, 60):
+    for seed in range(60):
         drill = IncidentDrill(seed, level=3)
         variant = drill.reveal().variant
         if variant == "flipped bit in the weights":
