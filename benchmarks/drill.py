@@ -51,7 +51,7 @@ def run(quick: bool = False) -> list[dict]:
     build = [clock(lambda s=s: IncidentDrill(s, red_herring=bool(s % 2)).evidence)[0] for s in seeds]
     rows.append(_row("build one drill's evidence (warm caches)", build, limit=0.1))
     for level in (2, 3):
-        build = [clock(lambda s=s: IncidentDrill(s, level=level).evidence)[0] for s in seeds]
+        build = [clock(lambda s=s, lv=level: IncidentDrill(s, level=lv).evidence)[0] for s in seeds]
         rows.append(_row(f"build one drill's evidence (warm caches), level {level}", build, limit=0.1))
     if not quick:
         sweep = clock(lambda: [IncidentDrill(s, red_herring=h).evidence for h in (False, True) for s in range(200)])

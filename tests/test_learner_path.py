@@ -17,7 +17,7 @@ def test_the_readme_drill_console_line_runs_and_names_the_learner():
 
     readme = (ROOT / "README.md").read_text()
     call = re.search(r"`(drill_console\(IncidentDrill\.for_learner\([^`]*\)\))`", readme).group(1)
-    console = eval(call, {"drill_console": drill_console, "IncidentDrill": IncidentDrill})  # noqa: S307
+    console = eval(call, {"drill_console": drill_console, "IncidentDrill": IncidentDrill})
     with console:
         drill = IncidentDrill.for_learner(7, workshop_seed=2026, level=2)
         assert console.drill.seed == drill.seed and console.drill.level == 2
