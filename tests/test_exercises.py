@@ -57,8 +57,10 @@ def test_placeholder_answer_is_not_judged():
 
 
 def test_unknown_exercise_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"There is no exercise '99\.9'"):
+    with pytest.raises(ValueError, match=r"^check\('99\.9', \.\.\.\): There is no exercise '99\.9'"):
         check("99.9", 1)
+    with pytest.raises(ValueError, match=r"^solution\('7\.9'\): There is no exercise"):  # names the function called
+        solution("7.9")
     assert "outage_share" in hint("00.1")
 
 

@@ -183,7 +183,7 @@ def all_exercises() -> dict[str, Exercise]:
     return dict(sorted(_REGISTRY.items()))
 
 
-def _get(exercise_id: Any) -> Exercise:
+def _get(exercise_id: Any, owner: str = "check") -> Exercise:
     text = str(exercise_id).strip()
     if "." in text:
         _load_chapter(text.split(".")[0].zfill(2))
@@ -191,8 +191,8 @@ def _get(exercise_id: Any) -> Exercise:
     if text not in _REGISTRY:
         known = ", ".join(sorted(_REGISTRY)) or "none loaded"
         raise ParameterError(
-            f"There is no exercise {exercise_id!r}. Exercise ids look like '05.2' "
-            f"(chapter.number); known here: {known}."
+            f"{owner}({exercise_id!r}{', ...' if owner == 'check' else ''}): There is no exercise {exercise_id!r}. Exercise ids look "
+            f"like '05.2' (chapter.number); known here: {known}."
         )
     return _REGISTRY[text]
 
@@ -262,7 +262,7 @@ def _check_choice(exercise: Exercise, answer: Any) -> Feedback:
 
 def hint(exercise_id: str) -> str:
     """The exercise's hint (never the answer)."""
-    exercise = _get(exercise_id)
+    exercise = _get(exercise_id, "hint")
     return exercise.hint or "No hint for this one: reread the section just above the exercise."
 
 
@@ -279,7 +279,7 @@ def solution(exercise_id: str) -> Hidden | str:
     >>> answer.label, "silently" in str(answer), "silently" in repr(answer)
     ('Show the model answer', True, False)
     """
-    exercise = _get(exercise_id)
+    exercise = _get(exercise_id, "solution")
     if exercise.kind == "open":
         return Hidden(f"Model answer of {exercise.id}", exercise.explanation)
     if _ATTEMPTS.get(exercise.id, 0) < ATTEMPTS_BEFORE_SOLUTION:
