@@ -4,7 +4,9 @@ Figures (issue 9): build one drill (median over consecutive seeds, the shared pa
 as in a workshop or the test sweep); build the first drill of a world (cold caches: the
 registry, the pipeline runs, the recommender runs); the sweep the tests run (400 drills);
 draw and render the nine-panel dashboard; move it to another drill in place; one click of
-"New incident" (core, update, PNG). The notebook's own time is measured by ``course_time.py``.
+"New incident" (core, update, PNG). Building and clicking are measured at each of the three
+difficulty levels (issue 19): a level changes what is drawn into the evidence, not how much work
+it is, and the budgets are the same. The notebook's own time is measured by ``course_time.py``.
 
     python benchmarks/drill.py [--quick]
 """
@@ -48,9 +50,14 @@ def run(quick: bool = False) -> list[dict]:
         IncidentDrill(seed).evidence  # noqa: B018
     build = [clock(lambda s=s: IncidentDrill(s, red_herring=bool(s % 2)).evidence)[0] for s in seeds]
     rows.append(_row("build one drill's evidence (warm caches)", build, limit=0.1))
+    for level in (2, 3):
+        build = [clock(lambda s=s, lv=level: IncidentDrill(s, level=lv).evidence)[0] for s in seeds]
+        rows.append(_row(f"build one drill's evidence (warm caches), level {level}", build, limit=0.1))
     if not quick:
         sweep = clock(lambda: [IncidentDrill(s, red_herring=h).evidence for h in (False, True) for s in range(200)])
         rows.append(_row("the test sweep: 400 drills", [sweep[0]], limit=30.0))
+        sweep = clock(lambda: [IncidentDrill(s, level=level).evidence for level in (1, 2, 3) for s in range(400)])
+        rows.append(_row("the levels sweep: 400 drills at each of levels 1, 2, 3", [sweep[0]], limit=90.0))
 
     evidence = [IncidentDrill(s, red_herring=True).evidence for s in range(8)]
     draws = []
@@ -64,11 +71,13 @@ def run(quick: bool = False) -> list[dict]:
         updates.append(clock(lambda i=i: (plot.update(drawn, evidence[i % 8]), render_png(drawn.figure)))[0])
     rows.append(_row("move the dashboard to another drill (update + render)", updates, limit=0.5))
 
-    console = drill_console(seed=300)
-    console.widget  # noqa: B018 - the widgets exist, as in a notebook
-    clicks = [clock(lambda: console._widgets["new"].click())[0] for _ in range(5 if quick else 20)]
-    console.close()
-    rows.append(_row("'New incident' click (build, update, render)", clicks, limit=1.0))
+    for level in (1, 2, 3):
+        console = drill_console(seed=300, level=level)
+        console.widget  # noqa: B018 - the widgets exist, as in a notebook
+        clicks = [clock(lambda c=console: c._widgets["new"].click())[0] for _ in range(5 if quick else 20)]
+        console.close()
+        name = "'New incident' click (build, update, render)" + ("" if level == 1 else f", level {level}")
+        rows.append(_row(name, clicks, limit=1.0))
     return rows
 
 

@@ -5,8 +5,10 @@ Each script ``benchmarks/<name>.py`` exposes ``run(quick=False) -> list[dict]``;
 ``target`` and ``ok``, and, against a peer measured in turns in the same run, ``peer`` and
 ``ratio`` (see ``_common.py``). This runner writes ``build/bench/results.json`` (every row with
 all its fields, the machine, the load), ``build/bench/results.md`` and a chart
-``build/bench/results.png``, and with ``--update-readme`` replaces the table between the
-README's bench markers. ``scaling.py`` also draws ``build/bench/scaling.png``.
+``build/bench/results.png``, and with ``--update-readme`` replaces the table between the bench
+markers of ``benchmarks/README.md`` (the project's README quotes a few key figures from it, with
+their date; ``tests/test_readme_numbers.py`` checks them against the table).
+``scaling.py`` also draws ``build/bench/scaling.png``.
 
     python benchmarks/run_all.py [--quick] [--only NAME ...] [--update-readme]
 """
@@ -164,15 +166,20 @@ def chart(rows: list[dict], path: Path) -> None:
     path.write_bytes(render_png(fig))
 
 
-def update_readme(markdown: str) -> None:
-    readme = ROOT / "README.md"
+BENCH_README = HERE / "README.md"
+
+
+def update_readme(markdown: str, readme: Path = BENCH_README) -> None:
+    """Write the table between the bench markers of ``benchmarks/README.md``."""
     text = readme.read_text()
     if README_START not in text or README_END not in text:
-        print("README has no bench markers; not updated.", file=sys.stderr)
+        print(f"{readme} has no bench markers; not updated.", file=sys.stderr)
         return
     head, rest = text.split(README_START, 1)
     _, tail = rest.split(README_END, 1)
     readme.write_text(f"{head}{README_START}\n{markdown}\n{README_END}{tail}")
+    print(f"Table written to {readme.relative_to(ROOT)}. The key figures the README quotes are from the run "
+          "its 'Key figures from the run of' line names: update them (and that date) if they moved.")
 
 
 def _load() -> float | None:
@@ -185,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
     parser.add_argument("--only", nargs="*", help="script names to run (without .py)")
-    parser.add_argument("--update-readme", action="store_true", help="write the table into README.md")
+    parser.add_argument("--update-readme", action="store_true", help="write the table into benchmarks/README.md")
     args = parser.parse_args(argv)
 
     rows: list[dict] = []

@@ -4,7 +4,7 @@
     mlfail lab [JUPYTER ARGS ...]            open JupyterLab at the course's first chapter
                                              (every option after `lab` goes to Jupyter)
     mlfail doctor                            what this machine has, and what to do about gaps
-    mlfail drill --learners N --seed S       the incident drill each learner gets (instructor only)
+    mlfail drill --learners N --seed S [--level L]   each learner's incident drill (instructor only)
     mlfail assignments DIR [--chapters NN]   each chapter's exercises as nbgrader source notebooks
 """
 
@@ -235,18 +235,23 @@ def _bounded_int(low: int, high: int, what: str):
 def command_drill(args: argparse.Namespace) -> int:
     from .failures.drill import answer_key
 
-    key = answer_key(args.learners, workshop_seed=args.seed, red_herring=args.red_herring)
+    herring = True if args.red_herring else None  # default: the level's (levels 2 and 3 have one)
+    key = answer_key(args.learners, workshop_seed=args.seed, red_herring=herring, level=args.level)
+    with_herring = "red_herring" in key.columns
     if args.csv:
         target = Path(args.csv)
         if not target.parent.is_dir():
             raise SystemExit(f"mlfail drill: cannot write {target}: the folder {target.parent} does not exist.")
         key.to_csv(target, index=False)
-        print(f"Answer key for {args.learners} learners (workshop seed {args.seed}) written to {target}.")
+        print(f"Answer key for {args.learners} learners (workshop seed {args.seed}, level {args.level}) "
+              f"written to {target}.")
         return 0
-    print(f"ANSWER KEY, for the instructor only: workshop seed {args.seed}, {args.learners} learners"
-          + (", with red herrings" if args.red_herring else "") + ".")
-    print(f"Each learner runs: IncidentDrill.for_learner(<number>, workshop_seed={args.seed}"
-          + (", red_herring=True" if args.red_herring else "") + ")\n")
+    print(f"ANSWER KEY, for the instructor only: workshop seed {args.seed}, {args.learners} learners, "
+          f"level {args.level}" + (", with red herrings" if with_herring else "") + ".")
+    options = (f", level={args.level}" if args.level > 1 else "") + (
+        ", red_herring=True" if args.red_herring and args.level == 1 else "")
+    print(f"Each learner runs: drill_console(IncidentDrill.for_learner(<number>, workshop_seed={args.seed}"
+          f"{options}))\n")
     print(key.to_string(index=False))
     counts = key["failure"].value_counts().reindex(sorted(set(key["failure"])))
     print("\nper type: " + ", ".join(f"{kind} {count}" for kind, count in counts.items()))
@@ -300,7 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
     drill.add_argument("--seed", type=_bounded_int(0, 1_000_000, "the workshop seed"), default=0,
                        help="the workshop seed the learners pass as workshop_seed (default 0)")
     drill.add_argument("--csv", metavar="FILE", help="write the key as CSV instead of printing it")
-    drill.add_argument("--red-herring", action="store_true", help="drills with one harmless alarming signal")
+    drill.add_argument("--red-herring", action="store_true", help="drills with one harmless alarming signal "
+                       "(always so at levels 2 and 3)")
+    drill.add_argument("--level", type=_bounded_int(1, 3, "1 one clear signal, 2 a red herring and a quieter "
+                       "signal (suggested for workshops), 3 compound incidents"), default=1,
+                       help="difficulty: 1 one clear signal, 2 a red herring and a quieter signal (workshops), "
+                       "3 compound incidents no single panel decides")
     drill.set_defaults(func=command_drill)
 
     assignments = commands.add_parser("assignments", help="each chapter's exercises as nbgrader source "

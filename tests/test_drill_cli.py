@@ -24,12 +24,13 @@ def test_prints_the_key_for_a_room():
     lines = result.stdout.splitlines()
     assert lines[0].startswith("ANSWER KEY, for the instructor only: workshop seed 2026, 12 learners")
     assert "IncidentDrill.for_learner(<number>, workshop_seed=2026)" in lines[1]
-    header = next(i for i, line in enumerate(lines) if line.split()[:4] == ["learner", "seed", "failure", "variant"])
+    header = next(i for i, line in enumerate(lines)
+                  if line.split()[:5] == ["learner", "seed", "level", "failure", "variant"])
     rows = [line.split() for line in lines[header + 1: header + 13]]
     assert [int(row[0]) for row in rows] == list(range(1, 13))
     for row in rows:  # what the learner's own drill reveals
         revealed = IncidentDrill.for_learner(int(row[0]), workshop_seed=2026).reveal()
-        assert (int(row[1]), row[2]) == (revealed.seed, revealed.failure)
+        assert (int(row[1]), row[2], row[3]) == (revealed.seed, "1", revealed.failure)
     assert lines[-1] == "per type: " + ", ".join(f"{kind} 2" for kind in sorted(FAILURE_TYPES))
 
 
@@ -41,7 +42,7 @@ def test_writes_the_key_as_csv_with_red_herrings(tmp_path):
     with target.open() as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 30
-    assert list(rows[0]) == ["learner", "seed", "failure", "variant", "red_herring", "decided_by"]
+    assert list(rows[0]) == ["learner", "seed", "level", "failure", "variant", "red_herring", "decided_by"]
     assert sorted({row["failure"] for row in rows}) == sorted(FAILURE_TYPES)
     assert all(row["red_herring"] and row["red_herring"] != row["failure"] for row in rows)
     first = IncidentDrill.for_learner(1, workshop_seed=7, red_herring=True).reveal()
@@ -52,6 +53,7 @@ def test_writes_the_key_as_csv_with_red_herrings(tmp_path):
     (["--learners", "0"], "argument --learners: must be a whole number in [1, 10000]"),
     (["--learners", "ten"], "argument --learners: must be a whole number in [1, 10000]"),
     (["--learners", "3", "--seed", "-1"], "argument --seed: must be a whole number in [0, 1000000]"),
+    (["--learners", "3", "--level", "4"], "argument --level: must be a whole number in [1, 3]"),
     ([], "the following arguments are required: --learners"),
 ])
 def test_bad_arguments_are_clear_errors(args, message):
@@ -68,3 +70,16 @@ def test_a_csv_in_a_missing_folder_is_refused(tmp_path):
 
 def test_help_lists_the_drill():
     assert "drill" in _mlfail("--help").stdout
+
+
+def test_a_level_3_key_is_balanced_and_shows_the_level():
+    result = _mlfail("drill", "--learners", "30", "--seed", "2026", "--level", "3")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "level 3" in lines[0] and "level=3" in lines[1]
+    assert lines[-1] == "per type: " + ", ".join(f"{kind} 5" for kind in sorted(FAILURE_TYPES))
+    header = next(i for i, line in enumerate(lines) if line.split()[:3] == ["learner", "seed", "level"])
+    rows = [line.split() for line in lines[header + 1: header + 31]]
+    assert {row[2] for row in rows} == {"3"}
+    seven = IncidentDrill.for_learner(7, workshop_seed=2026, level=3)
+    assert (int(rows[6][1]), rows[6][3]) == (seven.seed, seven.reveal().failure)

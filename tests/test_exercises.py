@@ -25,7 +25,8 @@ def fresh_attempts():
 def test_right_answer_passes_and_wrong_answer_gets_a_hint(exercise):
     if exercise.kind == "open":
         assert len(exercise.explanation) > 80, "an open question needs a real model answer"
-        assert solution(exercise.id) == exercise.explanation
+        assert str(solution(exercise.id)) == exercise.explanation
+        assert exercise.explanation not in repr(solution(exercise.id))  # hidden until asked
         assert check(exercise.id, "my thoughts").correct is None
         return
     if exercise.kind == "numeric":
@@ -39,7 +40,7 @@ def test_right_answer_passes_and_wrong_answer_gets_a_hint(exercise):
     feedback = check(exercise.id, wrong)
     assert feedback.correct is False
     assert str(right) not in feedback.message  # the hint never gives the answer away
-    assert str(right) not in solution(exercise.id)  # nor does solution() before three tries
+    assert str(right) not in str(solution(exercise.id))  # nor does solution() before three tries
 
 
 def test_solution_explains_after_three_wrong_attempts():
@@ -47,7 +48,8 @@ def test_solution_explains_after_three_wrong_attempts():
     for _ in range(3):
         feedback = check("00.2", "software system failure")
     assert "solution('00.2')" in feedback.message
-    assert exercise.answer in solution("00.2")
+    assert exercise.answer in str(solution("00.2"))
+    assert exercise.answer not in repr(solution("00.2"))
 
 
 def test_placeholder_answer_is_not_judged():
@@ -55,8 +57,10 @@ def test_placeholder_answer_is_not_judged():
 
 
 def test_unknown_exercise_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"There is no exercise '99\.9'"):
+    with pytest.raises(ValueError, match=r"^check\('99\.9', \.\.\.\): There is no exercise '99\.9'"):
         check("99.9", 1)
+    with pytest.raises(ValueError, match=r"^solution\('7\.9'\): There is no exercise"):  # names the function called
+        solution("7.9")
     assert "outage_share" in hint("00.1")
 
 
@@ -75,3 +79,90 @@ def test_each_chapter_has_a_number_a_decision_and_an_open_question(path):
     assert kinds == {"numeric", "choice", "open"}, f"{path.stem} has exercise kinds {kinds}"
     count = sum(e.chapter == path.stem[:2] for e in EXERCISES.values())
     assert 2 <= count <= 4
+
+
+# ------------------------------------------------------------------ run-all safe and friction
+def _bundle_text(obj) -> str:
+    bundle = obj._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize("exercise_id", [e.id for e in EXERCISES.values() if e.kind == "open"])
+def test_a_model_answer_shows_only_when_its_button_is_clicked(exercise_id):
+    answer = solution(exercise_id)
+    explanation = EXERCISES[exercise_id].explanation
+    shown = _bundle_text(answer)
+    assert explanation[:60] not in shown and "Show the model answer" in shown
+    assert "application/vnd.jupyter.widget-view+json" in shown  # a real button in Jupyter
+    box = answer.widget()
+    button, revealed = box.children
+    assert revealed.value == ""  # the widget state holds nothing until the click
+    button.click()
+    assert explanation[:60] in revealed.value.replace("&#x27;", "'").replace("&quot;", '"')
+
+
+def test_the_solution_after_three_attempts_is_hidden_too():
+    for _ in range(3):
+        check("00.1", 0.2)
+    answer = solution("00.1")
+    value = f"{EXERCISES['00.1'].expected():.6g}"
+    assert value in str(answer) and value not in _bundle_text(answer)
+
+
+def test_feedback_is_never_longer_than_three_lines():
+    import numpy as np
+
+    flips = np.zeros(200, dtype=bool)
+    feedback = check("01.1", flips)  # the chapter 01 slip: the array instead of its count
+    assert feedback.correct is False
+    assert "False," not in feedback.message and "200 True/False values" in feedback.message
+    assert ".sum()" in feedback.message
+    limit = exercises.MAX_FEEDBACK_LINES * exercises._LINE_WIDTH
+    for exercise in EXERCISES.values():
+        for answer in (list(range(500)), "x" * 2000, *exercise.options, 12345.0):
+            assert len(check(exercise.id, answer).message) <= limit, exercise.id
+    assert len(exercises.Feedback("x", False, "word " * 500).message) <= limit
+
+
+def test_a_percentage_for_a_fraction_gets_a_word_about_percent():
+    exercise = EXERCISES["00.1"]
+    right = exercise.expected()
+    feedback = check("00.1", round(100 * right, 1))
+    assert feedback.correct is False and "percentage" in feedback.message
+    assert f"{right:.2f}" not in feedback.message and f"{100 * right:.1f}" not in feedback.message
+    assert "percentage" not in check("00.1", right + 0.2).message
+
+
+def test_open_questions_are_handled_one_way_in_every_chapter():
+    """Every open question: a cell that calls solution(id), never check(id, ...)."""
+    import nbformat
+
+    for path in NOTEBOOKS:
+        text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        for exercise in EXERCISES.values():
+            if exercise.chapter == path.stem[:2] and exercise.kind == "open":
+                assert f'solution("{exercise.id}")' in text, (path.name, exercise.id)
+                assert f'check("{exercise.id}"' not in text, (path.name, exercise.id)
+
+
+def test_no_notebook_hides_the_exercise_functions():
+    """A loop variable called check (chapter 02 had one) hides the exercises' check()."""
+    import ast
+
+    import nbformat
+
+    names = {"check", "hint", "solution"}
+    for path in NOTEBOOKS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
+            for node in ast.walk(ast.parse(source)):
+                targets = []
+                if isinstance(node, (ast.For, ast.comprehension)):
+                    targets = [node.target]
+                elif isinstance(node, ast.Assign):
+                    targets = node.targets
+                bound = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+                assert not bound & names, (path.name, bound & names)

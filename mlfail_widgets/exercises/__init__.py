@@ -11,9 +11,14 @@ Three kinds:
   is computed by the library at check time (never written out), and compared with a tolerance.
 * :func:`choice` asks for a decision (which mitigation, which detector, which slice); a wrong
   pick gets a hint aimed at that pick, never the answer.
-* :func:`open_question` has no automatic check; ``solution(id)`` reveals a model answer.
+* :func:`open_question` has no automatic check; the learner writes an answer, then
+  ``solution(id)`` offers the model answer. Every chapter handles its open questions this way.
 
 After three wrong attempts at a checked exercise, ``solution(id)`` explains the answer too.
+Nothing decisive is shown unless the learner asks for it: ``solution(id)`` is a
+:class:`~._reveal.Hidden` that shows a "Show the model answer" button, and the text appears
+only on its click, so "Run all" and the exported HTML never print an answer. Feedback is never
+longer than :data:`MAX_FEEDBACK_LINES` lines.
 """
 
 from __future__ import annotations
@@ -28,10 +33,12 @@ from typing import Any
 
 from .. import _course_mode
 from .._validation import ParameterError
+from ._reveal import Hidden
 
 __all__ = [
     "Exercise",
     "Feedback",
+    "Hidden",
     "all_exercises",
     "check",
     "choice",
@@ -43,6 +50,9 @@ __all__ = [
 ]
 
 ATTEMPTS_BEFORE_SOLUTION = 3
+#: Feedback is at most this many lines of at most ``_LINE_WIDTH`` characters.
+MAX_FEEDBACK_LINES = 3
+_LINE_WIDTH = 120
 
 _REGISTRY: dict[str, Exercise] = {}
 _ATTEMPTS: dict[str, int] = {}
@@ -77,6 +87,9 @@ class Feedback:
     correct: bool | None  # None: nothing to judge yet (no answer, or an open question)
     message: str
 
+    def __post_init__(self) -> None:
+        self.message = _short(self.message)
+
     def __bool__(self) -> bool:
         return bool(self.correct)
 
@@ -94,6 +107,35 @@ class Feedback:
             f'<b style="color:{colour}">{mark} {self.exercise}: {self._verdict()}.</b> '
             f"{html.escape(self.message)}</div>"
         )
+
+
+def _short(message: str) -> str:
+    """``message`` cut to :data:`MAX_FEEDBACK_LINES` lines of ``_LINE_WIDTH`` characters.
+
+    Examples
+    --------
+    >>> len(_short("x" * 1000)) <= MAX_FEEDBACK_LINES * _LINE_WIDTH
+    True
+    """
+    text = " ".join(str(message).split())
+    limit = MAX_FEEDBACK_LINES * _LINE_WIDTH
+    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
+
+
+def _describe_answer(answer: Any) -> str:
+    """A short description of what the learner passed (never a 200-element printout)."""
+    shape = getattr(answer, "shape", None)
+    if shape is not None and len(shape) > 0:
+        dtype = str(getattr(answer, "dtype", ""))
+        kind = "True/False values" if dtype == "bool" else f"values ({dtype})" if dtype else "values"
+        size = getattr(answer, "size", None) or len(answer)
+        what = type(answer).__name__
+        hint = " Did you mean its .sum()?" if dtype == "bool" else " Did you mean one of its values?"
+        return f"an array ({what}) of {size} {kind}.{hint}"
+    if isinstance(answer, (list, tuple, set, dict)):
+        return f"a {type(answer).__name__} of {len(answer)} items. Give one number."
+    text = repr(answer)
+    return (text if len(text) <= 60 else text[:57] + "...") + "."
 
 
 def _register(exercise: Exercise) -> Exercise:
@@ -142,7 +184,7 @@ def all_exercises() -> dict[str, Exercise]:
     return dict(sorted(_REGISTRY.items()))
 
 
-def _get(exercise_id: Any) -> Exercise:
+def _get(exercise_id: Any, owner: str = "check") -> Exercise:
     text = str(exercise_id).strip()
     if "." in text:
         _load_chapter(text.split(".")[0].zfill(2))
@@ -150,8 +192,8 @@ def _get(exercise_id: Any) -> Exercise:
     if text not in _REGISTRY:
         known = ", ".join(sorted(_REGISTRY)) or "none loaded"
         raise ParameterError(
-            f"There is no exercise {exercise_id!r}. Exercise ids look like '05.2' "
-            f"(chapter.number); known here: {known}."
+            f"{owner}({exercise_id!r}{', ...' if owner == 'check' else ''}): There is no exercise {exercise_id!r}. Exercise ids look "
+            f"like '05.2' (chapter.number); known here: {known}."
         )
     return _REGISTRY[text]
 
@@ -181,7 +223,9 @@ def check(exercise_id: str, answer: Any) -> Feedback:
     if not feedback.correct:
         _ATTEMPTS[exercise.id] = _ATTEMPTS.get(exercise.id, 0) + 1
         if _ATTEMPTS[exercise.id] >= ATTEMPTS_BEFORE_SOLUTION:
-            feedback.message += f" (Stuck? solution({exercise.id!r}) now explains it.)"
+            stuck = f" (Stuck? solution({exercise.id!r}) now explains it.)"
+            room = MAX_FEEDBACK_LINES * _LINE_WIDTH - len(stuck)
+            feedback.message = _short(feedback.message[:room]) + stuck
     return feedback
 
 
@@ -189,7 +233,7 @@ def _check_numeric(exercise: Exercise, answer: Any) -> Feedback:
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        return Feedback(exercise.id, False, f"This exercise wants a number; got {answer!r}.")
+        return Feedback(exercise.id, False, f"This exercise wants a number; got {_describe_answer(answer)}")
     if not math.isfinite(value):
         return Feedback(exercise.id, False, f"This exercise wants a finite number; got {value!r}.")
     expected = float(exercise.expected())
@@ -197,6 +241,10 @@ def _check_numeric(exercise: Exercise, answer: Any) -> Feedback:
         return Feedback(exercise.id, True, exercise.explanation or "That is the expected value.")
     direction = "high" if value > expected else "low"
     message = f"Your number is too {direction}."
+    if 0 < abs(expected) <= 1 and abs(value) > 1 and math.isclose(
+            value / 100, expected, rel_tol=exercise.rel_tol, abs_tol=exercise.abs_tol):
+        return Feedback(exercise.id, False, "That looks like a percentage: this exercise wants a "
+                        "fraction (divide your number by 100, e.g. 0.5 for 50%).")
     if exercise.hint:
         message += " Hint: " + exercise.hint
     return Feedback(exercise.id, False, message)
@@ -215,28 +263,40 @@ def _check_choice(exercise: Exercise, answer: Any) -> Feedback:
 
 def hint(exercise_id: str) -> str:
     """The exercise's hint (never the answer). Off in a graded course (``MLFAIL_GRADED=1``)."""
-    exercise = _get(exercise_id)
+    exercise = _get(exercise_id, "hint")
     if _course_mode.graded():
         return _course_mode.answers_off_message(f"hint({exercise.id!r})")
     return exercise.hint or "No hint for this one: reread the section just above the exercise."
 
 
-def solution(exercise_id: str) -> str:
+def solution(exercise_id: str) -> Hidden | str:
     """The model answer of an open question, or the explanation after three wrong attempts.
 
-    Off in a graded course (``MLFAIL_GRADED=1``, see :mod:`mlfail_widgets._course_mode`)."""
-    exercise = _get(exercise_id)
+    The answer comes back :class:`Hidden`: in Jupyter a "Show the model answer" button that
+    shows it only when clicked (so "Run all" never prints it); ``print(solution(id))`` reads it
+    anywhere. Before three attempts at a checked exercise, a sentence says to try first.
+    Off in a graded course (``MLFAIL_GRADED=1``, see :mod:`mlfail_widgets._course_mode`).
+
+    Examples
+    --------
+    >>> answer = solution("00.3")
+    >>> answer.label, "silently" in str(answer), "silently" in repr(answer)
+    ('Show the model answer', True, False)
+    """
+    exercise = _get(exercise_id, "solution")
     if _course_mode.graded():
         return _course_mode.answers_off_message(f"solution({exercise.id!r})")
     if exercise.kind == "open":
-        return exercise.explanation
+        return Hidden(f"Model answer of {exercise.id}", exercise.explanation)
     if _ATTEMPTS.get(exercise.id, 0) < ATTEMPTS_BEFORE_SOLUTION:
         left = ATTEMPTS_BEFORE_SOLUTION - _ATTEMPTS.get(exercise.id, 0)
         return (f"Try {left} more time(s) with check({exercise.id!r}, ...) first; "
                 f"hint({exercise.id!r}) may help.")
     if exercise.kind == "numeric":
-        return f"The expected value is {exercise.expected():.6g}. {exercise.explanation}".strip()
-    return f"The answer is {exercise.answer!r}. {exercise.explanation}".strip()
+        text = f"The expected value is {exercise.expected():.6g}. {exercise.explanation}".strip()
+    else:
+        text = f"The answer is {exercise.answer!r}. {exercise.explanation}".strip()
+    return Hidden(f"Solution of {exercise.id}", text, label="Show the solution")
 
 
 def show(chapter: str) -> None:

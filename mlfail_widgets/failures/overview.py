@@ -113,7 +113,15 @@ def outage_share(level: float = 0.95, method: str = "wilson", study_size: int = 
     >>> outage_share(study_size=20).majority_is_sure
     False
     """
-    level = check_float(level, "level", "outage_share", low=0.5, high=0.999)
+    fix = None
+    if isinstance(level, (int, float)) and not isinstance(level, bool) and 1 < level <= 100_000:
+        options = [f"level={level / 100:g}"] if 50 <= level < 100 else []
+        if float(level).is_integer() and level >= 2:
+            options.append(f"study_size={int(level)}")
+        if options:
+            fix = ("The first argument is the confidence level, a fraction (e.g. 0.95). Did you mean "
+                   + " or ".join(options) + "? Pass other arguments by name: outage_share(study_size=...).")
+    level = check_float(level, "level", "outage_share", low=0.5, high=0.999, fix=fix)
     method = check_choice(method, "method", "outage_share", PROPORTION_METHODS)
     study_size = check_int(study_size, "study_size", "outage_share", low=2, high=100_000)
     study = load_outage_study().set_index("family")["outages"]

@@ -43,7 +43,7 @@ def draw(state, ax=None) -> Drawn:
     """
     with style.context():
         if ax is None:
-            fig, (top, bottom) = new_figure((9.5, 6.2), nrows=2, sharex=True, height_ratios=[3, 2])
+            fig, (top, bottom) = new_figure((9.5, 7.2), nrows=2, sharex=True, height_ratios=[3, 2])
         else:
             top, bottom = ax
             fig = top.figure
@@ -61,9 +61,10 @@ def draw(state, ax=None) -> Drawn:
         top.set_ylim(0.4, state.weeks + 0.6)
         top.set_yticks(range(1, state.weeks + 1), [f"v{v}" for v in range(1, state.weeks + 1)])
         top.set_xlim(0.7, state.weeks + 1)
-        top.set_title("Registry versus service: which model is really serving?")
-        status = top.text(0.01, 0.97, "", transform=top.transAxes, va="top", fontsize=9, family="monospace",
-                          bbox={"facecolor": "white", "edgecolor": style.MUTED, "alpha": 0.95})
+        # The status box sits in the title row, above the axes: it never covers the data.
+        top.set_title("Registry versus service: which model is really serving?", pad=84)
+        status = top.text(0.0, 1.03, "", transform=top.transAxes, va="bottom", ha="left", fontsize=9,
+                          family="monospace", bbox={"facecolor": "white", "edgecolor": style.MUTED})
 
         (production_accuracy,) = bottom.plot([], [], drawstyle="steps-post", color=style.GOOD,
                                              linewidth=2.6)

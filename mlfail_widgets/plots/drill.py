@@ -70,9 +70,9 @@ def _events(evidence) -> list[tuple[float, str]]:
     return [(day, ", ".join(labels)) for day, labels in sorted(by_day.items())][:_MAX_EVENTS]
 
 
-def _legend_above(ax, **options) -> None:
-    """A legend on the title's line, right-aligned, outside the data (drawn once)."""
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=3, fontsize=9, borderaxespad=0.1,
+def _legend_above(ax, right: float = 1.0, **options) -> None:
+    """A legend on the title's line, right-aligned at ``right``, outside the data (drawn once)."""
+    ax.legend(loc="lower right", bbox_to_anchor=(right, 1.0), ncols=3, fontsize=9, borderaxespad=0.1,
               handlelength=1.4, columnspacing=1.0, **options)
 
 
@@ -210,8 +210,11 @@ def _today(a: dict, artists: dict) -> None:
     s.set_xlabel("popularity | age (on top: share of impressions)", fontsize=9.5)
 
 
-def draw(evidence, ax=None) -> Drawn:
+def draw(evidence, ax=None, title: str | None = None) -> Drawn:
     """The dashboard of one drill's :class:`~mlfail_widgets.failures.drill.Evidence`.
+
+    ``title`` names the drill as the learner knows it ("Learner 7 (workshop 2026)"); by
+    default "Drill <seed>".
 
     Examples
     --------
@@ -236,7 +239,7 @@ def draw(evidence, ax=None) -> Drawn:
         _today(a, artists)
         artists["title"] = fig.suptitle("", x=0.01, ha="left")
     drawn = Drawn(fig, artists)
-    update(drawn, evidence)
+    update(drawn, evidence, title)
     # A new incident changes the data, their numbers, the clock and date labels and the title;
     # the axes, their titles, legends and grids are drawn once.
     changing = [artists[name] for name in ("answered", "p50", "p99", "cpu_mean", "memory", "accuracy",
@@ -249,7 +252,7 @@ def draw(evidence, ax=None) -> Drawn:
     return drawn
 
 
-def update(drawn: Drawn, evidence) -> None:
+def update(drawn: Drawn, evidence, title: str | None = None) -> None:
     """Show another drill's evidence on the same artists.
 
     Examples
@@ -261,7 +264,8 @@ def update(drawn: Drawn, evidence) -> None:
     True
     """
     art, a = drawn.artists, drawn.artists["axes"]
-    art["title"].set_text(f"Drill {evidence.seed}: paged at {evidence.now}. Which of the six failure types is "
+    title = title or f"Drill {evidence.seed}"
+    art["title"].set_text(f"{title}: paged at {evidence.now}. Which of the six failure types is "
                           "it? (a simulated production system)")
     _update_hours(art, a, evidence)
     _update_days(art, a, evidence)

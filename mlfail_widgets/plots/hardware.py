@@ -29,10 +29,8 @@ _OUTCOMES = [("within the SLO", style.GOOD), ("served late", style.ALARM),
 
 
 def _tag(ax, text: str, colour: str) -> None:
-    """A small stamp in the top right corner, like ``style.label_simulated``."""
-    ax.text(0.99, 0.97, text, transform=ax.transAxes, ha="right", va="top", fontsize=9,
-            fontweight="bold", color="white", zorder=10,
-            bbox={"boxstyle": "round,pad=0.3", "facecolor": colour, "edgecolor": "none"})
+    """A small stamp in the title row, like ``style.label_simulated`` (never over the data)."""
+    style.label_simulated(ax, text, colour)
 
 
 def _outcome_shares(run) -> list[float]:
@@ -200,9 +198,8 @@ def draw_trace(experiment, ax=None) -> Drawn:
             fig = ax.figure
         for k, (name, start, end) in enumerate(experiment.windows):
             ax.axvspan(start, end, color=style.MUTED, alpha=0.35 if k % 2 else 0.2, linewidth=0)
-            ax.text((start + end) / 2, 50, name, rotation=90, ha="center", va="center", fontsize=8,
-                    color=style.NEUTRAL, zorder=4,
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 1.5})
+            ax.text((start + end) / 2, 1.01, name, transform=ax.get_xaxis_transform(), ha="center",
+                    va="bottom", fontsize=8, color=style.NEUTRAL)  # above the axes, never over the traces
         cores = [c for c in trace.columns if c.startswith("core_")]
         colours = [style.GOOD, style.PALETTE["orange"], style.PALETTE["green"], style.PALETTE["sky"]]
         lines = [ax.plot(trace["time"], trace[c], linewidth=1.1, alpha=0.85,

@@ -90,18 +90,41 @@ def context() -> Iterator[None]:
         yield
 
 
-def label_simulated(ax, text: str = "SIMULATED") -> None:
-    """Stamp an axes as showing simulated, not measured, numbers (on the figure itself)."""
-    ax.text(
-        0.99,
-        0.98,
+def label_simulated(ax, text: str = "SIMULATED", colour: str = SIMULATED):
+    """Stamp an axes as showing simulated, not measured, numbers (on the figure itself).
+
+    The badge sits outside the axes, right-aligned above them: in the title row when the axes
+    has no title, else just above its title (and a legend placed in the title row). So it never
+    covers the data, whatever the data does, nor the title. ``colour`` stamps other kinds ("MEASURED") the same way.
+
+    Examples
+    --------
+    >>> from mlfail_widgets.plots import new_figure
+    >>> fig, ax = new_figure((4, 3))
+    >>> badge = label_simulated(ax)
+    >>> badge.get_text(), badge.xy
+    ('SIMULATED', (1.0, 1.0))
+    """
+    def top_of_title_row(renderer):
+        # Read at draw time: titles set or changed after the stamp count too.
+        boxes = [t.get_window_extent(renderer) for t in (ax.title, ax._left_title, ax._right_title)
+                 if t.get_visible() and t.get_text()]
+        if ax.get_legend() is not None:  # a legend in the title row (the drill's panels)
+            boxes.append(ax.get_legend().get_window_extent(renderer))
+        return max([ax.get_window_extent(renderer), *boxes], key=lambda box: box.y1)
+
+    return ax.annotate(
         text,
-        transform=ax.transAxes,
+        xy=(1.0, 1.0),
+        xycoords=("axes fraction", top_of_title_row),
+        xytext=(0, 3),
+        textcoords="offset points",
         ha="right",
-        va="top",
-        fontsize=9,
+        va="bottom",
+        fontsize=8.5,
         fontweight="bold",
         color="white",
-        bbox={"boxstyle": "round,pad=0.3", "facecolor": SIMULATED, "edgecolor": "none"},
+        bbox={"boxstyle": "round,pad=0.25", "facecolor": colour, "edgecolor": "none"},
         zorder=10,
+        annotation_clip=False,
     )

@@ -15,6 +15,7 @@ import contextlib
 import html
 import threading
 
+from .._validation import ParameterError
 from ..failures.drill import FAILURE_TYPES, IncidentDrill
 from ..plots import drill as plot
 from ..plots._base import render_png
@@ -36,10 +37,13 @@ class DrillConsole(ActionRunner):
 
     Parameters
     ----------
-    seed : int, default=0
-        The first drill; "New incident" goes to the next seed.
-    red_herring : bool, default=False
-        Add one harmless but alarming signal to every drill.
+    seed : int or IncidentDrill, default=0
+        The first drill (a seed, or a drill such as ``IncidentDrill.for_learner(7, ...)``);
+        "New incident" goes to the next seed.
+    red_herring : bool, optional
+        Add one harmless but alarming signal to every drill (default: at levels 2 and 3).
+    level : {1, 2, 3}, default=1
+        The drills' difficulty (see :class:`~mlfail_widgets.failures.drill.IncidentDrill`).
 
     Examples
     --------
@@ -51,16 +55,26 @@ class DrillConsole(ActionRunner):
     >>> console.close()
     """
 
-    def __init__(self, seed: int = 0, *, red_herring: bool = False):
-        self.drill = IncidentDrill(seed, red_herring=red_herring)
-        self.drawn = plot.draw(self.drill.evidence)
+    def __init__(self, seed: int | IncidentDrill = 0, *, red_herring: bool | None = None, level: int | None = None):
+        if isinstance(seed, IncidentDrill):
+            drill = seed
+            if (level is not None and level != drill.level) or (
+                    red_herring is not None and red_herring != drill.red_herring):
+                raise ParameterError(
+                    f"drill_console got {drill!r} and level={level}, red_herring={red_herring}, which "
+                    "disagree. Pass the drill alone (its level comes with it), or a seed with level=.")
+        else:
+            drill = IncidentDrill(seed, red_herring=red_herring, level=1 if level is None else level,
+                                  owner="drill_console")
+        self.drill = drill
+        self.drawn = plot.draw(self.drill.evidence, title=self.drill.title)
         self.png = render_png(self.drawn.figure, freeze_layout=True)
         self.feedback = None
         self.revealed = None
         self.error: str | None = None
         self._widgets: dict | None = None
         self._next: tuple[threading.Thread, dict] | None = None
-        self._prefetch(seed + 1)
+        self._prefetch(self.drill.seed + 1)
 
     # ------------------------------------------------------------------ actions (the buttons)
     def diagnose(self, answer):
@@ -83,7 +97,7 @@ class DrillConsole(ActionRunner):
         def move():
             target = self.drill.seed + 1 if seed is None else seed
             drill = self._built(target)
-            plot.update(self.drawn, drill.evidence)
+            plot.update(self.drawn, drill.evidence, drill.title)
             self.png = render_png(self.drawn.figure)
             self.drill, self.feedback, self.revealed = drill, None, None
             return drill
@@ -93,7 +107,8 @@ class DrillConsole(ActionRunner):
 
     def _build(self, seed: int) -> IncidentDrill:
         with _BUILDING:
-            drill = IncidentDrill(seed, red_herring=self.drill.red_herring)
+            drill = IncidentDrill(seed, red_herring=self.drill.red_herring, level=self.drill.level,
+                                  owner="drill_console")
             drill.evidence  # noqa: B018 - built now, kept by the drill
             return drill
 
@@ -125,7 +140,7 @@ class DrillConsole(ActionRunner):
 
     def _header(self) -> str:
         herring = " One alarming signal in it is harmless." if self.drill.red_herring else ""
-        return (f"<b>Drill {self.drill.seed}</b>, paged at {html.escape(self.drill.evidence.now)}: the "
+        return (f"<b>{html.escape(self.drill.title)}</b>, paged at {html.escape(self.drill.evidence.now)}: the "
                 f"service's owners see something is wrong. Read the dashboard, the logs and the tables, then "
                 f"name the failure type.{herring}")
 
@@ -144,7 +159,7 @@ class DrillConsole(ActionRunner):
         for page, (_, sections) in zip(w["pages"], _TABS, strict=True):
             page.value = self._tab_html(sections)
         w["feedback"].value = "" if self.feedback is None else self.feedback._repr_html_()
-        w["reveal_box"].value = "" if self.revealed is None else self.revealed._repr_html_()
+        w["reveal_box"].value = "" if self.revealed is None else self.revealed.to_html()
         w["status"].value = self._error_line()
 
     @property
@@ -194,7 +209,7 @@ class DrillConsole(ActionRunner):
         # image and the tables.
         data["image/png"] = base64.b64encode(self.png).decode("ascii")
         data["text/html"] = self._static_html()
-        data["text/plain"] = f"<mlfail DrillConsole, drill {self.drill.seed}>"
+        data["text/plain"] = f"<mlfail DrillConsole, {self.drill.title}>"
         return bundle
 
     def close(self) -> None:
@@ -215,7 +230,8 @@ class DrillConsole(ActionRunner):
         self.close()
 
 
-def drill_console(seed: int = 0, *, red_herring: bool = False) -> DrillConsole:
+def drill_console(seed: int | IncidentDrill = 0, *, red_herring: bool | None = None,
+                  level: int | None = None) -> DrillConsole:
     """The chapter's main widget (see :class:`DrillConsole`).
 
     Examples
@@ -223,5 +239,8 @@ def drill_console(seed: int = 0, *, red_herring: bool = False) -> DrillConsole:
     >>> with drill_console(seed=6) as console:
     ...     console.reveal().seed
     6
+    >>> with drill_console(IncidentDrill.for_learner(7, workshop_seed=2026)) as console:
+    ...     console.drill.title
+    'Learner 7 (workshop 2026)'
     """
-    return DrillConsole(seed, red_herring=red_herring)
+    return DrillConsole(seed, red_herring=red_herring, level=level)

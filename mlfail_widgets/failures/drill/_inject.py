@@ -4,6 +4,15 @@ One function per type. Each draws its details (when, how big) from the story's g
 takes its numbers and messages from the chapters' own code (the registry facts, the pipeline
 runs, the bit-flip facts); the simulated service and the data are computed in :mod:`.build`
 from the knobs set here.
+
+Levels (``story.level``): at 1 each failure shows one clear signal. At 2 the decisive signal
+is quieter (a smaller, shorter effect; :func:`_quiet` picks from the lower range). At 3 the
+failure's own log lines are gone (the trace is in the tables and the charts only) and a second,
+harmless change of another type happens at the same time (:data:`COMPOUNDS`): a deployment that
+also shifts an input's distribution, a feedback loop under a seasonal shift, a shift on the day
+of a routine deploy, a saturated host while the feature store restarts a replica, a dependency
+upgrade on the day a model is deployed. Exactly one root cause remains, but no single panel
+decides it.
 """
 
 from __future__ import annotations
@@ -14,6 +23,34 @@ from ._registry import registry_facts
 from ._service import BINS, Window
 
 __all__ = ["FAILURES", "HERRINGS"]
+
+
+def _quiet(story, loud: tuple[float, float], quiet: tuple[float, float]) -> float:
+    """A magnitude from the loud range at level 1, from the quiet range at levels 2 and 3."""
+    low, high = loud if story.level == 1 else quiet
+    return float(story.rng.uniform(low, high))
+
+
+def _loud(story) -> bool:
+    """Whether the failure writes its own log lines (not at level 3)."""
+    return story.level < 3
+
+
+def _compound_drift(story) -> None:
+    """Level 3: a used input moves, harmlessly (a client release, a season), like a shift would."""
+    if story.rng.random() < 0.5:
+        story.drift["shift"] = ("covariate", round(float(story.rng.uniform(1.0, 1.3)), 2))
+    else:
+        story.drift["shift"] = ("label", round(float(story.rng.choice([-1, 1])) * float(story.rng.uniform(1.8, 2.2)), 2))
+
+
+def _compound_store_restart(story, start: int) -> None:
+    """Level 3: a feature-store replica restarts during the symptoms (harmless: calls are retried)."""
+    story.log(story.at_bin(start + 0.3), "WARN", "feature-store", "replica fs-2 restarting "
+              "(kernel update); fs-1 and fs-3 keep serving")
+    story.log(story.at_bin(start + 0.8), "WARN", "prediction-service", f"{int(story.rng.integers(12, 40))} "
+              "feature-store calls retried after a connection reset; all answered")
+    story.log(story.at_bin(start + 1.6), "INFO", "feature-store", "replica fs-2 back in rotation")
 
 
 def _slow_change(story) -> int:
@@ -36,6 +73,9 @@ def dependency(story, variant: str) -> None:
     new = release_runs(story.world)["2.0.0"]
     image = "training" if variant == "removed function" else "serving"
     story.installed[image] = "2.0.0"
+    if story.level >= 3:  # the compound: a routine model deploy on the day of the rebuild, an input moves
+        story.serving["deploy_day"] = day
+        _compound_drift(story)
     story.change(story.clock.day_time(day, 1, 10), f"{image} image", "rebuilt from requirements.txt",
                  "ok (12 packages installed)")
     story.busy_days.add(day)
@@ -43,12 +83,13 @@ def dependency(story, variant: str) -> None:
         for night in range(day, 1):
             story.failed_nights[night] = new.clean_error
             moment = story.clock.day_time(night, 2, 0, 4)
-            for line in new.clean_traceback.rstrip().splitlines():
+            for line in new.clean_traceback.rstrip().splitlines() if _loud(story) else ():
                 story.log(moment, "ERROR", "nightly-pipeline", line)
     else:
         story.golden_runs.append((day, new.golden))
-        story.log(story.clock.day_time(day, 1, 24, 31), "ERROR", "golden-test",
-                  f"serving:{story.clock.date(day)}: {new.golden.describe()}")
+        if _loud(story):
+            story.log(story.clock.day_time(day, 1, 24, 31), "ERROR", "golden-test",
+                      f"serving:{story.clock.date(day)}: {new.golden.describe()}")
         story.quality["accuracy_cost"] = new.golden.accuracy_expected - new.golden.accuracy_served
         story.quality["change_day"] = day
 
@@ -58,39 +99,46 @@ def deployment(story, variant: str) -> None:
     facts = registry_facts(story.world)
     story.serving["deploy_day"] = day
     story.quality.update(change_day=day, accuracy_cost=max(facts.accuracy_cost, 0.03))
+    if story.level >= 3:  # the compound: the new version's client also moves a used input
+        _compound_drift(story)
     if variant == "stale model":
         story.serving["served"] = "env var" if story.rng.random() < 0.5 else "cached path"
         return
     story.serving["served"] = "kept"
     error = facts.permission_error if variant == "unreadable model file" else facts.code_version_error
-    for replica in range(1, REPLICAS + 1):
+    for replica in range(1, REPLICAS + 1) if _loud(story) else ():
         moment = story.clock.day_time(day, 10, 15, 20 + 9 * replica)
         story.log(moment, "ERROR", "model-loader", f"serve-0{replica}: loading v4 failed: {error}")
         story.log(moment, "WARN", "model-loader", f"serve-0{replica}: keeping the model already in memory (v3)")
 
 
 def downtime(story, variant: str) -> None:
-    start, end = _window(story, 12, 40, 4, 12)
+    start, end = _window(story, 12, 40, 4, 12) if story.level == 1 else _window(story, 12, 40, 3, 6)
     if variant == "feature store down":
         store = {"down": True}
     elif variant == "feature store slow":
-        store = {"latency": round(float(story.rng.uniform(0.12, 0.2)), 3)}
+        store = {"latency": round(_quiet(story, (0.12, 0.2), (0.08, 0.11)), 3)}
     else:
-        store = {"error_rate": round(float(story.rng.uniform(0.15, 0.35)), 2)}
+        store = {"error_rate": round(_quiet(story, (0.15, 0.35), (0.14, 0.2)), 2)}
     story.window = Window(start, end, store=store)
+    if story.level >= 3:
+        _compound_store_restart(story, start)
 
 
 def hardware(story, variant: str) -> None:
     if variant == "CPU saturation":
-        start, end = _window(story, 12, 40, 3, 10)
-        latency = round(float(story.rng.uniform(0.05, 0.12)), 3)
+        start, end = _window(story, 12, 40, 3, 10) if story.level == 1 else _window(story, 12, 40, 3, 5)
+        latency = round(_quiet(story, (0.05, 0.12), (0.05, 0.07)), 3)
         story.window = Window(start, end, fault={"latency": latency})
         story.resources["saturated"] = (start, end)
         job = f"embed-backfill-{int(story.rng.integers(1000, 9999))}"
         story.log(story.at_bin(start), "INFO", "scheduler", f"placed batch job {job} on serve-01 "
                   "(requests 8 CPUs, no limit)")
-        story.repeated(story.at_bin(start + 0.5), story.at_bin(end - 1), "WARN", "monitor",
-                       "serve-01: CPU busy above 95% on 8 of 8 cores", end - start)
+        if _loud(story):
+            story.repeated(story.at_bin(start + 0.5), story.at_bin(end - 1), "WARN", "monitor",
+                           "serve-01: CPU busy above 95% on 8 of 8 cores", end - start)
+        else:  # the compound: a feature-store replica restarts in the same minutes (harmless)
+            _compound_store_restart(story, start)
         if end < BINS:
             story.log(story.at_bin(end), "INFO", "scheduler", f"batch job {job} finished")
     elif variant == "memory exhaustion":
@@ -99,10 +147,14 @@ def hardware(story, variant: str) -> None:
         story.blocked_bins = ((start, BINS),)
         story.window = Window(start, BINS, fault={"outages": [(k - start, k - start + 0.2) for k in kills]})
         story.resources["leak"] = (start, kills)
+        if story.level >= 3:
+            _compound_store_restart(story, start + 4)
         story.log(story.at_bin(start), "INFO", "catalogue", "weekly import: 48,211 podcast episodes added "
                   "to the in-memory feature cache")
         for restart, kill in enumerate(kills, start=1):
             pid = int(story.rng.integers(20000, 60000))
+            if not _loud(story):  # the host's memory chart and the dips tell it; the kernel log is not shipped
+                continue
             story.log(story.at_bin(kill - 1), "WARN", "monitor", "serve-01: memory 97% used")
             story.log(story.clock.bin_time(kill, 3), "ERROR", "kernel", f"Out of memory: Killed process {pid} "
                       f"(model-server) total-vm:9871244kB, anon-rss:{int(story.rng.integers(7_800_000, 7_990_000))}kB")
@@ -124,17 +176,24 @@ def hardware(story, variant: str) -> None:
 def shift(story, variant: str) -> None:
     day = _slow_change(story)
     if variant == "covariate shift":
-        parameters = ("covariate", round(float(story.rng.uniform(1.2, 2.0)), 2))
+        parameters = ("covariate", round(_quiet(story, (1.2, 2.0), (1.0, 1.3)), 2))
     elif variant == "label shift":
-        parameters = ("label", round(float(story.rng.choice([-1, 1]) * story.rng.uniform(2.0, 3.0)), 2))
+        parameters = ("label", round(float(story.rng.choice([-1, 1])) * _quiet(story, (2.0, 3.0), (1.8, 2.2)), 2))
     else:
-        parameters = ("concept", round(float(story.rng.uniform(1.8, 2.8)), 2))
+        parameters = ("concept", round(_quiet(story, (1.8, 2.8), (1.6, 2.0)), 2))
     story.quality.update(change_day=day, shift=parameters)
     story.drift["shift"] = parameters
+    if story.level >= 3:  # the compound: a routine model deploy on the same day (harmless)
+        story.serving["deploy_day"] = day
+        if variant == "concept drift":  # and an input moves too, as in the other compounds
+            _compound_drift(story)
 
 
 def feedback(story, variant: str) -> None:
     story.recommender = variant
+    if story.level >= 3:  # the compound: a seasonal move of a used input (harmless to the loop)
+        _slow_change(story)
+        _compound_drift(story)
 
 
 FAILURES = {"dependency": dependency, "deployment": deployment, "downtime": downtime,

@@ -67,6 +67,7 @@ class Story:
     world: int
     clock: Clock
     rng: np.random.Generator
+    level: int = 1
     logs: list = field(default_factory=list)
     changes: list = field(default_factory=list)
     busy_days: set = field(default_factory=set)

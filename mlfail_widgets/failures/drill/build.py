@@ -93,7 +93,7 @@ def _routine_logs(story: Story, health, drift, recommender) -> None:
 def _window_logs(story: Story, incident: Incident, health) -> None:
     """The prediction service's own complaints during a fault, counted from the simulation."""
     window = story.window
-    if window is None:
+    if window is None or story.level >= 3:  # at level 3 the charts tell it, not the logs
         return
     rows = health.iloc[window.start:window.end]
     errors = round(float((rows["requests"] * rows["error_rate"]).sum()))
@@ -209,9 +209,12 @@ def build(incident: Incident) -> tuple[Evidence, dict]:
     import pandas as pd
 
     world = incident.seed % WORLDS
+    keys = [20260307, 2, incident.seed, incident.red_herring is not None]
     story = Story(incident.seed, world, Clock.for_seed(incident.seed),
-                  np.random.default_rng([20260307, 2, incident.seed, incident.red_herring is not None]))
+                  np.random.default_rng(keys if incident.level == 1 else [*keys, incident.level]),
+                  level=incident.level)
     FAILURES[incident.failure](story, incident.variant)
+    failure_lines = len(story.logs)
     _routine(story)
     if incident.red_herring is not None:
         HERRINGS[incident.red_herring](story)
@@ -222,7 +225,9 @@ def build(incident: Incident) -> tuple[Evidence, dict]:
     drift = drift_report(world, rng, shift=story.drift.get("shift"),
                          unused_offset=story.drift.get("unused_offset", 0.0))
     daily, slices = recommender_evidence(world, story.recommender)
+    before = len(story.logs)
     _window_logs(story, incident, health)
+    failure_logs = story.logs[:failure_lines] + story.logs[before:]
     _routine_logs(story, health, drift, daily)
     clock = story.clock
     times = [clock.stamp(clock.bin_time(b), seconds=False) for b in range(BINS)]
@@ -239,4 +244,7 @@ def build(incident: Incident) -> tuple[Evidence, dict]:
                  if t <= clock.now and (t >= start if level == "INFO" else t >= oldest))
     evidence = Evidence(incident.seed, clock.stamp(clock.now, seconds=False), health, resources, logs,
                         *_tables(story), drift, quality, recommender, slices.copy())
-    return evidence, _notes(story)
+    notes = _notes(story)
+    # The failure's own log lines (the decisive evidence a worked example must not print).
+    notes["failure_lines"] = tuple(message for _, _, _, message in failure_logs)
+    return evidence, notes

@@ -18,8 +18,8 @@ import numpy as np
 from ..._validation import check_bool, check_int, parameter_error
 from ..overview import FAILURE_TYPES as _COURSE_TYPES
 
-__all__ = ["FAILURE_TYPES", "HERRING_TYPES", "MAX_SEED", "VARIANTS", "Incident", "incident_for",
-           "learner_seed", "normalise_failure"]
+__all__ = ["DEMONSTRATION_SEED", "FAILURE_TYPES", "HERRING_TYPES", "LEVELS", "MAX_SEED", "VARIANTS",
+           "Incident", "incident_for", "learner_seed", "normalise_failure"]
 
 #: The answers a learner may give, in the course's order.
 FAILURE_TYPES: tuple[str, ...] = tuple(kind.key for kind in _COURSE_TYPES)
@@ -35,6 +35,11 @@ VARIANTS: dict[str, tuple[str, ...]] = {
 #: Types that can play the red herring (the feedback loop has no harmless look-alike here).
 HERRING_TYPES: tuple[str, ...] = ("dependency", "deployment", "downtime", "hardware", "shift")
 MAX_SEED = 2**31 - 1
+#: The drill of chapter 07's worked example. It lies outside [0, MAX_SEED], the seeds
+#: ``IncidentDrill(seed)`` and every learner's drill can have, so no learner is ever given it.
+DEMONSTRATION_SEED = MAX_SEED + 1
+#: Difficulty levels: 1 one clear signal; 2 a red herring and a quieter signal; 3 compound.
+LEVELS = (1, 2, 3)
 _SALT = 20260307  # fixed: changing it changes every incident
 _ALIASES = {
     "dependency failure": "dependency", "deployment failure": "deployment",
@@ -60,21 +65,30 @@ class Incident:
     failure: str
     variant: str
     red_herring: str | None = None
+    level: int = 1
 
 
 def _generator(*keys: int) -> np.random.Generator:
     return np.random.default_rng([_SALT, *keys])
 
 
-def incident_for(seed, *, red_herring: bool = False) -> Incident:
+def incident_for(seed, *, red_herring: bool | None = None, level: int = 1,
+                 owner: str = "IncidentDrill") -> Incident:
     """The failure type, variant and (optionally) red herring of drill ``seed``.
 
     Parameters
     ----------
     seed : int
         In [0, 2**31 - 1].
-    red_herring : bool, default=False
-        Add one harmless but alarming signal of another type.
+    red_herring : bool, optional
+        Add one harmless but alarming signal of another type. Default: no at level 1, yes at
+        levels 2 and 3.
+    level : {1, 2, 3}, default=1
+        1: one clear signal; 2: a red herring and a quieter decisive signal; 3: a subtle or
+        compound incident that no single panel decides. The type and variant of a seed are the
+        same at every level.
+    owner : str, default="IncidentDrill"
+        The function the learner called (named in errors).
 
     Examples
     --------
@@ -83,9 +97,43 @@ def incident_for(seed, *, red_herring: bool = False) -> Incident:
     >>> incident_for(3, red_herring=True).red_herring != incident_for(3).failure
     True
     """
-    seed = check_int(seed, "seed", "IncidentDrill", low=0, high=MAX_SEED,
+    if isinstance(seed, IncidentLike):
+        raise parameter_error("seed", owner, "an int (a drill's number)", seed,
+                              f"Pass the drill itself to drill_console(drill), or its number: seed={seed.seed}.")
+    seed = check_int(seed, "seed", owner, low=0, high=MAX_SEED,
                      fix="Any whole number works; the same seed gives the same incident.")
-    red_herring = check_bool(red_herring, "red_herring", "IncidentDrill")
+    level = check_level(level, owner)
+    red_herring = level >= 2 if red_herring is None else check_bool(red_herring, "red_herring", owner)
+    return _incident(seed, red_herring, level)
+
+
+def check_level(level, owner: str) -> int:
+    """``level`` as 1, 2 or 3, or a clear error naming ``owner``."""
+    return check_int(level, "level", owner, low=1, high=3,
+                     fix="1: one clear signal; 2: a red herring and a quieter signal (workshops); "
+                     "3: compound incidents that no single panel decides.")
+
+
+def demonstration_incident() -> Incident:
+    """The worked example's incident (seed :data:`DEMONSTRATION_SEED`, never a learner's).
+
+    A CPU saturation: a loud latency symptom and warning lines, good to show a query on.
+
+    Examples
+    --------
+    >>> demonstration_incident().seed > MAX_SEED
+    True
+    """
+    return Incident(DEMONSTRATION_SEED, "hardware", "CPU saturation", None, 1)
+
+
+class IncidentLike:
+    """Marker base of :class:`~.drill.IncidentDrill` (so a drill passed as a seed is recognised)."""
+
+    seed: int
+
+
+def _incident(seed: int, red_herring: bool, level: int) -> Incident:
     block, position = divmod(seed, len(FAILURE_TYPES))
     failure = FAILURE_TYPES[int(_generator(0, block).permutation(len(FAILURE_TYPES))[position])]
     rng = _generator(1, seed)
@@ -95,7 +143,7 @@ def incident_for(seed, *, red_herring: bool = False) -> Incident:
     if red_herring:
         others = [kind for kind in HERRING_TYPES if kind != failure]
         herring = others[int(rng.integers(len(others)))]
-    return Incident(seed, failure, variant, herring)
+    return Incident(seed, failure, variant, herring, level)
 
 
 def normalise_failure(answer, owner: str = "IncidentDrill.diagnose") -> str:

@@ -12,9 +12,20 @@ import html
 from dataclasses import dataclass
 
 from ... import _course_mode
+from ..._validation import ParameterError
 from ..overview import FAILURE_TYPES as _COURSE_TYPES
 from .build import build
-from .catalogue import FAILURE_TYPES, Incident, incident_for, learner_seed, normalise_failure
+from .catalogue import (
+    FAILURE_TYPES,
+    MAX_SEED,
+    Incident,
+    IncidentLike,
+    check_level,
+    demonstration_incident,
+    incident_for,
+    learner_seed,
+    normalise_failure,
+)
 from .findings import Findings, read_evidence
 from .stories import fix_for, story_for
 
@@ -43,9 +54,15 @@ class Reveal:
     fix: str
     chapter: str
     red_herring: str | None
+    title: str = ""
+    level: int = 1
+
+    @property
+    def _heading(self) -> str:
+        return self.title or f"Drill {self.seed}"
 
     def __str__(self) -> str:
-        lines = [f"Drill {self.seed}: {self.name} ({self.variant}).", "",
+        lines = [f"{self._heading}: {self.name} ({self.variant}).", "",
                  f"What happened: {self.what_happened}", f"How it showed: {self.how_detected}",
                  f"Fix: {self.fix}", f"Read more: notebooks/{self.chapter}.ipynb"]
         if self.red_herring:
@@ -53,19 +70,30 @@ class Reveal:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return str(self)
+        return repr(self.hidden())
 
-    def _repr_html_(self) -> str:
+    def hidden(self):
+        """The reveal behind a button (what a notebook shows): nothing until the learner clicks."""
+        from ...exercises import Hidden
+
+        return Hidden(f"The answer of {self._heading.lower()}", str(self), label="Reveal the answer",
+                      render_html=self.to_html)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return self.hidden()._repr_mimebundle_(include, exclude)
+
+    def to_html(self) -> str:
+        """The reveal as HTML (what the button shows once clicked)."""
         parts = [("What happened", self.what_happened), ("How it showed", self.how_detected),
                  ("Fix", self.fix), ("Read more", f"notebooks/{self.chapter}.ipynb")]
         if self.red_herring:
             parts.append(("Red herring", self.red_herring))
         items = "".join(f"<li><b>{k}:</b> {html.escape(v)}</li>" for k, v in parts)
-        return (f'<div class="mlfail-reveal"><b>Drill {self.seed}: {html.escape(self.name)} '
+        return (f'<div class="mlfail-reveal"><b>{html.escape(self._heading)}: {html.escape(self.name)} '
                 f"({html.escape(self.variant)}).</b><ul>{items}</ul></div>")
 
 
-class IncidentDrill:
+class IncidentDrill(IncidentLike):
     """A small production system with exactly one hidden failure, and its monitoring.
 
     Parameters
@@ -73,8 +101,16 @@ class IncidentDrill:
     seed : int
         Picks the failure (one of six types, balanced over consecutive seeds), its variant
         and every detail. The same seed gives the same incident on every machine.
-    red_herring : bool, default=False
-        Add one alarming but harmless signal of another type.
+    red_herring : bool, optional
+        Add one alarming but harmless signal of another type. Default: no at level 1, yes at
+        levels 2 and 3.
+    level : {1, 2, 3}, default=1
+        How hard the drill is. 1: one clear signal. 2: a red herring, and the decisive signal
+        quieter. 3: a subtle or compound incident (a second, harmless change that looks like
+        another type at the same time) that no single panel decides; still exactly one root
+        cause among the six types.
+    owner : str, default="IncidentDrill"
+        The function the learner called, named in error messages (``drill_console``, ...).
 
     Attributes
     ----------
@@ -91,26 +127,62 @@ class IncidentDrill:
     True
     """
 
-    def __init__(self, seed: int, *, red_herring: bool = False):
-        self._incident = incident_for(seed, red_herring=red_herring)
+    def __init__(self, seed: int, *, red_herring: bool | None = None, level: int = 1,
+                 owner: str = "IncidentDrill"):
+        self._incident = incident_for(seed, red_herring=red_herring, level=level, owner=owner)
         self._evidence = None
         self._notes: dict = {}
         self._findings: Findings | None = None
+        self.title = f"Drill {self._incident.seed}"
 
     @classmethod
-    def for_learner(cls, name_or_number, *, workshop_seed: int = 0, red_herring: bool = False) -> IncidentDrill:
+    def for_learner(cls, name_or_number, *, workshop_seed: int = 0, red_herring: bool | None = None,
+                    level: int = 1) -> IncidentDrill:
         """The drill of one learner in a workshop (see :func:`~.catalogue.learner_seed`).
+
+        The drill's title names the learner (the number or name they were given), not its seed.
 
         Examples
         --------
-        >>> IncidentDrill.for_learner(3, workshop_seed=2026).seed
-        12158
+        >>> drill = IncidentDrill.for_learner(3, workshop_seed=2026, level=2)
+        >>> drill.seed, drill.title, drill.red_herring
+        (12158, 'Learner 3 (workshop 2026)', True)
         """
-        return cls(learner_seed(name_or_number, workshop_seed=workshop_seed), red_herring=red_herring)
+        level = check_level(level, "IncidentDrill.for_learner")
+        drill = cls(learner_seed(name_or_number, workshop_seed=workshop_seed), red_herring=red_herring,
+                    level=level, owner="IncidentDrill.for_learner")
+        who = " ".join(name_or_number.split()) if isinstance(name_or_number, str) else name_or_number
+        drill.title = f"Learner {who} (workshop {workshop_seed})"
+        return drill
+
+    @classmethod
+    def demonstration(cls) -> IncidentDrill:
+        """The drill of chapter 07's worked example: a seed no learner is ever given.
+
+        Its seed, :data:`~.catalogue.DEMONSTRATION_SEED`, lies outside the seeds
+        ``IncidentDrill(seed)`` accepts and :func:`~.catalogue.learner_seed` gives, so querying
+        its evidence in the open spoils no learner's drill.
+
+        Examples
+        --------
+        >>> demo = IncidentDrill.demonstration()
+        >>> demo.title, demo.seed > 2**31 - 1
+        ('Demonstration drill', True)
+        """
+        drill = cls.__new__(cls)
+        drill._incident = demonstration_incident()
+        drill._evidence, drill._notes, drill._findings = None, {}, None
+        drill.title = "Demonstration drill"
+        return drill
 
     @property
     def seed(self) -> int:
         return self._incident.seed
+
+    @property
+    def level(self) -> int:
+        """The difficulty level (1, 2 or 3)."""
+        return self._incident.level
 
     @property
     def red_herring(self) -> bool:
@@ -131,8 +203,17 @@ class IncidentDrill:
         return self._findings
 
     def __repr__(self) -> str:
-        herring = ", red_herring=True" if self.red_herring else ""
-        return f"IncidentDrill({self.seed}{herring})"
+        if self.seed > MAX_SEED:
+            return "IncidentDrill.demonstration()"
+        herring = ", red_herring=True" if self.red_herring and self.level == 1 else ""
+        herring = ", red_herring=False" if not self.red_herring and self.level > 1 else herring
+        level = f", level={self.level}" if self.level > 1 else ""
+        return f"IncidentDrill({self.seed}{herring}{level})"
+
+    def _failure_lines(self) -> tuple[str, ...]:
+        """The log messages the failure itself wrote (its decisive lines; for the course's tests)."""
+        self.evidence  # noqa: B018 - builds the notes
+        return self._notes.get("failure_lines", ())
 
     # ------------------------------------------------------------------ judging
     def diagnose(self, answer):
@@ -151,11 +232,15 @@ class IncidentDrill:
         """
         from ...exercises import Feedback
 
-        label = f"drill {self.seed}"
+        label = self.title.lower() if self.title.startswith("Drill") else self.title
         if answer is ... or answer is None:
             return Feedback(label, None, "Replace the ... with your diagnosis: one of "
                             + ", ".join(map(repr, FAILURE_TYPES)) + ".")
-        picked = normalise_failure(answer)
+        try:
+            picked = normalise_failure(answer)
+        except ParameterError:
+            return Feedback(label, None, f"{str(answer)[:40]!r} is not one of the six failure types. "
+                            "Answer with one of " + ", ".join(map(repr, FAILURE_TYPES)) + ".")
         if picked == self._incident.failure:
             return Feedback(label, True, "Right. " + self._decisive())
         return Feedback(label, False, self._ruled_out(picked))
@@ -170,6 +255,9 @@ class IncidentDrill:
             text = (f"Production points to {f.production} but the service reports {f.served}, "
                     f"{f.served_detail}." + (f" The model loader logged {f.loader_errors} errors when the new "
                                              "version was deployed." if f.loader_errors else ""))
+        elif self._incident.failure == "downtime" and self.level >= 3:
+            text = (f"{_span(f).capitalize()} {_symptoms(f)} while the host's CPU and memory stayed in their "
+                    "usual range and the service served the right model: what it calls, the feature store, failed.")
         elif self._incident.failure == "downtime":
             text = (f"{_span(f).capitalize()} {_symptoms(f)}; the logs blame the feature store at the same "
                     "time, and the host's CPU and memory stayed in their usual range.")
@@ -213,9 +301,10 @@ class IncidentDrill:
                     "12 hours: nothing the service calls went away.")
         if picked == "hardware":
             if health_hit:
+                question = ("What does the service depend on?" if self.level >= 3
+                            else "Which component complained in the logs at that time?")
                 return (f"The service did suffer {_span(f)}, but CPU and memory of the serving host stayed "
-                        f"in their usual range then (mean CPU {f.cpu_in_bad_bins:.0f}%). Which component "
-                        "complained in the logs at that time?")
+                        f"in their usual range then (mean CPU {f.cpu_in_bad_bins:.0f}%). {question}")
             return ("Ruled out: the service's latency never left its range, memory never neared its limit, "
                     "and the nightly integrity check found the weights intact on every replica.")
         if picked == "shift":
@@ -246,7 +335,7 @@ class IncidentDrill:
         what = story_for(incident, self._notes)
         return Reveal(incident.seed, incident.failure, course.name, incident.variant, what,
                       self._decisive().removesuffix(" Run drill.reveal() for the full story."),
-                      fix_for(incident), course.chapter, herring)
+                      fix_for(incident), course.chapter, herring, self.title, incident.level)
 
 
 def _span(f: Findings) -> str:
@@ -287,14 +376,40 @@ _DECIDED_BY = {
 }
 
 
-def answer_key(learners: int, *, workshop_seed: int = 0, red_herring: bool = False):
-    """The instructor's table: learner, drill seed, failure type, variant, where the evidence is.
+#: At level 3 the failure's own log lines are gone and a harmless change rides along.
+_DECIDED_BY_LEVEL_3 = {
+    "dependency": "dependency report (installed vs locked) with the nightly runs or golden test; the deploy "
+                  "that day is routine",
+    "deployment": "serving: /version vs the production pointer; the input that moved with the deploy is not "
+                  "the cause",
+    "downtime": "health dip with host resources normal and the right model served (no store log lines)",
+    "hardware": "CPU or memory at the limit exactly during the dip (the store restart is harmless); or the "
+                "weights checksum",
+    "shift": "drift report on used features, or a quality drop with nothing else wrong; the deploy that day "
+             "serves the right model",
+    "feedback": "new songs' share of plays; the seasonal drift of an input is harmless to it",
+}
+
+
+def answer_key(learners: int, *, workshop_seed: int = 0, red_herring: bool | None = None, level: int = 1):
+    """The instructor's table: learner, drill seed, level, failure type, variant, where the evidence is.
+
+    Parameters
+    ----------
+    learners : int
+        How many learners (numbered 1..learners).
+    workshop_seed : int, default=0
+        The room's number; every learner runs ``IncidentDrill.for_learner(k, workshop_seed=...)``.
+    red_herring : bool, optional
+        Default: no at level 1, yes at levels 2 and 3.
+    level : {1, 2, 3}, default=1
+        The drills' difficulty (see :class:`IncidentDrill`).
 
     Examples
     --------
-    >>> key = answer_key(12, workshop_seed=2026)
-    >>> len(key), key["failure"].value_counts().tolist() == [2] * 6
-    (12, True)
+    >>> key = answer_key(12, workshop_seed=2026, level=3)
+    >>> len(key), key["failure"].value_counts().tolist() == [2] * 6, set(key["level"])
+    (12, True, {3})
     """
     import pandas as pd
 
@@ -302,15 +417,16 @@ def answer_key(learners: int, *, workshop_seed: int = 0, red_herring: bool = Fal
 
     learners = check_int(learners, "learners", "answer_key", low=1, high=10_000,
                          fix="Give the number of learners in the room.")
+    level = check_level(level, "answer_key")
     rows = []
     for number in range(1, learners + 1):
         incident: Incident = incident_for(learner_seed(number, workshop_seed=workshop_seed),
-                                          red_herring=red_herring)
-        row = {"learner": number, "seed": incident.seed, "failure": incident.failure,
+                                          red_herring=red_herring, level=level, owner="answer_key")
+        row = {"learner": number, "seed": incident.seed, "level": incident.level, "failure": incident.failure,
                "variant": incident.variant}
-        if red_herring:
+        if incident.red_herring:
             row["red_herring"] = incident.red_herring
-        row["decided_by"] = _DECIDED_BY[incident.failure]
+        row["decided_by"] = (_DECIDED_BY_LEVEL_3 if level >= 3 else _DECIDED_BY)[incident.failure]
         rows.append(row)
     return pd.DataFrame(rows)
 
