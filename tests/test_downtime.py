@@ -223,7 +223,7 @@ def test_retries_amplify_load_during_a_long_outage_in_simulation():
     storm = simulate(down, "retry", retries=4, backoff=0.0, seed=1)
     backed_off = simulate(down, "retry", retries=4, backoff=0.05, seed=1)
     assert single.summary().availability == storm.summary().availability == 0
-    assert storm.summary().attempts_per_call == pytest.approx(5.0)
+    assert storm.summary().attempts_per_request == pytest.approx(5.0)
     assert storm.load_between(0, 1) > 4 * single.load_between(0, 1)
     assert backed_off.load_between(0, 1) < single.load_between(0, 1) / 4
 
@@ -251,7 +251,7 @@ def test_a_hang_separates_timeouts_from_waiting_in_simulation():
     breaker = simulate(hang, "circuit breaker", timeout=0.05, retries=0).summary()
     assert waits.availability == 1 and waits.p99 > 0.25  # answered, but late
     assert gives_up.error_rate > 0.05 and gives_up.p99 < waits.p99
-    assert breaker.attempts_per_call < 0.8 and breaker.p99 < gives_up.p99  # fails fast, drains the queue
+    assert breaker.attempts_per_request < 0.8 and breaker.p99 < gives_up.p99  # fails fast, drains the queue
 
 
 def test_sweep_and_explore_cover_every_knob():
@@ -259,7 +259,7 @@ def test_sweep_and_explore_cover_every_knob():
     assert table["availability"].tolist()[0] == 1 and table["availability"].is_monotonic_decreasing
     result = explore(outage=0.6, policy="circuit breaker", retries=0)
     summaries = result.summaries
-    assert summaries["circuit breaker"].attempts_per_call < summaries["timeout"].attempts_per_call
+    assert summaries["circuit breaker"].attempts_per_request < summaries["timeout"].attempts_per_request
     assert summaries["fallback"].availability == 1
     with pytest.raises(ParameterError, match="'parameter' parameter of sweep"):
         sweep("latency", [1])

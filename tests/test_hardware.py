@@ -245,7 +245,12 @@ def test_measure_latency_records_a_trace_and_leaves_no_process():
     experiment = measure_latency([Scenario("idle", threads=1), Scenario("stress", stress_workers=1, threads=1)],
                                  rate=200, seconds=0.3, width=128)
     assert list(experiment.summary.index) == ["idle", "stress"]
-    assert [name for name, _, _ in experiment.windows] == ["idle", "stress"]
+    names = [name for name, _, _ in experiment.windows]
+    # interleaved rounds (A B, B A, A B, ...), as many windows as runs
+    assert names[:4] == ["idle", "stress", "stress", "idle"]
+    assert names.count("idle") == len(experiment.rounds["idle"]) >= 3
+    assert (experiment.summary["rounds"] >= 3).all()
+    assert experiment.lesson is not None and experiment.busy is not None
     assert experiment.trace["time"].is_monotonic_increasing and len(experiment.trace) >= 2
     assert my_children() <= before
 

@@ -164,7 +164,7 @@ class ContentionLab:
                                 stress_workers=workers, **MITIGATIONS[mitigation])
             experiment = measure_latency([scenario], rate=self.rate, seconds=self.seconds,
                                          slo=self.slo, seed=self.seed, width=self.width,
-                                         sample_interval=None)
+                                         sample_interval=None, rounds=1)
             self.result = experiment.runs[0]
             plots.update_requests(self.drawn, self.result)
             self.png = render_png(self.drawn.figure)
