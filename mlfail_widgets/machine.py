@@ -423,7 +423,7 @@ class BusyWatch:
             periods = cgroup.periods - self._cgroup.periods
             if periods > 0:
                 throttled = (cgroup.throttled_periods - self._cgroup.throttled_periods) / periods
-        self.reading = BusyReading(seconds, float(sum(row[2] for row in used)), used[:5], steal_share,
+        self.reading = BusyReading(seconds, float(sum(row[2] for row in used)), used[:20], steal_share,
                                    throttled, cpu_limit(cgroup))
         return self.reading
 

@@ -511,3 +511,38 @@ def test_an_error_in_the_lab_is_shown_in_the_widget(monkeypatch):
         assert "did not start" in lab.error and not lab._widgets["run"].disabled
     finally:
         lab.close()
+
+
+def test_simulate_thermal_with_text_is_a_clear_error():
+    with pytest.raises(ParameterError, match="'utilisation' parameter of simulate_thermal"):
+        simulate_thermal("abc", 1.0)
+    with pytest.raises(ParameterError, match="'cooling' parameter of simulate_thermal"):
+        simulate_thermal([1.0], 1.0, cooling="strong")
+
+
+def test_measure_latency_lesson_holds_on_this_machine_and_counts_rounds():
+    experiment = measure_latency([Scenario("idle", threads=1), Scenario("stress", stress_workers=CORES, threads=1)],
+                                 rate=400, seconds=0.3, rounds=3)
+    summary = experiment.summary
+    assert (summary["p99_min"] <= summary["p99_ms"]).all() and (summary["p99_ms"] <= summary["p99_max"]).all()
+    assert experiment.lesson.held, experiment.describe()
+    idle = [run.p99_ms for run in experiment.rounds["idle"]]
+    assert summary.loc["idle", "p99_ms"] == pytest.approx(np.median(idle))
+    assert experiment["idle"] in experiment.rounds["idle"]  # the figure shows a real round
+    assert ("This machine was busy" in experiment.describe()) == experiment.busy.busy
+
+
+def test_the_lesson_judge_reports_a_contradiction_instead_of_hiding_it():
+    from mlfail_widgets.failures.hardware._serving import _judge
+
+    def run(name, p99):
+        latency = np.full(100, p99 / 1000)
+        return LatencyRun(name, np.zeros(100), np.zeros(100), latency, np.zeros(100, int))
+
+    pair = (Scenario("idle"), Scenario("stress", stress_workers=1))
+    lesson, decided = _judge(pair, {"idle": [run("idle", 50), run("idle", 60), run("idle", 40)],
+                                    "stress": [run("stress", 30), run("stress", 20), run("stress", 90)]})
+    assert not lesson.held and not decided and "could not separate them" in str(lesson)
+    assert "stress was slower in 1 of 3 paired rounds" in str(lesson)
+    lesson, decided = _judge(pair, {"idle": [run("idle", 5)] * 3, "stress": [run("stress", 300)] * 3})
+    assert lesson.held and decided
