@@ -99,6 +99,12 @@ class CgroupLimits:
     throttled_periods: int | None = None
     throttled_seconds: float | None = None
     paths: dict = field(default_factory=dict)
+    nested: bool = False
+
+    @property
+    def is_container(self) -> bool:
+        """True when this process runs in a cgroup of its own (not the machine's root) or under a quota."""
+        return self.nested or self.cpu_quota is not None or self.memory_limit is not None
 
     def describe(self) -> str:
         """A few lines a learner can read."""
@@ -160,7 +166,7 @@ def _read_v2(root: Path, relative: str) -> CgroupLimits:
         cpu_usage_seconds=stat["usage_usec"] / 1e6 if "usage_usec" in stat else None,
         periods=stat.get("nr_periods"), throttled_periods=stat.get("nr_throttled"),
         throttled_seconds=stat["throttled_usec"] / 1e6 if "throttled_usec" in stat else None,
-        paths={"cpu": str(own), "memory": str(own)})
+        paths={"cpu": str(own), "memory": str(own)}, nested=bool(relative.strip("/")))
 
 
 def _v1_folders(root: Path, lines: dict, controller: str) -> list[Path]:
@@ -182,6 +188,7 @@ def _v1_folders(root: Path, lines: dict, controller: str) -> list[Path]:
 def _read_v1(root: Path, lines: dict) -> CgroupLimits:
     quotas, memories, paths = [], [], {}
     cpu_folders = _v1_folders(root, lines, "cpu")
+    nested = any(relative.strip("/") for names, relative in lines.items() if "cpu" in names.split(","))
     for folder in cpu_folders:
         quota, period = _read(folder / "cpu.cfs_quota_us"), _read(folder / "cpu.cfs_period_us")
         with contextlib.suppress(TypeError, ValueError, ZeroDivisionError):
@@ -211,7 +218,7 @@ def _read_v1(root: Path, lines: dict) -> CgroupLimits:
         memory_usage=memory_usage, cpu_usage_seconds=usage_seconds, periods=stat.get("nr_periods"),
         throttled_periods=stat.get("nr_throttled"),
         throttled_seconds=stat["throttled_time"] / 1e9 if "throttled_time" in stat else None,
-        paths=paths)
+        paths=paths, nested=nested)
 
 
 def read_cgroup_limits(root: str | os.PathLike = "/sys/fs/cgroup",

@@ -244,3 +244,47 @@ def test_a_corrupt_slots_file_is_treated_as_empty(tmp_path):
 def test_cgroup_limits_describe_without_cgroups():
     assert "no cgroup" in CgroupLimits("none").describe()
     assert shutil.which("sh")
+
+
+def test_a_container_is_recognised_and_the_sampler_draws_its_own_cpu(tmp_path, monkeypatch):
+    from mlfail_widgets import machine
+    from mlfail_widgets.failures.hardware import ResourceSampler
+    from mlfail_widgets.plots import monitor
+
+    write(tmp_path, "cgroup.controllers", "cpu memory")
+    write(tmp_path, "pod/cpu.max", "100000 100000")
+    write(tmp_path, "pod/cpu.stat", "usage_usec 1000000\nnr_periods 0\nnr_throttled 0\n")
+    write(tmp_path, "proc", "0::/pod\n")
+    limits = read_cgroup_limits(tmp_path, tmp_path / "proc")
+    assert limits.is_container and not CgroupLimits("v1").is_container
+    # the sampler reads the (fixture) container: one CPU-second used per wall second = 1 core
+    started = time.monotonic()
+    clock = {"usage": 1.0}
+
+    def fake_limits(*args, **kwargs):
+        clock["usage"] = 1.0 + (time.monotonic() - started)
+        write(tmp_path, "pod/cpu.stat", f"usage_usec {int(clock['usage'] * 1e6)}\n")
+        return read_cgroup_limits(tmp_path, tmp_path / "proc")
+
+    monkeypatch.setattr(machine, "read_cgroup_limits", fake_limits)
+    with ResourceSampler(interval=0.1, duration=0.45) as sampler:
+        sampler.join(timeout=5)
+    samples = sampler.samples
+    assert "container_cpu_percent" in samples.columns
+    expected = 100.0 / sampler.cores  # one core of the machine's cores
+    assert samples["container_cpu_percent"].median() == pytest.approx(expected, rel=0.25)
+    drawn = monitor.draw(samples)
+    line = drawn.artists["container_cpu"]
+    assert line.get_label() == "this container (% of machine)" and len(line.get_xdata()) == len(samples)
+
+
+def test_doctor_reports_the_container_quota():
+    from mlfail_widgets.doctor import _container, environment_report, format_report
+
+    half = _container(CgroupLimits("v2", cpu_quota=0.5, memory_limit=256 * 2**20))
+    assert not half.ok and "CPU quota 0.5 cores, memory limit 0.27 GB" in half.detail
+    assert "at most 1 stress worker(s)" in half.detail and "1 CPU per user" in half.advice
+    two = _container(CgroupLimits("v1", cpu_quota=2.0))
+    assert two.ok and "CPU quota 2 cores" in two.detail
+    text = format_report(environment_report())
+    assert "container limits (cgroup)" in text and read_cgroup_limits().version in text + "none"
