@@ -233,12 +233,12 @@ def busy_check(runs: int, busy: int = 2) -> dict:
             outcome["04"].append(str(experiment.lesson))
             outcome["busy_named"].append(bool(experiment.busy and experiment.busy.busy))
             faults = {  # chapter 03's own table
-                "healthy": Scenario(duration=0.2),
-                "prediction service hard down": Scenario(fault=Fault(down=True), duration=0.2),
-                "prediction service flaky (20% errors)": Scenario(fault=Fault(error_rate=0.2), duration=0.2),
-                "feature store down": Scenario(store=Fault(down=True), duration=0.2),
+                "healthy": Scenario(duration=0.2, interval=0.01),
+                "prediction service hard down": Scenario(fault=Fault(down=True), duration=0.2, interval=0.01),
+                "prediction service flaky (20% errors)": Scenario(fault=Fault(error_rate=0.2), duration=0.2, interval=0.01),
+                "feature store down": Scenario(store=Fault(down=True), duration=0.2, interval=0.01),
                 "feature store slow (+0.3 s), no store timeout": Scenario(
-                    store=Fault(latency=0.3), store_timeout=None, duration=0.2),
+                    store=Fault(latency=0.3), store_timeout=None, duration=0.2, interval=0.01),
             }
             started = time.monotonic()
             with PredictionService() as service:

@@ -48,7 +48,7 @@ from .redundancy import (
     simulate_replicas,
     zone_table,
 )
-from .rounds import FaultComparison, measure_faults
+from .rounds import FaultComparison, ladder_lesson, measure_faults, storm_lesson
 from .service import USERS, HTTPTransport, PredictionService, baseline_prediction, user_predictions
 from .simulate import (
     SWEEPABLE,
@@ -67,7 +67,7 @@ __all__ = [
     "CircuitOpen", "Exploration", "Fallback", "Fault", "FaultComparison", "HTTPTransport", "NoTimeout", "Policy",
     "PredictionService", "RedundancyTable", "Reply", "Retry", "RunLog", "Scenario", "ServiceClock",
     "SimulatedService", "SimulatedTransport", "Summary", "Timeout", "Timing", "Transport",
-    "VirtualClock", "baseline_prediction", "calibrate", "compare", "explore", "make_policy", "measure", "measure_faults",
+    "VirtualClock", "baseline_prediction", "calibrate", "compare", "explore", "ladder_lesson", "make_policy", "measure", "measure_faults",
     "outage_scenario", "redundancy_table", "replica_availability", "run_client", "simulate",
-    "simulate_replicas", "sweep", "user_predictions", "zone_table",
+    "simulate_replicas", "storm_lesson", "sweep", "user_predictions", "zone_table",
 ]

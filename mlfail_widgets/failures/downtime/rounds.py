@@ -16,7 +16,7 @@ import numpy as np
 from ..._validation import check_int, parameter_error
 from .measure import Scenario, compare, measure
 
-__all__ = ["FaultComparison", "measure_faults"]
+__all__ = ["FaultComparison", "ladder_lesson", "measure_faults", "storm_lesson"]
 
 #: How much availability a fault must cost, at least, to count as "costing availability".
 MIN_COST = 0.05
@@ -171,3 +171,63 @@ def measure_faults(service, scenarios: dict, policy="no timeout", *, rounds: int
         notes.append(f"the measurement ran {done - rounds} more round(s) ({done} in all) to be sure")
     runs = {label: _median_round(runs) for label, runs in measured.items()}
     return FaultComparison(runs, measured, lesson, reading, notes)
+
+
+def ladder_lesson(runs: dict):
+    """The policy ladder's lesson, checked on its runs: the fallback keeps (nearly) every user answered.
+
+    ``runs`` maps a policy label to its :class:`~.measure.RunLog` (the ``"fallback"`` rung among
+    them). Holds when the fallback answers at least 95 % of requests and no other rung more.
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.downtime import Fault, outage_scenario, simulate
+    >>> hang = outage_scenario(0.3, start=0.1, kind="hang", duration=0.6, interval=0.01)
+    >>> runs = {p: simulate(hang, p, timeout=0.075, retries=3) for p in ("timeout", "fallback")}
+    >>> bool(ladder_lesson(runs).held)
+    True
+    """
+    from ...machine import Lesson
+
+    if "fallback" not in runs:
+        raise parameter_error("runs", "ladder_lesson", "a dict with a 'fallback' run", sorted(runs))
+    available = {label: run.summary().availability for label, run in runs.items()}
+    best_other = max((v for k, v in available.items() if k != "fallback"), default=0.0)
+    held = available["fallback"] >= 0.95 and available["fallback"] >= best_other
+    evidence = ", ".join(f"{label} {value:.0%}" for label, value in available.items())
+    why = "" if held else ("The fallback did not answer the most requests on this run: the machine was "
+                           "too busy for the clients to keep up, so the timings, not the policies, decided.")
+    return Lesson(bool(held), "only the fallback keeps (nearly) every user answered", evidence, why)
+
+
+def storm_lesson(runs: dict, scenario: Scenario, outage: tuple[float, float]):
+    """The retry storm's lesson: without backoff, retries multiply the load during an outage.
+
+    ``runs`` maps labels to runs in the order no backoff, then the backoff variants; ``outage`` is
+    ``(start, end)`` in seconds. Holds when the load during the outage without backoff is at least
+    twice the normal load (``clients / interval``) and every backoff variant's at most half of it.
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.downtime import Fault, outage_scenario, simulate
+    >>> storm = outage_scenario(0.3, start=0.2, duration=0.8, clients=10, interval=0.04)
+    >>> runs = {"no backoff": simulate(storm, "retry", retries=4, backoff=0.0),
+    ...         "backoff": simulate(storm, "retry", retries=4, backoff=0.03)}
+    >>> bool(storm_lesson(runs, storm, (0.2, 0.5)).held)
+    True
+    """
+    from ...machine import Lesson
+
+    labels = list(runs)
+    if len(labels) < 2 or not isinstance(scenario, Scenario):
+        raise parameter_error("runs", "storm_lesson", "two or more runs (no backoff first) and their Scenario",
+                              labels)
+    normal = scenario.clients / scenario.interval
+    load = {label: run.load_between(*outage) for label, run in runs.items()}
+    storm, calmer = load[labels[0]], [load[label] for label in labels[1:]]
+    held = storm >= 2 * normal and all(value <= storm / 2 for value in calmer)
+    evidence = (f"normal load {normal:.0f}/s; during the outage " +
+                ", ".join(f"{label} {value:.0f}/s" for label, value in load.items()))
+    why = "" if held else "On this run the retries did not pile up as expected: a busy machine slowed the clients."
+    return Lesson(bool(held), "retries without backoff multiply the load on a service that is down; backoff "
+                  "keeps it low", evidence, why)
