@@ -537,12 +537,15 @@ def test_the_lesson_judge_reports_a_contradiction_instead_of_hiding_it():
 
     def run(name, p99):
         latency = np.full(100, p99 / 1000)
-        return LatencyRun(name, np.zeros(100), np.zeros(100), latency, np.zeros(100, int))
+        return LatencyRun(name, np.zeros(100), np.zeros(100), latency, np.zeros(100, int), settings={"seconds": 0.3})
 
     pair = (Scenario("idle"), Scenario("stress", stress_workers=1))
     lesson, decided = _judge(pair, {"idle": [run("idle", 50), run("idle", 60), run("idle", 40)],
                                     "stress": [run("stress", 30), run("stress", 20), run("stress", 90)]})
     assert not lesson.held and not decided and "could not separate them" in str(lesson)
-    assert "stress was slower in 1 of 3 paired rounds" in str(lesson)
+    assert "more than 1.2 times slower in 1 of 3 paired rounds" in str(lesson)
+    # both saturated at the ceiling of a 0.3 s measurement (0.7 s): not a lesson, and it says why
+    lesson, _ = _judge(pair, {"idle": [run("idle", 560)] * 3, "stress": [run("stress", 600)] * 3})
+    assert not lesson.held and "Even idle, the server could not keep up" in lesson.why
     lesson, decided = _judge(pair, {"idle": [run("idle", 5)] * 3, "stress": [run("stress", 300)] * 3})
     assert lesson.held and decided
