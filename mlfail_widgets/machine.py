@@ -518,6 +518,16 @@ class StressSlots:
         with self._locked() as live:
             return sum(int(e["workers"]) for e in live)
 
+    def wait_quiet(self, timeout: float = 10.0) -> float:
+        """Wait until no stress worker of anyone runs (at most ``timeout`` s); the seconds waited.
+
+        An "idle" measurement is only idle when other learners' stress is not running.
+        """
+        began = time.monotonic()
+        while self.in_use() and time.monotonic() - began < timeout:
+            time.sleep(0.1)
+        return time.monotonic() - began
+
     def acquire(self, workers: int, seconds: float, *, wait: float = 30.0) -> SlotGrant:
         """Reserve up to ``workers`` slots for ``seconds``; wait up to ``wait`` s for all of them.
 

@@ -288,3 +288,11 @@ def test_doctor_reports_the_container_quota():
     assert two.ok and "CPU quota 2 cores" in two.detail
     text = format_report(environment_report())
     assert "container limits (cgroup)" in text and read_cgroup_limits().version in text + "none"
+
+
+def test_wait_quiet_waits_for_other_learners_stress(tmp_path):
+    slots = StressSlots(capacity=2, folder=tmp_path)
+    grant = slots.acquire(1, seconds=0.4, wait=0)  # expires 5.4 s after: released by hand below
+    assert slots.wait_quiet(timeout=0.3) >= 0.3
+    slots.release(grant)
+    assert slots.wait_quiet(timeout=5) < 0.2

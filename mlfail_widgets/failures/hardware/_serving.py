@@ -442,7 +442,9 @@ def measure_latency(scenarios, *, rate: float = 400.0, seconds: float = 1.0, slo
     The chapter's lesson, "stress raises the p99", is checked on the paired rounds of the first
     idle scenario and the first stressed scenario without mitigation (:attr:`~LatencyExperiment.lesson`).
     When the machine is busy, or the rounds disagree, the measurement adapts: it adds rounds of
-    that pair, up to ``max_rounds``. Stress workers run only during their scenario's measurement,
+    that pair, up to ``max_rounds``. A scenario without stress first waits (at most 10 s) until no
+    other learner's stress workers run on the machine. Stress workers run only during their
+    scenario's measurement,
     never more than the container's CPU quota allows nor more than the machine-wide slots
     (:class:`mlfail_widgets.machine.StressSlots`), and are always stopped; the servers stop at
     the end, also on error or interrupt.
@@ -475,7 +477,7 @@ def measure_latency(scenarios, *, rate: float = 400.0, seconds: float = 1.0, slo
     >>> int(experiment.summary.loc["idle", "rounds"]), experiment.lesson is None
     (2, True)
     """
-    from ...machine import BusyWatch, stress_capacity
+    from ...machine import BusyWatch, StressSlots, stress_capacity
 
     scenarios = list(scenarios)
     if not scenarios or len(scenarios) > 12 or not all(isinstance(s, Scenario) for s in scenarios):
@@ -518,8 +520,14 @@ def measure_latency(scenarios, *, rate: float = 400.0, seconds: float = 1.0, slo
                 server.measure(rate, max(warmup, 0.05), seed=(seed + 1) % 2**32, slo=slo)
         watch = stack.enter_context(BusyWatch())
 
+        slots, waited = StressSlots(), []
+
         def one(scenario):
             server = servers[scenario.threads or usable_cores()]
+            if not scenario.stress_workers:  # idle means idle: let other learners' stress end first
+                seconds_waited = slots.wait_quiet(timeout=10.0)
+                if seconds_waited >= 0.2:
+                    waited.append(seconds_waited)
             with contextlib.ExitStack() as stress:
                 if scenario.stress_workers:
                     workers = CPUStress(min(scenario.stress_workers, capacity),
@@ -562,6 +570,9 @@ def measure_latency(scenarios, *, rate: float = 400.0, seconds: float = 1.0, slo
             time.sleep(sample_interval)  # one idle sample after the last scenario
             sampler.stop()
     notes.extend(sorted(slot_messages))
+    if waited:
+        notes.append(f"the runs without stress waited {sum(waited):.1f} s in all for other learners' stress "
+                     "workers on this machine to stop, so that they measured an idle machine")
     runs = [_median_run(measured[s.name]) for s in scenarios]
     return LatencyExperiment(runs, service, rate, slo, sampler.samples if sampler else None, windows,
                              rounds=measured, lesson=lesson, busy=reading, notes=notes)
