@@ -210,11 +210,18 @@ def run(quick: bool = False, learners: list[int] | None = None) -> list[dict]:
 # ------------------------------------------------------------------------------ busy check
 def busy_check(runs: int, busy: int = 2) -> dict:
     """The chapters' own calls ``runs`` times next to ``busy`` busy loops; how often each lesson held."""
+    import psutil
+
     from mlfail_widgets.failures.downtime import Fault, PredictionService, Scenario, measure_faults
     from mlfail_widgets.failures.hardware import Scenario as Load
     from mlfail_widgets.failures.hardware import measure_latency
 
-    loops = [subprocess.Popen([sys.executable, "-c", "while 1: pass"]) for _ in range(busy)]
+    # two busy programs that are not ours (re-parented, as another user's would be)
+    spawn = "import subprocess, sys\nfor _ in range(int(sys.argv[1])):\n    print(subprocess.Popen([sys.executable, " \
+            "'-c', 'while 1: pass'], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL).pid)"
+    pids = subprocess.run([sys.executable, "-c", spawn, str(busy)], capture_output=True, text=True,
+                          check=True).stdout.split()
+    loops = [psutil.Process(int(pid)) for pid in pids]
     outcome = {"04": [], "03": [], "seconds_04": [], "seconds_03": [], "busy_named": []}
     try:
         time.sleep(1.0)
@@ -230,7 +237,7 @@ def busy_check(runs: int, busy: int = 2) -> dict:
                 Load("batching (up to 16)", stress_workers=2, threads=1, max_batch=16),
             ]
             started = time.monotonic()
-            experiment = measure_latency(scenarios, rate=400, seconds=0.25, slo=0.025, seed=0, rounds=3)
+            experiment = measure_latency(scenarios, rate="auto", seconds=0.25, slo=0.025, seed=0, rounds=3)
             outcome["seconds_04"].append(time.monotonic() - started)
             outcome["04"].append(str(experiment.lesson))
             outcome["busy_named"].append(bool(experiment.busy and experiment.busy.busy))
@@ -250,8 +257,8 @@ def busy_check(runs: int, busy: int = 2) -> dict:
             print(outcome["04"][-1], "|", outcome["03"][-1], flush=True)
     finally:
         for loop in loops:
-            loop.kill()
-            loop.wait()
+            with contextlib.suppress(psutil.Error):
+                loop.kill()
     return outcome
 
 

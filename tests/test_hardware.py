@@ -549,3 +549,13 @@ def test_the_lesson_judge_reports_a_contradiction_instead_of_hiding_it():
     assert not lesson.held and "Even idle, the server could not keep up" in lesson.why
     lesson, decided = _judge(pair, {"idle": [run("idle", 5)] * 3, "stress": [run("stress", 300)] * 3})
     assert lesson.held and decided
+
+
+def test_auto_rate_times_a_request_and_keeps_the_idle_load():
+    experiment = measure_latency([Scenario("idle", threads=1)], rate="auto", seconds=0.2, width=512, rounds=1,
+                                 sample_interval=None)
+    assert 20 <= experiment.rate <= 400
+    if experiment.rate < 400:
+        assert any("requests arrived at" in note for note in experiment.notes)
+    with pytest.raises(ParameterError, match="'rate' parameter of measure_latency"):
+        measure_latency([Scenario("idle")], rate="fast")

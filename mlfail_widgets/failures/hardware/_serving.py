@@ -30,6 +30,8 @@ __all__ = ["LatencyExperiment", "LatencyRun", "ModelServer", "Scenario", "measur
 _STARTUP_SECONDS = 60.0
 #: "Stress raises the p99" needs the stressed p99 above this multiple of the idle one.
 MARGIN = 1.2
+#: rate="auto": the rate that keeps an idle server busy this share of one core (at most 400/s).
+AUTO_LOAD, AUTO_MAX_RATE, AUTO_MIN_RATE = 0.45, 400.0, 20.0
 
 
 def _check_measure(owner, rate, seconds, max_batch, max_queue, timeout, slo):
@@ -427,7 +429,7 @@ def _judge(pair, rounds: dict) -> tuple[object, bool]:
     return Lesson(held, statement, evidence, why), decided
 
 
-def measure_latency(scenarios, *, rate: float = 400.0, seconds: float = 1.0, slo: float = 0.025,
+def measure_latency(scenarios, *, rate: float | str = 400.0, seconds: float = 1.0, slo: float = 0.025,
                     seed: int = 0, width: int = 2048, sample_interval: float | None = 0.2,
                     rounds: int = 3, max_rounds: int | None = None,
                     warmup: float = 0.2) -> LatencyExperiment:
@@ -453,7 +455,13 @@ def measure_latency(scenarios, *, rate: float = 400.0, seconds: float = 1.0, slo
     ----------
     scenarios : sequence of Scenario
         What to measure (at most 12).
-    rate, seconds, slo, seed :
+    rate : float or "auto", default=400.0
+        Requests per second, as in :meth:`ModelServer.measure`. ``"auto"`` times a request on
+        the machine as it is now (after the warm-up) and picks the rate that keeps the idle server
+        busy 45 % of one core, at most 400: about 400 on a quiet machine, fewer on a slow or busy
+        one, where a fixed 400 would overload even the idle server (and no stress could make it
+        visibly worse). The rate used is in :attr:`LatencyExperiment.rate` and the notes.
+    seconds, slo, seed :
         As in :meth:`ModelServer.measure` (``seconds`` per scenario and round).
     width : int, default=2048
         The model's hidden width (see :class:`ModelServer`).
@@ -486,7 +494,9 @@ def measure_latency(scenarios, *, rate: float = 400.0, seconds: float = 1.0, slo
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ParameterError(f"measure_latency needs distinct scenario names; got {names}.")
-    rate, seconds, _, _, _, slo = _check_measure("measure_latency", rate, seconds, 1, None, None, slo)
+    auto = isinstance(rate, str) and rate == "auto"
+    rate, seconds, _, _, _, slo = _check_measure("measure_latency", AUTO_MAX_RATE if auto else rate, seconds,
+                                                 1, None, None, slo)
     if sample_interval is not None:
         sample_interval = check_float(sample_interval, "sample_interval", "measure_latency",
                                       low=0.1, high=5, fix="Use None to record no trace.")
@@ -518,6 +528,16 @@ def measure_latency(scenarios, *, rate: float = 400.0, seconds: float = 1.0, slo
             server.start()  # wait until loaded, then warm up: caches, page faults, lazy imports
             if warmup > 0:
                 server.measure(rate, max(warmup, 0.05), seed=(seed + 1) % 2**32, slo=slo)
+        if auto:  # time one request as the machine is now; load the idle server to AUTO_LOAD of a core
+            base = servers[(pair[0].threads if pair else scenarios[0].threads) or usable_cores()]
+            probe = base.measure(40, 0.5, seed=(seed + 2) % 2**32, slo=slo)
+            took = probe.finish[probe.served] - probe.start[probe.served]
+            service_ms = float(np.median(took) * 1000) if took.size else base.service_ms
+            rate = float(min(AUTO_MAX_RATE, max(AUTO_MIN_RATE, round(AUTO_LOAD * 1000 / service_ms, -1))))
+            if rate < AUTO_MAX_RATE:
+                notes.append(f"one request took {service_ms:.1f} ms on this machine now (about 1 ms on a quiet "
+                             f"one), so requests arrived at {rate:g} per second instead of {AUTO_MAX_RATE:g}, "
+                             "keeping the idle server's load the same")
         watch = stack.enter_context(BusyWatch())
 
         slots, waited = StressSlots(), []
