@@ -217,8 +217,9 @@ def busy_check(runs: int, busy: int = 2) -> dict:
     from mlfail_widgets.failures.hardware import measure_latency
 
     # two busy programs that are not ours (re-parented, as another user's would be)
-    spawn = "import subprocess, sys\nfor _ in range(int(sys.argv[1])):\n    print(subprocess.Popen([sys.executable, " \
-            "'-c', 'while 1: pass'], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL).pid)"
+    spawn = ("import subprocess, sys\nfor _ in range(int(sys.argv[1])):\n    print(subprocess.Popen("
+             "[sys.executable, '-c', 'while 1: pass'], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, "
+             "stderr=subprocess.DEVNULL).pid)")
     pids = subprocess.run([sys.executable, "-c", spawn, str(busy)], capture_output=True, text=True,
                           check=True).stdout.split()
     loops = [psutil.Process(int(pid)) for pid in pids]
