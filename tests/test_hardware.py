@@ -522,13 +522,13 @@ def test_simulate_thermal_with_text_is_a_clear_error():
 
 def test_measure_latency_lesson_holds_on_this_machine_and_counts_rounds():
     experiment = measure_latency([Scenario("idle", threads=1), Scenario("stress", stress_workers=CORES, threads=1)],
-                                 rate=400, seconds=0.3, rounds=3)
+                                 rate="auto", seconds=0.3, rounds=3)
     summary = experiment.summary
     assert (summary["p99_min"] <= summary["p99_ms"]).all() and (summary["p99_ms"] <= summary["p99_max"]).all()
     assert experiment.lesson.held, experiment.describe()
     idle = [run.p99_ms for run in experiment.rounds["idle"]]
     assert summary.loc["idle", "p99_ms"] == pytest.approx(np.median(idle))
-    assert experiment["idle"] in experiment.rounds["idle"]  # the figure shows a real round
+    assert any(run is experiment["idle"] for run in experiment.rounds["idle"])  # the figure shows a real round
     assert ("This machine was busy" in experiment.describe()) == experiment.busy.busy
 
 
