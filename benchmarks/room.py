@@ -77,19 +77,17 @@ def learner(out: str) -> None:
 
 
 # ------------------------------------------------------------------------------ the room
-def _stress_workers() -> int:
+def _stress_workers(roots: set[int]) -> int:
+    """Stress workers alive now that descend from one of the ``roots`` (the room's learners)."""
     import psutil
 
     count = 0
     for process in psutil.process_iter(["cmdline"]):
         with contextlib.suppress(psutil.Error, TypeError):
-            if any(WORKER_MARK in part for part in process.info["cmdline"] or ()):
+            if any(WORKER_MARK in part for part in process.info["cmdline"] or ()) and \
+                    roots & {parent.pid for parent in process.parents()}:
                 count += 1
     return count
-
-
-def _temp_entries() -> set[str]:
-    return {name for name in os.listdir(tempfile.gettempdir()) if name.startswith("mlfail")}
 
 
 def _widget_latency(stop: threading.Event) -> dict[str, list[float]]:
@@ -123,23 +121,30 @@ def run_room(learners: int, *, widgets: bool = True) -> dict:
 
     from mlfail_widgets.machine import stress_capacity
 
-    temp_before = _temp_entries()
     children_before = {p.pid for p in psutil.Process().children(recursive=True)}
     peak = {"workers": 0}
     stop = threading.Event()
 
+    roots: set[int] = set()
+
     def watch():
         while not stop.wait(0.2):
-            peak["workers"] = max(peak["workers"], _stress_workers())
+            peak["workers"] = max(peak["workers"], _stress_workers(roots))
 
     watcher = threading.Thread(target=watch, name="mlfail-room-watch", daemon=True)
     latency: dict = {}
     with tempfile.TemporaryDirectory(prefix="room-results-") as folder:
         outs = [Path(folder) / f"learner-{k}.json" for k in range(learners)]
+        # The room's own temp folder (TMPDIR): what its learners leave is told apart from other users'
+        # files, and their stress slots are shared by the room (one per core), as on a hub node.
+        room_temp = Path(folder) / "tmp"
+        room_temp.mkdir()
+        environment = {**os.environ, "TMPDIR": str(room_temp)}
         started = time.monotonic()
-        processes = [subprocess.Popen([sys.executable, __file__, "--learner", str(out)], cwd=ROOT,
+        processes = [subprocess.Popen([sys.executable, __file__, "--learner", str(out)], cwd=ROOT, env=environment,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                      for out in outs]
+        roots.update(process.pid for process in processes)
         watcher.start()
         widget_stop = threading.Event()
         widget_thread = None
@@ -159,8 +164,8 @@ def run_room(learners: int, *, widgets: bool = True) -> dict:
         stop.set()
         watcher.join(timeout=5)
         results = [json.loads(out.read_text()) if out.exists() else None for out in outs]
-    time.sleep(0.5)  # let the last kernels' folders go
-    left_temp = sorted(_temp_entries() - temp_before - {"mlfail-stress-slots.json", "mlfail-stress-slots.json.lock"})
+        time.sleep(0.5)  # let the last kernels' folders go
+        left_temp = sorted(set(os.listdir(room_temp)) - {"mlfail-stress-slots.json", "mlfail-stress-slots.json.lock"})
     left_children = [p.pid for p in psutil.Process().children(recursive=True) if p.pid not in children_before]
     return {"learners": learners, "results": results, "errors": errors, "wall": wall,
             "peak_workers": peak["workers"], "capacity": stress_capacity(), "left_temp": left_temp,
