@@ -211,7 +211,7 @@ def test_slots_never_exceed_capacity_and_dead_owners_are_ignored(tmp_path):
     started = time.monotonic()
     second = slots.acquire(1, seconds=5, wait=0.5)
     assert second.workers == 0 and time.monotonic() - started >= 0.5
-    assert "running 0 worker(s) instead of 1" in second.message and "waited" in second.message
+    assert "running 0 worker(s) instead of 1" in second.message and "waited" in second.message and "held this machine" in second.message
     slots.release(first)
     assert slots.in_use() == 0
     third = slots.acquire(3, seconds=5, wait=0)

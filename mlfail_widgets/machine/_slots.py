@@ -128,11 +128,11 @@ class StressSlots:
             time.sleep(0.2)
         message = ""
         if granted < workers or waited >= 0.5:
-            message = (f"Other learners on this machine were running {used} stress worker(s) of the "
-                       f"{self.capacity} it allows (one per core)")
+            message = (f"Other learners' stress workers held this machine's {self.capacity} stress slot(s) "
+                       "(one per core)")
             message += f"; waited {waited:.1f} s" if waited >= 0.5 else ""
             message += (f"; running {granted} worker(s) instead of {workers}." if granted < workers
-                        else f"; running all {workers}.")
+                        else f"; then ran all {workers}.")
         return SlotGrant(granted, token, waited, message)
 
     def release(self, grant: SlotGrant) -> None:

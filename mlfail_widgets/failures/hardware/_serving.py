@@ -32,6 +32,8 @@ _STARTUP_SECONDS = 60.0
 MARGIN = 1.2
 #: rate="auto": the rate that keeps an idle server busy this share of one core (at most 400/s).
 AUTO_LOAD, AUTO_MAX_RATE, AUTO_MIN_RATE = 0.45, 400.0, 20.0
+#: Seconds a stressed run waits for machine-wide stress slots held by other learners.
+SLOT_WAIT = 180.0
 
 
 def _check_measure(owner, rate, seconds, max_batch, max_queue, timeout, slo):
@@ -514,7 +516,7 @@ def measure_latency(scenarios, *, rate: float | str = 400.0, seconds: float = 1.
     pair = _lesson_pair(scenarios)
     measured: dict[str, list[LatencyRun]] = {s.name: [] for s in scenarios}
     windows: list = []
-    slot_messages: set[str] = set()
+    slot_waits: list = []
     with contextlib.ExitStack() as stack:
         sampler = None
         if sample_interval is not None:
@@ -551,10 +553,11 @@ def measure_latency(scenarios, *, rate: float | str = 400.0, seconds: float = 1.
             with contextlib.ExitStack() as stress:
                 if scenario.stress_workers:
                     workers = CPUStress(min(scenario.stress_workers, capacity),
-                                        seconds=4 * seconds + 5, nice=scenario.stress_nice)
+                                        seconds=4 * seconds + 5, nice=scenario.stress_nice, wait=SLOT_WAIT)
                     stress.enter_context(workers)
                     if workers.message:
-                        slot_messages.add(workers.message)
+                        slot_waits.append((workers.waited, workers.granted,
+                                           min(scenario.stress_workers, capacity)))
                     time.sleep(0.05)  # let the workers reach the CPU
                 began = time.monotonic()
                 run = server.measure(rate, seconds, max_batch=scenario.max_batch,
@@ -604,7 +607,11 @@ def measure_latency(scenarios, *, rate: float | str = 400.0, seconds: float = 1.
         if sampler is not None:
             time.sleep(sample_interval)  # one idle sample after the last scenario
             sampler.stop()
-    notes.extend(sorted(slot_messages))
+    if slot_waits:  # other learners' stress held the machine's slots: one sentence for all the runs
+        fewer = sum(granted < wanted for _, granted, wanted in slot_waits)
+        notes.append(f"{len(slot_waits)} stressed run(s) first waited {sum(w for w, _, _ in slot_waits):.1f} s in "
+                     f"all for other learners' stress workers (this machine allows {capacity} at once, one per "
+                     "core)" + (f", and {fewer} ran with fewer workers than asked" if fewer else ""))
     if waited:
         notes.append(f"the runs without stress waited {sum(waited):.1f} s in all for other learners' stress "
                      "workers on this machine to stop, so that they measured an idle machine")

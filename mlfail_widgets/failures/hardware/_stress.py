@@ -138,6 +138,7 @@ class CPUStress:
         )
         self.slot_wait = check_float(wait, "wait", "CPUStress", low=0, high=600)
         self.granted = 0
+        self.waited = 0.0
         self.message = ""
         self._grant = None
         self.seconds = check_float(seconds, "seconds", "CPUStress", low=0, high=MAX_STRESS_SECONDS,
@@ -172,7 +173,7 @@ class CPUStress:
 
         slots = StressSlots()
         grant = slots.acquire(self.workers, self.seconds, wait=self.slot_wait)
-        self.message = grant.message
+        self.message, self.waited = grant.message, grant.waited
         if not grant.workers:
             raise StressBusyError(
                 f"CPUStress: every stress slot of this machine ({slots.capacity}, one per core) stayed "
