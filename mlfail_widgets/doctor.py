@@ -89,12 +89,32 @@ def _sensors() -> list[Check]:
             required=False))
     checks.append(Check("CPU cores", True, f"{psutil.cpu_count(logical=True)} logical, "
                         f"{psutil.cpu_count(logical=False) or '?'} physical", required=False))
+    checks.append(_container())
     memory = psutil.virtual_memory()
     checks.append(Check("memory", memory.available > 1.5e9,
                         f"{memory.available / 1e9:.1f} GB free of {memory.total / 1e9:.1f} GB",
                         "Close other programs: chapter 06 needs about 1 GB at its largest size.",
                         required=False))
     return checks
+
+
+def _container(limits=None) -> Check:
+    """The container's CPU quota and memory limit (cgroup), which psutil does not report."""
+    from .machine import cpu_limit, read_cgroup_limits, stress_capacity
+
+    limits = read_cgroup_limits() if limits is None else limits
+    if limits.version == "none":
+        return Check("container limits (cgroup)", True, "no cgroup on this system: no quota", required=False)
+    quota = ("no CPU quota" if limits.cpu_quota is None
+             else f"CPU quota {limits.cpu_quota:g} cores")
+    memory = ("no memory limit" if limits.memory_limit is None
+              else f"memory limit {limits.memory_limit / 1e9:.2f} GB")
+    detail = (f"cgroup {limits.version}: {quota}, {memory}; this kernel can use {cpu_limit(limits):g} "
+              f"core(s), chapter 04 runs at most {stress_capacity(limits)} stress worker(s) machine-wide")
+    small = limits.cpu_quota is not None and limits.cpu_quota < 1
+    return Check("container limits (cgroup)", not small, detail,
+                 "Under one core, chapter 04's latency demo runs with one stress worker and its "
+                 "numbers are slower; ask for at least 1 CPU per user on the hub.", required=False)
 
 
 def environment_report() -> list[Check]:

@@ -223,7 +223,7 @@ def test_retries_amplify_load_during_a_long_outage_in_simulation():
     storm = simulate(down, "retry", retries=4, backoff=0.0, seed=1)
     backed_off = simulate(down, "retry", retries=4, backoff=0.05, seed=1)
     assert single.summary().availability == storm.summary().availability == 0
-    assert storm.summary().attempts_per_call == pytest.approx(5.0)
+    assert storm.summary().attempts_per_request == pytest.approx(5.0)
     assert storm.load_between(0, 1) > 4 * single.load_between(0, 1)
     assert backed_off.load_between(0, 1) < single.load_between(0, 1) / 4
 
@@ -251,7 +251,7 @@ def test_a_hang_separates_timeouts_from_waiting_in_simulation():
     breaker = simulate(hang, "circuit breaker", timeout=0.05, retries=0).summary()
     assert waits.availability == 1 and waits.p99 > 0.25  # answered, but late
     assert gives_up.error_rate > 0.05 and gives_up.p99 < waits.p99
-    assert breaker.attempts_per_call < 0.8 and breaker.p99 < gives_up.p99  # fails fast, drains the queue
+    assert breaker.attempts_per_request < 0.8 and breaker.p99 < gives_up.p99  # fails fast, drains the queue
 
 
 def test_sweep_and_explore_cover_every_knob():
@@ -259,7 +259,7 @@ def test_sweep_and_explore_cover_every_knob():
     assert table["availability"].tolist()[0] == 1 and table["availability"].is_monotonic_decreasing
     result = explore(outage=0.6, policy="circuit breaker", retries=0)
     summaries = result.summaries
-    assert summaries["circuit breaker"].attempts_per_call < summaries["timeout"].attempts_per_call
+    assert summaries["circuit breaker"].attempts_per_request < summaries["timeout"].attempts_per_request
     assert summaries["fallback"].availability == 1
     with pytest.raises(ParameterError, match="'parameter' parameter of sweep"):
         sweep("latency", [1])
@@ -321,3 +321,26 @@ def test_the_dashboard_redraws_only_what_a_move_changes_and_shows_what_a_full_dr
             assert shows_a_full_draw(canvas), (outage, policy)
         # The axes were drawn again only for a new load-axis top or another highlighted policy.
         assert canvas.background_draws <= 4
+
+
+# ------------------------------------------------------------------------------ checked lessons
+def test_ladder_and_storm_lessons_hold_in_the_simulator_and_fail_when_contradicted():
+    from mlfail_widgets.failures.downtime import ladder_lesson, storm_lesson
+
+    hang = outage_scenario(0.3, start=0.1, kind="hang", duration=0.6, interval=0.01, fault=Fault(error_rate=0.05))
+    options = dict(timeout=0.075, retries=3, backoff=0.02)
+    ladder = {name: simulate(hang, name, **options) for name in POLICIES[1:]}
+    lesson = ladder_lesson(ladder)
+    assert lesson.held and "fallback 100%" in lesson.evidence
+    # a "ladder" whose fallback answers less than the timeout rung: reported, not hidden
+    broken = {"timeout": ladder["fallback"], "fallback": ladder["timeout"]}
+    assert not ladder_lesson(broken).held
+    with pytest.raises(ParameterError, match="'runs' parameter of ladder_lesson"):
+        ladder_lesson({"timeout": ladder["timeout"]})
+
+    storm = outage_scenario(0.3, start=0.2, duration=0.8, clients=10, interval=0.04, fault=Fault(latency=0.03))
+    runs = {"no backoff": simulate(storm, "retry", retries=4, backoff=0.0),
+            "backoff": simulate(storm, "retry", retries=4, backoff=0.03, jitter=True)}
+    lesson = storm_lesson(runs, storm, (0.2, 0.5))
+    assert lesson.held and "normal load 250/s" in lesson.evidence
+    assert not storm_lesson({"a": runs["backoff"], "b": runs["no backoff"]}, storm, (0.2, 0.5)).held

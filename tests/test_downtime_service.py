@@ -160,7 +160,7 @@ def test_retries_amplify_load_during_a_long_outage_real(service):
     down = Scenario(fault=Fault(down=True), clients=3, duration=0.3, interval=0.01)
     single = measure(service, down, "timeout")
     storm = measure(service, down, "retry", retries=4, backoff=0.0)
-    assert storm.summary().attempts_per_call == pytest.approx(5.0)
+    assert storm.summary().attempts_per_request == pytest.approx(5.0)
     assert storm.load_between(0, 0.3) > 3.5 * single.load_between(0, 0.3)
 
 
@@ -237,3 +237,53 @@ def test_cleanup_also_on_error_inside_the_block():
         raise KeyboardInterrupt
     assert set(threading.enumerate()) <= threads_before  # (the shared service's may have ended)
     assert refused(port)
+
+
+# ------------------------------------------------------------------------------ rounds and lesson
+def test_measure_faults_interleaves_rounds_and_checks_the_lesson(service):
+    from mlfail_widgets.failures.downtime import Fault, Scenario, measure_faults
+
+    result = measure_faults(service, {
+        "healthy": Scenario(duration=0.1, interval=0.01),
+        "flaky": Scenario(fault=Fault(error_rate=0.5), duration=0.1, interval=0.01),
+        "down": Scenario(fault=Fault(down=True), duration=0.1, interval=0.01),
+    }, rounds=3, seed=1)
+    table = result.table
+    assert (table["rounds"] >= 3).all()
+    assert table.loc["healthy", "availability_min"] >= 0.95
+    assert table.loc["down", "availability_max"] == 0.0
+    assert table.loc["flaky", "availability_min"] <= table.loc["flaky", "availability"] \
+        <= table.loc["flaky", "availability_max"] < 0.9
+    assert result.lesson.held, result.describe()
+    assert str(result.lesson).startswith("Lesson held: every fault costs availability")
+    assert result.busy is not None and "Lesson held" in result.describe()
+    # every round measured the same requests: the same number of them
+    assert len({run.summary().calls for run in result.rounds["healthy"]}) == 1
+
+
+def test_measure_faults_reports_a_lesson_that_did_not_hold(service):
+    from mlfail_widgets.failures.downtime import Scenario, measure_faults
+
+    # two healthy scenarios: "the fault" costs nothing, and the lesson must say so, not pretend
+    result = measure_faults(service, {"healthy": Scenario(duration=0.1, interval=0.01),
+                                      "also healthy": Scenario(duration=0.1, interval=0.01)},
+                            rounds=1, max_rounds=2)
+    assert not result.lesson.held
+    assert "'also healthy' answered as much as 'healthy'" in str(result.lesson)
+
+
+def test_measure_faults_bad_arguments(service):
+    from mlfail_widgets.failures.downtime import Scenario, measure_faults
+
+    with pytest.raises(ParameterError, match="'scenarios' parameter of measure_faults"):
+        measure_faults(service, [Scenario()])
+    with pytest.raises(ParameterError, match="'max_rounds' parameter of measure_faults"):
+        measure_faults(service, {"a": Scenario(), "b": Scenario()}, rounds=3, max_rounds=2)
+
+
+def test_summary_keeps_the_old_name_of_attempts_per_request():
+    from mlfail_widgets.failures.downtime import Fault, Scenario, simulate
+
+    summary = simulate(Scenario(fault=Fault(error_rate=0.2), duration=0.5, interval=0.01), "retry",
+                       retries=2, seed=0).summary()
+    assert summary.attempts_per_call == summary.attempts_per_request > 1

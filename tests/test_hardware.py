@@ -245,7 +245,12 @@ def test_measure_latency_records_a_trace_and_leaves_no_process():
     experiment = measure_latency([Scenario("idle", threads=1), Scenario("stress", stress_workers=1, threads=1)],
                                  rate=200, seconds=0.3, width=128)
     assert list(experiment.summary.index) == ["idle", "stress"]
-    assert [name for name, _, _ in experiment.windows] == ["idle", "stress"]
+    names = [name for name, _, _ in experiment.windows]
+    # interleaved rounds (A B, B A, A B, ...), as many windows as runs
+    assert names[:4] == ["idle", "stress", "stress", "idle"]
+    assert names.count("idle") == len(experiment.rounds["idle"]) >= 3
+    assert (experiment.summary["rounds"] >= 3).all()
+    assert experiment.lesson is not None and experiment.busy is not None
     assert experiment.trace["time"].is_monotonic_increasing and len(experiment.trace) >= 2
     assert my_children() <= before
 
@@ -506,3 +511,51 @@ def test_an_error_in_the_lab_is_shown_in_the_widget(monkeypatch):
         assert "did not start" in lab.error and not lab._widgets["run"].disabled
     finally:
         lab.close()
+
+
+def test_simulate_thermal_with_text_is_a_clear_error():
+    with pytest.raises(ParameterError, match="'utilisation' parameter of simulate_thermal"):
+        simulate_thermal("abc", 1.0)
+    with pytest.raises(ParameterError, match="'cooling' parameter of simulate_thermal"):
+        simulate_thermal([1.0], 1.0, cooling="strong")
+
+
+def test_measure_latency_lesson_holds_on_this_machine_and_counts_rounds():
+    experiment = measure_latency([Scenario("idle", threads=1), Scenario("stress", stress_workers=CORES, threads=1)],
+                                 rate="auto", seconds=0.3, rounds=3)
+    summary = experiment.summary
+    assert (summary["p99_min"] <= summary["p99_ms"]).all() and (summary["p99_ms"] <= summary["p99_max"]).all()
+    assert experiment.lesson.held, experiment.describe()
+    idle = [run.p99_ms for run in experiment.rounds["idle"]]
+    assert summary.loc["idle", "p99_ms"] == pytest.approx(np.median(idle))
+    assert any(run is experiment["idle"] for run in experiment.rounds["idle"])  # the figure shows a real round
+    assert ("This machine was busy" in experiment.describe()) == experiment.busy.busy
+
+
+def test_the_lesson_judge_reports_a_contradiction_instead_of_hiding_it():
+    from mlfail_widgets.failures.hardware._serving import _judge
+
+    def run(name, p99):
+        latency = np.full(100, p99 / 1000)
+        return LatencyRun(name, np.zeros(100), np.zeros(100), latency, np.zeros(100, int), settings={"seconds": 0.3})
+
+    pair = (Scenario("idle"), Scenario("stress", stress_workers=1))
+    lesson, decided = _judge(pair, {"idle": [run("idle", 50), run("idle", 60), run("idle", 40)],
+                                    "stress": [run("stress", 30), run("stress", 20), run("stress", 90)]})
+    assert not lesson.held and not decided and "could not separate them" in str(lesson)
+    assert "more than 1.2 times slower in 1 of 3 paired rounds" in str(lesson)
+    # both saturated at the ceiling of a 0.3 s measurement (0.7 s): not a lesson, and it says why
+    lesson, _ = _judge(pair, {"idle": [run("idle", 560)] * 3, "stress": [run("stress", 600)] * 3})
+    assert not lesson.held and "Even idle, the server could not keep up" in lesson.why
+    lesson, decided = _judge(pair, {"idle": [run("idle", 5)] * 3, "stress": [run("stress", 300)] * 3})
+    assert lesson.held and decided
+
+
+def test_auto_rate_times_a_request_and_keeps_the_idle_load():
+    experiment = measure_latency([Scenario("idle", threads=1)], rate="auto", seconds=0.2, width=512, rounds=1,
+                                 sample_interval=None)
+    assert 20 <= experiment.rate <= 400
+    if experiment.rate < 400:
+        assert any("requests arrived at" in note for note in experiment.notes)
+    with pytest.raises(ParameterError, match="'rate' parameter of measure_latency"):
+        measure_latency([Scenario("idle")], rate="fast")

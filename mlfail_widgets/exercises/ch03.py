@@ -9,10 +9,10 @@ numeric(
     "every 10 ms, with the 'retry' policy, retries=2 and seed=0. On average, how many attempts "
     "does one request cost the service?",
     lambda: simulate(Scenario(fault=Fault(error_rate=0.2), duration=2.0, interval=0.01), "retry",
-                     retries=2, seed=0).summary().attempts_per_call,
+                     retries=2, seed=0).summary().attempts_per_request,
     abs_tol=0.01,
     hint="simulate(Scenario(fault=Fault(error_rate=...), duration=..., interval=...), 'retry', "
-    "retries=..., seed=...).summary() has an attempts_per_call field.",
+    "retries=..., seed=...).summary() has an attempts_per_request field.",
     explanation="Every request costs one attempt, a fifth of them a second, and a fifth of those "
     "a third: about 1 + 0.2 + 0.04. Retries turn a 20% error rate into well under 1%, for about a "
     "quarter more load while the fault is transient.",

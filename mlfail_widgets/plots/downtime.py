@@ -273,7 +273,7 @@ def update(drawn: Drawn, exploration) -> None:
     summary = exploration.summaries[exploration.policy]
     drawn.artists["title"].set_text(
         f"Policy '{exploration.policy}': {summary.availability:.1%} available, "
-        f"{summary.attempts_per_call:.2f} attempts per call")
+        f"{summary.attempts_per_request:.2f} attempts per request")
 
 
 # ------------------------------------------------------------------------------------ agreement
@@ -281,7 +281,7 @@ def draw_agreement(simulated, measured, ax=None) -> Drawn:
     """Simulation (lines) against real runs (dots): availability and attempts by outage length.
 
     ``simulated`` and ``measured`` are DataFrames with columns ``policy``, ``outage``,
-    ``availability`` and ``attempts_per_call`` (one row per run).
+    ``availability`` and ``attempts_per_request`` (one row per run).
     """
     with style.context():
         if ax is None:
@@ -293,15 +293,15 @@ def draw_agreement(simulated, measured, ax=None) -> Drawn:
         for policy, colour in colours.items():
             sim = simulated[simulated["policy"] == policy]
             real = measured[measured["policy"] == policy]
-            for axis, column in zip(axes, ("availability", "attempts_per_call"), strict=True):
+            for axis, column in zip(axes, ("availability", "attempts_per_request"), strict=True):
                 axis.plot(sim["outage"], sim[column], color=colour, lw=1.8, label=f"{policy} (simulated)")
                 axis.plot(real["outage"], real[column], "o", color=colour, ms=8, mec="white",
                           label=f"{policy} (real run)")
         axes[0].set_ylabel("availability")
         axes[0].yaxis.set_major_formatter("{x:.0%}")
         axes[0].set_title("Share of calls answered", loc="left")
-        axes[1].set_ylabel("attempts per call")
-        axes[1].set_title("Load: attempts per call", loc="left")
+        axes[1].set_ylabel("attempts per request")
+        axes[1].set_title("Load: attempts per request", loc="left")
         for axis in axes:
             axis.set_xlabel("outage length (s)")
         axes[0].legend(fontsize=8.5, loc="lower left")

@@ -17,6 +17,9 @@ def _cores(samples) -> list[str]:
 def draw(samples, ax=None, *, window: float | None = 60.0) -> Drawn:
     """CPU per core and memory over time, from a :class:`ResourceSampler`'s ``samples``.
 
+    With a ``container_cpu_percent`` column (a sampler inside a container) the container's own
+    CPU use is drawn beside the host's cores.
+
     ``window`` (seconds) keeps only the most recent samples on the chart (None: all of
     them). With ``ax`` (a pair of axes) the figure is drawn into them.
 
@@ -44,12 +47,16 @@ def draw(samples, ax=None, *, window: float | None = 60.0) -> Drawn:
                                       label=f"core {name.split('_')[1]}")
         (process_cpu,) = cpu.plot([], [], color=style.PALETTE["black"], linewidth=2.2,
                                   linestyle="--", label="this kernel (% of machine)")
+        container = None
+        if "container_cpu_percent" in samples.columns:  # psutil shows the host; the cgroup, us
+            (container,) = cpu.plot([], [], color=style.PALETTE["vermillion"], linewidth=2.2,
+                                    linestyle=":", label="this container (% of machine)")
         cpu.set_ylim(0, 128)
         cpu.set_yticks([0, 20, 40, 60, 80, 100])
         cpu.set_ylabel("CPU busy (%)")
         cpu.set_xlabel("time (s)")
         cpu.set_title("CPU busy, per core and this kernel")
-        cpu.legend(loc="upper left", ncols=min(4, len(cores) + 1), fontsize=8.5)
+        cpu.legend(loc="upper left", ncols=min(4, len(cores) + 1 + (container is not None)), fontsize=8.5)
         (machine_memory,) = memory.plot([], [], color=style.GOOD, label="machine, in use")
         (process_memory,) = memory.plot([], [], color=style.PALETTE["black"], linestyle="--",
                                         linewidth=2.2, label="this kernel (RSS)")
@@ -59,7 +66,8 @@ def draw(samples, ax=None, *, window: float | None = 60.0) -> Drawn:
         memory_legend = memory.legend(loc="upper left", fontsize=8.5)
         waiting = cpu.text(0.5, 0.5, "", transform=cpu.transAxes, ha="center", va="center",
                            color=style.NEUTRAL)
-    drawn = Drawn(fig, {"cores": cores, "process_cpu": process_cpu, "machine_memory": machine_memory,
+    drawn = Drawn(fig, {"cores": cores, "process_cpu": process_cpu, "container_cpu": container,
+                        "machine_memory": machine_memory,
                         "process_memory": process_memory, "waiting": waiting, "window": window,
                         "memory_legend": memory_legend.get_texts()})
     update(drawn, samples)
@@ -84,6 +92,8 @@ def _update(artists, samples) -> None:
         line.set_data(time, samples[name].to_numpy() if name in samples else [])
     count = max(1, len(cores))
     artists["process_cpu"].set_data(time, samples["process_cpu_percent"].to_numpy() / count)
+    if artists.get("container_cpu") is not None and "container_cpu_percent" in samples:
+        artists["container_cpu"].set_data(time, samples["container_cpu_percent"].to_numpy())
     used = samples["memory_used_gb"].to_numpy()
     rss = samples["process_rss_mb"].to_numpy() / 1000
     artists["machine_memory"].set_data(time, used)

@@ -14,7 +14,7 @@ def _summary(exploration) -> str:
     summary = exploration.summaries[exploration.policy]
     return (f"<b>{exploration.policy}</b> (simulated): availability <b>{summary.availability:.1%}</b> "
             f"({summary.degraded_rate:.1%} degraded), latency p50 <b>{summary.p50 * 1000:.1f} ms</b>, "
-            f"p99 <b>{summary.p99 * 1000:.0f} ms</b>, <b>{summary.attempts_per_call:.2f}</b> attempts "
+            f"p99 <b>{summary.p99 * 1000:.0f} ms</b>, <b>{summary.attempts_per_request:.2f}</b> attempts "
             "per request")
 
 

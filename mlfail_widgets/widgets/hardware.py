@@ -148,6 +148,7 @@ class ContentionLab:
         self.drawn = plots.draw_requests(self.result)
         self.png = render_png(self.drawn.figure)
         self.error: str | None = None
+        self.notes: list[str] = []
         self._busy = threading.Lock()
         self._thread: threading.Thread | None = None
         self._widgets: dict | None = None
@@ -164,8 +165,9 @@ class ContentionLab:
                                 stress_workers=workers, **MITIGATIONS[mitigation])
             experiment = measure_latency([scenario], rate=self.rate, seconds=self.seconds,
                                          slo=self.slo, seed=self.seed, width=self.width,
-                                         sample_interval=None)
+                                         sample_interval=None, rounds=1)
             self.result = experiment.runs[0]
+            self.notes = list(experiment.notes)  # e.g. other learners' stress: waited, or fewer workers
             plots.update_requests(self.drawn, self.result)
             self.png = render_png(self.drawn.figure)
             self.error = None
@@ -187,7 +189,7 @@ class ContentionLab:
                 run = self.run(parts["workers"].value, parts["mitigation"].value)
                 parts["status"].value = (f"p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.0f} ms, "
                                          f"{run.over_slo:.0%} of requests miss the {self.slo * 1000:g} ms SLO; "
-                                         "every stress worker has been stopped.")
+                                         "every stress worker has been stopped. " + " ".join(self.notes))
             except Exception as error:  # shown in the widget, which keeps working
                 self.error = short_message(error)
                 parts["status"].value = error_html("The run failed.", self.error)

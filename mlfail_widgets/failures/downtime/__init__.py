@@ -48,6 +48,7 @@ from .redundancy import (
     simulate_replicas,
     zone_table,
 )
+from .rounds import FaultComparison, ladder_lesson, measure_faults, storm_lesson
 from .service import USERS, HTTPTransport, PredictionService, baseline_prediction, user_predictions
 from .simulate import (
     SWEEPABLE,
@@ -63,10 +64,10 @@ from .simulate import (
 
 __all__ = [
     "GRACE", "MAX_LATENCY", "OUTAGE_KINDS", "POLICIES", "SWEEPABLE", "USERS", "CallFailed", "CircuitBreaker",
-    "CircuitOpen", "Exploration", "Fallback", "Fault", "HTTPTransport", "NoTimeout", "Policy",
+    "CircuitOpen", "Exploration", "Fallback", "Fault", "FaultComparison", "HTTPTransport", "NoTimeout", "Policy",
     "PredictionService", "RedundancyTable", "Reply", "Retry", "RunLog", "Scenario", "ServiceClock",
     "SimulatedService", "SimulatedTransport", "Summary", "Timeout", "Timing", "Transport",
-    "VirtualClock", "baseline_prediction", "calibrate", "compare", "explore", "make_policy", "measure",
+    "VirtualClock", "baseline_prediction", "calibrate", "compare", "explore", "ladder_lesson", "make_policy", "measure", "measure_faults",
     "outage_scenario", "redundancy_table", "replica_availability", "run_client", "simulate",
-    "simulate_replicas", "sweep", "user_predictions", "zone_table",
+    "simulate_replicas", "storm_lesson", "sweep", "user_predictions", "zone_table",
 ]

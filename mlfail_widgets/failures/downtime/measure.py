@@ -164,7 +164,13 @@ def run_client(policy, transport, users, interval: float, offset: float = 0.0,
 
 @dataclass(frozen=True)
 class Summary:
-    """What a run bought: availability (answered or gracefully degraded), errors, latency, load."""
+    """What a run bought: availability (answered or gracefully degraded), errors, latency, load.
+
+    ``attempts_per_request`` is the number of attempts that reached (or tried to reach) the
+    service divided by the requests: above 1 when requests are retried, below 1 when requests
+    fail before any attempt is made (an open circuit breaker, or a user who gave up while the
+    request waited in line behind a slow one, so it was dropped unsent).
+    """
 
     policy: str
     simulated: bool
@@ -174,7 +180,12 @@ class Summary:
     degraded_rate: float
     p50: float
     p99: float
-    attempts_per_call: float
+    attempts_per_request: float
+
+    @property
+    def attempts_per_call(self) -> float:
+        """The former name of :attr:`attempts_per_request` (kept so older code still runs)."""
+        return self.attempts_per_request
 
     def as_row(self) -> dict:
         return dict(self.__dict__)
@@ -212,7 +223,7 @@ class RunLog:
         return np.isin(self.outcome, ANSWERED)
 
     def summary(self) -> Summary:
-        """Availability, error rate, degraded share, latency p50/p99 (s), attempts per call."""
+        """Availability, error rate, degraded share, latency p50/p99 (s), attempts per request."""
         calls = len(self.outcome)
         if not calls:
             return Summary(self.policy, self.simulated, 0, *([math.nan] * 6))
@@ -368,7 +379,7 @@ def compare(runs: dict):
         rows[label] = {
             "availability": summary.availability, "error_rate": summary.error_rate,
             "degraded": summary.degraded_rate, "p50_ms": summary.p50 * 1000,
-            "p99_ms": summary.p99 * 1000, "attempts_per_request": summary.attempts_per_call,
+            "p99_ms": summary.p99 * 1000, "attempts_per_request": summary.attempts_per_request,
             "requests": summary.calls,
             "outcomes": ", ".join(f"{kind} {count}" for kind, count in run.outcomes().items()),
             "simulated": run.simulated,

@@ -28,7 +28,7 @@ from ._bitflip import (
 from ._memory import MemoryPressureResult, run_memory_limited
 from ._sampling import MIN_INTERVAL, MachineReport, ResourceSampler, cpu_busy_percent, machine_report
 from ._serving import LatencyExperiment, LatencyRun, ModelServer, Scenario, measure_latency
-from ._stress import MAX_STRESS_SECONDS, CPUStress, usable_cores
+from ._stress import MAX_STRESS_SECONDS, CPUStress, StressBusyError, usable_cores
 from ._thermal import ThermalModel, ThermalRun, simulate_thermal
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "RedundantPrediction",
     "ResourceSampler",
     "Scenario",
+    "StressBusyError",
     "ThermalModel",
     "ThermalRun",
     "bit_field",

@@ -218,7 +218,9 @@ class ResourceSampler:
         One row per sample: ``time`` (s since start), ``cpu_percent`` (machine, mean over
         cores), ``core_0``... (per core, %), ``memory_percent`` and ``memory_used_gb``
         (machine), ``process_cpu_percent`` (% of one core, up to 100 x cores),
-        ``process_rss_mb``, ``load_1min``.
+        ``process_rss_mb``, ``load_1min``; inside a container (a cgroup of its own, or a quota)
+        also ``container_cpu_percent``: the whole container's CPU use from its cgroup, in % of
+        the machine, which psutil's machine-wide numbers do not show.
 
     Examples
     --------
@@ -241,8 +243,13 @@ class ResourceSampler:
             fix="Sampling faster than 10 Hz costs CPU and tells nothing more.")
         self.duration = check_float(duration, "duration", "ResourceSampler", low=0, high=MAX_DURATION,
                                     low_open=True)
+        from ...machine import read_cgroup_limits
+
         self.process = psutil.Process(os.getpid() if pid is None else pid)
         self.cores = psutil.cpu_count() or 1
+        limits = read_cgroup_limits()
+        # In a container, its own CPU use is drawn beside the host's (psutil shows the host's).
+        self.container = limits.is_container and limits.cpu_usage_seconds is not None
         self.on_sample, self.on_stop = on_sample, on_stop
         self._rows: collections.deque = collections.deque(maxlen=_MAX_SAMPLES)
         self._lock = threading.Lock()
@@ -256,18 +263,21 @@ class ResourceSampler:
     def _read(self):
         import psutil
 
+        from ...machine import read_cgroup_limits
+
         with self.process.oneshot():
             process_times = self.process.cpu_times()
             rss = self.process.memory_info().rss
+        container = read_cgroup_limits().cpu_usage_seconds if self.container else None
         return (time.monotonic(), psutil.cpu_times(percpu=True),
-                process_times.user + process_times.system, rss)
+                process_times.user + process_times.system, rss, container)
 
     def _take(self, taken: float) -> None:
         import psutil
 
-        now, cores, process_cpu, rss = self._read()
-        last_time, last_cores, last_process_cpu, _ = self._last
-        self._last = (now, cores, process_cpu, rss)
+        now, cores, process_cpu, rss, container = self._read()
+        last_time, last_cores, last_process_cpu, _, last_container = self._last
+        self._last = (now, cores, process_cpu, rss, container)
         per_core = [cpu_busy_percent(b, a) for b, a in zip(last_cores, cores, strict=True)]
         memory = psutil.virtual_memory()
         try:
@@ -285,6 +295,9 @@ class ResourceSampler:
             "process_rss_mb": rss / 1e6,
             "load_1min": load,
         }
+        if self.container:
+            used = (container - last_container) if None not in (container, last_container) else float("nan")
+            row["container_cpu_percent"] = max(0.0, 100.0 * used / wall / self.cores)
         with self._lock:
             self._rows.append(row)
         if self.on_sample is not None:
@@ -309,6 +322,8 @@ class ResourceSampler:
             rows = list(self._rows)
         columns = ["time", "cpu_percent", *[f"core_{i}" for i in range(self.cores)], "memory_percent",
                    "memory_used_gb", "process_cpu_percent", "process_rss_mb", "load_1min"]
+        if self.container:
+            columns.append("container_cpu_percent")
         return pd.DataFrame(rows, columns=columns)
 
     @property

@@ -21,7 +21,7 @@ import weakref
 
 from ..._validation import check_float, check_int, parameter_error
 
-__all__ = ["MAX_STRESS_SECONDS", "CPUStress", "usable_cores"]
+__all__ = ["MAX_STRESS_SECONDS", "CPUStress", "StressBusyError", "usable_cores"]
 
 #: The longest a stress run may last.
 MAX_STRESS_SECONDS = 60.0
@@ -58,6 +58,10 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
+class StressBusyError(RuntimeError):
+    """Every stress slot of the machine stayed taken by other learners for the whole wait."""
+
+
 def _kill_all(processes: list) -> None:
     """SIGKILL every worker still running and reap it (no zombie is left)."""
     for process in processes:
@@ -76,10 +80,16 @@ class CPUStress:
     Use it as a context manager: the workers start on entering the block and are killed on
     leaving it, whatever happens inside (an exception, a KeyboardInterrupt).
 
+    The workers are counted machine-wide, across every learner on the machine
+    (:class:`mlfail_widgets.machine.StressSlots`): never more run at once than the cores this
+    container may use (its cgroup CPU quota, else its CPU affinity). When other learners' workers
+    hold the slots, :meth:`start` waits up to ``wait`` seconds, then runs fewer workers, and
+    :attr:`message` says so.
+
     Parameters
     ----------
     workers : int, default=1
-        Worker processes, each keeping one core busy; in [1, the number of usable cores].
+        Worker processes, each keeping one core busy; in [1, the cores this container may use].
     seconds : float, default=5.0
         How long each worker burns before it stops by itself; in (0, 60].
     nice : int, default=0
@@ -88,11 +98,17 @@ class CPUStress:
         shares a machine with a latency-sensitive service).
     cpus : sequence of int, optional
         Pin the workers to these cores (Linux CPU affinity), leaving the others free.
+    wait : float, default=30.0
+        Seconds to wait for machine-wide slots before running fewer workers, in [0, 600].
 
     Attributes
     ----------
     pids : list of int
         Process ids of the running workers (empty before start and after stop).
+    granted : int
+        Workers actually started (fewer than ``workers`` when the machine's slots were taken).
+    message : str
+        What the learner is told when the demo had to wait or shrink (empty otherwise).
     started_at : float
         ``time.monotonic()`` when the workers started.
 
@@ -110,13 +126,21 @@ class CPUStress:
     mlfail_widgets._validation.ParameterError: The 'workers' parameter of CPUStress must be an int in [1, ...]. Got 0 instead. ...
     """
 
-    def __init__(self, workers: int = 1, seconds: float = 5.0, *, nice: int = 0, cpus=None):
-        cores = usable_cores()
+    def __init__(self, workers: int = 1, seconds: float = 5.0, *, nice: int = 0, cpus=None,
+                 wait: float = 30.0):
+        from ...machine import stress_capacity
+
+        cores = stress_capacity()
         self.workers = check_int(
             workers, "workers", "CPUStress", low=1, high=cores,
-            fix=f"This machine lets the kernel use {cores} core(s); more workers than cores only "
-            "queue up behind each other.",
+            fix=f"This machine (or its container's CPU quota) lets the kernel use {cores} core(s); "
+            "more workers than cores only queue up behind each other.",
         )
+        self.slot_wait = check_float(wait, "wait", "CPUStress", low=0, high=600)
+        self.granted = 0
+        self.waited = 0.0
+        self.message = ""
+        self._grant = None
         self.seconds = check_float(seconds, "seconds", "CPUStress", low=0, high=MAX_STRESS_SECONDS,
                                    low_open=True, fix="Stress runs are bounded; pick a short run.")
         self.nice = check_int(nice, "nice", "CPUStress", low=0, high=19)
@@ -145,16 +169,28 @@ class CPUStress:
         """Start the workers (a second call while they run does nothing)."""
         if self._processes:
             return self
+        from ...machine import StressSlots
+
+        slots = StressSlots()
+        grant = slots.acquire(self.workers, self.seconds, wait=self.slot_wait)
+        self.message, self.waited = grant.message, grant.waited
+        if not grant.workers:
+            raise StressBusyError(
+                f"CPUStress: every stress slot of this machine ({slots.capacity}, one per core) stayed "
+                f"taken by other learners for {self.slot_wait:g} s, so no stress was started. Try again "
+                "in a minute, or pass a longer wait=.")
+        self._grant, self.granted = grant, grant.workers
         arguments = [str(self.seconds), str(os.getpid()), str(self.nice),
                      ",".join(map(str, self.cpus or []))]
         try:
-            for _ in range(self.workers):
+            for _ in range(grant.workers):
                 self._processes.append(subprocess.Popen(
                     [sys.executable, "-I", "-S", "-c", _WORKER, *arguments],
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 ))
         except BaseException:
             _kill_all(self._processes)
+            self._release()
             raise
         self.started_at = time.monotonic()
         # Killed on garbage collection and at exit too, not only by stop().
@@ -177,9 +213,17 @@ class CPUStress:
                 return False
         return True
 
+    def _release(self) -> None:
+        grant, self._grant = self._grant, None
+        if grant is not None:
+            from ...machine import StressSlots
+
+            StressSlots().release(grant)
+
     def stop(self) -> None:
-        """Kill every worker still running and reap it."""
+        """Kill every worker still running, reap it, and give its machine-wide slot back."""
         _kill_all(self._processes)
+        self._release()
         if self._finalizer is not None:
             self._finalizer.detach()
             self._finalizer = None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..._validation import ParameterError, check_float
+from ..._validation import ParameterError, check_float, parameter_error
 
 __all__ = ["ThermalModel", "ThermalRun", "simulate_thermal"]
 
@@ -180,7 +180,13 @@ def simulate_thermal(utilisation, interval: float, *, model: ThermalModel | None
     model = ThermalModel() if model is None else model
     if not isinstance(model, ThermalModel):
         raise ParameterError(f"The 'model' parameter of simulate_thermal must be a ThermalModel; got {model!r}.")
-    trace = np.asarray(utilisation, dtype=float).ravel()
+    try:
+        trace = np.asarray(utilisation, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise parameter_error(
+            "utilisation", "simulate_thermal", "a sequence of numbers in [0, 1] (or percent in "
+            "[0, 100])", utilisation, "Pass e.g. [1.0] or samples['cpu_percent'] of a "
+            "ResourceSampler.") from None
     if trace.size == 0 or not np.isfinite(trace).all() or trace.min() < 0 or trace.max() > 100:
         raise ParameterError("The 'utilisation' parameter of simulate_thermal must be a non-empty "
                              "sequence of finite values in [0, 1] (or percent in [0, 100]).")
@@ -198,7 +204,11 @@ def simulate_thermal(utilisation, interval: float, *, model: ThermalModel | None
     demand = np.clip(load * np.resize(trace, steps), 0.0, 1.0)
     if cooling is None:
         cooling = model.cooling
-    cooling_array = np.asarray(cooling, dtype=float)
+    try:
+        cooling_array = np.asarray(cooling, dtype=float)
+    except (TypeError, ValueError):
+        raise parameter_error("cooling", "simulate_thermal", "a number or numbers in (0, 20] W/K",
+                              cooling, "A good cooler is about 2 W/K, a clogged fan 0.5.") from None
     if not np.isfinite(cooling_array).all() or (cooling_array <= 0).any() or (cooling_array > 20).any():
         raise ParameterError("The 'cooling' parameter of simulate_thermal must be in (0, 20] W/K; "
                              f"got {cooling!r:.60}.")
