@@ -187,25 +187,15 @@ def _entries() -> list[Entry]:
               {"name": wrong_text(list(downtime.POLICIES)), "timeout": bad(0, -1, base=NOT_A_NUMBER),
                "retries": bad(-1, base=NOT_AN_INT)}),
         Entry("simulate_thermal", hardware.simulate_thermal, {"utilisation": 1.0, "interval": 1.0},
-              {"utilisation": bad("abc", "", {}, 1j, object()), "interval": bad(0, -1, base=NOT_A_NUMBER)},
-              xfail={"utilisation": "owner: failures/hardware/_thermal.py (issue 17 part A, branch "
-                                    "w17-measure): simulate_thermal('abc', 1.0) and simulate_thermal('', 1.0) "
-                                    "raise a raw ValueError, simulate_thermal({}, 1.0), (1j, 1.0) and "
-                                    "(object(), 1.0) a raw TypeError (could not convert to float)"}),
+              {"utilisation": bad("abc", "", {}, 1j, object()), "interval": bad(0, -1, base=NOT_A_NUMBER)}),
         Entry("train_demo_model", hardware.train_demo_model, {"seed": 0, "rows": 200},
               {"seed": bad(-1, 1.5, "abc", [], NAN), "rows": bad(0, -1, base=NOT_AN_INT),
                "features": bad(0, -1, base=NOT_AN_INT)}),
         Entry("corrupt_model", lambda **k: hardware.corrupt_model(_demo()[0], **k), {},
-              {"weight": bad(-1, 10**6, base=NOT_AN_INT), "bit": bad(-1, 64, base=NOT_AN_INT)},
-              xfail={"weight": "owner: failures/hardware/_bitflip.py: corrupt_model(model, weight=-1) (and "
-                               "weight=1.5, nan, 'abc', 10**6, ...) raises ParameterError naming 'index' of "
-                               "flip_bit (an internal helper), not 'weight' of corrupt_model"}),
+              {"weight": bad(-1, 10**6, base=NOT_AN_INT), "bit": bad(-1, 64, base=NOT_AN_INT)}),
         Entry("bit_flip_effects", lambda **k: hardware.bit_flip_effects(_demo()[0], k.pop("X", _demo()[1]),
                                                                          _demo()[2], **k), {},
-              {"weight": bad(-1, 10**6, base=NOT_AN_INT), "X": bad("abc", [["a", "b"]])},
-              xfail={"X": "owner: failures/hardware/_bitflip.py: bit_flip_effects(model, 'abc', y) and "
-                          "bit_flip_effects(model, [['a', 'b']], y) raise a raw ValueError (could not "
-                          "convert string to float)"}),
+              {"weight": bad(-1, 10**6, base=NOT_AN_INT), "X": bad("abc", [["a", "b"]])}),
         Entry("outage_scenario", downtime.outage_scenario, {},
               {"length": bad(-1, base=NOT_A_NUMBER), "start": bad(-1, base=NOT_A_NUMBER),
                "kind": wrong_text(["down", "hang"])}),

@@ -121,6 +121,10 @@ def corrupt_model(model, *, weight: int = 0, bit: int = 62):
     True
     """
     _parameters(model)
+    size = np.asarray(model.coef_).size
+    weight = check_int(weight, "weight", "corrupt_model", low=0, high=size - 1,
+                       fix=f"The model has {size} weights: pass a flat index from 0 to {size - 1}.")
+    bit = check_int(bit, "bit", "corrupt_model", low=0, high=63, fix="A float64 has bits 0 to 63.")
     broken = copy.deepcopy(model)
     broken.coef_ = flip_bit(model.coef_, weight, bit).reshape(model.coef_.shape)
     return broken
@@ -223,6 +227,16 @@ def bit_flip_effects(model, X, y=None, *, weight: int = 0):
     _parameters(model)
     weight = check_int(weight, "weight", "bit_flip_effects", low=0, high=model.coef_.size - 1,
                        fix=f"The model has {model.coef_.size} weights.")
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        raise parameter_error("X", "bit_flip_effects", "a 2-D array of numbers (rows x features)",
+                              X, "Pass the feature matrix the model was trained on.") from None
+    if X.ndim != 2 or X.shape[1] != np.asarray(model.coef_).shape[-1] or X.shape[0] == 0:
+        raise parameter_error("X", "bit_flip_effects",
+                              f"a 2-D array with {np.asarray(model.coef_).shape[-1]} feature columns and at "
+                              "least one row", f"an array of shape {X.shape}",
+                              "Pass the feature matrix the model was trained on.")
     reference = model_checksum(model)
     before = float(model.coef_.ravel()[weight])
     rows = []
