@@ -16,7 +16,7 @@ help:
 	@echo "make hub-check    start the course's JupyterHub, run chapter 00 for three users, stop it"
 	@echo "make bench        run the benchmarks, write build/bench/ and the README's table"
 	@echo "make screenshots  refresh the README's widget screenshots (needs chromium)"
-	@echo "make lint         ruff"
+	@echo "make lint         ruff and mypy"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,7 @@ screenshots: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check mlfail_widgets tests benchmarks
+	$(BIN)/python -m mypy
 
 clean:
 	rm -rf build .pytest_cache

@@ -53,14 +53,14 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
 
 
-def load_ipython_extension(ipython) -> None:
+def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext mlfail_widgets``: register the course's magics in IPython."""
     from .extension import load_ipython_extension as load
 
     load(ipython)
 
 
-def unload_ipython_extension(ipython) -> None:
+def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext mlfail_widgets``: stop anything the magics started."""
     from .extension import unload_ipython_extension as unload
 

@@ -7,12 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import parameter_error
+from ._validation import argument_helper, parameter_error
 
 __all__ = ["resolve_rng"]
 
 
-def resolve_rng(seed: Any, owner: str = "this function") -> np.random.Generator:
+@argument_helper
+def resolve_rng(seed: Any, owner: str | None = None) -> np.random.Generator:
     """Return a :class:`numpy.random.Generator` for ``seed``.
 
     Parameters
@@ -21,24 +22,24 @@ def resolve_rng(seed: Any, owner: str = "this function") -> np.random.Generator:
         An int (>= 0) gives the same numbers on every machine; a Generator is used as is
         (so a caller can thread one generator through several calls); None draws fresh
         entropy, which notebooks never do.
-    owner : str
-        The public function that received ``seed``, for the error message.
+    owner : str, optional
+        Overrides the function the error names (by default the public function the learner
+        called, found by :func:`mlfail_widgets._validation.owner_name`; a public function of
+        this package that calls ``resolve_rng(seed)`` is named in its errors).
 
     Examples
     --------
     >>> resolve_rng(7).integers(100, size=3).tolist() == resolve_rng(7).integers(100, size=3).tolist()
     True
-    >>> resolve_rng(-1, "simulate_feedback_loop")
+    >>> resolve_rng(-1)
     Traceback (most recent call last):
     ...
-    mlfail_widgets._validation.ParameterError: The 'seed' parameter of simulate_feedback_loop must be an int >= 0, a numpy.random.Generator or None. Got -1 instead.
+    mlfail_widgets._validation.ParameterError: The 'seed' parameter of resolve_rng must be an int >= 0, a numpy.random.Generator or None. Got -1 instead.
     """
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None:
         return np.random.default_rng()
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0:
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and int(seed) >= 0:
         return np.random.default_rng(int(seed))
-    raise parameter_error(
-        "seed", owner, "an int >= 0, a numpy.random.Generator or None", seed
-    )
+    raise parameter_error("seed", "an int >= 0, a numpy.random.Generator or None", seed, owner=owner)

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 _MONITORS: list = []
 
 
@@ -17,7 +19,7 @@ def mlfail_env(line: str = "") -> None:
     print(format_report(environment_report()))
 
 
-def mlfail_monitor(line: str = ""):
+def mlfail_monitor(line: str = "") -> Any:
     """Start a live resource monitor; ``stop`` stops every monitor started here."""
     from IPython.display import display
 
@@ -43,11 +45,11 @@ def mlfail_monitor(line: str = ""):
     return None
 
 
-def load_ipython_extension(ipython) -> None:
+def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magic_function(mlfail_env, magic_kind="line", magic_name="mlfail_env")
     ipython.register_magic_function(mlfail_monitor, magic_kind="line", magic_name="mlfail_monitor")
 
 
-def unload_ipython_extension(ipython) -> None:
+def unload_ipython_extension(ipython: Any) -> None:
     while _MONITORS:
         _MONITORS.pop().close()

@@ -55,10 +55,10 @@ def proportion_interval(successes, n, confidence: float = 0.95, method: str = "w
     """
     from scipy import stats
 
-    confidence = renamed_argument("confidence", confidence, "level", level, "proportion_interval", 0.95)
-    confidence = check_float(confidence, "confidence", "proportion_interval", low=0, high=1, low_open=True,
+    confidence = renamed_argument("confidence", confidence, "level", level, 0.95)
+    confidence = check_float(confidence, "confidence", low=0, high=1, low_open=True,
                              high_open=True)
-    method = check_choice(method, "method", "proportion_interval", PROPORTION_METHODS)
+    method = check_choice(method, "method", PROPORTION_METHODS)
     x = np.asarray(successes, dtype=float)
     n = np.asarray(n, dtype=float)
     alpha = 1 - confidence
@@ -97,8 +97,8 @@ def mean_interval(mean, std, n, confidence: float = 0.95, *, level: float | None
     """
     from scipy import stats
 
-    confidence = renamed_argument("confidence", confidence, "level", level, "mean_interval", 0.95)
-    confidence = check_float(confidence, "confidence", "mean_interval", low=0, high=1, low_open=True,
+    confidence = renamed_argument("confidence", confidence, "level", level, 0.95)
+    confidence = check_float(confidence, "confidence", low=0, high=1, low_open=True,
                              high_open=True)
     mean, std, n = (np.asarray(v, dtype=float) for v in (mean, std, n))
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import ParameterError
+from ._validation import ParameterError, owner_name
 
 __all__ = [
     "accuracy",
@@ -22,12 +22,12 @@ __all__ = [
 ]
 
 
-def _pair(y_true, y_pred, owner: str) -> tuple[np.ndarray, np.ndarray]:
+def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
     y_true = np.asarray(y_true)
     y_pred = np.asarray(y_pred)
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
         raise ParameterError(
-            f"{owner} needs y_true and y_pred as 1-D arrays of the same length; "
+            f"{owner_name()} needs y_true and y_pred as 1-D arrays of the same length; "
             f"got shapes {y_true.shape} and {y_pred.shape}."
         )
     return y_true, y_pred
@@ -57,7 +57,7 @@ def accuracy(y_true, y_pred) -> float:
     >>> accuracy([1, 0, 1, 1], [1, 0, 0, 1])
     0.75
     """
-    y_true, y_pred = _pair(y_true, y_pred, "accuracy")
+    y_true, y_pred = _pair(y_true, y_pred)
     if y_true.size == 0:
         return float("nan")
     return float(np.mean(y_true == to_labels(y_pred)))
@@ -71,7 +71,7 @@ def precision(y_true, y_pred) -> float:
     >>> precision([1, 0, 1, 0], [1, 1, 1, 0])
     0.6666666666666666
     """
-    y_true, y_pred = _pair(y_true, y_pred, "precision")
+    y_true, y_pred = _pair(y_true, y_pred)
     predicted = to_labels(y_pred) == 1
     return float(np.mean(y_true[predicted] == 1)) if predicted.any() else float("nan")
 
@@ -84,7 +84,7 @@ def recall(y_true, y_pred) -> float:
     >>> recall([1, 0, 1, 1], [1, 0, 0, 1])
     0.6666666666666666
     """
-    y_true, y_pred = _pair(y_true, y_pred, "recall")
+    y_true, y_pred = _pair(y_true, y_pred)
     positive = y_true == 1
     return float(np.mean(to_labels(y_pred)[positive] == 1)) if positive.any() else float("nan")
 
@@ -102,7 +102,7 @@ def roc_auc(y_true, score) -> float:
     >>> roc_auc([1, 1], [0.2, 0.9])
     nan
     """
-    y_true, score = _pair(y_true, score, "roc_auc")
+    y_true, score = _pair(y_true, score)
     positive = y_true == 1
     n_pos = int(positive.sum())
     n_neg = y_true.size - n_pos
@@ -123,7 +123,7 @@ def log_loss(y_true, probability, eps: float = 1e-15) -> float:
     >>> round(log_loss([1, 0], [0.9, 0.2]), 4)
     0.1643
     """
-    y_true, probability = _pair(y_true, probability, "log_loss")
+    y_true, probability = _pair(y_true, probability)
     if y_true.size == 0:
         return float("nan")
     p = np.clip(probability.astype(float), eps, 1 - eps)
@@ -138,7 +138,7 @@ def mean_absolute_error(y_true, y_pred) -> float:
     >>> mean_absolute_error([1.0, 2.0, 4.0], [1.5, 2.0, 3.0])
     0.5
     """
-    y_true, y_pred = _pair(y_true, y_pred, "mean_absolute_error")
+    y_true, y_pred = _pair(y_true, y_pred)
     if y_true.size == 0:
         return float("nan")
     return float(np.mean(np.abs(y_true.astype(float) - y_pred.astype(float))))

@@ -8,8 +8,9 @@ model), but it is a genuine model: it learns, it pickles, it can be corrupted.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from ._validation import ParameterError, check_float, check_int
+from ._validation import ParameterError, check_float, check_int, owner_name
 
 __all__ = ["LogisticRegression"]
 
@@ -51,24 +52,24 @@ class LogisticRegression:
         self.l2 = l2
         self.max_iter = max_iter
 
-    def _check_X(self, X, owner: str) -> np.ndarray:
+    def _check_X(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=float)
         if X.ndim != 2:
             raise ParameterError(
-                f"{owner} needs X as a 2-D array (rows, features); got shape {X.shape}. "
+                f"{owner_name()} needs X as a 2-D array (rows, features); got shape {X.shape}. "
                 "Use X.reshape(-1, 1) for a single feature."
             )
         if not np.isfinite(X).all():
-            raise ParameterError(f"{owner} got NaN or infinite values in X; drop or impute them first.")
+            raise ParameterError(f"{owner_name()} got NaN or infinite values in X; drop or impute them first.")
         return X
 
-    def fit(self, X, y, sample_weight=None) -> LogisticRegression:
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> LogisticRegression:
         """Learn the weights from features ``X`` and labels ``y`` (optionally weighted)."""
         from scipy.optimize import minimize
 
-        l2 = check_float(self.l2, "l2", "LogisticRegression", low=0)
-        max_iter = check_int(self.max_iter, "max_iter", "LogisticRegression", low=1)
-        X = self._check_X(X, "LogisticRegression.fit")
+        l2 = check_float(self.l2, "l2", low=0)
+        max_iter = check_int(self.max_iter, "max_iter", low=1)
+        X = self._check_X(X)
         y = np.asarray(y)
         if y.shape != (X.shape[0],):
             raise ParameterError(
@@ -121,14 +122,14 @@ class LogisticRegression:
         self.n_iter_ = int(result.nit)
         return self
 
-    def _fitted(self, owner: str) -> None:
+    def _fitted(self) -> None:
         if not hasattr(self, "coef_"):
-            raise ParameterError(f"{owner} was called before fit; call model.fit(X, y) first.")
+            raise ParameterError(f"{owner_name()} was called before fit; call model.fit(X, y) first.")
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Probability of each class (columns in the order of ``classes_``)."""
-        self._fitted("LogisticRegression.predict_proba")
-        X = self._check_X(X, "LogisticRegression.predict_proba")
+        self._fitted()
+        X = self._check_X(X)
         if X.shape[1] != self.coef_.shape[1]:
             raise ParameterError(
                 f"LogisticRegression.predict_proba got {X.shape[1]} features; the model was "
@@ -139,12 +140,12 @@ class LogisticRegression:
         p = np.exp(logits)
         return p / p.sum(axis=1, keepdims=True)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The most probable class for each row."""
         probability = self.predict_proba(X)
         return self.classes_[np.argmax(probability, axis=1)]
 
-    def score(self, X, y) -> float:
+    def score(self, X: ArrayLike, y: ArrayLike) -> float:
         """Accuracy of ``predict(X)`` against ``y``."""
         return float(np.mean(self.predict(X) == np.asarray(y)))
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_choice, check_float, parameter_error
+from ._validation import argument_helper, check_choice, check_float, owner_name, parameter_error
 
 __all__ = ["CORRECTIONS", "PSI_EPSILON", "adjust_pvalues", "psi_from_counts", "psi_null", "renamed_argument"]
 
@@ -30,7 +30,8 @@ CORRECTIONS = ("none", "bonferroni", "holm", "bh")
 PSI_EPSILON = 1e-4
 
 
-def renamed_argument(new_name: str, new_value: Any, old_name: str, old_value: Any, owner: str,
+@argument_helper
+def renamed_argument(new_name: str, new_value: Any, old_name: str, old_value: Any,
                      default: Any) -> Any:
     """Accept an argument's old name for one release, with a ``DeprecationWarning``.
 
@@ -41,29 +42,30 @@ def renamed_argument(new_name: str, new_value: Any, old_name: str, old_value: An
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     renamed_argument("alpha", 0.05, "level", 0.01, "detect_drift", 0.05)
+    ...     renamed_argument("alpha", 0.05, "level", 0.01, 0.05)
     0.01
-    >>> str(caught[0].message)
-    "detect_drift: 'level' is renamed 'alpha'; 'level' will stop working in the next release."
+    >>> str(caught[0].message)  # called from detect_drift, the message names detect_drift
+    "renamed_argument: 'level' is renamed 'alpha'; 'level' will stop working in the next release."
     """
     if old_value is None:
         return new_value
     if new_value is not default and new_value != default:
-        raise parameter_error(old_name, owner, f"left out when {new_name!r} is given", old_value,
-                              f"{old_name!r} is the old name of {new_name!r}; give only {new_name!r}.")
-    warnings.warn(f"{owner}: {old_name!r} is renamed {new_name!r}; {old_name!r} will stop working in "
+        raise parameter_error(old_name, f"left out when {new_name!r} is given", old_value,
+                              fix=f"{old_name!r} is the old name of {new_name!r}; give only {new_name!r}.")
+    warnings.warn(f"{owner_name()}: {old_name!r} is renamed {new_name!r}; {old_name!r} will stop working in "
                   "the next release.", DeprecationWarning, stacklevel=3)
     return old_value
 
 
-def check_correction(correction: Any, owner: str, name: str = "correction") -> str:
+@argument_helper
+def check_correction(correction: Any, name: str = "correction") -> str:
     """The correction's one spelling; ``None`` (the old spelling of ``"none"``) is accepted
     with a ``DeprecationWarning``."""
     if correction is None:
-        warnings.warn(f"{owner}: correction=None is spelled correction='none' now; None will stop "
+        warnings.warn(f"{owner_name()}: correction=None is spelled correction='none' now; None will stop "
                       "working in the next release.", DeprecationWarning, stacklevel=3)
         return "none"
-    return check_choice(correction, name, owner, CORRECTIONS)
+    return check_choice(correction, name, CORRECTIONS)
 
 
 def adjust_pvalues(pvalues, correction: str = "bonferroni", *, method: str | None = None) -> np.ndarray:
@@ -97,13 +99,12 @@ def adjust_pvalues(pvalues, correction: str = "bonferroni", *, method: str | Non
     >>> adjust_pvalues([0.01, float("nan"), 0.02], "holm").tolist()
     [0.02, nan, 0.02]
     """
-    owner = "adjust_pvalues"
-    correction = renamed_argument("correction", correction, "method", method, owner, "bonferroni")
-    correction = check_correction(correction, owner)
+    correction = renamed_argument("correction", correction, "method", method, "bonferroni")
+    correction = check_correction(correction)
     p = np.array(pvalues, dtype=float)
     tested = np.isfinite(p)
     if p.size == 0 or np.any(np.isinf(p)) or np.any((p[tested] < 0) | (p[tested] > 1)):
-        raise parameter_error("pvalues", owner, "a non-empty array of numbers in [0, 1] (NaN: not tested)",
+        raise parameter_error("pvalues", "a non-empty array of numbers in [0, 1] (NaN: not tested)",
                               p.tolist() if p.size < 8 else f"an array of shape {p.shape}")
     if correction == "none":
         return p
@@ -160,11 +161,11 @@ def psi_from_counts(reference_counts, current_counts, *, epsilon: float = PSI_EP
     >>> [round(psi_from_counts([95, 5, 0], [90, 5, 5], epsilon=e), 3) for e in (1e-2, 1e-4, 1e-6)]
     [0.067, 0.313, 0.544]
     """
-    epsilon = check_float(epsilon, "epsilon", "psi_from_counts", low=0, high=0.1, low_open=True)
+    epsilon = check_float(epsilon, "epsilon", low=0, high=0.1, low_open=True)
     r = np.asarray(reference_counts, dtype=float)
     c = np.asarray(current_counts, dtype=float)
     if r.shape[-1] != c.shape[-1] or np.any(r < 0) or np.any(c < 0):
-        raise parameter_error("current_counts", "psi_from_counts",
+        raise parameter_error("current_counts",
                               f"non-negative counts over the same {r.shape[-1]} bins as the reference",
                               f"shape {c.shape}")
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -220,14 +221,13 @@ def psi_null(reference_counts, window: int, *, quantile: float = 0.95, n_resampl
     from ._random import resolve_rng
     from ._validation import check_int
 
-    owner = "psi_null"
-    window = check_int(window, "window", owner, low=1, high=100_000_000)
-    quantile = check_float(quantile, "quantile", owner, low=0, high=1, low_open=True, high_open=True)
-    n_resamples = check_int(n_resamples, "n_resamples", owner, low=10, high=1_000_000)
+    window = check_int(window, "window", low=1, high=100_000_000)
+    quantile = check_float(quantile, "quantile", low=0, high=1, low_open=True, high_open=True)
+    n_resamples = check_int(n_resamples, "n_resamples", low=10, high=1_000_000)
     counts = np.asarray(reference_counts, dtype=float)
     if counts.ndim != 1 or counts.size < 2 or np.any(counts < 0) or counts.sum() <= 0:
-        raise parameter_error("reference_counts", owner, "at least two non-negative bin counts", counts.tolist())
-    rng = resolve_rng(seed, owner)
+        raise parameter_error("reference_counts", "at least two non-negative bin counts", counts.tolist())
+    rng = resolve_rng(seed)
     shares = counts / counts.sum()
     windows = rng.multinomial(window, shares, size=n_resamples)
     references = rng.multinomial(round(float(counts.sum())), shares, size=n_resamples)

@@ -270,7 +270,7 @@ def test_pip_is_stopped_at_its_timeout(tmp_path):
 @pytest.mark.parametrize("text", ["scalekit=>1.0", "scalekit>=", "scalekit 1.0", ">>1"])
 def test_an_unparseable_requirement_is_a_clear_error(text):
     with pytest.raises(ParameterError) as error:
-        parse_requirement(text, "DependencyLab.run")
+        parse_requirement(text)
     message = str(error.value)
     assert repr(text) in message and "'scalekit~=1.1'" in message and "It does not parse" in message
 
@@ -279,7 +279,7 @@ def test_an_unparseable_requirement_is_a_clear_error(text):
 def test_an_empty_requirement_is_a_clear_error_not_an_unpinned_install(text):
     # issue 17, item 8: parse_requirement("") silently became the bare package name.
     with pytest.raises(ParameterError, match=r"It is empty: write 'scalekit' for any version"):
-        parse_requirement(text, "DependencyLab.run")
+        parse_requirement(text)
     assert parse_requirement("scalekit") == "scalekit"  # the explicit "any version"
 
 

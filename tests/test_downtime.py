@@ -270,7 +270,8 @@ def test_simulation_rejects_bad_arguments():
         simulate("short outage")
     with pytest.raises(ParameterError, match="'policy' parameter of simulate"):
         simulate(Scenario(), policy=Timeout(0.1))
-    with pytest.raises(ParameterError, match="'retries' parameter of make_policy"):
+    # the learner called simulate, which passes retries on to make_policy
+    with pytest.raises(ParameterError, match="'retries' parameter of simulate"):
         simulate(Scenario(), "retry", retries=-2)
 
 

@@ -264,7 +264,7 @@ def test_the_console_updates_its_figure_in_place_and_shows_errors():
         assert "not one of the six" in console._widgets["feedback"].value
         assert console.new_incident(seed=-1) is None  # a bad seed: an error line naming the function
         assert 'class="mlfail-error"' in console._widgets["status"].value
-        assert "drill_console" in console._widgets["status"].value
+        assert "DrillConsole.new_incident" in console._widgets["status"].value  # the method the learner called
         bundle = console._repr_mimebundle_()
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         assert data["image/png"] and "data:image/png;base64" in data["text/html"]

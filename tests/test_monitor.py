@@ -106,7 +106,8 @@ def test_display_is_a_widget_with_a_static_png_fallback():
 
 
 def test_bad_monitor_arguments_are_clear_errors():
-    with pytest.raises(ParameterError, match="'duration' parameter of ResourceSampler"):
+    # the learner called ResourceMonitor, which passes duration on to its ResourceSampler
+    with pytest.raises(ParameterError, match="'duration' parameter of ResourceMonitor"):
         ResourceMonitor(duration=-1)
     with pytest.raises(ParameterError, match="'refresh' parameter of ResourceMonitor"):
         ResourceMonitor(interval=1.0, refresh=0.5)

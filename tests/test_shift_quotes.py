@@ -22,7 +22,8 @@ from .conftest import ROOT
 
 
 def _readme_evidently() -> tuple[list[str], dict[str, float]]:
-    note = next(line for line in (ROOT / "README.md").read_text().splitlines()
+    # the benchmark notes moved from the README to benchmarks/README.md (issue 19)
+    note = next(line for line in (ROOT / "benchmarks" / "README.md").read_text().splitlines()
                 if line.startswith("- drift_peers.py") and "Evidently f" in line)
     flagged = re.search(r"Evidently ((?:f\d+(?:, )?)+)\.", note).group(1).split(", ")
     scores = {name: float(value) for name, value in re.findall(r"(f\d+) (0\.\d+)", note)}

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import _course_mode
-from .._validation import ParameterError
+from .._validation import ParameterError, owner_name
 from ._reveal import Hidden
 
 __all__ = [
@@ -184,7 +184,7 @@ def all_exercises() -> dict[str, Exercise]:
     return dict(sorted(_REGISTRY.items()))
 
 
-def _get(exercise_id: Any, owner: str = "check") -> Exercise:
+def _get(exercise_id: Any) -> Exercise:
     text = str(exercise_id).strip()
     if "." in text:
         _load_chapter(text.split(".")[0].zfill(2))
@@ -192,7 +192,7 @@ def _get(exercise_id: Any, owner: str = "check") -> Exercise:
     if text not in _REGISTRY:
         known = ", ".join(sorted(_REGISTRY)) or "none loaded"
         raise ParameterError(
-            f"{owner}({exercise_id!r}{', ...' if owner == 'check' else ''}): There is no exercise {exercise_id!r}. Exercise ids look "
+            f"{owner_name()}({exercise_id!r}{', ...' if owner_name() == 'check' else ''}): There is no exercise {exercise_id!r}. Exercise ids look "
             f"like '05.2' (chapter.number); known here: {known}."
         )
     return _REGISTRY[text]
@@ -263,7 +263,7 @@ def _check_choice(exercise: Exercise, answer: Any) -> Feedback:
 
 def hint(exercise_id: str) -> str:
     """The exercise's hint (never the answer). Off in a graded course (``MLFAIL_GRADED=1``)."""
-    exercise = _get(exercise_id, "hint")
+    exercise = _get(exercise_id)
     if _course_mode.graded():
         return _course_mode.answers_off_message(f"hint({exercise.id!r})")
     return exercise.hint or "No hint for this one: reread the section just above the exercise."
@@ -283,7 +283,7 @@ def solution(exercise_id: str) -> Hidden | str:
     >>> answer.label, "silently" in str(answer), "silently" in repr(answer)
     ('Show the model answer', True, False)
     """
-    exercise = _get(exercise_id, "solution")
+    exercise = _get(exercise_id)
     if _course_mode.graded():
         return _course_mode.answers_off_message(f"solution({exercise.id!r})")
     if exercise.kind == "open":

@@ -11,7 +11,9 @@ def _flipped_decisions(seed: int) -> int:
     from ..failures.dependency import DependencyLab
 
     with DependencyLab(seed=seed) as lab:
-        return lab.run("scalekit>=1.0").golden.n_flipped
+        golden = lab.run("scalekit>=1.0").golden
+        assert golden is not None  # the install succeeds here
+        return golden.n_flipped
 
 
 numeric(

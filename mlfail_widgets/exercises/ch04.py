@@ -8,7 +8,7 @@ numeric(
     "With simulate_thermal, run a constant full load (utilisation [1.0], interval 1 s) for 600 "
     "simulated seconds on a weak cooler of 0.5 W/K, with the default ThermalModel. After how many "
     "seconds does the simulated CPU shut down?",
-    lambda: simulate_thermal([1.0], 1.0, duration=600, cooling=0.5).crashed_at,
+    lambda: float(simulate_thermal([1.0], 1.0, duration=600, cooling=0.5).crashed_at),
     abs_tol=1.0,
     hint="Call simulate_thermal([1.0], 1.0, duration=..., cooling=...) and read .crashed_at.",
     explanation="Throttling slows the heating down but cannot stop it: even at the lowest "

@@ -121,9 +121,9 @@ def outage_share(level: float = 0.95, method: str = "wilson", study_size: int = 
         if options:
             fix = ("The first argument is the confidence level, a fraction (e.g. 0.95). Did you mean "
                    + " or ".join(options) + "? Pass other arguments by name: outage_share(study_size=...).")
-    level = check_float(level, "level", "outage_share", low=0.5, high=0.999, fix=fix)
-    method = check_choice(method, "method", "outage_share", PROPORTION_METHODS)
-    study_size = check_int(study_size, "study_size", "outage_share", low=2, high=100_000)
+    level = check_float(level, "level", low=0.5, high=0.999, fix=fix)
+    method = check_choice(method, "method", PROPORTION_METHODS)
+    study_size = check_int(study_size, "study_size", low=2, high=100_000)
     study = load_outage_study().set_index("family")["outages"]
     real_not_ml, real_total = int(study.loc["not ML-specific"]), int(study.sum())
     not_ml = round(real_not_ml / real_total * study_size)

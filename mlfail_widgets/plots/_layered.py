@@ -51,13 +51,13 @@ class LayeredCanvas(FigureCanvasAgg):
     full draws (for tests and benchmarks).
     """
 
-    def __init__(self, figure, changing: Iterable = (), key: Callable[[], Any] | None = None):
+    def __init__(self, figure: Any, changing: Iterable = (), key: Callable[[], Any] | None = None):
         super().__init__(figure)
         self.changing = list(changing)
         self.key = key
         self.background_draws = 0
         self._background = None
-        self._state = None
+        self._state: tuple | None = None
         self._frame: list = []
 
     def _current_state(self) -> tuple:
@@ -146,7 +146,7 @@ class LayeredCanvas(FigureCanvasAgg):
         self.figure.stale = False
 
 
-def redraw_changing(fig, changing: Iterable, key: Callable[[], Any] | None = None) -> LayeredCanvas:
+def redraw_changing(fig: Any, changing: Iterable, key: Callable[[], Any] | None = None) -> LayeredCanvas:
     """Render ``fig`` from now on by redrawing only its ``changing`` artists over a cached picture.
 
     Everything else is drawn once into a background picture. A later draw restores that picture

@@ -9,11 +9,20 @@ golden test and the version guard say.
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from . import style
-from ._base import Drawn, new_figure
+from ._base import Artists, Drawn, new_figure
 
-__all__ = ["draw", "update"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.collections import PathCollection
+    from matplotlib.text import Text
+
+    from ..failures.dependency import PipelineRun
+
+__all__ = ["DependencyArtists", "draw", "update"]
 
 SYMBOLS = {"ok": "\u2713", "fail": "\u2717", "warn": "!", "skip": "\u2013"}
 COLOURS = {"ok": style.GOOD, "fail": style.ALARM, "warn": style.PALETTE["orange"], "skip": style.MUTED}
@@ -36,7 +45,22 @@ def _colours(run):
     return colours
 
 
-def draw(run, ax=None) -> Drawn:
+@dataclass
+class DependencyArtists(Artists):
+    """What :func:`update` changes: the golden scatter (left) and the status board (right)."""
+
+    golden: Axes  # the left axes, whose title gives the golden test's verdict
+    points: PathCollection  # one dot per golden song: (recorded, served) probability
+    empty: Text  # "no predictions: ..." when the pipeline did not run
+    markers: PathCollection  # one coloured disc per check
+    symbols: list[Text]  # the tick/cross on each disc
+    steps: list[Text]  # each check's name and status
+    details: list[Text]  # each check's detail line
+    title: Text
+    subtitle: Text
+
+
+def draw(run: PipelineRun, ax: Any = None) -> Drawn[DependencyArtists]:
     """Draw a :class:`~mlfail_widgets.failures.dependency.PipelineRun` (``ax``: a pair of axes).
 
     Examples
@@ -48,7 +72,7 @@ def draw(run, ax=None) -> Drawn:
     >>> with DependencyLab(seed=0) as lab:  # doctest: +SKIP
     ...     drawn = draw(lab.run("scalekit>=1.0"))
     >>> sorted(drawn.artists)  # doctest: +SKIP
-    ['details', 'empty', 'markers', 'points', 'steps', 'subtitle', 'symbols', 'title']
+    ['details', 'empty', 'golden', 'markers', 'points', 'steps', 'subtitle', 'symbols', 'title']
     """
     from matplotlib.lines import Line2D
 
@@ -94,48 +118,48 @@ def draw(run, ax=None) -> Drawn:
                               linespacing=1.15) for y in rows]
         title = fig.suptitle("", fontsize=12.5)
         subtitle = right.text(0.0, STEPS - 0.05, "", fontsize=9.5, color=style.NEUTRAL, va="bottom")
-    drawn = Drawn(fig, {"points": points, "empty": empty, "markers": markers, "symbols": symbols,
-                        "steps": steps, "details": details, "title": title, "subtitle": subtitle})
+    drawn = Drawn(fig, DependencyArtists(golden=left, points=points, empty=empty, markers=markers, symbols=symbols,
+                                         steps=steps, details=details, title=title, subtitle=subtitle))
     update(drawn, run)
     return drawn
 
 
-def update(drawn: Drawn, run) -> None:
+def update(drawn: Drawn[DependencyArtists], run: PipelineRun) -> None:
     """Change the figure in place to show ``run``."""
     import numpy as np
 
     artists = drawn.artists
-    left = artists["points"].axes
+    left = artists.golden
     if run.golden is not None:
         golden = run.golden
-        artists["points"].set_offsets(np.column_stack([golden.expected, golden.served]))
-        artists["points"].set_facecolors(_colours(run))
-        artists["empty"].set_text("")
-        artists["empty"].set_visible(False)
+        artists.points.set_offsets(np.column_stack([golden.expected, golden.served]))
+        artists.points.set_facecolor(_colours(run))
+        artists.empty.set_text("")
+        artists.empty.set_visible(False)
         verdict = ("golden test passed: every prediction reproduced" if golden.passed else
                    f"golden test FAILED: {golden.n_flipped} of {len(golden.expected)} decisions flipped")
         left.set_title(verdict, color=style.GOOD if golden.passed else style.ALARM, fontsize=11,
                        fontweight="bold")
     else:
-        artists["points"].set_offsets(np.empty((0, 2)))
+        artists.points.set_offsets(np.empty((0, 2)))
         reason = "pip failed" if not run.install.ok else "the pipeline did not run"
-        artists["empty"].set_text(f"no predictions:\n{reason}")
-        artists["empty"].set_visible(True)
+        artists.empty.set_text(f"no predictions:\n{reason}")
+        artists.empty.set_visible(True)
         left.set_title("golden test not run", color=style.NEUTRAL, fontsize=11, fontweight="bold")
 
     checks = run.checks()
-    artists["markers"].set_facecolors([COLOURS[c.status] for c in checks])
-    for check, symbol, step, detail in zip(checks, artists["symbols"], artists["steps"],
-                                           artists["details"], strict=True):
+    artists.markers.set_facecolor([COLOURS[c.status] for c in checks])
+    for check, symbol, step, detail in zip(checks, artists.symbols, artists.steps,
+                                           artists.details, strict=True):
         symbol.set_text(SYMBOLS[check.status])
         step.set_text(check.step)
         step.set_color(COLOURS[check.status] if check.status == "fail" else "black")
         detail.set_text(_wrap(check.detail))
     resolved = f"scalekit {run.resolved}" if run.resolved else "nothing installed"
-    artists["title"].set_text(f"pip install songpipe '{run.requirement}'  \u2192  {resolved}")
+    artists.title.set_text(f"pip install songpipe '{run.requirement}'  \u2192  {resolved}")
     if run.source == "index":
         where = "package index " + ("up" if run.index_up else "DOWN (connection refused)")
     else:
         where = {"vendored": "vendored wheelhouse (--no-index)", "mirror": "mirror"}[run.source]
     how = "cached result of an earlier real pip run" if run.cached else "real pip run"
-    artists["subtitle"].set_text(f"source: {where}  \u00b7  {how}")
+    artists.subtitle.set_text(f"source: {where}  \u00b7  {how}")

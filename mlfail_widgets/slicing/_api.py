@@ -50,7 +50,6 @@ CORRECTIONS = ("holm", "bonferroni", "bh", "none")
 STATUSES = ("ok", "too small", "undefined", "empty")
 _COLUMNS = ["by", "slice", "size", "metric", "low", "high", "gap", "flagged", "status",
             "p_value", "p_adjusted", "note"]
-_OWNER = "slice_metrics"
 _TESTS = {"proportion": "two-proportion score test, slice against the rest",
           "mean": "Welch's t-test, slice against the rest",
           "auc": "DeLong's test, slice AUC against the rest's",
@@ -233,35 +232,35 @@ def slice_metrics(
     import pandas as pd
 
     if not isinstance(data, pd.DataFrame):
-        raise parameter_error("data", _OWNER, "a pandas DataFrame", type(data).__name__)
+        raise parameter_error("data", "a pandas DataFrame", type(data).__name__)
     columns = [by] if isinstance(by, str) else list(by) if isinstance(by, Sequence) else None
     if not columns:
-        raise parameter_error("by", _OWNER, "a column name or a non-empty list of them", by)
-    check_columns(data, columns, "by", _OWNER)
+        raise parameter_error("by", "a column name or a non-empty list of them", by)
+    check_columns(data, columns, "by")
     if not callable(metric):
-        metric = check_choice(metric, "metric", _OWNER, METRICS)
-    check_columns(data, [target], "target", _OWNER)
+        metric = check_choice(metric, "metric", METRICS)
+    check_columns(data, [target], "target")
     if metric != "rate":
-        check_columns(data, [prediction], "prediction", _OWNER)
-    min_size = check_int(min_size, "min_size", _OWNER, low=1,
+        check_columns(data, [prediction], "prediction")
+    min_size = check_int(min_size, "min_size", low=1,
                          fix="A slice needs at least one row to have a metric.")
-    confidence = renamed_argument("confidence", confidence, "level", level, _OWNER, 0.95)
-    confidence = check_float(confidence, "confidence", _OWNER, low=0, high=1, low_open=True,
+    confidence = renamed_argument("confidence", confidence, "level", level, 0.95)
+    confidence = check_float(confidence, "confidence", low=0, high=1, low_open=True,
                              high_open=True, fix="Use e.g. 0.95 for 95% intervals.")
-    interval = check_choice(interval, "interval", _OWNER, ["auto", "bootstrap"])
-    n_boot = check_int(n_boot, "n_boot", _OWNER, low=20, high=100_000)
-    correction = check_correction(correction, _OWNER)
+    interval = check_choice(interval, "interval", ["auto", "bootstrap"])
+    n_boot = check_int(n_boot, "n_boot", low=20, high=100_000)
+    correction = check_correction(correction)
     if not isinstance(bins, (Mapping, int, np.integer)) or isinstance(bins, bool):
-        raise parameter_error("bins", _OWNER, "an int or a dict column -> int", bins)
+        raise parameter_error("bins", "an int or a dict column -> int", bins)
     if edges is not None and not isinstance(edges, (Mapping, Sequence, np.ndarray)):
-        raise parameter_error("edges", _OWNER, "a list of numbers or a dict column -> list", edges)
+        raise parameter_error("edges", "a list of numbers or a dict column -> list", edges)
     for name, option in (("bins", bins), ("edges", edges)):
         if isinstance(option, Mapping) and not option:
-            raise parameter_error(name, _OWNER, "an int or a non-empty dict column -> value", option,
-                                  f"Leave {name} out for the default, or name a column: {{{columns[0]!r}: 4}}.")
+            raise parameter_error(name, "an int or a non-empty dict column -> value", option,
+                                  fix=f"Leave {name} out for the default, or name a column: {{{columns[0]!r}: 4}}.")
         for key in option if isinstance(option, Mapping) else ():
-            check_choice(key, f"{name} key", _OWNER, columns)
-    rng = resolve_rng(seed, _OWNER)
+            check_choice(key, f"{name} key", columns)
+    rng = resolve_rng(seed)
 
     prep = _prepare(data, metric, target, prediction)
     kind = prep["kind"]
@@ -319,17 +318,16 @@ def apply_min_size(table: SliceResult, min_size: int) -> SliceResult:
     >>> apply_min_size(table, 20)["status"].tolist()
     ['ok', 'too small']
     """
-    owner = "apply_min_size"
     if not isinstance(table, SliceResult):
-        raise parameter_error("table", owner, "the SliceResult of slice_metrics", type(table).__name__)
-    min_size = check_int(min_size, "min_size", owner, low=1,
+        raise parameter_error("table", "the SliceResult of slice_metrics", type(table).__name__)
+    min_size = check_int(min_size, "min_size", low=1,
                          fix="A slice needs at least one row to have a metric.")
     frame = table.by_slice
     lost = (frame["status"] == "too small") & (frame["size"] >= min_size)
     if lost.any():
-        raise parameter_error("min_size", owner,
+        raise parameter_error("min_size",
                               f"at least {table.min_size}, the size this table was judged at",
-                              min_size, "Compute the table with slice_metrics(..., min_size=1) first.")
+                              min_size, fix="Compute the table with slice_metrics(..., min_size=1) first.")
     out = frame.copy()
     small = (out["size"] < min_size) & (out["status"] != "empty")
     out.loc[small, "status"] = "too small"

@@ -9,8 +9,6 @@ import numpy as np
 
 from .._validation import check_int, parameter_error
 
-_OWNER = "slice_metrics"
-
 
 def _number_labels(values: np.ndarray) -> list[str]:
     """Shortest '%g' labels that keep distinct numbers distinct."""
@@ -27,11 +25,11 @@ def _edges_for(column: str, bins: Any, edges: Any, x: np.ndarray) -> np.ndarray 
     if given is not None:
         cut = np.asarray(given, dtype=float)
         if cut.ndim != 1 or cut.size < 2 or np.isnan(cut).any() or np.any(np.diff(cut) <= 0):
-            raise parameter_error("edges", _OWNER, "at least two strictly increasing numbers",
-                                  given, "Give e.g. edges=[0, 18, 65, 120] (or a dict column -> edges).")
+            raise parameter_error("edges", "at least two strictly increasing numbers",
+                                  given, fix="Give e.g. edges=[0, 18, 65, 120] (or a dict column -> edges).")
         return cut
     count = bins.get(column, 4) if isinstance(bins, Mapping) else bins
-    count = check_int(count, "bins", _OWNER, low=1, high=1000)
+    count = check_int(count, "bins", low=1, high=1000)
     finite = x[np.isfinite(x)]  # -inf / inf fall below / above the finite bins
     distinct = np.unique(x[~np.isnan(x)])
     if distinct.size <= count or finite.size == 0:
@@ -84,8 +82,8 @@ def _slices(data, column: str, bins: Any, edges: Any) -> tuple[np.ndarray, list[
         codes = np.where(np.isnan(x), -1, codes)
     else:
         if isinstance(edges, Mapping) and column in edges:
-            raise parameter_error("edges", _OWNER, "given for numeric columns only", edges,
-                                  f"Column {column!r} is not numeric; it is sliced by value.")
+            raise parameter_error("edges", "given for numeric columns only", edges,
+                                  fix=f"Column {column!r} is not numeric; it is sliced by value.")
         try:
             codes, uniques = pd.factorize(series, sort=True)
         except TypeError:  # values of mixed types cannot be sorted

@@ -7,8 +7,6 @@ import numpy as np
 from .. import metrics as _metrics
 from .._validation import parameter_error
 
-_OWNER = "slice_metrics"
-
 
 def _binary(values: np.ndarray, name: str, column: str, metric: str) -> np.ndarray:
     if values.dtype == bool:
@@ -20,8 +18,8 @@ def _binary(values: np.ndarray, name: str, column: str, metric: str) -> np.ndarr
         shown = np.unique(other)[:5].tolist()
     else:
         shown = np.unique(values.astype(str))[:5].tolist()
-    raise parameter_error(name, _OWNER, f"a column of 0/1 values for metric {metric!r}", column,
-                          f"It holds {shown}. Encode the positive class as 1, the rest as 0.")
+    raise parameter_error(name, f"a column of 0/1 values for metric {metric!r}", column,
+                          fix=f"It holds {shown}. Encode the positive class as 1, the rest as 0.")
 
 
 def _column_values(data, column: str, name: str) -> np.ndarray:
@@ -30,8 +28,8 @@ def _column_values(data, column: str, name: str) -> np.ndarray:
     series = data[column]
     count = int(series.isna().sum())
     if count:
-        raise parameter_error(name, _OWNER, "a column without missing values", column,
-                              f"It has {count} missing values; drop or fill those rows first.")
+        raise parameter_error(name, "a column without missing values", column,
+                              fix=f"It has {count} missing values; drop or fill those rows first.")
     values = series.to_numpy()
     if values.dtype.kind == "O" and pd.api.types.is_bool_dtype(series.dtype):  # nullable boolean
         return series.to_numpy(dtype=bool)
@@ -49,7 +47,7 @@ def _prepare(data, metric, target: str, prediction: str) -> dict:
     if metric in ("mae", "calibration"):
         pred = _column_values(data, prediction, "prediction")
         if y.dtype.kind not in "iufb" or pred.dtype.kind not in "iufb":
-            raise parameter_error("target", _OWNER, f"numeric target and prediction columns for {metric!r}",
+            raise parameter_error("target", f"numeric target and prediction columns for {metric!r}",
                                   (target, prediction))
         error = pred.astype(float) - y.astype(float)
         # mae: the mean absolute error; calibration: the signed mean error, i.e. the mean predicted
@@ -60,13 +58,13 @@ def _prepare(data, metric, target: str, prediction: str) -> dict:
         return {"kind": "proportion", "values": y.astype(float), "mask": None}
     pred = _column_values(data, prediction, "prediction")
     if pred.dtype.kind not in "iufb":
-        raise parameter_error("prediction", _OWNER, f"a numeric column for metric {metric!r}", prediction)
+        raise parameter_error("prediction", f"a numeric column for metric {metric!r}", prediction)
     pred = pred.astype(float)
     if metric == "auc":
         return {"kind": "auc", "y": y, "score": pred}
     if pred.size and (pred.min() < 0 or pred.max() > 1):
-        raise parameter_error("prediction", _OWNER, "0/1 labels or probabilities in [0, 1]", prediction,
-                              f"Its values range from {pred.min():g} to {pred.max():g}.")
+        raise parameter_error("prediction", "0/1 labels or probabilities in [0, 1]", prediction,
+                              fix=f"Its values range from {pred.min():g} to {pred.max():g}.")
     if metric == "log_loss":
         p = np.clip(pred, 1e-15, 1 - 1e-15)
         return {"kind": "mean", "values": -np.where(y == 1, np.log(p), np.log1p(-p)), "mask": None}

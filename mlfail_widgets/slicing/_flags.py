@@ -168,27 +168,26 @@ def compare_slices(n, total, square=None, *, kind: str = "proportion", confidenc
     >>> [round(float(p), 4) for p in result.p_value]
     [0.1302, 0.6859, 0.5367, 0.0001]
     """
-    owner = "compare_slices"
-    confidence = renamed_argument("confidence", confidence, "level", level, owner, 0.95)
-    confidence = check_float(confidence, "confidence", owner, low=0, high=1, low_open=True, high_open=True,
+    confidence = renamed_argument("confidence", confidence, "level", level, 0.95)
+    confidence = check_float(confidence, "confidence", low=0, high=1, low_open=True, high_open=True,
                              fix="Use e.g. 0.95 for 95% intervals.")
-    kind = check_choice(kind, "kind", owner, KINDS)
-    correction = check_correction(correction, owner)
-    min_size = check_int(min_size, "min_size", owner, low=1)
+    kind = check_choice(kind, "kind", KINDS)
+    correction = check_correction(correction)
+    min_size = check_int(min_size, "min_size", low=1)
     n = np.asarray(n, dtype=float)
     total = np.asarray(total, dtype=float)
     if n.ndim != 1 or n.size == 0 or total.shape != n.shape or np.any(n < 0) or not np.isfinite(n).all():
-        raise parameter_error("n", owner, "a non-empty 1-D array of row counts, one per slice, like total",
+        raise parameter_error("n", "a non-empty 1-D array of row counts, one per slice, like total",
                               n.tolist() if n.size < 8 else f"an array of shape {n.shape}")
     if kind == "proportion" and (np.any(total < 0) or np.any(total > n)):
-        raise parameter_error("total", owner, "success counts between 0 and n for kind='proportion'",
+        raise parameter_error("total", "success counts between 0 and n for kind='proportion'",
                               total.tolist() if total.size < 8 else "out-of-range counts")
     if kind == "mean":
         if square is None:
-            raise parameter_error("square", owner, "the per-slice sums of squares for kind='mean'", square)
+            raise parameter_error("square", "the per-slice sums of squares for kind='mean'", square)
         square = np.asarray(square, dtype=float)
         if square.shape != n.shape:
-            raise parameter_error("square", owner, f"one sum of squares per slice ({n.size})", square.shape)
+            raise parameter_error("square", f"one sum of squares per slice ({n.size})", square.shape)
     else:
         square = total
     N, T, Q = n.sum(), total.sum(), square.sum()
@@ -242,16 +241,15 @@ def slice_flag_rates(shares=(0.4, 0.3, 0.2, 0.1), *, rows: int = 2000, accuracy:
 
     from .._random import resolve_rng
 
-    owner = "slice_flag_rates"
     shares = np.asarray(shares, dtype=float)
     if shares.ndim != 1 or shares.size < 2 or np.any(shares <= 0) or abs(shares.sum() - 1) > 1e-9:
-        raise parameter_error("shares", owner, "at least two positive shares summing to 1", shares.tolist())
-    rows = check_int(rows, "rows", owner, low=20, high=10_000_000)
-    accuracy = check_float(accuracy, "accuracy", owner, low=0, high=1, low_open=True, high_open=True)
-    worse = check_float(worse, "worse", owner, low=0, high=1, low_open=True, high_open=True)
-    alpha = check_float(alpha, "alpha", owner, low=0, high=0.5, low_open=True)
-    reps = check_int(reps, "reps", owner, low=10, high=1_000_000)
-    rng = resolve_rng(seed, owner)
+        raise parameter_error("shares", "at least two positive shares summing to 1", shares.tolist())
+    rows = check_int(rows, "rows", low=20, high=10_000_000)
+    accuracy = check_float(accuracy, "accuracy", low=0, high=1, low_open=True, high_open=True)
+    worse = check_float(worse, "worse", low=0, high=1, low_open=True, high_open=True)
+    alpha = check_float(alpha, "alpha", low=0, high=0.5, low_open=True)
+    reps = check_int(reps, "reps", low=10, high=1_000_000)
+    rng = resolve_rng(seed)
     n = np.maximum(np.round(shares * rows), 1)
     right = rng.binomial(n.astype(np.int64), accuracy, size=(reps, n.size)).astype(float)
     overall = right.sum(axis=1, keepdims=True) / n.sum()

@@ -13,7 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._validation import ParameterError, check_choice, check_float, check_int, parameter_error
+from .._validation import (
+    ParameterError,
+    argument_helper,
+    check_choice,
+    check_float,
+    check_int,
+    owner_name,
+    parameter_error,
+)
 
 __all__ = ["Checkbox", "Choice", "Control", "SeedBox", "Slider", "as_control"]
 
@@ -29,7 +37,8 @@ class Control:
     def build(self, name: str):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def check(self, name: str, owner: str, value: Any) -> Any:  # pragma: no cover - abstract
+    @argument_helper
+    def check(self, name: str, value: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def description(self, name: str) -> str:
@@ -62,7 +71,7 @@ class Slider(Control):
     --------
     >>> Slider(0, 10).is_int
     True
-    >>> Slider(0, 1, step=0.05, value=0.1).check("epsilon", "simulate", 0.3)
+    >>> Slider(0, 1, step=0.05, value=0.1).check("epsilon", 0.3)
     0.3
     """
 
@@ -75,27 +84,28 @@ class Slider(Control):
     def __init__(self, low, high, step=None, value=None, label=None, continuous=True,
                  play=False, fmt=None):
         # checked, but kept as given: ints stay ints (an int slider)
-        check_float(low, "low", "Slider", fix="Give the slider's range as two finite numbers.")
-        check_float(high, "high", "Slider", low=float(low), low_open=True,
+        check_float(low, "low", fix="Give the slider's range as two finite numbers.")
+        check_float(high, "high", low=float(low), low_open=True,
                     fix="The range must be low < high, e.g. Slider(0, 1).")
         if step is not None:
-            check_float(step, "step", "Slider", low=0, high=float(high - low), low_open=True,
+            check_float(step, "step", low=0, high=float(high - low), low_open=True,
                         fix="The step is a positive number no larger than high - low.")
         self.low, self.high, self.step = low, high, step
         self.value = low if value is None else value
         self.label, self.continuous, self.play, self.fmt = label, continuous, play, fmt
-        self.check("value", "Slider", self.value)
+        self.check("value", self.value)
 
     @property
     def is_int(self) -> bool:
         whole = [v for v in (self.low, self.high, self.step) if v is not None]
         return all(float(v).is_integer() for v in whole) and isinstance(self.value, numbers.Integral)
 
-    def check(self, name, owner, value):
+    @argument_helper
+    def check(self, name, value):
         if self.is_int:
-            return check_int(value, name, owner, low=int(self.low), high=int(self.high),
+            return check_int(value, name, low=int(self.low), high=int(self.high),
                              fix="Move the slider or pass a value inside its range.")
-        return check_float(value, name, owner, low=self.low, high=self.high,
+        return check_float(value, name, low=self.low, high=self.high,
                            fix="Move the slider or pass a value inside its range.")
 
     def build(self, name):
@@ -132,19 +142,20 @@ class Choice(Control):
 
     def __init__(self, options, value=None, label=None):
         if isinstance(options, (str, bytes)) or not isinstance(options, (Sequence, dict)) or not len(options):
-            raise parameter_error("options", "Choice", "a non-empty list of options or a "
-                                  "{label: value} dict", options, "For example Choice(['random', 'popularity']).")
+            raise parameter_error("options", "a non-empty list of options or a "
+                                  "{label: value} dict", options, fix="For example Choice(['random', 'popularity']).")
         self.options = options
         values = list(options.values()) if isinstance(options, dict) else list(options)
         self.value = values[0] if value is None else value
         self.label, self.continuous = label, False
-        self.check("value", "Choice", self.value)
+        self.check("value", self.value)
 
     def _values(self) -> list:
         return list(self.options.values()) if isinstance(self.options, dict) else list(self.options)
 
-    def check(self, name, owner, value):
-        return check_choice(value, name, owner, self._values())
+    @argument_helper
+    def check(self, name, value):
+        return check_choice(value, name, self._values())
 
     def build(self, name):
         import ipywidgets as w
@@ -165,13 +176,14 @@ class Checkbox(Control):
     """
 
     def __init__(self, value=False, label=None):
-        self.value, self.label, self.continuous = self.check("value", "Checkbox", value), label, False
+        self.value, self.label, self.continuous = self.check("value", value), label, False
 
-    def check(self, name, owner, value):
+    @argument_helper
+    def check(self, name, value):
         # numpy's bool is numpy.bool_ (numpy 1) or numpy.bool (numpy 2)
         if isinstance(value, bool) or (type(value).__module__ == "numpy" and type(value).__name__ in ("bool_", "bool")):
             return bool(value)
-        raise ParameterError(f"The {name!r} parameter of {owner} must be True or False. Got {value!r} instead.")
+        raise ParameterError(f"The {name!r} parameter of {owner_name()} must be True or False. Got {value!r} instead.")
 
     def build(self, name):
         import ipywidgets as w
@@ -190,11 +202,12 @@ class SeedBox(Control):
     """
 
     def __init__(self, value=0, label="seed"):
-        value = self.check("value", "SeedBox", value)
+        value = self.check("value", value)
         self.value, self.label, self.continuous = value, label, False
 
-    def check(self, name, owner, value):
-        return check_int(value, name, owner, low=0, high=2**32 - 1,
+    @argument_helper
+    def check(self, name, value):
+        return check_int(value, name, low=0, high=2**32 - 1,
                          fix="A seed is a whole number such as 0 or 2026.")
 
     def build(self, name):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import time
+from typing import Any
 
 from ..failures.dependency import DependencyLab
 from ..plots import dependency as plot
@@ -31,7 +32,7 @@ def _summary(run) -> str:
             f"<code>{html.escape(run.install.command_line)}</code>")
 
 
-def dependency_panel(lab: DependencyLab, **panel_options) -> Panel:
+def dependency_panel(lab: DependencyLab, **panel_options: Any) -> Panel:
     """The requirement (dropdown), the index up or down, the vendored wheelhouse on or off.
 
     Each new combination runs real pip (about a second) in the panel's worker thread, so the

@@ -8,14 +8,14 @@ updated in place and rendered once.
 
 from __future__ import annotations
 
-import base64
 import html
+from typing import Any
 
 from .._validation import check_choice
 from ..failures.deployment import DeploymentTimeline
 from ..plots import deployment as plot
-from ..plots._base import render_png
 from ._errors import ActionRunner
+from ._figure import FigureWidget
 
 __all__ = ["DeploymentConsole", "deployment_console"]
 
@@ -25,7 +25,7 @@ _PATH_LABELS = [("reads the production pointer", "pointer"),
 _OUTCOME_COLOUR = {"done": "#4D4D4D", "passed": "#009E73", "caught": "#D55E00", "refused": "#D55E00"}
 
 
-class DeploymentConsole(ActionRunner):
+class DeploymentConsole(FigureWidget, ActionRunner):
     """Buttons over a :class:`DeploymentTimeline`, and its timeline figure updated in place.
 
     Parameters
@@ -46,46 +46,45 @@ class DeploymentConsole(ActionRunner):
     >>> console.close()
     """
 
-    def __init__(self, *, deploy_path: str = "env var", verify: bool = False, **timeline_options):
+    def __init__(self, *, deploy_path: str = "env var", verify: bool = False, **timeline_options: Any):
         self.timeline = DeploymentTimeline(deploy_path=deploy_path, **timeline_options)
         try:
             self.drawn = plot.draw(self.timeline.snapshot())
-            self.png = render_png(self.drawn.figure, freeze_layout=True)
+            self._render_figure(freeze_layout=True)
         except BaseException:
             self.timeline.close()
             raise
         self.verify = bool(verify)
         self.error: str | None = None
-        self._widgets: dict | None = None
 
     # ----------------------------------------------------------------- actions (the buttons)
     def _verify(self, verify: bool | None) -> bool:
         return self.verify if verify is None else bool(verify)
 
-    def next_week(self):
+    def next_week(self) -> Any:
         """A week passes; a new version is trained and registered."""
         return self._redraw(self.timeline.next_week)
 
-    def promote(self, verify: bool | None = None):
+    def promote(self, verify: bool | None = None) -> Any:
         """Promote the newest version (behind a canary when verifying)."""
         return self._redraw(lambda: self.timeline.promote(verify=self._verify(verify)))
 
-    def deploy(self, verify: bool | None = None):
+    def deploy(self, verify: bool | None = None) -> Any:
         """Reload the service (and check what it serves when verifying)."""
         return self._redraw(lambda: self.timeline.deploy(verify=self._verify(verify)))
 
-    def rollback(self, verify: bool | None = None):
+    def rollback(self, verify: bool | None = None) -> Any:
         """Production one step back, then deploy."""
         return self._redraw(lambda: self.timeline.rollback(verify=self._verify(verify)))
 
-    def set_deploy_path(self, path: str):
+    def set_deploy_path(self, path: str) -> Any:
         """Change how the service resolves its model (fix or break the deploy path)."""
         def change():
             self.timeline.deploy_path = path
             return self.timeline.events[-1]
         return self._redraw(change)
 
-    def play(self, *actions: str, verify: bool | None = None):
+    def play(self, *actions: str, verify: bool | None = None) -> Any:
         """Apply several actions in a row (``"next week"``, ``"promote"``, ``"deploy"``,
         ``"rollback"``) and redraw once; returns the last event.
 
@@ -101,7 +100,7 @@ class DeploymentConsole(ActionRunner):
                  "deploy": lambda: self.timeline.deploy(verify=verify),
                  "rollback": lambda: self.timeline.rollback(verify=verify)}
         for action in actions:
-            check_choice(action, "actions", "DeploymentConsole.play", steps)
+            check_choice(action, "actions", steps)
 
         def run():
             for action in actions:
@@ -115,7 +114,7 @@ class DeploymentConsole(ActionRunner):
         def run():
             event = action()
             plot.update(self.drawn, self.timeline.snapshot())
-            self.png = render_png(self.drawn.figure)
+            self._render_figure()
             return event
         return self._act(run)
 
@@ -129,15 +128,10 @@ class DeploymentConsole(ActionRunner):
     def _show(self) -> None:
         if self._widgets is None:
             return
-        self._widgets["image"].value = self.png
         self._widgets["summary"].value = self._summary()
         self._widgets["status"].value = self._error_line()
 
-    @property
-    def widget(self):
-        """The console as one ipywidgets box."""
-        if self._widgets is not None:
-            return self._widgets["box"]
+    def _build_widgets(self) -> dict[str, Any]:
         import ipywidgets as w
 
         path = w.Dropdown(options=_PATH_LABELS, value=self.timeline.deploy_path, description="deploy path",
@@ -156,40 +150,21 @@ class DeploymentConsole(ActionRunner):
             button.on_click(lambda _b, name=name: getattr(self, name)())
             button.add_class(f"mlfail-{name.replace('_', '-')}")
         buttons["next_week"].add_class("mlfail-drive")
-        image = w.Image(value=self.png, format="png", layout=w.Layout(max_width="100%", height="auto"))
-        image.add_class("mlfail-figure")
-        summary = w.HTML(self._summary())
-        summary.add_class("mlfail-summary")
-        status = w.HTML("")
-        status.add_class("mlfail-status")
-        box = w.VBox([w.HBox([path, verify]), w.HBox(list(buttons.values())), summary, image, status])
-        box.add_class("mlfail-panel")
-        box.add_class("mlfail-main")
-        self._widgets = {"box": box, "image": image, "summary": summary, "status": status,
-                         "path": path, "verify": verify, **buttons}
-        return box
+        image, summary, status = self._figure_image(), self._line("mlfail-summary", self._summary()), \
+            self._line("mlfail-status")
+        box = self._box([w.HBox([path, verify]), w.HBox(list(buttons.values())), summary, image, status],
+                        "mlfail-panel", "mlfail-main")
+        return {"box": box, "image": image, "summary": summary, "status": status,
+                "path": path, "verify": verify, **buttons}
 
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["image/png"] = base64.b64encode(self.png).decode("ascii")  # the static fallback
-        data["text/plain"] = f"<mlfail DeploymentConsole, week {self.timeline.week}>"
-        return bundle
+    def _describe(self) -> str:
+        return f"<mlfail DeploymentConsole, week {self.timeline.week}>"
 
-    def close(self) -> None:
-        """Close the widgets and remove the registry's temporary folder."""
-        if self._widgets is not None:
-            for widget in self._widgets.values():
-                widget.close()
+    def _release(self) -> None:
+        """Remove the registry's temporary folder (close() then closes the widgets)."""
         self.timeline.close()
 
-    def __enter__(self) -> DeploymentConsole:
-        return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-def deployment_console(**options) -> DeploymentConsole:
+def deployment_console(**options: Any) -> DeploymentConsole:
     """The chapter's main widget (see :class:`DeploymentConsole` for the options)."""
     return DeploymentConsole(**options)

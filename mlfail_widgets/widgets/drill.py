@@ -64,8 +64,7 @@ class DrillConsole(ActionRunner):
                     f"drill_console got {drill!r} and level={level}, red_herring={red_herring}, which "
                     "disagree. Pass the drill alone (its level comes with it), or a seed with level=.")
         else:
-            drill = IncidentDrill(seed, red_herring=red_herring, level=1 if level is None else level,
-                                  owner="drill_console")
+            drill = IncidentDrill(seed, red_herring=red_herring, level=1 if level is None else level)
         self.drill = drill
         self.drawn = plot.draw(self.drill.evidence, title=self.drill.title)
         self.png = render_png(self.drawn.figure, freeze_layout=True)
@@ -107,8 +106,7 @@ class DrillConsole(ActionRunner):
 
     def _build(self, seed: int) -> IncidentDrill:
         with _BUILDING:
-            drill = IncidentDrill(seed, red_herring=self.drill.red_herring, level=self.drill.level,
-                                  owner="drill_console")
+            drill = IncidentDrill(seed, red_herring=self.drill.red_herring, level=self.drill.level)
             drill.evidence  # noqa: B018 - built now, kept by the drill
             return drill
 

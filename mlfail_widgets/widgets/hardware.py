@@ -131,7 +131,7 @@ class ContentionLab:
 
     def __init__(self, seconds: float = 1.5, rate: float = 400.0, slo: float = 0.025, seed: int = 0,
                  *, width: int = 2048, preview=None, preview_run: str | None = None):
-        self.seconds = check_float(seconds, "seconds", "ContentionLab", low=0.2, high=5)
+        self.seconds = check_float(seconds, "seconds", low=0.2, high=5)
         self.rate, self.slo, self.seed, self.width = rate, slo, seed, width
         # The monitor watches each run; it stops with the run, or after this bound at the latest.
         self.monitor = ResourceMonitor(duration=4 * self.seconds + 10, interval=0.2, window=10,
@@ -155,8 +155,8 @@ class ContentionLab:
 
     def run(self, workers: int = 2, mitigation: str = "none (1 BLAS thread)") -> LatencyRun:
         """Measure once (blocking, bounded): stress with ``workers``, serve, update the figures."""
-        workers = check_int(workers, "workers", "ContentionLab.run", low=0, high=usable_cores())
-        mitigation = check_choice(mitigation, "mitigation", "ContentionLab.run", MITIGATIONS)
+        workers = check_int(workers, "workers", low=0, high=usable_cores())
+        mitigation = check_choice(mitigation, "mitigation", MITIGATIONS)
         if not self._busy.acquire(blocking=False):
             raise ParameterError("ContentionLab.run: a measurement is already running; wait for it.")
         try:

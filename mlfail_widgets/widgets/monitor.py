@@ -7,15 +7,19 @@ when closed, when its ``duration`` runs out, or when the kernel exits.
 
 from __future__ import annotations
 
-import base64
 import threading
 import weakref
+from typing import TYPE_CHECKING, Any
 
 from .._validation import check_float
 from ..failures.hardware import ResourceSampler
 from ..plots import monitor as monitor_plot
 from ..plots._base import render_png
 from ._errors import error_html, short_message
+from ._figure import FigureWidget
+
+if TYPE_CHECKING:
+    from ..plots._base import Drawn
 
 __all__ = ["ResourceMonitor"]
 
@@ -37,7 +41,7 @@ def _draw_loop(reference, wake: threading.Event, refresh: float) -> None:
         del monitor
 
 
-class ResourceMonitor:
+class ResourceMonitor(FigureWidget):
     """A live chart of CPU (per core) and memory, machine and kernel, sampled with psutil.
 
     Parameters
@@ -73,7 +77,7 @@ class ResourceMonitor:
 
     def __init__(self, duration: float = 120.0, interval: float = 0.5, window: float = 60.0,
                  refresh: float | None = None, *, pid: int | None = None):
-        self.window = check_float(window, "window", "ResourceMonitor", low=2, high=3600)
+        self.window = check_float(window, "window", low=2, high=3600)
         self._wake = threading.Event()
         # The sampler only samples; drawing happens in a thread of its own, so a slow render
         # (the first one imports matplotlib) never delays a sample.
@@ -81,13 +85,13 @@ class ResourceMonitor:
         least = max(self.sampler.interval, 0.25)
         if refresh is None:
             refresh = max(self.sampler.interval, 1.0)
-        self.refresh = check_float(refresh, "refresh", "ResourceMonitor", low=least, high=3600,
+        self.refresh = check_float(refresh, "refresh", low=least, high=3600,
                                    fix="Redrawing faster than the samples arrive shows nothing new.")
         self.renders = 0
         self.error: str | None = None
         self._lock = threading.RLock()
         self._drawer: threading.Thread | None = None
-        self._drawn = None
+        self._drawn: Drawn | None = None
         self._png: bytes | None = None
         self._widgets: dict | None = None
 
@@ -113,17 +117,17 @@ class ResourceMonitor:
         return self.drawn.figure
 
     @property
-    def png(self) -> bytes:
+    def png(self) -> bytes:  # type: ignore[override]  # read-only: _render() below keeps it
         """The chart as PNG bytes, as of the last render (rendered now if never)."""
         if self._png is None:
             self._render()
-        return self._png
+        return self._png or b""
 
     # ----------------------------------------------------------------- drawing
     def _status(self) -> str:
         count = len(self.sampler._rows)
         if self.error or self.sampler.error:
-            return error_html("Monitor error.", self.error or self.sampler.error)
+            return error_html("Monitor error.", self.error or self.sampler.error or "")
         if self.running:
             return (f"Sampling every {self.sampler.interval:g} s for up to "
                     f"{self.sampler.duration:g} s: {count} samples so far.")
@@ -146,32 +150,19 @@ class ResourceMonitor:
                 self._widgets["stop"].disabled = not self.running
 
     # ----------------------------------------------------------------- widgets
-    @property
-    def widget(self):
-        """The monitor as one ipywidgets box."""
-        if self._widgets is None:
-            import ipywidgets as w
+    def _build_widgets(self) -> dict[str, Any]:
+        import ipywidgets as w
 
-            png = self.png
-            image = w.Image(value=png, format="png", layout=w.Layout(max_width="100%", height="auto"))
-            image.add_class("mlfail-figure")
-            status = w.HTML(self._status())
-            status.add_class("mlfail-status")
-            stop = w.Button(description="Stop", icon="stop", disabled=not self.running,
-                            layout=w.Layout(width="90px"))
-            stop.on_click(lambda _button: self.stop())
-            box = w.VBox([w.HBox([stop, status]), image])
-            box.add_class("mlfail-monitor")
-            self._widgets = {"image": image, "status": status, "stop": stop, "box": box}
-        return self._widgets["box"]
+        image = self._figure_image(self.png)
+        status = self._line("mlfail-status", self._status())
+        stop = w.Button(description="Stop", icon="stop", disabled=not self.running,
+                        layout=w.Layout(width="90px"))
+        stop.on_click(lambda _button: self.stop())
+        box = self._box([w.HBox([stop, status]), image], "mlfail-monitor")
+        return {"image": image, "status": status, "stop": stop, "box": box}
 
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        # The static fallback: exported HTML and frontends without ipywidgets show this image.
-        data["image/png"] = base64.b64encode(self.png).decode("ascii")
-        data["text/plain"] = repr(self)
-        return bundle
+    def _describe(self) -> str:
+        return repr(self)
 
     # ----------------------------------------------------------------- control
     def start(self) -> ResourceMonitor:
@@ -204,12 +195,9 @@ class ResourceMonitor:
         if drawer is not None and drawer is not threading.current_thread():
             drawer.join(timeout=10)
 
-    def close(self) -> None:
-        """Stop sampling and close the widgets."""
+    def _release(self) -> None:
+        """Stop sampling (close() then closes the widgets)."""
         self.stop()
-        if self._widgets is not None:
-            for widget in self._widgets.values():
-                widget.close()
 
     def __enter__(self) -> ResourceMonitor:
         return self.start()

@@ -7,7 +7,6 @@ nothing is cleared and re-plotted on a move, so a move costs one draw, not a new
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import html
 import threading
@@ -18,7 +17,8 @@ from typing import Any
 from .._validation import ParameterError
 from ..plots import style
 from ..plots._base import Drawn, render_png
-from ._errors import error_html, short_message
+from ._errors import short_message
+from ._figure import FigureWidget
 from .controls import Control, Slider, as_control
 
 __all__ = ["Panel", "in_kernel"]
@@ -34,7 +34,7 @@ def in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-class Panel:
+class Panel(FigureWidget):
     """Controls bound to a pure function, and a figure redrawn in place when they move.
 
     Parameters
@@ -140,7 +140,7 @@ class Panel:
             self.drawn = self._draw(self.result)
         if not isinstance(self.drawn, Drawn):
             raise ParameterError("The draw function given to Panel must return a plots.Drawn.")
-        self.png = render_png(self.drawn.figure, freeze_layout=True)
+        self._render_figure(freeze_layout=True)
         self.last_seconds = time.perf_counter() - start
 
         self._widgets: dict[str, Any] | None = None
@@ -153,23 +153,18 @@ class Panel:
 
     # ----------------------------------------------------------------- widgets
     @property
-    def figure(self):
+    def figure(self) -> Any:
         """The matplotlib figure (created once, updated in place)."""
         return self.drawn.figure
 
     @property
     def controls(self) -> dict:
         """Parameter name -> ipywidgets control."""
-        return self._build()["controls"]
+        self.widget  # noqa: B018 - builds the widgets on first use
+        assert self._widgets is not None
+        return self._widgets["controls"]
 
-    @property
-    def widget(self):
-        """The panel as one ipywidgets box, for ``display`` or embedding in a layout."""
-        return self._build()["box"]
-
-    def _build(self) -> dict:
-        if self._widgets is not None:
-            return self._widgets
+    def _build_widgets(self) -> dict[str, Any]:
         import ipywidgets as w
 
         controls = {}
@@ -193,33 +188,21 @@ class Panel:
                          layout=w.Layout(width="90px"))
         reset.add_class("mlfail-reset")
         reset.on_click(lambda _button: self.reset())
-        image = w.Image(value=self.png, format="png", layout=w.Layout(max_width="100%", height="auto"))
-        image.add_class("mlfail-figure")
-        summary = w.HTML(self._summary(self.result) if self._summary else "")
-        summary.add_class("mlfail-summary")
-        status = w.HTML("")
-        status.add_class("mlfail-status")
+        image = self._figure_image()
+        summary = self._line("mlfail-summary", self._summary(self.result) if self._summary else "")
+        status = self._line("mlfail-status")
         if self.title:
             rows.append(w.HTML(f"<b>{html.escape(self.title)}</b>"))
         rows.append(w.HBox(list(controls.values()), layout=w.Layout(flex_flow="row wrap")))
         rows.append(w.HBox([reset, *plays]))
         rows.extend([summary, image, status])
-        box = w.VBox(rows)
-        box.add_class("mlfail-panel")
-        self._widgets = {"controls": controls, "image": image, "summary": summary,
-                         "status": status, "box": box, "reset": reset, "plays": plays}
-        return self._widgets
+        box = self._box(rows, "mlfail-panel")
+        return {"controls": controls, "image": image, "summary": summary,
+                "status": status, "box": box, "reset": reset, "plays": plays}
 
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        # The static fallback: exported HTML and frontends without ipywidgets show this image.
-        data["image/png"] = base64.b64encode(self.png).decode("ascii")
-        data["text/plain"] = (
-            f"<mlfail Panel over {getattr(self._compute, '__name__', 'a function')}"
-            f"({', '.join(f'{k}={v!r}' for k, v in self.values.items())})>"
-        )
-        return bundle
+    def _describe(self) -> str:
+        return (f"<mlfail Panel over {getattr(self._compute, '__name__', 'a function')}"
+                f"({', '.join(f'{k}={v!r}' for k, v in self.values.items())})>")
 
     # ----------------------------------------------------------------- updates
     def _on_change(self, _change) -> None:
@@ -249,6 +232,7 @@ class Panel:
                 if self._closed:
                     return
                 values, self._pending = self._pending, None
+                assert values is not None  # the wait above ends on a request or on close
                 self._busy = True
             try:
                 self._run(values)
@@ -290,8 +274,8 @@ class Panel:
     def _show_error(self, error: BaseException) -> None:
         self.error = short_message(error)
         if self._widgets is not None:
-            self._widgets["status"].value = error_html(
-                "This setting failed.", self.error,
+            self._widgets["status"].value = self._error_html(
+                "This setting failed.",
                 "The figure still shows the last values that worked; change a control to try again.")
 
     # ----------------------------------------------------------------- public API
@@ -317,7 +301,7 @@ class Panel:
                     f"Panel.set got an unknown control {name!r}; the controls are "
                     + ", ".join(repr(n) for n in self.specs) + "."
                 )
-            values[name] = self.specs[name].check(name, "Panel.set", value)
+            values[name] = self.specs[name].check(name, value)
         controls = self.controls
         with self.hold():
             for name, value in values.items():
@@ -331,7 +315,7 @@ class Panel:
         with self.hold():
             for name, spec in self.specs.items():
                 controls[name].value = spec.value
-                for play in self._widgets["plays"]:
+                for play in self._widgets["plays"] if self._widgets else ():
                     play.playing = False
 
     def mark_main(self, control: str) -> Panel:
@@ -354,21 +338,10 @@ class Panel:
         with self._condition:
             return self._condition.wait_for(lambda: self._pending is None and not self._busy, timeout)
 
-    def close(self) -> None:
-        """Stop the worker thread and close the widgets."""
+    def _release(self) -> None:
+        """Stop the worker thread (close() then closes the widgets)."""
         with self._condition:
             self._closed = True
             self._condition.notify_all()
         if self._worker is not None:
             self._worker.join(timeout=5)
-        if self._widgets is not None:
-            parts = self._widgets
-            for widget in [*parts["controls"].values(), *parts["plays"], parts["reset"],
-                           parts["image"], parts["summary"], parts["status"], parts["box"]]:
-                widget.close()
-
-    def __enter__(self) -> Panel:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

@@ -19,7 +19,6 @@ from .panel import Panel
 
 __all__ = ["SliceChart", "slice_chart"]
 
-_OWNER = "slice_chart"
 _OPTIONS = ("bins", "edges", "confidence", "interval", "n_boot", "correction", "level")
 _CACHED = 16
 
@@ -60,8 +59,8 @@ def _check_truth(data, metrics, target: str, prediction: str) -> None:
         if column not in columns:
             shown = ", ".join(repr(c) for c in columns[:12]) + (", ..." if len(columns) > 12 else "")
             raise parameter_error(
-                name, _OWNER, f"the column with the {'true labels' if name == 'target' else 'model output'}",
-                column, f"The table has no column {column!r} (its columns: {shown}); name yours "
+                name, f"the column with the {'true labels' if name == 'target' else 'model output'}",
+                column, fix=f"The table has no column {column!r} (its columns: {shown}); name yours "
                 f"with slice_chart(data, by=[...], metrics=[...], {name}='<column>').")
 
 
@@ -80,22 +79,22 @@ class SliceChart(Panel):
                  title=None, background=None, **slice_options):
         columns = [by] if isinstance(by, str) else list(by)
         if not columns:
-            raise parameter_error("by", _OWNER, "a column name or a non-empty list of them", by)
-        check_columns(data, columns, "by", _OWNER)
+            raise parameter_error("by", "a column name or a non-empty list of them", by)
+        check_columns(data, columns, "by")
         metrics = [metrics] if isinstance(metrics, str) or callable(metrics) else list(metrics)
         if not metrics:
-            raise parameter_error("metrics", _OWNER, "a metric name or a non-empty list of them", metrics)
+            raise parameter_error("metrics", "a metric name or a non-empty list of them", metrics)
         for metric in metrics:
             if not callable(metric):
-                check_choice(metric, "metrics", _OWNER, METRICS)
+                check_choice(metric, "metrics", METRICS)
         names = [_name(m) for m in metrics]
         if len(set(names)) < len(names):
-            raise parameter_error("metrics", _OWNER, "metrics with distinct names", names,
-                                  "Give each callable metric its own function name.")
+            raise parameter_error("metrics", "metrics with distinct names", names,
+                                  fix="Give each callable metric its own function name.")
         for option in slice_options:
-            check_choice(option, "keyword", _OWNER, _OPTIONS)
+            check_choice(option, "keyword", _OPTIONS)
         _check_truth(data, metrics, target, prediction)
-        min_size = check_int(min_size, "min_size", _OWNER, low=1)
+        min_size = check_int(min_size, "min_size", low=1)
         # Up to about the size of a typical slice (a fifth of the rows), at least 10 x min_size.
         high = max(min(len(data), max(10 * min_size, len(data) // 5)), min_size + 1)
         self.data = data

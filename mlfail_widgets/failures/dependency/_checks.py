@@ -355,7 +355,7 @@ def golden_test(served, golden, *, tolerance: float = 1e-6) -> GoldenReport:
     """
     import numpy as np
 
-    tolerance = check_float(tolerance, "tolerance", "golden_test", low=0, high=1)
+    tolerance = check_float(tolerance, "tolerance", low=0, high=1)
     expected = np.asarray(golden.expected, dtype=float)
     try:
         served = np.asarray(served, dtype=float)

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..._tempdirs import make_temp_dir
-from ..._validation import ParameterError, check_bool, check_choice, check_float
+from ..._validation import ParameterError, check_bool, check_choice, check_float, owner_name
 from ._checks import golden_test, lock_problems, lock_wheels, version_guard
 from ._pip import PIP_FLAGS, ClosedPort, InstallResult, LocalIndex, parse_requirement, run_pip
 from ._releases import (
@@ -101,7 +101,7 @@ class DependencyLab:
     """
 
     def __init__(self, *, seed=0, published=SCALEKIT_VERSIONS, timeout: float = 60.0):
-        self.timeout = check_float(timeout, "timeout", "DependencyLab", low=1, high=600)
+        self.timeout = check_float(timeout, "timeout", low=1, high=600)
         if isinstance(published, str):
             published = [published]
         elif not isinstance(published, (list, tuple)):
@@ -109,7 +109,7 @@ class DependencyLab:
                                  f"releases from {SCALEKIT_VERSIONS}. Got {published!r} instead.")
         published = list(published)
         for version in published:
-            check_choice(version, "published", "DependencyLab", SCALEKIT_VERSIONS)
+            check_choice(version, "published", SCALEKIT_VERSIONS)
         # named mlfail-dependency-<pid>-...; folders of killed kernels are removed here
         self.root = make_temp_dir("mlfail-dependency-")
         self._resources = _Resources(self.root)
@@ -154,9 +154,9 @@ class DependencyLab:
     def _wheel(self, name: str, version: str) -> Path:
         return self.wheelhouse / wheel_name(name, version)
 
-    def _check_open(self, owner: str) -> None:
+    def _check_open(self) -> None:
         if self._closed:
-            raise ParameterError(f"{owner}: this DependencyLab is closed (its folder is deleted). "
+            raise ParameterError(f"{owner_name()}: this DependencyLab is closed (its folder is deleted). "
                                  "Create a new one: DependencyLab(seed=...).")
 
     # ----------------------------------------------------------------- the index
@@ -168,26 +168,26 @@ class DependencyLab:
     @property
     def index_url(self) -> str:
         """The URL of the local package index (answers while the lab is open)."""
-        self._check_open("DependencyLab.index_url")
+        self._check_open()
         return self._resources.index.url
 
     @property
     def down_url(self) -> str:
         """An index URL on a port that refuses connections: the index is down."""
-        self._check_open("DependencyLab.down_url")
+        self._check_open()
         return f"http://127.0.0.1:{self._resources.down.port}/simple"
 
     def publish(self, version: str) -> None:
         """The third party publishes scalekit ``version`` on the index (from now on pip sees it)."""
-        self._check_open("DependencyLab.publish")
-        version = check_choice(version, "version", "DependencyLab.publish", SCALEKIT_VERSIONS)
+        self._check_open()
+        version = check_choice(version, "version", SCALEKIT_VERSIONS)
         if version not in self._published:
             self._resources.index.publish(self._wheel("scalekit", version))
             self._published = sorted([*self._published, version], key=SCALEKIT_VERSIONS.index)
 
     def tampered_mirror(self) -> Path:
         """A mirror serving a tampered scalekit 1.1.0: same name and version, other bytes."""
-        self._check_open("DependencyLab.tampered_mirror")
+        self._check_open()
         if self._mirror is None:
             mirror = self.root / "mirror"
             mirror.mkdir()
@@ -239,18 +239,18 @@ class DependencyLab:
         index_up : bool, default=True
             Whether the index answers (False: its port refuses connections).
         """
-        self._check_open("DependencyLab.install")
-        requirement = parse_requirement(requirement, "DependencyLab.install")
-        source = check_choice(source, "source", "DependencyLab.install", SOURCES)
-        index_up = check_bool(index_up, "index_up", "DependencyLab.install")
+        self._check_open()
+        requirement = parse_requirement(requirement)
+        source = check_choice(source, "source", SOURCES)
+        index_up = check_bool(index_up, "index_up")
         arguments, where = self._sources(source, index_up)
         return self._pip(arguments, [PIPELINE, requirement], where)
 
     def install_locked(self, *, source: str = "vendored", index_up: bool = True) -> InstallResult:
         """Install exactly the lock file, hashes checked: ``pip install --require-hashes -r``."""
-        self._check_open("DependencyLab.install_locked")
-        source = check_choice(source, "source", "DependencyLab.install_locked", SOURCES)
-        index_up = check_bool(index_up, "index_up", "DependencyLab.install_locked")
+        self._check_open()
+        source = check_choice(source, "source", SOURCES)
+        index_up = check_bool(index_up, "index_up")
         arguments, where = self._sources(source, index_up)
         requirements = ["--require-hashes", "-r", str(self.lock.path)]
         try:
@@ -281,10 +281,10 @@ class DependencyLab:
         The same settings on the same published releases run pip once: later calls return
         the cached result with ``cached=True``.
         """
-        self._check_open("DependencyLab.run")
-        requirement = parse_requirement(requirement, "DependencyLab.run")
-        source = check_choice(source, "source", "DependencyLab.run", SOURCES)
-        index_up = check_bool(index_up, "index_up", "DependencyLab.run")
+        self._check_open()
+        requirement = parse_requirement(requirement)
+        source = check_choice(source, "source", SOURCES)
+        index_up = check_bool(index_up, "index_up")
         key = (requirement, source, index_up or source != "index", self.published)
         with self._lock:
             if key in self._cache:
@@ -304,7 +304,7 @@ class DependencyLab:
         """:meth:`run` for several requirements, two pip processes at a time."""
         requirements = [requirements] if isinstance(requirements, str) else list(requirements)
         for requirement in requirements:
-            parse_requirement(requirement, "DependencyLab.compare")
+            parse_requirement(requirement)
         with ThreadPoolExecutor(max_workers=2) as pool:
             return list(pool.map(lambda r: self.run(r, source=source, index_up=index_up),
                                  requirements))

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ..._validation import ParameterError
+from ..._validation import ParameterError, argument_helper, owner_name
 from ._wheels import file_sha256
 
 __all__ = [
@@ -40,7 +40,8 @@ PIP_FLAGS = (*_SWITCHES[1:], *(item for pair in _VALUED_FLAGS.items() for item i
 EXAMPLES = "'scalekit>=1.0', 'scalekit==1.1.0', 'scalekit~=1.1' or 'scalekit<2'"
 
 
-def parse_requirement(requirement, owner: str = "parse_requirement", package: str = "scalekit") -> str:
+@argument_helper
+def parse_requirement(requirement, package: str = "scalekit") -> str:
     """Check a requirement on ``package`` and return it normalised (``"scalekit>=1.0"``).
 
     A bare specifier (``">=1.0"``) is read as a requirement on ``package``; the bare name
@@ -64,11 +65,11 @@ def parse_requirement(requirement, owner: str = "parse_requirement", package: st
     expected = f"a requirement on {package}, such as {EXAMPLES}"
     text = requirement
     if not isinstance(text, str):
-        raise ParameterError(f"The 'requirement' parameter of {owner} must be {expected}. "
+        raise ParameterError(f"The 'requirement' parameter of {owner_name()} must be {expected}. "
                              f"Got {text!r} instead. Pass it as a string.")
     stripped = text.strip()
     if not stripped:
-        raise ParameterError(f"The 'requirement' parameter of {owner} must be {expected}. Got "
+        raise ParameterError(f"The 'requirement' parameter of {owner_name()} must be {expected}. Got "
                              f"{text!r} instead. It is empty: write {package!r} for any version "
                              f"(unpinned), or a pin such as '{package}==1.1.0'.")
     candidate = package + stripped if stripped[:1] in ("<", ">", "=", "!", "~") else stripped
@@ -76,15 +77,15 @@ def parse_requirement(requirement, owner: str = "parse_requirement", package: st
         parsed = Requirement(candidate)
     except InvalidRequirement as error:
         reason = str(error).splitlines()[0]
-        raise ParameterError(f"The 'requirement' parameter of {owner} must be {expected}. Got "
+        raise ParameterError(f"The 'requirement' parameter of {owner_name()} must be {expected}. Got "
                              f"{text!r} instead. It does not parse: {reason}. The operators are "
                              "==, !=, <, <=, >, >=, ~= (compatible release) and ===.") from None
     if canonicalize_name(parsed.name) != canonicalize_name(package):
-        raise ParameterError(f"The 'requirement' parameter of {owner} must be {expected}. Got "
+        raise ParameterError(f"The 'requirement' parameter of {owner_name()} must be {expected}. Got "
                              f"{text!r} instead. This sandbox only publishes {package}; write "
                              f"the requirement on {package}.")
     if parsed.extras or parsed.url or parsed.marker:
-        raise ParameterError(f"The 'requirement' parameter of {owner} must be {expected}. Got "
+        raise ParameterError(f"The 'requirement' parameter of {owner_name()} must be {expected}. Got "
                              f"{text!r} instead. Leave out extras, URLs and markers.")
     return f"{package}{parsed.specifier}"
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from ..._random import resolve_rng
 
@@ -258,7 +259,7 @@ def make_songs(n: int, seed=None):
     """
     import numpy as np
 
-    rng = resolve_rng(seed, "make_songs")
+    rng = resolve_rng(seed)
     plays = rng.lognormal(3.0, 0.8, n)
     completion = rng.beta(4, 3, n)
     days = rng.exponential(90, n)
@@ -293,11 +294,11 @@ class GoldenSet:
     ((200, 3), (200,))
     """
 
-    model: object
-    reference: object
-    features: object
-    labels: object
-    expected: object
+    model: Any
+    reference: Any
+    features: Any
+    labels: Any
+    expected: Any
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -316,7 +317,7 @@ def train_pipeline(seed=None, *, n_train: int = 400, n_golden: int = 200) -> Gol
     """
     from ...models import LogisticRegression
 
-    rng = resolve_rng(seed, "train_pipeline")
+    rng = resolve_rng(seed)
     X, y = make_songs(n_train, rng)
     features, labels = make_songs(n_golden, rng)
     model = LogisticRegression().fit(X, y)

@@ -112,7 +112,7 @@ class PipelineRun:
             rows.append(Check("import songpipe", "ok", "imported from the install target"))
         else:
             rows.append(Check("import songpipe", "fail", smoke.import_error or "failed"))
-        if not self.imported:
+        if not self.imported or smoke is None:
             rows.append(Check("clean step", "skip", "the pipeline did not import"))
         elif smoke.clean_error:
             rows.append(Check("clean step", "fail", smoke.clean_error))

@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 __all__ = ["SmokeResult", "run_pipeline"]
 
@@ -93,7 +94,7 @@ class SmokeResult:
     clean_error: str | None
     clean_traceback: str | None
     predict_error: str | None
-    probabilities: object
+    probabilities: Any
     warnings: tuple
     versions: dict
     module_file: str | None

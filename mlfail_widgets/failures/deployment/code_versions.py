@@ -109,7 +109,7 @@ def code_change(change: str) -> str:
     >>> print(code_change("renamed with a default").splitlines()[0])
     --- scoring.py (release 1.0, saves the model)
     """
-    change = check_choice(change, "change", "code_change", CODE_CHANGES)
+    change = check_choice(change, "change", CODE_CHANGES)
     return "".join(difflib.unified_diff(
         _RELEASE_1.splitlines(keepends=True), _RELEASES[change].splitlines(keepends=True),
         "scoring.py (release 1.0, saves the model)", "scoring.py (the release that loads it)", n=1))
@@ -191,10 +191,10 @@ def load_across_versions(change: str = "renamed attribute", *, rows: int = 200, 
     >>> silent.outcome, silent.changed > 0, silent.version_check_passed
     ('silently wrong', True, False)
     """
-    change = check_choice(change, "change", "load_across_versions", CODE_CHANGES)
-    rows = check_int(rows, "rows", "load_across_versions", low=1, high=10_000)
-    timeout = check_float(timeout, "timeout", "load_across_versions", low=1, high=600)
-    requests = resolve_rng(seed, "load_across_versions").normal(size=(rows, 3)).round(4).tolist()
+    change = check_choice(change, "change", CODE_CHANGES)
+    rows = check_int(rows, "rows", low=1, high=10_000)
+    timeout = check_float(timeout, "timeout", low=1, high=600)
+    requests = resolve_rng(seed).normal(size=(rows, 3)).round(4).tolist()
     spec = {"weights": [1.2, -0.8, 0.5], "bias": -0.4, "cutoff": 0.3, "rows": requests}
     sandbox = Sandbox() if folder is None else None
     root = sandbox.path if sandbox else Path(folder)

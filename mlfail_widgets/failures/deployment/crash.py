@@ -88,9 +88,9 @@ def interrupt_promotion(registry: ModelRegistry, version, *, method: str = "writ
     >>> naive.intact, naive.readable
     (False, False)
     """
-    method = check_choice(method, "method", "interrupt_promotion", PROMOTION_METHODS)
-    timeout = check_float(timeout, "timeout", "interrupt_promotion", low=0.1, high=120)
-    number = registry.check_version(version, "interrupt_promotion")
+    method = check_choice(method, "method", PROMOTION_METHODS)
+    timeout = check_float(timeout, "timeout", low=0.1, high=120)
+    number = registry.check_version(version)
     current = registry.production()
     if current is None:
         raise DeploymentError("interrupt_promotion needs a version in production to protect: "
@@ -118,5 +118,6 @@ def interrupt_promotion(registry: ModelRegistry, version, *, method: str = "writ
     except CorruptFileError as error:
         return InterruptedPromotion(method, number, current.version, None, False, str(error),
                                     pointer_bytes, stray)
+    assert after is not None  # the old pointer is intact, so something is in production
     return InterruptedPromotion(method, number, current.version, after.version, True, "",
                                 pointer_bytes, stray)

@@ -39,7 +39,7 @@ class WeeklyData:
         return self.X.shape[0]
 
     def _rows(self, week, part: str) -> tuple[np.ndarray, np.ndarray]:
-        week = check_int(week, "week", f"WeeklyData.{part}", low=1, high=self.weeks)
+        week = check_int(week, "week", low=1, high=self.weeks)
         n = self.X.shape[1]
         cut = {"train": slice(0, n // 2), "golden": slice(n // 2, 3 * n // 4),
                "traffic": slice(3 * n // 4, n)}[part]
@@ -84,11 +84,11 @@ def drifting_weeks(weeks: int = 12, *, rows_per_week: int = 800, drift_per_week:
     >>> X.shape, round(float(y.mean()), 2)
     ((400, 2), 0.56)
     """
-    weeks = check_int(weeks, "weeks", "drifting_weeks", low=1, high=104)
-    rows = check_int(rows_per_week, "rows_per_week", "drifting_weeks", low=40, high=100_000)
-    drift = check_float(drift_per_week, "drift_per_week", "drifting_weeks", low=0, high=45)
-    noise = check_float(noise, "noise", "drifting_weeks", low=0, high=5)
-    rng = resolve_rng(seed, "drifting_weeks")
+    weeks = check_int(weeks, "weeks", low=1, high=104)
+    rows = check_int(rows_per_week, "rows_per_week", low=40, high=100_000)
+    drift = check_float(drift_per_week, "drift_per_week", low=0, high=45)
+    noise = check_float(noise, "noise", low=0, high=5)
+    rng = resolve_rng(seed)
     angle = drift * np.arange(weeks, dtype=float)
     radians = np.deg2rad(angle)
     normal = np.stack([np.cos(radians), np.sin(radians)], axis=1)  # (weeks, 2)
@@ -132,7 +132,7 @@ def accuracy_by_version(data: WeeklyData, week: int):
     """
     import pandas as pd
 
-    week = check_int(week, "week", "accuracy_by_version", low=1, high=data.weeks)
+    week = check_int(week, "week", low=1, high=data.weeks)
     X, y = data.traffic(week)
     scores = [train_week(data, version).score(X, y) for version in range(1, week + 1)]
     return pd.DataFrame({"weeks_old": [week - v for v in range(1, week + 1)], "accuracy": scores},

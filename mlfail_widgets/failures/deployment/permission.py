@@ -44,8 +44,8 @@ def service_user(user: str = "nobody") -> tuple[str, int, int]:
     except KeyError:
         if user == "nobody":
             return user, NOBODY, NOBODY
-        raise parameter_error("user", "load_as_service_user", "a user name of this machine", user,
-                              "Use 'nobody', or a user listed in /etc/passwd.") from None
+        raise parameter_error("user", "a user name of this machine", user,
+                              fix="Use 'nobody', or a user listed in /etc/passwd.") from None
     return user, entry.pw_uid, entry.pw_gid
 
 
@@ -120,9 +120,9 @@ def load_as_service_user(path, *, user: str = "nobody", timeout: float = 10.0) -
     """
     target = Path(path).absolute()
     if not target.is_file():
-        raise parameter_error("path", "load_as_service_user", "an existing file", str(path),
-                              "Pass the model file's path (registry.model_path(N)).")
-    timeout = check_float(timeout, "timeout", "load_as_service_user", low=0.1, high=120)
+        raise parameter_error("path", "an existing file", str(path),
+                              fix="Pass the model file's path (registry.model_path(N)).")
+    timeout = check_float(timeout, "timeout", low=0.1, high=120)
     name, uid, gid = service_user(user)
     with forked(lambda pipe: _child(str(target), uid, gid, pipe)) as pipe:
         answer = read_pipe(pipe, timeout=timeout)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..._tempdirs import remove_stale_files
-from ..._validation import check_int, parameter_error
+from ..._validation import argument_helper, check_int, parameter_error
 from ._files import atomic_write, fingerprint, sha256_bytes
 from .checks import check_code_version, code_version_of, predictions, running_code_version, smoke_check
 from .errors import CorruptFileError, DeploymentError, IntegrityError, UnsafePickleError
@@ -139,16 +139,16 @@ class ModelRegistry:
 
     def __init__(self, root, *, create: bool = False):
         if not isinstance(root, (str, os.PathLike)) or not str(root).strip():
-            raise parameter_error("root", "ModelRegistry", "a folder path (str or pathlib.Path)", root,
-                                  "For example ModelRegistry(sandbox.path / 'registry', create=True).")
+            raise parameter_error("root", "a folder path (str or pathlib.Path)", root,
+                                  fix="For example ModelRegistry(sandbox.path / 'registry', create=True).")
         path = Path(root).expanduser()
         if create and not path.exists():
             path.mkdir(parents=True)
             os.chmod(path, 0o755)  # whatever the umask: the service user must traverse it
         if not path.is_dir():
             raise parameter_error(
-                "root", "ModelRegistry", "an existing folder", str(root),
-                "Create it first (pathlib.Path(root).mkdir(parents=True)) or pass create=True.")
+                "root", "an existing folder", str(root),
+                fix="Create it first (pathlib.Path(root).mkdir(parents=True)) or pass create=True.")
         self.root = path
         if not (self.root / "versions").is_dir():
             (self.root / "versions").mkdir()
@@ -180,7 +180,8 @@ class ModelRegistry:
                 found.append(int(folder.name[1:]))
         return sorted(found)
 
-    def check_version(self, version: Any, owner: str = "ModelRegistry") -> int:
+    @argument_helper
+    def check_version(self, version: Any) -> int:
         """``version`` as a registered version number (``"v3"`` and ``3`` work); a clear error if not."""
         if isinstance(version, str):
             digits = version.strip().lower().removeprefix("v")
@@ -188,13 +189,13 @@ class ModelRegistry:
                 version = int(digits)
         known = self.versions
         if not known:
-            raise parameter_error("version", owner, "a registered version", version,
-                                  "The registry is empty: register a model first.")
+            raise parameter_error("version", "a registered version", version,
+                                  fix="The registry is empty: register a model first.")
         listed = ", ".join(map(str, known))
-        number = check_int(version, "version", owner, low=1, fix=f"Registered versions: {listed}.")
+        number = check_int(version, "version", low=1, fix=f"Registered versions: {listed}.")
         if number not in known:
-            raise parameter_error("version", owner, f"a registered version ({listed})", version,
-                                  "Register the model first, or pick a registered version.")
+            raise parameter_error("version", f"a registered version ({listed})", version,
+                                  fix="Register the model first, or pick a registered version.")
         return number
 
     def _folder(self, version: int) -> Path:
@@ -202,11 +203,11 @@ class ModelRegistry:
 
     def model_path(self, version) -> Path:
         """Where version ``version``'s pickle lives."""
-        return self._folder(self.check_version(version, "ModelRegistry.model_path")) / "model.pkl"
+        return self._folder(self.check_version(version)) / "model.pkl"
 
     def metadata(self, version) -> ModelVersion:
         """The metadata of ``version`` (``"v3"`` and ``3`` both work)."""
-        number = self.check_version(version, "ModelRegistry.metadata")
+        number = self.check_version(version)
         path = self._folder(number) / "metadata.json"
         try:
             return ModelVersion(**json.loads(path.read_text()))
@@ -237,18 +238,17 @@ class ModelRegistry:
         """
 
         if not callable(getattr(model, "predict", None)):
-            raise parameter_error("model", "ModelRegistry.register", "a fitted model with a predict "
-                                  "method", model, "Fit the model before registering it.")
-        owner = "ModelRegistry.register"
+            raise parameter_error("model", "a fitted model with a predict "
+                                  "method", model, fix="Fit the model before registering it.")
         if training_data is not None and (not isinstance(training_data, (tuple, list)) or len(training_data) < 1):
-            raise parameter_error("training_data", owner, "a tuple (X, y) of the training arrays",
-                                  training_data, "Pass training_data=(X, y).")
+            raise parameter_error("training_data", "a tuple (X, y) of the training arrays",
+                                  training_data, fix="Pass training_data=(X, y).")
         for name, value in (("metrics", metrics), ("tags", tags)):
             if value is not None and not isinstance(value, dict):
-                raise parameter_error(name, owner, "a dict such as {'accuracy': 0.93}", value)
+                raise parameter_error(name, "a dict such as {'accuracy': 0.93}", value)
         if smoke_inputs is None and training_data is not None:
-            smoke_inputs = _rows(training_data[0], "training_data", owner)[:SMOKE_ROWS]
-        smoke = [] if smoke_inputs is None else _rows(smoke_inputs, "smoke_inputs", owner).tolist()
+            smoke_inputs = _rows(training_data[0], "training_data")[:SMOKE_ROWS]
+        smoke = [] if smoke_inputs is None else _rows(smoke_inputs, "smoke_inputs").tolist()
         outputs = predictions(model, smoke).tolist() if smoke else []
         data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
         number = max([*self.versions, 0]) + 1
@@ -291,7 +291,7 @@ class ModelRegistry:
 
         ``on_stage`` is for fault injection (see :func:`atomic_write`).
         """
-        number = self.check_version(version, "ModelRegistry.promote")
+        number = self.check_version(version)
         try:
             current = self.production()
         except CorruptFileError:
@@ -360,7 +360,7 @@ class ModelRegistry:
         """The version whose pickle is ``path`` (what a service that cached a path serves)."""
         folder = Path(path).parent.name
         if not (folder.startswith("v") and folder[1:].isdigit()):
-            raise parameter_error("path", "ModelRegistry.version_at", "a model.pkl inside the "
+            raise parameter_error("path", "a model.pkl inside the "
                                   "registry's versions/ folder", str(path))
         return int(folder[1:])
 
@@ -411,7 +411,7 @@ class ModelRegistry:
         return LoadedModel(model, metadata.version, digest, path, checks)
 
 
-def _rows(value, name: str, owner: str):
+def _rows(value, name: str):
     """``value`` as a 2-D float array of finite numbers with at least one row; a clear error if not."""
     import numpy as np
 
@@ -419,11 +419,11 @@ def _rows(value, name: str, owner: str):
     try:
         rows = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise parameter_error(name, owner, expected, value,
-                              "Pass the feature matrix X (or a few of its rows), not labels or text.") from None
+        raise parameter_error(name, expected, value,
+                              fix="Pass the feature matrix X (or a few of its rows), not labels or text.") from None
     if rows.ndim != 2 or rows.shape[0] == 0 or not np.isfinite(rows).all():
-        raise parameter_error(name, owner, expected + " with no NaN or inf", value,
-                              "Pass X[:8], a few finite rows of the feature matrix.")
+        raise parameter_error(name, expected + " with no NaN or inf", value,
+                              fix="Pass X[:8], a few finite rows of the feature matrix.")
     return rows
 
 

@@ -14,6 +14,7 @@ import io
 import pathlib
 import pickle
 from collections.abc import Iterable
+from typing import cast
 
 from .errors import UnsafePickleError
 
@@ -80,7 +81,7 @@ def restricted_loads(data: bytes, allowed: Iterable[tuple[str, str]] | None = No
     >>> restricted_loads(pickle.dumps({"weights": [0.5, -1.0]}))
     {'weights': [0.5, -1.0]}
     """
-    allow = DEFAULT_ALLOWED | frozenset(tuple(pair) for pair in (allowed or ()))
+    allow = DEFAULT_ALLOWED | frozenset(cast("tuple[str, str]", tuple(pair)) for pair in (allowed or ()))
     return RestrictedUnpickler(io.BytesIO(data), allowed=allow).load()
 
 

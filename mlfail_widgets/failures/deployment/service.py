@@ -96,12 +96,12 @@ class ModelService:
 
     @deploy_path.setter
     def deploy_path(self, value: str) -> None:
-        self._deploy_path = check_choice(value, "deploy_path", "ModelService", DEPLOY_PATHS)
+        self._deploy_path = check_choice(value, "deploy_path", DEPLOY_PATHS)
 
     def _resolve(self) -> tuple[int, str]:
         if self.deploy_path == "env var" and self.env.get("MODEL_VERSION"):
             value = self.env["MODEL_VERSION"]
-            return self.registry.check_version(value, "ModelService (MODEL_VERSION)"), \
+            return self.registry.check_version(value), \
                 f"environment variable MODEL_VERSION={value}"
         if self.deploy_path == "cached path" and self._cached_path is not None:
             return self.registry.version_at(self._cached_path), f"cached path {self._cached_path}"
@@ -196,10 +196,10 @@ def canary(predictor, golden: tuple, *, min_accuracy: float = 0.8, baseline: flo
     >>> canary(Always1(), golden, min_accuracy=0.7, baseline=0.9).detail
     'golden accuracy 75.0%, below the bar 88.0%'
     """
-    min_accuracy = check_float(min_accuracy, "min_accuracy", "canary", low=0, high=1)
-    tolerance = check_float(tolerance, "tolerance", "canary", low=0, high=1)
+    min_accuracy = check_float(min_accuracy, "min_accuracy", low=0, high=1)
+    tolerance = check_float(tolerance, "tolerance", low=0, high=1)
     if baseline is not None:
-        baseline = check_float(baseline, "baseline", "canary", low=0, high=1,
+        baseline = check_float(baseline, "baseline", low=0, high=1,
                                fix="The baseline is the production model's golden accuracy, or None.")
     X, y = golden
     accuracy = float(np.mean(np.asarray(predictor.predict(X)) == np.asarray(y)))
@@ -217,7 +217,7 @@ def promote_with_canary(registry: ModelRegistry, version, golden: tuple, *, min_
     unpickler, smoke test); a failure there fails the canary. The baseline is the production
     model's accuracy on the same golden set.
     """
-    number = registry.check_version(version, "promote_with_canary")
+    number = registry.check_version(version)
     try:
         candidate = registry.load(number)
     except DeploymentError as error:

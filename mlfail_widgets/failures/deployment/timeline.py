@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -105,12 +106,12 @@ class DeploymentTimeline:
 
     def __init__(self, *, deploy_path: str = "env var", weeks: int = 12, drift_per_week: float = 12.0,
                  broken_week: int | None = 6, min_accuracy: float = 0.75, seed=0, folder=None):
-        self.weeks = check_int(weeks, "weeks", "DeploymentTimeline", low=2, high=52)
+        self.weeks = check_int(weeks, "weeks", low=2, high=52)
         self.broken_week = None if broken_week is None else check_int(
-            broken_week, "broken_week", "DeploymentTimeline", low=2, high=self.weeks)
-        self.min_accuracy = check_float(min_accuracy, "min_accuracy", "DeploymentTimeline", low=0, high=1)
+            broken_week, "broken_week", low=2, high=self.weeks)
+        self.min_accuracy = check_float(min_accuracy, "min_accuracy", low=0, high=1)
         self.data = drifting_weeks(self.weeks, rows_per_week=1600, drift_per_week=drift_per_week,
-                                   seed=resolve_rng(seed, "DeploymentTimeline"))
+                                   seed=resolve_rng(seed))
         self._sandbox = Sandbox() if folder is None else None
         root = self._sandbox.path if self._sandbox else Path(folder)
         try:
@@ -119,7 +120,7 @@ class DeploymentTimeline:
             self.week = 1
             self.registered: list[tuple[int, int]] = []
             self.events: list[TimelineEvent] = []
-            self._models: dict[int, object] = {}
+            self._models: dict[int, Any] = {}
             self._train()
             self.registry.promote(1, reason="launch")
             self.service.reload()

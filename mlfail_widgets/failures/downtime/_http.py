@@ -44,7 +44,7 @@ class HTTPTransport(Transport):
         super().__init__(clock, deadline)
         parts = urlsplit(url)
         if parts.scheme != "http" or parts.hostname != "127.0.0.1" or not parts.port:
-            raise parameter_error("url", "HTTPTransport", "an http://127.0.0.1:PORT/path URL", url)
+            raise parameter_error("url", "an http://127.0.0.1:PORT/path URL", url)
         self.port = parts.port
         self.target = (parts.path or "/") + "?" + (parts.query + "&" if parts.query else "")
 
@@ -78,7 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "mlfail"
 
     def do_GET(self):
-        endpoint, down = self.server.endpoint, self.server.down
+        endpoint, down = self.server.endpoint, self.server.down  # type: ignore[attr-defined]  # a _Context
         fault = endpoint.fault
         hang_end = fault.hang_end(endpoint.clock.now())
         if hang_end is not None and down.wait(hang_end - endpoint.clock.now()):
@@ -150,8 +150,8 @@ class _Endpoint:
             sock = socket.create_server(("127.0.0.1", self.port))
         except OSError as error:
             raise parameter_error(
-                self.port_name, "PredictionService", "a free port on 127.0.0.1", self.port,
-                f"Port {self.port} is in use ({error.strerror}): close the program using it, or "
+                self.port_name, "a free port on 127.0.0.1", self.port,
+                fix=f"Port {self.port} is in use ({error.strerror}): close the program using it, or "
                 f"pass {self.port_name}=0 to let the system pick a free port.") from None
         sock.settimeout(_ACCEPT_POLL)
         self.port = sock.getsockname()[1]
@@ -165,6 +165,7 @@ class _Endpoint:
         if not self.is_up:
             return
         sock, self._socket = self._socket, None
+        assert sock is not None and self._acceptor is not None  # is_up
         self._down.set()  # in-flight requests die without an answer, as in a crash
         with contextlib.suppress(OSError):  # already closed
             sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() at once (Linux)
@@ -187,7 +188,7 @@ class _Endpoint:
 
     def _handle(self, connection, address, down) -> None:
         try:
-            _Handler(connection, address, _Context(self, down))
+            _Handler(connection, address, _Context(self, down))  # type: ignore[arg-type]  # duck-typed server
         except OSError:  # the client went away first
             pass
         finally:

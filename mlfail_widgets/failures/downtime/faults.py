@@ -27,21 +27,21 @@ MAX_LATENCY = 30.0
 _MAX_TIME = 3600.0
 
 
-def _check_windows(outages, owner: str, name: str = "outages") -> tuple[tuple[float, float], ...]:
+def _check_windows(outages, name: str = "outages") -> tuple[tuple[float, float], ...]:
     """Sort the (start, end) windows and merge the ones that overlap."""
     expected = "a sequence of (start, end) pairs in seconds with 0 <= start < end <= 3600"
     fix = f"For example {name}=[(0.2, 0.5)] acts from 0.2 s to 0.5 s."
     if isinstance(outages, (str, bytes)) or not hasattr(outages, "__iter__"):
-        raise parameter_error(name, owner, expected, outages, fix)
+        raise parameter_error(name, expected, outages, fix=fix)
     windows = []
     for window in outages:
         try:
             start, end = window
         except (TypeError, ValueError):
-            raise parameter_error(name, owner, expected, outages, fix) from None
+            raise parameter_error(name, expected, outages, fix=fix) from None
         good = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in (start, end))
         if not good or not (0 <= start < end <= _MAX_TIME) or not math.isfinite(end):
-            raise parameter_error(name, owner, expected, outages, fix)
+            raise parameter_error(name, expected, outages, fix=fix)
         windows.append((float(start), float(end)))
     merged: list[tuple[float, float]] = []
     for start, end in sorted(windows):
@@ -104,15 +104,15 @@ class Fault:
     def __post_init__(self):
         set_ = object.__setattr__
         set_(self, "latency", check_float(
-            self.latency, "latency", "Fault", low=0, high=MAX_LATENCY,
+            self.latency, "latency", low=0, high=MAX_LATENCY,
             fix="It is the seconds added to every answer: use 0 for a healthy service."))
         set_(self, "error_rate", check_probability(
-            self.error_rate, "error_rate", "Fault",
+            self.error_rate, "error_rate",
             fix="It is the share of requests that fail: 0.1 means one in ten."))
-        set_(self, "down", check_bool(self.down, "down", "Fault"))
-        set_(self, "outages", _check_windows(self.outages, "Fault"))
-        set_(self, "hangs", _check_windows(self.hangs, "Fault", "hangs"))
-        set_(self, "seed", check_int(self.seed, "seed", "Fault", low=0, high=2**32 - 1))
+        set_(self, "down", check_bool(self.down, "down"))
+        set_(self, "outages", _check_windows(self.outages))
+        set_(self, "hangs", _check_windows(self.hangs, "hangs"))
+        set_(self, "seed", check_int(self.seed, "seed", low=0, high=2**32 - 1))
         set_(self, "_starts", tuple(start for start, _ in self.outages))
 
     @property

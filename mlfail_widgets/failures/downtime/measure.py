@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..._random import resolve_rng
-from ..._validation import check_bool, check_choice, check_float, check_int, parameter_error
+from ..._validation import argument_helper, check_bool, check_choice, check_float, check_int, parameter_error
 from .faults import MAX_LATENCY, Fault
 from .policies import CallFailed, check_policy, make_policy
 
@@ -78,19 +78,19 @@ class Scenario:
         set_ = object.__setattr__
         for name in ("fault", "store"):
             if not isinstance(getattr(self, name), Fault):
-                raise parameter_error(name, "Scenario", "a Fault", getattr(self, name),
-                                      "Build one with Fault(latency=..., error_rate=..., outages=...).")
-        set_(self, "duration", check_float(self.duration, "duration", "Scenario", low=0.05, high=60))
-        set_(self, "clients", check_int(self.clients, "clients", "Scenario", low=1, high=50))
-        set_(self, "interval", check_float(self.interval, "interval", "Scenario", low=0.001, high=5,
+                raise parameter_error(name, "a Fault", getattr(self, name),
+                                      fix="Build one with Fault(latency=..., error_rate=..., outages=...).")
+        set_(self, "duration", check_float(self.duration, "duration", low=0.05, high=60))
+        set_(self, "clients", check_int(self.clients, "clients", low=1, high=50))
+        set_(self, "interval", check_float(self.interval, "interval", low=0.001, high=5,
                                            fix="It is the time between two requests of one client."))
-        set_(self, "max_calls", check_int(self.max_calls, "max_calls", "Scenario", low=1, high=100_000))
+        set_(self, "max_calls", check_int(self.max_calls, "max_calls", low=1, high=100_000))
         if self.store_timeout is not None:
-            set_(self, "store_timeout", check_float(self.store_timeout, "store_timeout", "Scenario",
+            set_(self, "store_timeout", check_float(self.store_timeout, "store_timeout",
                                                     low=0.001, high=MAX_LATENCY,
                                                     fix="Use None for no timeout."))
-        set_(self, "store_fallback", check_bool(self.store_fallback, "store_fallback", "Scenario"))
-        set_(self, "patience", check_float(self.patience, "patience", "Scenario", low=0.01, high=60,
+        set_(self, "store_fallback", check_bool(self.store_fallback, "store_fallback"))
+        set_(self, "patience", check_float(self.patience, "patience", low=0.01, high=60,
                                            fix="It is how long a user waits for an answer."))
 
     @property
@@ -117,9 +117,9 @@ def outage_scenario(length: float = 0.3, start: float = 0.2, kind: str = "down",
     >>> outage_scenario(0.4, kind="hang").fault.describe()
     'hung 0.2-0.6 s'
     """
-    length = check_float(length, "length", "outage_scenario", low=0, high=3600)
-    start = check_float(start, "start", "outage_scenario", low=0, high=3600)
-    kind = check_choice(kind, "kind", "outage_scenario", OUTAGE_KINDS)
+    length = check_float(length, "length", low=0, high=3600)
+    start = check_float(start, "start", low=0, high=3600)
+    kind = check_choice(kind, "kind", OUTAGE_KINDS)
     base = options.pop("fault", Fault())
     windows = ((start, start + length),) if length > 0 else ()
     field_name = "outages" if kind == "down" else "hangs"
@@ -238,7 +238,7 @@ class RunLog:
 
         Returns the bin centres and the rates.
         """
-        bin_width = check_float(bin_width, "bin_width", "RunLog.load", low=0.001, high=10)
+        bin_width = check_float(bin_width, "bin_width", low=0.001, high=10)
         edges = np.arange(0, self.scenario.duration + bin_width / 2, bin_width)
         counts, _ = np.histogram(self.attempts, edges)
         return (edges[:-1] + edges[1:]) / 2, counts / bin_width
@@ -256,9 +256,10 @@ class RunLog:
 
 
 # ------------------------------------------------------------------------------------ plans
-def policy_factory(policy, options: dict, owner: str):
+@argument_helper
+def policy_factory(policy, options: dict):
     """A function ``seed -> fresh policy``, checked once now so bad options fail early."""
-    policy = check_policy(policy, owner)
+    policy = check_policy(policy)
     if isinstance(policy, str):
         from .service import baseline_prediction
 
@@ -269,8 +270,8 @@ def policy_factory(policy, options: dict, owner: str):
         label = policy
     else:
         if options:
-            raise parameter_error("policy", owner, "a policy name when options are given", policy,
-                                  "Pass the options to your own factory instead.")
+            raise parameter_error("policy", "a policy name when options are given", policy,
+                                  fix="Pass the options to your own factory instead.")
 
         def build(seed):
             return policy()
@@ -279,9 +280,10 @@ def policy_factory(policy, options: dict, owner: str):
     return build, label
 
 
-def plan(scenario: Scenario, seed, owner: str):
+@argument_helper
+def plan(scenario: Scenario, seed):
     """The users each client asks about, and each client's policy seed (same for real and sim)."""
-    rng = resolve_rng(seed, owner)
+    rng = resolve_rng(seed)
     from .service import USERS
 
     users = rng.integers(0, USERS, size=(scenario.clients, scenario.calls_per_client))
@@ -319,13 +321,13 @@ def measure(service, scenario: Scenario | None = None, policy="timeout", *, seed
     from .service import HTTPTransport, PredictionService
 
     if not isinstance(service, PredictionService):
-        raise parameter_error("service", "measure", "a running PredictionService", service,
-                              "Use it inside `with PredictionService() as service:`.")
+        raise parameter_error("service", "a running PredictionService", service,
+                              fix="Use it inside `with PredictionService() as service:`.")
     scenario = Scenario() if scenario is None else scenario
     if not isinstance(scenario, Scenario):
-        raise parameter_error("scenario", "measure", "a Scenario", scenario)
-    build, label = policy_factory(policy, options, "measure")
-    users, seeds = plan(scenario, seed, "measure")
+        raise parameter_error("scenario", "a Scenario", scenario)
+    build, label = policy_factory(policy, options)
+    users, seeds = plan(scenario, seed)
     service.configure(store_timeout=scenario.store_timeout, store_fallback=scenario.store_fallback)
     deadline = scenario.duration + GRACE
     transports = [HTTPTransport(service.url + "/predict", service.clock, deadline)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..._random import resolve_rng
-from ..._validation import check_bool, check_choice, check_float, check_int, parameter_error
+from ..._validation import argument_helper, check_bool, check_choice, check_float, check_int, parameter_error
 from .faults import MAX_LATENCY
 
 __all__ = [
@@ -147,7 +147,7 @@ class Timeout(Policy):
     name = "timeout"
 
     def __init__(self, seconds: float = 0.1):
-        self.seconds = check_float(seconds, "seconds", "Timeout", low=0.001, high=MAX_LATENCY,
+        self.seconds = check_float(seconds, "seconds", low=0.001, high=MAX_LATENCY,
                                    fix="A timeout is how long to wait for one answer, e.g. 0.1 s.")
 
     def call(self, transport, request):
@@ -166,13 +166,13 @@ class Retry(Policy):
     def __init__(self, inner, retries: int = 3, backoff: float = 0.02, cap: float = 1.0,
                  jitter: bool = True, seed=0):
         self.inner = inner
-        self.retries = check_int(retries, "retries", "Retry", low=1, high=20,
+        self.retries = check_int(retries, "retries", low=1, high=20,
                                  fix="Use Timeout(...) alone for no retries.")
-        self.backoff = check_float(backoff, "backoff", "Retry", low=0, high=5,
+        self.backoff = check_float(backoff, "backoff", low=0, high=5,
                                    fix="It is the first wait in seconds; 0 retries at once.")
-        self.cap = check_float(cap, "cap", "Retry", low=0, high=5)
-        self.jitter = check_bool(jitter, "jitter", "Retry")
-        self.rng = resolve_rng(seed, "Retry")
+        self.cap = check_float(cap, "cap", low=0, high=5)
+        self.jitter = check_bool(jitter, "jitter")
+        self.rng = resolve_rng(seed)
 
     def delay(self, retry: int) -> float:
         ceiling = min(self.cap, self.backoff * 2**retry)
@@ -200,8 +200,8 @@ class CircuitBreaker(Policy):
 
     def __init__(self, inner, failures: int = 3, reset_after: float = 0.1):
         self.inner = inner
-        self.failures = check_int(failures, "failures", "CircuitBreaker", low=1, high=1000)
-        self.reset_after = check_float(reset_after, "reset_after", "CircuitBreaker",
+        self.failures = check_int(failures, "failures", low=1, high=1000)
+        self.reset_after = check_float(reset_after, "reset_after",
                                        low=0.001, high=600)
         self.state = "closed"
         self.failed = 0  # failures in a row
@@ -234,7 +234,7 @@ class Fallback(Policy):
     def __init__(self, inner, baseline: Any = 0.5, cache: bool = True):
         self.inner = inner
         self.baseline = baseline
-        self.cache: dict | None = {} if check_bool(cache, "cache", "Fallback") else None
+        self.cache: dict | None = {} if check_bool(cache, "cache") else None
 
     def call(self, transport, request):
         try:
@@ -274,11 +274,11 @@ def make_policy(name: str = "fallback", *, timeout: float = 0.1, retries: int = 
     ...
     mlfail_widgets._validation.ParameterError: The 'name' parameter of make_policy must be one of 'no timeout', 'timeout', 'retry', 'circuit breaker', 'fallback'. Got 'retries' instead. Did you mean 'retry'?
     """
-    name = check_choice(name, "name", "make_policy", POLICIES)
-    retries = check_int(retries, "retries", "make_policy", low=0, high=20)
+    name = check_choice(name, "name", POLICIES)
+    retries = check_int(retries, "retries", low=0, high=20)
     if name == "no timeout":
         return NoTimeout()
-    policy = Timeout(timeout)
+    policy: Policy = Timeout(timeout)
     if name in ("circuit breaker", "fallback"):
         policy = CircuitBreaker(policy, failures=failures, reset_after=reset_after)
     if name != "timeout" and retries:
@@ -302,11 +302,12 @@ def describe(policy) -> str:
     return type(policy).__name__
 
 
-def check_policy(policy, owner: str):
+@argument_helper
+def check_policy(policy):
     """Accept a policy name from :data:`POLICIES` or a zero-argument factory of policies."""
     if isinstance(policy, str):
-        return check_choice(policy, "policy", owner, POLICIES)
+        return check_choice(policy, "policy", POLICIES)
     if callable(policy) and not hasattr(policy, "call"):
         return policy
-    raise parameter_error("policy", owner, "a name from POLICIES or a function returning a new policy",
-                          policy, "Pass for example policy='retry' or policy=lambda: Timeout(0.05).")
+    raise parameter_error("policy", "a name from POLICIES or a function returning a new policy",
+                          policy, fix="Pass for example policy='retry' or policy=lambda: Timeout(0.05).")

@@ -17,6 +17,7 @@ which can never exceed 1 - z: past a few replicas, more copies in the same zone 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..._random import resolve_rng
 from ..._validation import check_float, check_int, parameter_error
@@ -28,15 +29,15 @@ __all__ = ["RedundancyTable", "redundancy_table", "replica_availability", "simul
 _MINUTES_PER_MONTH = 30 * 24 * 60
 
 
-def _check(availability, replicas, common_cause, owner):
-    availability = check_float(availability, "availability", owner, low=0, high=1,
+def _check(availability, replicas, common_cause):
+    availability = check_float(availability, "availability", low=0, high=1,
                                fix="It is the share of time one replica is up, e.g. 0.99.")
-    replicas = check_int(replicas, "replicas", owner, low=1, high=1000)
-    common_cause = check_float(common_cause, "common_cause", owner, low=0, high=1)
+    replicas = check_int(replicas, "replicas", low=1, high=1000)
+    common_cause = check_float(common_cause, "common_cause", low=0, high=1)
     if common_cause > 1 - availability + 1e-12:
         raise parameter_error(
-            "common_cause", owner, f"at most 1 - availability = {1 - availability:g}", common_cause,
-            "A zone down more often than that would make one replica less available than "
+            "common_cause", f"at most 1 - availability = {1 - availability:g}", common_cause,
+            fix="A zone down more often than that would make one replica less available than "
             "'availability' says.")
     return availability, replicas, common_cause
 
@@ -65,7 +66,7 @@ def replica_availability(availability: float, replicas: int, common_cause: float
     ...
     mlfail_widgets._validation.ParameterError: The 'availability' parameter of replica_availability must be a number in [0, 1]. Got 1.2 instead. It is the share of time one replica is up, e.g. 0.99.
     """
-    a, n, z = _check(availability, replicas, common_cause, "replica_availability")
+    a, n, z = _check(availability, replicas, common_cause)
     if z >= 1:
         return 0.0
     return (1 - z) * (1 - (1 - a / (1 - z)) ** n)
@@ -83,9 +84,9 @@ def simulate_replicas(availability: float, replicas: int, common_cause: float = 
     >>> low <= replica_availability(0.9, 3) <= high
     True
     """
-    a, n, z = _check(availability, replicas, common_cause, "simulate_replicas")
-    periods = check_int(periods, "periods", "simulate_replicas", low=10, high=10_000_000)
-    rng = resolve_rng(seed, "simulate_replicas")
+    a, n, z = _check(availability, replicas, common_cause)
+    periods = check_int(periods, "periods", low=10, high=10_000_000)
+    rng = resolve_rng(seed)
     zone_up = rng.random(periods) >= z
     replica_up = rng.random((periods, n)) < (a / (1 - z) if z < 1 else 0.0)
     up = int((zone_up & replica_up.any(axis=1)).sum())
@@ -99,7 +100,7 @@ class RedundancyTable:
 
     availability: float
     common_cause: float
-    frame: object  # pandas DataFrame, one row per number of replicas
+    frame: Any  # pandas DataFrame, one row per number of replicas
 
     @property
     def ceiling(self) -> float:
@@ -121,13 +122,13 @@ def redundancy_table(availability: float = 0.99, max_replicas: int = 5, common_c
     >>> table.frame[["replicas", "independent", "same_zone"]].round(6).values.tolist()
     [[1.0, 0.99, 0.99], [2.0, 0.9999, 0.994975], [3.0, 0.999999, 0.995]]
     """
-    a, n, z = _check(availability, max_replicas, common_cause, "redundancy_table")
+    a, n, z = _check(availability, max_replicas, common_cause)
     import pandas as pd
 
-    rng = resolve_rng(seed, "redundancy_table")
+    rng = resolve_rng(seed)
     rows = []
     for replicas in range(1, n + 1):
-        row = {"replicas": replicas}
+        row: dict[str, float] = {"replicas": replicas}
         for name, cause in (("independent", 0.0), ("same_zone", z)):
             exact = replica_availability(a, replicas, cause)
             estimate, low, high = simulate_replicas(a, replicas, cause, periods, seed=rng)
@@ -150,7 +151,7 @@ def zone_table(availability: float = 0.99, max_replicas: int = 5, zone_share: fl
     >>> round(zone_table(0.99, 2, zone_share=0.5, periods=1000).common_cause, 6)
     0.005
     """
-    availability = check_float(availability, "availability", "zone_table", low=0, high=1)
-    zone_share = check_float(zone_share, "zone_share", "zone_table", low=0, high=1,
+    availability = check_float(availability, "availability", low=0, high=1)
+    zone_share = check_float(zone_share, "zone_share", low=0, high=1,
                              fix="0 is independent replicas; 1 means a replica is only ever down with its zone.")
     return redundancy_table(availability, max_replicas, zone_share * (1 - availability), periods, seed)

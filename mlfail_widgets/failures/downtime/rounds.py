@@ -140,16 +140,15 @@ def measure_faults(service, scenarios: dict, policy="no timeout", *, rounds: int
     """
     from ...machine import BusyWatch
 
-    owner = "measure_faults"
     if not isinstance(scenarios, dict) or not 2 <= len(scenarios) <= 12 or not all(
             isinstance(s, Scenario) for s in scenarios.values()):
-        raise parameter_error("scenarios", owner, "a dict of 2 to 12 labels to Scenario objects, the "
+        raise parameter_error("scenarios", "a dict of 2 to 12 labels to Scenario objects, the "
                               "healthy baseline first", scenarios,
-                              'For example {"healthy": Scenario(), "down": Scenario(fault=Fault(down=True))}.')
-    rounds = check_int(rounds, "rounds", owner, low=1, high=20)
+                              fix='For example {"healthy": Scenario(), "down": Scenario(fault=Fault(down=True))}.')
+    rounds = check_int(rounds, "rounds", low=1, high=20)
     if max_rounds is None:
         max_rounds = 2 * rounds
-    max_rounds = check_int(max_rounds, "max_rounds", owner, low=rounds, high=40,
+    max_rounds = check_int(max_rounds, "max_rounds", low=rounds, high=40,
                            fix="It must be at least 'rounds'.")
     labels = list(scenarios)
     measured = {label: [] for label in labels}
@@ -192,7 +191,7 @@ def ladder_lesson(runs: dict):
     from ...machine import Lesson
 
     if "fallback" not in runs:
-        raise parameter_error("runs", "ladder_lesson", "a dict with a 'fallback' run", sorted(runs))
+        raise parameter_error("runs", "a dict with a 'fallback' run", sorted(runs))
     available = {label: run.summary().availability for label, run in runs.items()}
     best_other = max((v for k, v in available.items() if k != "fallback"), default=0.0)
     held = available["fallback"] >= 0.95 and available["fallback"] >= best_other
@@ -222,7 +221,7 @@ def storm_lesson(runs: dict, scenario: Scenario, outage: tuple[float, float]):
 
     labels = list(runs)
     if len(labels) < 2 or not isinstance(scenario, Scenario):
-        raise parameter_error("runs", "storm_lesson", "two or more runs (no backoff first) and their Scenario",
+        raise parameter_error("runs", "two or more runs (no backoff first) and their Scenario",
                               labels)
     normal = scenario.clients / scenario.interval
     load = {label: run.load_between(*outage) for label, run in runs.items()}

@@ -121,8 +121,8 @@ class PredictionService:
 
     def __init__(self, *, port: int = 0, store_port: int = 0, store_timeout: float | None = 0.25,
                  store_fallback: bool = False):
-        port = check_int(port, "port", "PredictionService", low=0, high=65535)
-        store_port = check_int(store_port, "store_port", "PredictionService", low=0, high=65535)
+        port = check_int(port, "port", low=0, high=65535)
+        store_port = check_int(store_port, "store_port", low=0, high=65535)
         self.clock = ServiceClock()
         self.errors: list[str] = []
         self.configure(store_timeout=store_timeout, store_fallback=store_fallback)
@@ -161,10 +161,10 @@ class PredictionService:
     def configure(self, *, store_timeout: float | None = 0.25, store_fallback: bool = False) -> None:
         """Change how the prediction service calls its feature store."""
         if store_timeout is not None:
-            store_timeout = check_float(store_timeout, "store_timeout", "PredictionService",
+            store_timeout = check_float(store_timeout, "store_timeout",
                                         low=0.001, high=MAX_LATENCY, fix="Use None for no timeout.")
         self.store_timeout = store_timeout
-        self.store_fallback = check_bool(store_fallback, "store_fallback", "PredictionService")
+        self.store_fallback = check_bool(store_fallback, "store_fallback")
         self._store_policy = _store_policy(store_timeout, self.store_fallback)
         self._store_check = _store_policy(store_timeout, False)
 
@@ -172,7 +172,7 @@ class PredictionService:
         """Give each service its fault (None: healthy) and restart the clock at 0."""
         for name, value in (("fault", fault), ("store", store)):
             if value is not None and not isinstance(value, Fault):
-                raise parameter_error(name, "PredictionService.inject", "a Fault or None", value)
+                raise parameter_error(name, "a Fault or None", value)
         if self._scheduler is None:  # closed or never started: up() would reopen the ports
             raise ParameterError(
                 "This PredictionService is not running (closed, or never started): injecting a "
@@ -203,8 +203,8 @@ class PredictionService:
 
     def request(self, user: int = 0, timeout: float = 1.0) -> Reply:
         """One real prediction request; raises :class:`CallFailed` if it gets no answer."""
-        user = check_int(user, "user", "PredictionService.request", low=0, high=USERS - 1)
-        timeout = check_float(timeout, "timeout", "PredictionService.request", low=0.001, high=MAX_LATENCY)
+        user = check_int(user, "user", low=0, high=USERS - 1)
+        timeout = check_float(timeout, "timeout", low=0.001, high=MAX_LATENCY)
         return HTTPTransport(self.url + "/predict", self.clock).send(user, timeout)
 
     def health(self, deep: bool = False, timeout: float = 1.0) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import statistics
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ..._random import resolve_rng
 from ..._validation import check_choice, check_float, check_int, parameter_error
@@ -54,7 +55,7 @@ def calibrate(service: PredictionService, calls: int = 30) -> Timing:
     """
     import socket
 
-    calls = check_int(calls, "calls", "calibrate", low=3, high=1000)
+    calls = check_int(calls, "calls", low=3, high=1000)
     clock = service.clock
     with socket.create_server(("127.0.0.1", 0)) as closed:
         closed_port = closed.getsockname()[1]
@@ -159,13 +160,13 @@ def simulate(scenario: Scenario | None = None, policy="timeout", *, timing: Timi
     """
     scenario = Scenario() if scenario is None else scenario
     if not isinstance(scenario, Scenario):
-        raise parameter_error("scenario", "simulate", "a Scenario", scenario)
+        raise parameter_error("scenario", "a Scenario", scenario)
     timing = Timing() if timing is None else timing
     if not isinstance(timing, Timing):
-        raise parameter_error("timing", "simulate", "a Timing", timing, "Use calibrate(service).")
-    build, label = policy_factory(policy, options, "simulate")
-    rng = resolve_rng(seed, "simulate")
-    users, seeds = plan(scenario, rng, "simulate")
+        raise parameter_error("timing", "a Timing", timing, fix="Use calibrate(service).")
+    build, label = policy_factory(policy, options)
+    rng = resolve_rng(seed)
+    users, seeds = plan(scenario, rng)
     store = SimulatedService(scenario.store, timing.store, timing.refused, rng)
     predictor = SimulatedService(scenario.fault, timing.prediction, timing.refused, rng, store,
                                  _store_policy(scenario.store_timeout, scenario.store_fallback))
@@ -215,7 +216,7 @@ def sweep(parameter: str, values, *, policy="retry", scenario: Scenario | None =
     """
     import pandas as pd
 
-    parameter = check_choice(parameter, "parameter", "sweep", SWEEPABLE)
+    parameter = check_choice(parameter, "parameter", SWEEPABLE)
     base = Scenario() if scenario is None else scenario
     rows = []
     for value in values:
@@ -256,10 +257,10 @@ def explore(outage: float = 0.4, kind: str = "down", error_rate: float = 0.0, la
     >>> result.summaries["fallback"].availability >= result.summaries["timeout"].availability
     True
     """
-    policy = check_choice(policy, "policy", "explore", POLICIES)
-    outage = check_float(outage, "outage", "explore", low=0, high=1.2)
+    policy = check_choice(policy, "policy", POLICIES)
+    outage = check_float(outage, "outage", low=0, high=1.2)
     scenario = outage_scenario(outage, start=0.3, kind=kind, duration=1.5, clients=clients, interval=0.01,
                                fault=Fault(error_rate=error_rate, latency=latency))
-    options = {"timeout": timeout, "retries": retries, "backoff": backoff, "jitter": jitter}
+    options: dict[str, Any] = {"timeout": timeout, "retries": retries, "backoff": backoff, "jitter": jitter}
     runs = {name: simulate(scenario, name, seed=seed, **options) for name in POLICIES}
     return Exploration(runs[policy], {name: run.summary() for name, run in runs.items()}, policy)

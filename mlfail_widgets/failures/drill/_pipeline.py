@@ -17,6 +17,7 @@ import types
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 __all__ = ["RELEASE_FILES", "ReleaseRun", "release_runs"]
 
@@ -36,7 +37,7 @@ class ReleaseRun:
     version: str
     clean_error: str | None
     clean_traceback: str | None
-    golden: object
+    golden: Any
     warnings: tuple
 
 

@@ -9,6 +9,7 @@ a sweep over hundreds of drills simulates each configuration once.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -16,7 +17,7 @@ __all__ = ["CONFIGS", "DAYS", "recommender_evidence"]
 
 DAYS = 21
 _ROUNDS = 28
-CONFIGS = {
+CONFIGS: dict[str | None, dict[str, Any]] = {
     None: {"policy": "ctr", "epsilon": 0.1},
     "popularity ranking": {"policy": "popularity", "epsilon": 0.0},
     "too little exploration": {"policy": "popularity", "epsilon": 0.05},

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..._validation import check_bool, check_int, parameter_error
+from ..._validation import argument_helper, check_bool, check_int, parameter_error
 from ..overview import FAILURE_TYPES as _COURSE_TYPES
 
 __all__ = ["DEMONSTRATION_SEED", "FAILURE_TYPES", "HERRING_TYPES", "LEVELS", "MAX_SEED", "VARIANTS",
@@ -72,8 +72,8 @@ def _generator(*keys: int) -> np.random.Generator:
     return np.random.default_rng([_SALT, *keys])
 
 
-def incident_for(seed, *, red_herring: bool | None = None, level: int = 1,
-                 owner: str = "IncidentDrill") -> Incident:
+@argument_helper
+def incident_for(seed, *, red_herring: bool | None = None, level: int = 1) -> Incident:
     """The failure type, variant and (optionally) red herring of drill ``seed``.
 
     Parameters
@@ -87,8 +87,6 @@ def incident_for(seed, *, red_herring: bool | None = None, level: int = 1,
         1: one clear signal; 2: a red herring and a quieter decisive signal; 3: a subtle or
         compound incident that no single panel decides. The type and variant of a seed are the
         same at every level.
-    owner : str, default="IncidentDrill"
-        The function the learner called (named in errors).
 
     Examples
     --------
@@ -98,18 +96,19 @@ def incident_for(seed, *, red_herring: bool | None = None, level: int = 1,
     True
     """
     if isinstance(seed, IncidentLike):
-        raise parameter_error("seed", owner, "an int (a drill's number)", seed,
-                              f"Pass the drill itself to drill_console(drill), or its number: seed={seed.seed}.")
-    seed = check_int(seed, "seed", owner, low=0, high=MAX_SEED,
+        raise parameter_error("seed", "an int (a drill's number)", seed,
+                              fix=f"Pass the drill itself to drill_console(drill), or its number: seed={seed.seed}.")
+    seed = check_int(seed, "seed", low=0, high=MAX_SEED,
                      fix="Any whole number works; the same seed gives the same incident.")
-    level = check_level(level, owner)
-    red_herring = level >= 2 if red_herring is None else check_bool(red_herring, "red_herring", owner)
+    level = check_level(level)
+    red_herring = level >= 2 if red_herring is None else check_bool(red_herring, "red_herring")
     return _incident(seed, red_herring, level)
 
 
-def check_level(level, owner: str) -> int:
+@argument_helper
+def check_level(level) -> int:
     """``level`` as 1, 2 or 3, or a clear error naming ``owner``."""
-    return check_int(level, "level", owner, low=1, high=3,
+    return check_int(level, "level", low=1, high=3,
                      fix="1: one clear signal; 2: a red herring and a quieter signal (workshops); "
                      "3: compound incidents that no single panel decides.")
 
@@ -146,7 +145,8 @@ def _incident(seed: int, red_herring: bool, level: int) -> Incident:
     return Incident(seed, failure, variant, herring, level)
 
 
-def normalise_failure(answer, owner: str = "IncidentDrill.diagnose") -> str:
+@argument_helper
+def normalise_failure(answer) -> str:
     """A learner's answer as one of :data:`FAILURE_TYPES` ("Data shift" -> "shift").
 
     Examples
@@ -157,8 +157,8 @@ def normalise_failure(answer, owner: str = "IncidentDrill.diagnose") -> str:
     text = " ".join(str(answer).strip().lower().replace("_", " ").replace("-", " ").split())
     text = _ALIASES.get(text, text)
     if text not in FAILURE_TYPES:
-        raise parameter_error("answer", owner, "one of " + ", ".join(map(repr, FAILURE_TYPES)),
-                              answer, "Name the failure type the evidence points to.")
+        raise parameter_error("answer", "one of " + ", ".join(map(repr, FAILURE_TYPES)),
+                              answer, fix="Name the failure type the evidence points to.")
     return text
 
 
@@ -176,15 +176,15 @@ def learner_seed(learner, *, workshop_seed: int = 0) -> int:
     >>> learner_seed("Ada", workshop_seed=2026) == learner_seed(" ada ", workshop_seed=2026)
     True
     """
-    workshop_seed = check_int(workshop_seed, "workshop_seed", "IncidentDrill.for_learner", low=0,
+    workshop_seed = check_int(workshop_seed, "workshop_seed", low=0,
                               high=10**6, fix="Use the number the instructor gave the room.")
     if isinstance(learner, str):
         name = " ".join(learner.split()).lower()
         if not name:
-            raise parameter_error("name_or_number", "IncidentDrill.for_learner",
+            raise parameter_error("name_or_number",
                                   "a learner number (1, 2, ...) or a non-empty name", learner)
         digest = hashlib.sha256(f"mlfail-drill:{workshop_seed}:{name}".encode()).digest()
         return int.from_bytes(digest[:8], "big") % (MAX_SEED + 1)
-    number = check_int(learner, "name_or_number", "IncidentDrill.for_learner", low=1, high=10_000,
+    number = check_int(learner, "name_or_number", low=1, high=10_000,
                        fix="Number learners 1, 2, 3, ... or pass a name.")
     return len(FAILURE_TYPES) * workshop_seed + number - 1

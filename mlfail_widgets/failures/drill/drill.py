@@ -109,8 +109,6 @@ class IncidentDrill(IncidentLike):
         quieter. 3: a subtle or compound incident (a second, harmless change that looks like
         another type at the same time) that no single panel decides; still exactly one root
         cause among the six types.
-    owner : str, default="IncidentDrill"
-        The function the learner called, named in error messages (``drill_console``, ...).
 
     Attributes
     ----------
@@ -127,9 +125,8 @@ class IncidentDrill(IncidentLike):
     True
     """
 
-    def __init__(self, seed: int, *, red_herring: bool | None = None, level: int = 1,
-                 owner: str = "IncidentDrill"):
-        self._incident = incident_for(seed, red_herring=red_herring, level=level, owner=owner)
+    def __init__(self, seed: int, *, red_herring: bool | None = None, level: int = 1):
+        self._incident = incident_for(seed, red_herring=red_herring, level=level)
         self._evidence = None
         self._notes: dict = {}
         self._findings: Findings | None = None
@@ -148,9 +145,9 @@ class IncidentDrill(IncidentLike):
         >>> drill.seed, drill.title, drill.red_herring
         (12158, 'Learner 3 (workshop 2026)', True)
         """
-        level = check_level(level, "IncidentDrill.for_learner")
+        level = check_level(level)
         drill = cls(learner_seed(name_or_number, workshop_seed=workshop_seed), red_herring=red_herring,
-                    level=level, owner="IncidentDrill.for_learner")
+                    level=level)
         who = " ".join(name_or_number.split()) if isinstance(name_or_number, str) else name_or_number
         drill.title = f"Learner {who} (workshop {workshop_seed})"
         return drill
@@ -415,13 +412,13 @@ def answer_key(learners: int, *, workshop_seed: int = 0, red_herring: bool | Non
 
     from ..._validation import check_int
 
-    learners = check_int(learners, "learners", "answer_key", low=1, high=10_000,
+    learners = check_int(learners, "learners", low=1, high=10_000,
                          fix="Give the number of learners in the room.")
-    level = check_level(level, "answer_key")
+    level = check_level(level)
     rows = []
     for number in range(1, learners + 1):
         incident: Incident = incident_for(learner_seed(number, workshop_seed=workshop_seed),
-                                          red_herring=red_herring, level=level, owner="answer_key")
+                                          red_herring=red_herring, level=level)
         row = {"learner": number, "seed": incident.seed, "level": incident.level, "failure": incident.failure,
                "variant": incident.variant}
         if incident.red_herring:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, fields
+from typing import Any
 
 __all__ = ["LOG_LEVELS", "Evidence", "LogLine"]
 
@@ -101,18 +102,18 @@ class Evidence:
 
     seed: int
     now: str
-    health: object
-    resources: object
+    health: Any
+    resources: Any
     logs: tuple
-    deploys: object
-    serving: object
-    dependencies: object
-    golden: object
-    pipeline_runs: object
-    drift: object
-    quality: object
-    recommender: object
-    slices: object
+    deploys: Any
+    serving: Any
+    dependencies: Any
+    golden: Any
+    pipeline_runs: Any
+    drift: Any
+    quality: Any
+    recommender: Any
+    slices: Any
 
     def __repr__(self) -> str:
         tables = ", ".join(name for name, _ in _SECTIONS)

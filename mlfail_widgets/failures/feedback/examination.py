@@ -60,8 +60,8 @@ def examination_probability(k: int, position_bias: float = 1.0) -> np.ndarray:
     >>> examination_probability(3, 0.0).tolist()
     [1.0, 1.0, 1.0]
     """
-    k = check_int(k, "k", "examination_probability", low=1, high=1000)
-    position_bias = check_float(position_bias, "position_bias", "examination_probability",
+    k = check_int(k, "k", low=1, high=1000)
+    position_bias = check_float(position_bias, "position_bias",
                                 low=0.0, high=5.0)
     return (1.0 / np.arange(1, k + 1)) ** position_bias
 
@@ -178,20 +178,19 @@ def estimate_song_quality(
     >>> estimate_song_quality(impressions, plays, "ipw").round(2).tolist()
     [0.3, 0.3]
     """
-    owner = "estimate_song_quality"
     impressions = np.asarray(impressions)
     plays = np.asarray(plays)
     if impressions.ndim != 2 or impressions.shape != plays.shape:
-        raise parameter_error("plays", owner, "an array with the same (songs, slots) shape as "
+        raise parameter_error("plays", "an array with the same (songs, slots) shape as "
                               "impressions", getattr(plays, "shape", plays))
     if (plays > impressions).any() or (plays < 0).any():
-        raise parameter_error("plays", owner, "between 0 and the impressions in every cell",
+        raise parameter_error("plays", "between 0 and the impressions in every cell",
                               "a cell outside that range")
-    method = check_choice(method, "method", owner, QUALITY_METHODS)
+    method = check_choice(method, "method", QUALITY_METHODS)
     k = impressions.shape[1]
-    position = check_int(position, "position", owner, low=1, high=k,
+    position = check_int(position, "position", low=1, high=k,
                          fix=f"The log has {k} slots; predict at one of them.")
-    prior = check_float(prior, "prior", owner, low=0.0, high=1e6)
+    prior = check_float(prior, "prior", low=0.0, high=1e6)
     exam = examination_probability(k, position_bias)
     per_song = impressions.sum(axis=1).astype(np.float64)
     if method == "position_feature":

@@ -65,7 +65,7 @@ def summarize_runs(runs: dict):
     rows = {}
     for label, run in runs.items():
         if not isinstance(run, LoopHistory):
-            raise parameter_error("runs", "summarize_runs", "a dict of label -> LoopHistory",
+            raise parameter_error("runs", "a dict of label -> LoopHistory",
                                   type(run).__name__)
         start = min(run.settings["warmup_rounds"], run.rounds - 1)
         rows[label] = {**_summary(run), "top_share": run.final("top_share"),
@@ -109,17 +109,16 @@ def homogenization_table(runs: dict, oracle: str = "oracle"):
     """
     import pandas as pd
 
-    owner = "homogenization_table"
     if not isinstance(runs, dict) or oracle not in runs:
-        raise parameter_error("runs", owner, f"a dict of label -> LoopHistory with an {oracle!r} run",
+        raise parameter_error("runs", f"a dict of label -> LoopHistory with an {oracle!r} run",
                               runs if not isinstance(runs, dict) else list(runs),
-                              "Add simulate_feedback_loop('oracle', world=world) on the same world.")
+                              fix="Add simulate_feedback_loop('oracle', world=world) on the same world.")
     for label, run in runs.items():
         if not isinstance(run, LoopHistory):
-            raise parameter_error("runs", owner, "a dict of label -> LoopHistory", type(run).__name__)
+            raise parameter_error("runs", "a dict of label -> LoopHistory", type(run).__name__)
         if run.world is not runs[oracle].world:
-            raise parameter_error("runs", owner, "runs on the same world as the oracle", label,
-                                  "Pass world=... to every simulate_feedback_loop call.")
+            raise parameter_error("runs", "runs on the same world as the oracle", label,
+                                  fix="Pass world=... to every simulate_feedback_loop call.")
     rows = {label: {"consumed_overlap": run.consumed_overlap(),
                     "list_overlap": run.final("homogenization"),
                     "exposure_gini": run.final("exposure_gini"),
@@ -180,10 +179,10 @@ def exploration_tradeoff(epsilons: Sequence[float] = (0.0, 0.05, 0.1, 0.2, 0.3, 
     >>> bool(table.loc[0.3, "exploration_cost"] > table.loc[0.0, "exploration_cost"] == 0)
     True
     """
-    epsilons = [check_probability(e, "epsilons", "exploration_tradeoff") for e in epsilons]
+    epsilons = [check_probability(e, "epsilons") for e in epsilons]
     if not epsilons:
-        raise parameter_error("epsilons", "exploration_tradeoff", "at least one value", epsilons)
-    seeds = check_int(seeds, "seeds", "exploration_tradeoff", low=1, high=100)
+        raise parameter_error("epsilons", "at least one value", epsilons)
+    seeds = check_int(seeds, "seeds", low=1, high=100)
     return _sweep("epsilon", epsilons, seeds, policy, loop_options)
 
 
@@ -213,9 +212,9 @@ def compare_debiasing(policy: str = "ctr", methods: Sequence[str] = DEBIAS, *, s
     >>> bool(table.loc["position_feature", "kendall_tau"] > table.loc["none", "kendall_tau"])
     True
     """
-    policy = check_choice(policy, "policy", "compare_debiasing", LEARNED_POLICIES)
-    methods = [check_choice(m, "methods", "compare_debiasing", DEBIAS) for m in methods]
-    seeds = check_int(seeds, "seeds", "compare_debiasing", low=1, high=100)
+    policy = check_choice(policy, "policy", LEARNED_POLICIES)
+    methods = [check_choice(m, "methods", DEBIAS) for m in methods]
+    seeds = check_int(seeds, "seeds", low=1, high=100)
     return _sweep("debias", methods, seeds, policy, loop_options)
 
 
@@ -238,8 +237,8 @@ def song_estimates(history: LoopHistory, methods: Sequence[str] = QUALITY_METHOD
     import pandas as pd
 
     if not isinstance(history, LoopHistory):
-        raise parameter_error("history", "song_estimates", "a LoopHistory", type(history).__name__)
-    methods = [check_choice(m, "methods", "song_estimates", QUALITY_METHODS) for m in methods]
+        raise parameter_error("history", "a LoopHistory", type(history).__name__)
+    methods = [check_choice(m, "methods", QUALITY_METHODS) for m in methods]
     n_available = history.world.available(history.rounds - 1)
     impressions = history.impressions_by_slot[:n_available]
     plays = history.plays_by_slot[:n_available]
@@ -288,9 +287,9 @@ def slot_dependence(history: LoopHistory, methods: Sequence[str] = QUALITY_METHO
     from scipy.stats import spearmanr
 
     if not isinstance(history, LoopHistory):
-        raise parameter_error("history", "slot_dependence", "a LoopHistory", type(history).__name__)
-    methods = [check_choice(m, "methods", "slot_dependence", QUALITY_METHODS) for m in methods]
-    min_impressions = check_int(min_impressions, "min_impressions", "slot_dependence", low=1)
+        raise parameter_error("history", "a LoopHistory", type(history).__name__)
+    methods = [check_choice(m, "methods", QUALITY_METHODS) for m in methods]
+    min_impressions = check_int(min_impressions, "min_impressions", low=1)
     n_available = history.world.available(history.rounds - 1)
     impressions = history.impressions_by_slot[:n_available]
     plays = history.plays_by_slot[:n_available]

@@ -23,12 +23,12 @@ from ..._validation import check_float, check_int, parameter_error
 __all__ = ["consumed_overlap", "coverage", "gini", "jaccard_overlap", "kendall_tau", "lorenz_curve", "ndcg", "top_share"]
 
 
-def _counts(values, name: str, owner: str) -> np.ndarray:
+def _counts(values, name: str) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64).ravel()
     if values.size == 0:
-        raise parameter_error(name, owner, "a non-empty array", "an empty array")
+        raise parameter_error(name, "a non-empty array", "an empty array")
     if not np.isfinite(values).all() or (values < 0).any():
-        raise parameter_error(name, owner, "finite and non-negative (counts of plays or views)",
+        raise parameter_error(name, "finite and non-negative (counts of plays or views)",
                               "an array with negative or non-finite values")
     return values
 
@@ -47,7 +47,7 @@ def gini(values) -> float:
     >>> gini([0, 0, 0, 1])
     0.75
     """
-    x = np.sort(_counts(values, "values", "gini"))
+    x = np.sort(_counts(values, "values"))
     total = x.sum()
     if total == 0:
         return 0.0
@@ -70,7 +70,7 @@ def lorenz_curve(values) -> tuple[np.ndarray, np.ndarray]:
     >>> x.tolist(), y.tolist()
     ([0.0, 0.25, 0.5, 0.75, 1.0], [0.0, 0.0, 0.0, 0.0, 1.0])
     """
-    x = np.sort(_counts(values, "values", "lorenz_curve"))
+    x = np.sort(_counts(values, "values"))
     total = x.sum()
     share = np.concatenate([[0.0], np.cumsum(x) / total if total else np.linspace(0, 1, x.size + 1)[1:]])
     return np.linspace(0.0, 1.0, x.size + 1), share
@@ -84,8 +84,8 @@ def top_share(values, share: float = 0.01) -> float:
     >>> top_share([1] * 99 + [101])
     0.505
     """
-    share = check_float(share, "share", "top_share", low=0.0, high=1.0, low_open=True)
-    x = _counts(values, "values", "top_share")
+    share = check_float(share, "share", low=0.0, high=1.0, low_open=True)
+    x = _counts(values, "values")
     total = x.sum()
     if total == 0:
         return 0.0
@@ -101,7 +101,7 @@ def coverage(exposure) -> float:
     >>> coverage([3, 0, 1, 0])
     0.5
     """
-    x = _counts(exposure, "exposure", "coverage")
+    x = _counts(exposure, "exposure")
     return float((x > 0).mean())
 
 
@@ -122,10 +122,10 @@ def kendall_tau(scores, truth) -> float:
     scores = np.asarray(scores, dtype=np.float64).ravel()
     truth = np.asarray(truth, dtype=np.float64).ravel()
     if scores.shape != truth.shape or scores.size < 2:
-        raise parameter_error("scores", "kendall_tau", f"an array as long as truth ({truth.size}), "
+        raise parameter_error("scores", f"an array as long as truth ({truth.size}), "
                               "with at least 2 values", f"{scores.size} values")
     if not (np.isfinite(scores).all() and np.isfinite(truth).all()):
-        raise parameter_error("scores", "kendall_tau", "finite numbers", "an array with NaN or inf")
+        raise parameter_error("scores", "finite numbers", "an array with NaN or inf")
     if np.ptp(scores) == 0 or np.ptp(truth) == 0:
         return 0.0
     if scores.size <= PAIRWISE_TAU_LIMIT:
@@ -168,11 +168,11 @@ def ndcg(scores, gains, k: int = 10) -> float:
     0.333
     """
     scores = np.asarray(scores, dtype=np.float64).ravel()
-    gains = _counts(gains, "gains", "ndcg")
+    gains = _counts(gains, "gains")
     if scores.shape != gains.shape:
-        raise parameter_error("scores", "ndcg", f"an array as long as gains ({gains.size})",
+        raise parameter_error("scores", f"an array as long as gains ({gains.size})",
                               f"{scores.size} values")
-    k = check_int(k, "k", "ndcg", low=1)
+    k = check_int(k, "k", low=1)
     k = min(k, scores.size)
     discount = 1.0 / np.log2(np.arange(2, k + 2))
     ranked = np.argsort(-scores, kind="stable")[:k]
@@ -205,10 +205,10 @@ def jaccard_overlap(lists: np.ndarray, *, pairs: int = 256, seed=0) -> float:
     """
     lists = np.asarray(lists)
     if lists.ndim != 2 or lists.shape[0] < 2:
-        raise parameter_error("lists", "jaccard_overlap", "a (listeners, k) array with at least "
+        raise parameter_error("lists", "a (listeners, k) array with at least "
                               "2 listeners", getattr(lists, "shape", lists))
-    pairs = check_int(pairs, "pairs", "jaccard_overlap", low=1, high=1_000_000)
-    rng = resolve_rng(seed, "jaccard_overlap")
+    pairs = check_int(pairs, "pairs", low=1, high=1_000_000)
+    rng = resolve_rng(seed)
     n, k = lists.shape
     first = rng.integers(0, n, size=pairs)
     second = (first + rng.integers(1, n, size=pairs)) % n
@@ -237,7 +237,7 @@ def consumed_overlap(consumed) -> float:
     """
     consumed = np.asarray(consumed)
     if consumed.ndim != 2 or consumed.shape[0] < 2:
-        raise parameter_error("consumed", "consumed_overlap", "a (listeners, songs) array with at "
+        raise parameter_error("consumed", "a (listeners, songs) array with at "
                               "least 2 listeners", getattr(consumed, "shape", consumed))
     matrix = consumed[:, consumed.any(axis=0)].astype(np.float32)
     common = (matrix @ matrix.T).astype(np.float64)  # exact: counts far below 2**24

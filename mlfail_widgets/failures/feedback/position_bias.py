@@ -115,16 +115,15 @@ def controlled_log(placement: str = "relevance", *, n_songs: int = 100, k: int =
     >>> int(log.random_impressions.sum())  # about 10% of the lists, randomised
     2010
     """
-    owner = "controlled_log"
-    placement = check_choice(placement, "placement", owner, PLACEMENTS)
-    n_songs = check_int(n_songs, "n_songs", owner, low=2, high=100_000)
-    k = check_int(k, "k", owner, low=1, high=min(n_songs, 100),
+    placement = check_choice(placement, "placement", PLACEMENTS)
+    n_songs = check_int(n_songs, "n_songs", low=2, high=100_000)
+    k = check_int(k, "k", low=1, high=min(n_songs, 100),
                   fix="A list shows at most every song once (and at most 100 slots).")
-    n_lists = check_int(n_lists, "n_lists", owner, low=1, high=10_000_000)
-    position_bias = check_float(position_bias, "position_bias", owner, low=0.0, high=5.0)
-    noise = check_float(noise, "noise", owner, low=0.0, high=100.0)
-    randomised_share = check_float(randomised_share, "randomised_share", owner, low=0.0, high=1.0)
-    rng = resolve_rng(seed, owner)
+    n_lists = check_int(n_lists, "n_lists", low=1, high=10_000_000)
+    position_bias = check_float(position_bias, "position_bias", low=0.0, high=5.0)
+    noise = check_float(noise, "noise", low=0.0, high=100.0)
+    randomised_share = check_float(randomised_share, "randomised_share", low=0.0, high=1.0)
+    rng = resolve_rng(seed)
     relevance = rng.uniform(0.05, 0.6, size=n_songs)
     exam = examination_probability(k, position_bias)
     per_order = n_songs // k  # lists cut from one random order of the catalogue: k distinct songs each
@@ -151,14 +150,14 @@ def controlled_log(placement: str = "relevance", *, n_songs: int = 100, k: int =
     return PositionLog(impressions, plays, random_impressions, random_plays, relevance, exam, placement)
 
 
-def _check_counts(impressions, plays, owner: str):
+def _check_counts(impressions, plays):
     impressions = np.asarray(impressions, dtype=np.float64)
     plays = np.asarray(plays, dtype=np.float64)
     if impressions.ndim != 2 or impressions.shape != plays.shape:
-        raise parameter_error("plays", owner, "an array with the same (songs, slots) shape as "
+        raise parameter_error("plays", "an array with the same (songs, slots) shape as "
                               "impressions", getattr(plays, "shape", plays))
     if (plays > impressions).any() or (plays < 0).any():
-        raise parameter_error("plays", owner, "between 0 and the impressions in every cell",
+        raise parameter_error("plays", "between 0 and the impressions in every cell",
                               "a cell outside that range")
     return impressions, plays
 
@@ -186,13 +185,12 @@ def propensities_from_randomisation(impressions, plays) -> np.ndarray:
     >>> propensities_from_randomisation([[100, 100], [100, 100]], [[40, 20], [20, 10]]).tolist()
     [1.0, 0.5]
     """
-    owner = "propensities_from_randomisation"
-    impressions, plays = _check_counts(impressions, plays, owner)
+    impressions, plays = _check_counts(impressions, plays)
     shown = impressions.sum(axis=0)
     if (shown == 0).any() or plays[:, 0].sum() == 0:
-        raise parameter_error("impressions", owner, "a randomised slice with impressions at "
+        raise parameter_error("impressions", "a randomised slice with impressions at "
                               "every slot and plays at slot 1", "empty slots or no play at slot 1",
-                              "Randomise a larger share of the traffic.")
+                              fix="Randomise a larger share of the traffic.")
     rate = plays.sum(axis=0) / shown
     return rate / rate[0]
 
@@ -232,10 +230,9 @@ def fit_examination_model(impressions, plays, *, iterations: int = 500, toleranc
     >>> r.round(3).tolist(), e.round(3).tolist()
     ([0.4, 0.2], [1.0, 0.5])
     """
-    owner = "fit_examination_model"
-    impressions, plays = _check_counts(impressions, plays, owner)
-    iterations = check_int(iterations, "iterations", owner, low=1, high=100_000)
-    tolerance = check_float(tolerance, "tolerance", owner, low=0.0, high=1.0)
+    impressions, plays = _check_counts(impressions, plays)
+    iterations = check_int(iterations, "iterations", low=1, high=100_000)
+    tolerance = check_float(tolerance, "tolerance", low=0.0, high=1.0)
     per_song, per_slot = impressions.sum(axis=1), impressions.sum(axis=0)
     shown = per_song > 0
     misses = impressions - plays

@@ -42,7 +42,7 @@ def examination_curves(log: PositionLog):
     import pandas as pd
 
     if not isinstance(log, PositionLog):
-        raise parameter_error("log", "examination_curves", "a PositionLog from controlled_log",
+        raise parameter_error("log", "a PositionLog from controlled_log",
                               type(log).__name__)
     fitted = fit_examination_model(log.impressions, log.plays)[1]
     randomised = propensities_from_randomisation(log.random_impressions, log.random_plays)
@@ -82,11 +82,10 @@ def relevance_estimates(log: PositionLog, methods=BIAS_ESTIMATORS, *, clip: floa
     """
     import pandas as pd
 
-    owner = "relevance_estimates"
     if not isinstance(log, PositionLog):
-        raise parameter_error("log", owner, "a PositionLog from controlled_log", type(log).__name__)
-    methods = [check_choice(m, "methods", owner, BIAS_ESTIMATORS) for m in methods]
-    clip = check_float(clip, "clip", owner, low=1.0, high=1e6)
+        raise parameter_error("log", "a PositionLog from controlled_log", type(log).__name__)
+    methods = [check_choice(m, "methods", BIAS_ESTIMATORS) for m in methods]
+    clip = check_float(clip, "clip", low=1.0, high=1e6)
     impressions, plays = log.impressions.astype(np.float64), log.plays.astype(np.float64)
     per_song = np.maximum(impressions.sum(axis=1), 1.0)
     k = impressions.shape[1]
@@ -94,7 +93,7 @@ def relevance_estimates(log: PositionLog, methods=BIAS_ESTIMATORS, *, clip: floa
     if propensities is not None:
         exam = np.asarray(propensities, dtype=np.float64)
         if exam.shape != (k,) or not ((exam > 0) & (exam <= 1)).all():
-            raise parameter_error("propensities", owner, f"{k} examination probabilities in (0, 1]",
+            raise parameter_error("propensities", f"{k} examination probabilities in (0, 1]",
                                   propensities)
     elif needs_propensity:
         exam = propensities_from_randomisation(log.random_impressions, log.random_plays)
@@ -173,11 +172,10 @@ def position_bias_comparison(placements=("relevance", "reverse"), *, seeds: int 
     """
     import pandas as pd
 
-    owner = "position_bias_comparison"
-    placements = [check_choice(p, "placements", owner, PLACEMENTS) for p in placements]
+    placements = [check_choice(p, "placements", PLACEMENTS) for p in placements]
     if not placements:
-        raise parameter_error("placements", owner, "at least one placement", placements)
-    seeds = check_int(seeds, "seeds", owner, low=1, high=100)
+        raise parameter_error("placements", "at least one placement", placements)
+    seeds = check_int(seeds, "seeds", low=1, high=100)
     rows = []
     for placement in placements:
         for seed in range(seeds):

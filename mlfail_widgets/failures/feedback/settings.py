@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import asdict, dataclass, fields
 
-from ..._validation import ParameterError, check_choice, check_float, check_int, parameter_error
+from ..._validation import ParameterError, check_choice, check_float, check_int, owner_name, parameter_error
 from .examination import EXAMINATION_MODELS
 from .policies import DEBIAS, LEARNED_POLICIES, POLICIES
 from .world import World
@@ -91,7 +91,7 @@ class LoopSettings:
     log_rounds: int | None = None
 
     def __post_init__(self):
-        checked = _check(asdict(self), None, "LoopSettings")
+        checked = _check(asdict(self), None)
         for name, value in checked.items():
             object.__setattr__(self, name, value)
 
@@ -100,39 +100,39 @@ LoopSettings.__doc__ = LoopSettings.__doc__.replace("{doc}", _SETTINGS_DOC)
 SETTINGS_FIELDS = tuple(f.name for f in fields(LoopSettings))
 
 
-def _check(values: dict, world, owner: str) -> dict:
+def _check(values: dict, world) -> dict:
     """Validate the settings ``values`` (a dict of every field), for ``world`` if one is given."""
     v = values
-    policy = check_choice(v["policy"], "policy", owner, POLICIES)
-    debias = check_choice(v["debias"], "debias", owner, DEBIAS)
+    policy = check_choice(v["policy"], "policy", POLICIES)
+    debias = check_choice(v["debias"], "debias", DEBIAS)
     if debias != "none" and policy not in LEARNED_POLICIES:
-        raise parameter_error("debias", owner, f"'none' for the {policy!r} policy", debias,
-                              "Position debiasing applies to the learned policies 'ctr' and "
+        raise parameter_error("debias", f"'none' for the {policy!r} policy", debias,
+                              fix="Position debiasing applies to the learned policies 'ctr' and "
                               "'personalised'.")
     if world is not None and not isinstance(world, World):
-        raise parameter_error("world", owner, "a World from make_world, or None", world)
+        raise parameter_error("world", "a World from make_world, or None", world)
     n_users = world.n_users if world else check_int(
-        v["n_users"], "n_users", owner, low=1, high=1_000_000,
+        v["n_users"], "n_users", low=1, high=1_000_000,
         fix="A simulation needs at least one listener.")
-    n_songs = world.n_songs if world else check_int(v["n_songs"], "n_songs", owner, low=2, high=100_000)
-    rounds = check_int(v["rounds"], "rounds", owner, low=1, high=10_000)
-    new_songs = check_float(v["new_songs"], "new_songs", owner, low=0.0, high=0.9)
+    n_songs = world.n_songs if world else check_int(v["n_songs"], "n_songs", low=2, high=100_000)
+    rounds = check_int(v["rounds"], "rounds", low=1, high=10_000)
+    new_songs = check_float(v["new_songs"], "new_songs", low=0.0, high=0.9)
     n_initial = world.n_initial if world else n_songs - (round(new_songs * n_songs) if rounds > 1 else 0)
-    k = check_int(v["k"], "k", owner, low=1, high=n_initial,
+    k = check_int(v["k"], "k", low=1, high=n_initial,
                   fix=f"Show at most the {n_initial} songs in the catalogue at round 0.")
-    epsilon = check_float(v["epsilon"], "epsilon", owner, low=0.0, high=1.0,
+    epsilon = check_float(v["epsilon"], "epsilon", low=0.0, high=1.0,
                           fix="epsilon is the probability that a slot shows a random song.")
-    random_slots = check_int(v["random_slots"], "random_slots", owner, low=0, high=k,
+    random_slots = check_int(v["random_slots"], "random_slots", low=0, high=k,
                              fix=f"At most all k = {k} slots can be random.")
-    position_bias = check_float(v["position_bias"], "position_bias", owner, low=0.0, high=5.0)
-    examination = check_choice(v["examination"], "examination", owner, EXAMINATION_MODELS)
-    patience = check_float(v["patience"], "patience", owner, low=0.0, high=1.0)
-    warmup_rounds = check_int(v["warmup_rounds"], "warmup_rounds", owner, low=0, high=rounds)
-    audit_share = check_float(v["audit_share"], "audit_share", owner, low=0.0, high=0.5)
-    new_window = check_int(v["new_window"], "new_window", owner, low=1, high=10_000)
+    position_bias = check_float(v["position_bias"], "position_bias", low=0.0, high=5.0)
+    examination = check_choice(v["examination"], "examination", EXAMINATION_MODELS)
+    patience = check_float(v["patience"], "patience", low=0.0, high=1.0)
+    warmup_rounds = check_int(v["warmup_rounds"], "warmup_rounds", low=0, high=rounds)
+    audit_share = check_float(v["audit_share"], "audit_share", low=0.0, high=0.5)
+    new_window = check_int(v["new_window"], "new_window", low=1, high=10_000)
     log_rounds = v["log_rounds"]
     if log_rounds is not None:
-        log_rounds = check_int(log_rounds, "log_rounds", owner, low=0, high=rounds)
+        log_rounds = check_int(log_rounds, "log_rounds", low=0, high=rounds)
     return dict(policy=policy, debias=debias, n_users=n_users, n_songs=n_songs, rounds=rounds, k=k,
                 epsilon=epsilon, random_slots=random_slots, position_bias=position_bias,
                 examination=examination, patience=patience, new_songs=new_songs,
@@ -140,22 +140,22 @@ def _check(values: dict, world, owner: str) -> dict:
                 log_rounds=log_rounds)
 
 
-def _merge(policy, settings, options: dict, owner: str) -> dict:
+def _merge(policy, settings, options: dict) -> dict:
     """The settings of a call: ``settings`` (or the defaults), the policy, then ``options``."""
     if isinstance(policy, LoopSettings):
         if settings is not None:
-            raise parameter_error("settings", owner, "None when the first argument is already a "
+            raise parameter_error("settings", "None when the first argument is already a "
                                   "LoopSettings", settings)
         policy, settings = None, policy
     if settings is None:
         settings = LoopSettings()
     elif not isinstance(settings, LoopSettings):
-        raise parameter_error("settings", owner, "a LoopSettings or None", settings,
-                              "Build one with LoopSettings(policy=..., epsilon=...).")
+        raise parameter_error("settings", "a LoopSettings or None", settings,
+                              fix="Build one with LoopSettings(policy=..., epsilon=...).")
     unknown = [name for name in options if name not in SETTINGS_FIELDS]
     if unknown:
         close = difflib.get_close_matches(unknown[0], SETTINGS_FIELDS, n=1)
-        raise ParameterError(f"{owner} got an unexpected keyword argument {unknown[0]!r}."
+        raise ParameterError(f"{owner_name()} got an unexpected keyword argument {unknown[0]!r}."
                              + (f" Did you mean {close[0]!r}?" if close else
                                 " Its settings are: " + ", ".join(SETTINGS_FIELDS) + "."))
     values = asdict(settings)

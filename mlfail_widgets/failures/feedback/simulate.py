@@ -112,8 +112,8 @@ class LoopHistory:
 
     def lorenz(self, of: str = "plays", upto: int | None = None):
         """Lorenz curve ``(x, y)`` of cumulative plays (or ``of="exposure"``) per available song."""
-        of = check_choice(of, "of", "LoopHistory.lorenz", ["plays", "exposure"])
-        upto = self.rounds if upto is None else check_int(upto, "upto", "LoopHistory.lorenz",
+        of = check_choice(of, "of", ["plays", "exposure"])
+        upto = self.rounds if upto is None else check_int(upto, "upto",
                                                            low=1, high=self.rounds)
         totals = getattr(self, of)[:upto].sum(axis=0)[: self.world.available(upto - 1)]
         return lorenz_curve(totals)
@@ -122,7 +122,7 @@ class LoopHistory:
         """Share of songs released during the run that were played at least once in their first
         ``window`` rounds (songs released too late to have ``window`` rounds are left out)."""
         window = self.settings["new_window"] if window is None else check_int(
-            window, "window", "LoopHistory.new_song_success", low=1, high=self.rounds)
+            window, "window", low=1, high=self.rounds)
         release = self.world.release
         songs = np.flatnonzero((release > 0) & (release + window <= self.rounds))
         if songs.size == 0:
@@ -139,7 +139,7 @@ class LoopHistory:
 
     def final(self, name: str) -> float:
         """The last round's value of a per-round metric."""
-        check_choice(name, "name", "LoopHistory.final", list(ROUND_METRICS))
+        check_choice(name, "name", list(ROUND_METRICS))
         return float(self.metrics[name][-1])
 
 
@@ -189,9 +189,8 @@ def simulate_feedback_loop(
     >>> bool((simulate_feedback_loop(small, seed=1).plays == popular.plays).all())
     True
     """
-    owner = "simulate_feedback_loop"
-    settings = _check(_merge(policy, settings, options, owner), world, owner)
-    rng = resolve_rng(seed, owner)
+    settings = _check(_merge(policy, settings, options), world)
+    rng = resolve_rng(seed)
     world_rng, loop_rng, metric_rng = rng.spawn(3)
     if world is None:
         with single_threaded_blas():
@@ -201,7 +200,7 @@ def simulate_feedback_loop(
     if settings["log_rounds"] is None:
         settings["log_rounds"] = min(rounds, max(1, LOG_LIMIT // max(1, world.n_users * k)))
     if progress is not None and not callable(progress):
-        raise parameter_error("progress", owner, "a callable or None", progress)
+        raise parameter_error("progress", "a callable or None", progress)
     model = make_policy(settings["policy"], world, k, settings["debias"])
     with single_threaded_blas():
         return _run(world, model, settings, loop_rng, metric_rng, progress)

@@ -69,14 +69,14 @@ def logged_data(history: LoopHistory, *, head: float = 0.1, torso: float = 0.5):
     import pandas as pd
 
     if not isinstance(history, LoopHistory):
-        raise parameter_error("history", "logged_data", "a LoopHistory from simulate_feedback_loop",
+        raise parameter_error("history", "a LoopHistory from simulate_feedback_loop",
                               type(history).__name__)
-    head = check_float(head, "head", "logged_data", low=0.0, high=1.0, low_open=True)
-    torso = check_float(torso, "torso", "logged_data", low=head, high=1.0,
+    head = check_float(head, "head", low=0.0, high=1.0, low_open=True)
+    torso = check_float(torso, "torso", low=head, high=1.0,
                         fix="torso is a larger share than head (the head is part of it).")
     frame = pd.DataFrame(history.log)
     if frame.empty:
-        raise parameter_error("history", "logged_data", "a run that logged rows (log_rounds >= 1)",
+        raise parameter_error("history", "a run that logged rows (log_rounds >= 1)",
                               "a run with log_rounds=0")
     world = history.world
     n_available = world.available(history.rounds - 1)
@@ -136,15 +136,15 @@ def slice_report(history: LoopHistory, metric: str = "calibration", *,
     """
     from ...slicing import slice_metrics
 
-    metric = check_choice(metric, "metric", "slice_report", list(SLICE_METRICS))
+    metric = check_choice(metric, "metric", list(SLICE_METRICS))
     columns = [by] if isinstance(by, str) else list(by)
     for column in columns:
-        check_choice(column, "by", "slice_report", ["popularity", "age"])
-    n_boot = check_int(n_boot, "n_boot", "slice_report", low=20, high=100_000)
-    rng = resolve_rng(seed, "slice_report")
+        check_choice(column, "by", ["popularity", "age"])
+    n_boot = check_int(n_boot, "n_boot", low=20, high=100_000)
+    rng = resolve_rng(seed)
     data = logged_data(history)
     if max_rows is not None:
-        max_rows = check_int(max_rows, "max_rows", "slice_report", low=100)
+        max_rows = check_int(max_rows, "max_rows", low=100)
         if len(data) > max_rows:
             data = data.iloc[np.sort(rng.choice(len(data), size=max_rows, replace=False))]
     return slice_metrics(data, columns, SLICE_METRICS[metric], target="played", prediction="predicted",

@@ -157,18 +157,17 @@ def make_world(
     >>> round(float(world.true_quality.mean()), 2)
     0.24
     """
-    owner = "make_world"
-    n_users = check_int(n_users, "n_users", owner, low=1, high=1_000_000,
+    n_users = check_int(n_users, "n_users", low=1, high=1_000_000,
                         fix="A simulation needs at least one listener.")
-    n_songs = check_int(n_songs, "n_songs", owner, low=2, high=100_000)
-    rounds = check_int(rounds, "rounds", owner, low=1, high=10_000)
-    new_songs = check_float(new_songs, "new_songs", owner, low=0.0, high=0.9)
-    dim = check_int(dim, "dim", owner, low=1, high=256)
-    base = check_float(base, "base", owner, low=-10, high=10)
-    appeal_scale = check_float(appeal_scale, "appeal_scale", owner, low=0, high=10)
-    taste_scale = check_float(taste_scale, "taste_scale", owner, low=0, high=10)
-    feature_noise = check_float(feature_noise, "feature_noise", owner, low=0, high=10)
-    rng = resolve_rng(seed, owner)
+    n_songs = check_int(n_songs, "n_songs", low=2, high=100_000)
+    rounds = check_int(rounds, "rounds", low=1, high=10_000)
+    new_songs = check_float(new_songs, "new_songs", low=0.0, high=0.9)
+    dim = check_int(dim, "dim", low=1, high=256)
+    base = check_float(base, "base", low=-10, high=10)
+    appeal_scale = check_float(appeal_scale, "appeal_scale", low=0, high=10)
+    taste_scale = check_float(taste_scale, "taste_scale", low=0, high=10)
+    feature_noise = check_float(feature_noise, "feature_noise", low=0, high=10)
+    rng = resolve_rng(seed)
 
     tastes = (rng.standard_normal((n_users, dim)) / np.sqrt(dim)).astype(np.float32)
     styles = rng.standard_normal((n_songs, dim)).astype(np.float32)

@@ -37,7 +37,7 @@ def bit_field(bit: int) -> str:
     >>> bit_field(0), bit_field(52), bit_field(63)
     ('mantissa', 'exponent', 'sign')
     """
-    bit = check_int(bit, "bit", "bit_field", low=0, high=63, fix="A float64 has bits 0 to 63.")
+    bit = check_int(bit, "bit", low=0, high=63, fix="A float64 has bits 0 to 63.")
     return "mantissa" if bit < 52 else ("exponent" if bit < 63 else "sign")
 
 
@@ -71,9 +71,9 @@ def flip_bit(values, index: int, bit: int) -> np.ndarray:
     array = np.array(values, dtype=np.float64, copy=True)
     if array.dtype != np.float64 or array.size == 0:
         raise ParameterError("flip_bit needs a non-empty float64 array.")
-    index = check_int(index, "index", "flip_bit", low=0, high=array.size - 1,
+    index = check_int(index, "index", low=0, high=array.size - 1,
                       fix=f"The array has {array.size} element(s).")
-    bit = check_int(bit, "bit", "flip_bit", low=0, high=63, fix="A float64 has bits 0 to 63.")
+    bit = check_int(bit, "bit", low=0, high=63, fix="A float64 has bits 0 to 63.")
     flat = array.reshape(-1).view(np.uint64)
     flat[index] ^= np.uint64(1) << np.uint64(bit)
     return array
@@ -122,9 +122,9 @@ def corrupt_model(model, *, weight: int = 0, bit: int = 62):
     """
     _parameters(model)
     size = np.asarray(model.coef_).size
-    weight = check_int(weight, "weight", "corrupt_model", low=0, high=size - 1,
+    weight = check_int(weight, "weight", low=0, high=size - 1,
                        fix=f"The model has {size} weights: pass a flat index from 0 to {size - 1}.")
-    bit = check_int(bit, "bit", "corrupt_model", low=0, high=63, fix="A float64 has bits 0 to 63.")
+    bit = check_int(bit, "bit", low=0, high=63, fix="A float64 has bits 0 to 63.")
     broken = copy.deepcopy(model)
     broken.coef_ = flip_bit(model.coef_, weight, bit).reshape(model.coef_.shape)
     return broken
@@ -141,9 +141,9 @@ def train_demo_model(seed=0, *, rows: int = 2000, features: int = 8):
     """
     from ...models import LogisticRegression
 
-    rng = resolve_rng(seed, "train_demo_model")
-    rows = check_int(rows, "rows", "train_demo_model", low=20, high=1_000_000)
-    features = check_int(features, "features", "train_demo_model", low=1, high=1000)
+    rng = resolve_rng(seed)
+    rows = check_int(rows, "rows", low=20, high=1_000_000)
+    features = check_int(features, "features", low=1, high=1000)
     X = rng.normal(size=(rows, features))
     truth = rng.normal(size=features)
     y = (X @ truth + rng.normal(scale=1.0, size=rows) > 0).astype(int)
@@ -199,8 +199,8 @@ def redundant_predict(replicas, X) -> RedundantPrediction:
     """
     replicas = list(replicas)
     if len(replicas) < 2:
-        raise parameter_error("replicas", "redundant_predict", "at least two models", len(replicas),
-                              "Redundancy needs a second replica to compare with.")
+        raise parameter_error("replicas", "at least two models", len(replicas),
+                              fix="Redundancy needs a second replica to compare with.")
     with np.errstate(all="ignore"):  # a corrupted replica may overflow: that is the point
         probabilities = [np.asarray(r.predict_proba(X), dtype=np.float64) for r in replicas]
     labels = [r.classes_[np.argmax(p, axis=1)] for r, p in zip(replicas, probabilities, strict=True)]
@@ -225,18 +225,18 @@ def bit_flip_effects(model, X, y=None, *, weight: int = 0):
     import pandas as pd
 
     _parameters(model)
-    weight = check_int(weight, "weight", "bit_flip_effects", low=0, high=model.coef_.size - 1,
+    weight = check_int(weight, "weight", low=0, high=model.coef_.size - 1,
                        fix=f"The model has {model.coef_.size} weights.")
     try:
         X = np.asarray(X, dtype=float)
     except (TypeError, ValueError):
-        raise parameter_error("X", "bit_flip_effects", "a 2-D array of numbers (rows x features)",
-                              X, "Pass the feature matrix the model was trained on.") from None
+        raise parameter_error("X", "a 2-D array of numbers (rows x features)",
+                              X, fix="Pass the feature matrix the model was trained on.") from None
     if X.ndim != 2 or X.shape[1] != np.asarray(model.coef_).shape[-1] or X.shape[0] == 0:
-        raise parameter_error("X", "bit_flip_effects",
+        raise parameter_error("X",
                               f"a 2-D array with {np.asarray(model.coef_).shape[-1]} feature columns and at "
                               "least one row", f"an array of shape {X.shape}",
-                              "Pass the feature matrix the model was trained on.")
+                              fix="Pass the feature matrix the model was trained on.")
     reference = model_checksum(model)
     before = float(model.coef_.ravel()[weight])
     rows = []

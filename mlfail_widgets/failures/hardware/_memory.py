@@ -109,14 +109,13 @@ def run_memory_limited(limit_mb: int = 256, allocate_mb: int = 512, *, step_mb: 
     >>> run_memory_limited(limit_mb=128, allocate_mb=32).died
     False
     """
-    owner = "run_memory_limited"
-    limit_mb = check_int(limit_mb, "limit_mb", owner, low=64, high=8192)
-    allocate_mb = check_int(allocate_mb, "allocate_mb", owner, low=1, high=16384)
-    step_mb = check_int(step_mb, "step_mb", owner, low=1, high=1024)
+    limit_mb = check_int(limit_mb, "limit_mb", low=64, high=8192)
+    allocate_mb = check_int(allocate_mb, "allocate_mb", low=1, high=16384)
+    step_mb = check_int(step_mb, "step_mb", low=1, high=1024)
     if allocate_mb / step_mb > 1000:
-        raise parameter_error("step_mb", owner, f"at least {allocate_mb / 1000:g} for {allocate_mb} MB "
+        raise parameter_error("step_mb", f"at least {allocate_mb / 1000:g} for {allocate_mb} MB "
                               "(at most 1000 steps)", step_mb)
-    timeout = check_float(timeout, "timeout", owner, low=0, high=60, low_open=True)
+    timeout = check_float(timeout, "timeout", low=0, high=60, low_open=True)
     began = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-I", "-S", "-c", _CHILD, str(limit_mb * _MB), str(allocate_mb * _MB),
@@ -144,6 +143,7 @@ def run_memory_limited(limit_mb: int = 256, allocate_mb: int = 512, *, step_mb: 
         process.wait()
         raise
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen won't wait
+    assert process.stdout is not None and process.stderr is not None  # both are pipes
     output, errors = process.stdout.read(), process.stderr.read()
     process.stdout.close()
     process.stderr.close()

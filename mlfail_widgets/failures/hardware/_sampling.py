@@ -117,7 +117,7 @@ def machine_report(interval: float = 0.2) -> MachineReport:
 
     from ._stress import usable_cores
 
-    interval = check_float(interval, "interval", "machine_report", low=MIN_INTERVAL, high=5.0)
+    interval = check_float(interval, "interval", low=MIN_INTERVAL, high=5.0)
     before = psutil.cpu_times(percpu=True)
     time.sleep(interval)
     after = psutil.cpu_times(percpu=True)
@@ -239,9 +239,9 @@ class ResourceSampler:
         import psutil
 
         self.interval = check_float(
-            interval, "interval", "ResourceSampler", low=MIN_INTERVAL, high=60.0,
+            interval, "interval", low=MIN_INTERVAL, high=60.0,
             fix="Sampling faster than 10 Hz costs CPU and tells nothing more.")
-        self.duration = check_float(duration, "duration", "ResourceSampler", low=0, high=MAX_DURATION,
+        self.duration = check_float(duration, "duration", low=0, high=MAX_DURATION,
                                     low_open=True)
         from ...machine import read_cgroup_limits
 

@@ -36,22 +36,22 @@ AUTO_LOAD, AUTO_MAX_RATE, AUTO_MIN_RATE = 0.45, 400.0, 20.0
 SLOT_WAIT = 180.0
 
 
-def _check_measure(owner, rate, seconds, max_batch, max_queue, timeout, slo):
-    rate = check_float(rate, "rate", owner, low=1, high=5000,
+def _check_measure(rate, seconds, max_batch, max_queue, timeout, slo):
+    rate = check_float(rate, "rate", low=1, high=5000,
                        fix="Requests per second; a few hundred load one core.")
-    seconds = check_float(seconds, "seconds", owner, low=0.05, high=10,
+    seconds = check_float(seconds, "seconds", low=0.05, high=10,
                           fix="Measurements are kept short; a second or two is plenty.")
     if rate * seconds > 20_000:
-        raise parameter_error("rate", owner, "at most 20000 requests per measurement (rate x seconds)",
-                              rate, "Lower the rate or the seconds.")
-    max_batch = check_int(max_batch, "max_batch", owner, low=1, high=256)
+        raise parameter_error("rate", "at most 20000 requests per measurement (rate x seconds)",
+                              rate, fix="Lower the rate or the seconds.")
+    max_batch = check_int(max_batch, "max_batch", low=1, high=256)
     if max_queue is not None:
-        max_queue = check_int(max_queue, "max_queue", owner, low=1, high=100_000,
+        max_queue = check_int(max_queue, "max_queue", low=1, high=100_000,
                               fix="Use None for no admission control.")
     if timeout is not None:
-        timeout = check_float(timeout, "timeout", owner, low=0, high=60, low_open=True,
+        timeout = check_float(timeout, "timeout", low=0, high=60, low_open=True,
                               fix="Seconds a client waits; use None for no timeout.")
-    slo = check_float(slo, "slo", owner, low=0, high=60, low_open=True)
+    slo = check_float(slo, "slo", low=0, high=60, low_open=True)
     return rate, seconds, max_batch, max_queue, timeout, slo
 
 
@@ -150,10 +150,10 @@ class ModelServer:
     def __init__(self, threads: int | None = None, *, width: int = 2048, features: int = 256,
                  seed: int = 0):
         self.threads = usable_cores() if threads is None else check_int(
-            threads, "threads", "ModelServer", low=1, high=64)
-        self.width = check_int(width, "width", "ModelServer", low=16, high=4096)
-        self.features = check_int(features, "features", "ModelServer", low=1, high=4096)
-        self.seed = check_int(seed, "seed", "ModelServer", low=0, high=2**32 - 1)
+            threads, "threads", low=1, high=64)
+        self.width = check_int(width, "width", low=16, high=4096)
+        self.features = check_int(features, "features", low=1, high=4096)
+        self.seed = check_int(seed, "seed", low=0, high=2**32 - 1)
         self._process: subprocess.Popen | None = None
         self.service_ms = float("nan")
         self.pid: int | None = None
@@ -238,8 +238,8 @@ class ModelServer:
             Seed of the arrival times (same seed, same arrivals).
         """
         rate, seconds, max_batch, max_queue, timeout, slo = _check_measure(
-            "ModelServer.measure", rate, seconds, max_batch, max_queue, timeout, slo)
-        seed = check_int(seed, "seed", "ModelServer.measure", low=0, high=2**32 - 1)
+            rate, seconds, max_batch, max_queue, timeout, slo)
+        seed = check_int(seed, "seed", low=0, high=2**32 - 1)
         self.start()  # starts it if needed, and waits until it is ready
         command = {"rate": rate, "seconds": seconds, "seed": seed, "max_batch": max_batch,
                    "max_queue": max_queue, "timeout": timeout}
@@ -316,11 +316,11 @@ class Scenario:
     timeout: float | None = None
 
     def __post_init__(self):
-        check_int(self.stress_workers, "stress_workers", "Scenario", low=0, high=usable_cores())
-        check_int(self.stress_nice, "stress_nice", "Scenario", low=0, high=19)
+        check_int(self.stress_workers, "stress_workers", low=0, high=usable_cores())
+        check_int(self.stress_nice, "stress_nice", low=0, high=19)
         if self.threads is not None:
-            check_int(self.threads, "threads", "Scenario", low=1, high=64)
-        _check_measure("Scenario", 1, 1, self.max_batch, self.max_queue, self.timeout, 1)
+            check_int(self.threads, "threads", low=1, high=64)
+        _check_measure(1, 1, self.max_batch, self.max_queue, self.timeout, 1)
 
 
 def _lesson_pair(scenarios) -> tuple | None:
@@ -497,17 +497,17 @@ def measure_latency(scenarios, *, rate: float | str = 400.0, seconds: float = 1.
     if len(set(names)) != len(names):
         raise ParameterError(f"measure_latency needs distinct scenario names; got {names}.")
     auto = isinstance(rate, str) and rate == "auto"
-    rate, seconds, _, _, _, slo = _check_measure("measure_latency", AUTO_MAX_RATE if auto else rate, seconds,
+    rate, seconds, _, _, _, slo = _check_measure(AUTO_MAX_RATE if auto else rate, seconds,
                                                  1, None, None, slo)
     if sample_interval is not None:
-        sample_interval = check_float(sample_interval, "sample_interval", "measure_latency",
+        sample_interval = check_float(sample_interval, "sample_interval",
                                       low=0.1, high=5, fix="Use None to record no trace.")
-    rounds = check_int(rounds, "rounds", "measure_latency", low=1, high=20)
+    rounds = check_int(rounds, "rounds", low=1, high=20)
     if max_rounds is None:
         max_rounds = rounds if rounds == 1 else 3 * rounds
-    max_rounds = check_int(max_rounds, "max_rounds", "measure_latency", low=rounds, high=40,
+    max_rounds = check_int(max_rounds, "max_rounds", low=rounds, high=40,
                            fix="It must be at least 'rounds'.")
-    warmup = check_float(warmup, "warmup", "measure_latency", low=0, high=5)
+    warmup = check_float(warmup, "warmup", low=0, high=5)
     capacity = stress_capacity()
     notes: list[str] = []
     if any(s.stress_workers > capacity for s in scenarios):

@@ -132,24 +132,24 @@ class CPUStress:
 
         cores = stress_capacity()
         self.workers = check_int(
-            workers, "workers", "CPUStress", low=1, high=cores,
+            workers, "workers", low=1, high=cores,
             fix=f"This machine (or its container's CPU quota) lets the kernel use {cores} core(s); "
             "more workers than cores only queue up behind each other.",
         )
-        self.slot_wait = check_float(wait, "wait", "CPUStress", low=0, high=600)
+        self.slot_wait = check_float(wait, "wait", low=0, high=600)
         self.granted = 0
         self.waited = 0.0
         self.message = ""
         self._grant = None
-        self.seconds = check_float(seconds, "seconds", "CPUStress", low=0, high=MAX_STRESS_SECONDS,
+        self.seconds = check_float(seconds, "seconds", low=0, high=MAX_STRESS_SECONDS,
                                    low_open=True, fix="Stress runs are bounded; pick a short run.")
-        self.nice = check_int(nice, "nice", "CPUStress", low=0, high=19)
+        self.nice = check_int(nice, "nice", low=0, high=19)
         allowed = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(
             range(cores))
         if cpus is not None:
-            cpus = [check_int(c, "cpus", "CPUStress") for c in cpus]
+            cpus = [check_int(c, "cpus") for c in cpus]
             if not cpus or any(c not in allowed for c in cpus):
-                raise parameter_error("cpus", "CPUStress", f"a non-empty list of cores from {allowed}",
+                raise parameter_error("cpus", f"a non-empty list of cores from {allowed}",
                                       cpus)
         self.cpus = cpus
         self._processes: list[subprocess.Popen] = []

@@ -76,16 +76,15 @@ class ThermalModel:
     min_frequency: float = 0.4
 
     def __post_init__(self):
-        owner = "ThermalModel"
-        check_float(self.ambient, "ambient", owner, low=-40, high=60)
-        check_float(self.capacity, "capacity", owner, low=0, high=10_000, low_open=True)
-        check_float(self.cooling, "cooling", owner, low=0, high=20, low_open=True)
-        check_float(self.idle_power, "idle_power", owner, low=0, high=1000)
-        check_float(self.max_power, "max_power", owner, low=self.idle_power, high=1000)
-        check_float(self.throttle_at, "throttle_at", owner, low=self.ambient, high=200, low_open=True)
-        check_float(self.critical_at, "critical_at", owner, low=self.throttle_at, high=250,
+        check_float(self.ambient, "ambient", low=-40, high=60)
+        check_float(self.capacity, "capacity", low=0, high=10_000, low_open=True)
+        check_float(self.cooling, "cooling", low=0, high=20, low_open=True)
+        check_float(self.idle_power, "idle_power", low=0, high=1000)
+        check_float(self.max_power, "max_power", low=self.idle_power, high=1000)
+        check_float(self.throttle_at, "throttle_at", low=self.ambient, high=200, low_open=True)
+        check_float(self.critical_at, "critical_at", low=self.throttle_at, high=250,
                     low_open=True, fix="The CPU must throttle before it shuts down.")
-        check_float(self.min_frequency, "min_frequency", owner, low=0.05, high=1)
+        check_float(self.min_frequency, "min_frequency", low=0.05, high=1)
 
     def power(self, utilisation, frequency=1.0):
         """Heat (W) produced at ``utilisation`` in [0, 1] and ``frequency`` (fraction of nominal)."""
@@ -184,19 +183,19 @@ def simulate_thermal(utilisation, interval: float, *, model: ThermalModel | None
         trace = np.asarray(utilisation, dtype=float).ravel()
     except (TypeError, ValueError):
         raise parameter_error(
-            "utilisation", "simulate_thermal", "a sequence of numbers in [0, 1] (or percent in "
-            "[0, 100])", utilisation, "Pass e.g. [1.0] or samples['cpu_percent'] of a "
+            "utilisation", "a sequence of numbers in [0, 1] (or percent in "
+            "[0, 100])", utilisation, fix="Pass e.g. [1.0] or samples['cpu_percent'] of a "
             "ResourceSampler.") from None
     if trace.size == 0 or not np.isfinite(trace).all() or trace.min() < 0 or trace.max() > 100:
         raise ParameterError("The 'utilisation' parameter of simulate_thermal must be a non-empty "
                              "sequence of finite values in [0, 1] (or percent in [0, 100]).")
     if trace.max() > 1:
         trace = trace / 100.0
-    interval = check_float(interval, "interval", "simulate_thermal", low=0.01, high=60)
-    load = check_float(load, "load", "simulate_thermal", low=0, high=10)
+    interval = check_float(interval, "interval", low=0.01, high=60)
+    load = check_float(load, "load", low=0, high=10)
     steps = trace.size
     if duration is not None:
-        duration = check_float(duration, "duration", "simulate_thermal", low=interval, high=86_400)
+        duration = check_float(duration, "duration", low=interval, high=86_400)
         steps = round(duration / interval)
         if steps > 200_000:
             raise ParameterError("simulate_thermal is limited to 200000 steps; raise 'interval' "
@@ -207,8 +206,8 @@ def simulate_thermal(utilisation, interval: float, *, model: ThermalModel | None
     try:
         cooling_array = np.asarray(cooling, dtype=float)
     except (TypeError, ValueError):
-        raise parameter_error("cooling", "simulate_thermal", "a number or numbers in (0, 20] W/K",
-                              cooling, "A good cooler is about 2 W/K, a clogged fan 0.5.") from None
+        raise parameter_error("cooling", "a number or numbers in (0, 20] W/K",
+                              cooling, fix="A good cooler is about 2 W/K, a clogged fan 0.5.") from None
     if not np.isfinite(cooling_array).all() or (cooling_array <= 0).any() or (cooling_array > 20).any():
         raise ParameterError("The 'cooling' parameter of simulate_thermal must be in (0, 20] W/K; "
                              f"got {cooling!r:.60}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._validation import ParameterError, check_columns, parameter_error
+from ..._validation import ParameterError, argument_helper, check_columns, owner_name, parameter_error
 
 
 def is_categorical(values) -> bool:
@@ -15,13 +15,14 @@ def is_categorical(values) -> bool:
     return dtype.kind not in "iuf" or str(dtype) == "category"
 
 
-def _frame_columns(data, columns, name: str, owner: str) -> list:
+def _frame_columns(data, columns, name: str) -> list:
     if columns is None:
         return [str(c) for c in data.columns]
-    return check_columns(data, columns, name, owner)
+    return check_columns(data, columns, name)
 
 
-def numeric_matrix(data, name: str, owner: str, *, columns=None, allow_empty: bool = False):
+@argument_helper
+def numeric_matrix(data, name: str, *, columns=None, allow_empty: bool = False):
     """``data`` as a float array of shape (rows, columns), with the column names.
 
     Accepts a 1-D or 2-D array-like, a Series or a DataFrame (optionally restricted to
@@ -29,51 +30,52 @@ def numeric_matrix(data, name: str, owner: str, *, columns=None, allow_empty: bo
     """
     names = None
     if hasattr(data, "columns"):  # a DataFrame
-        names = _frame_columns(data, columns, "columns", owner)
+        names = _frame_columns(data, columns, "columns")
         for column in names:
             if is_categorical(data[column]):
                 raise parameter_error(
-                    name, owner, "numeric columns only", f"column {column!r} of dtype "
-                    f"{data[column].dtype}", f"{column!r} holds categories: test it with "
+                    name, "numeric columns only", f"column {column!r} of dtype "
+                    f"{data[column].dtype}", fix=f"{column!r} holds categories: test it with "
                     "chi_square_test, or leave it out of 'columns'.")
         array = data[names].to_numpy(dtype=float)
     else:
         raw = np.asarray(data)
         if raw.dtype.kind not in "iuf" or raw.dtype == bool:
-            raise parameter_error(name, owner, "an array of numbers", f"an array of dtype {raw.dtype}",
-                                  "A categorical feature needs chi_square_test, not a KS test.")
+            raise parameter_error(name, "an array of numbers", f"an array of dtype {raw.dtype}",
+                                  fix="A categorical feature needs chi_square_test, not a KS test.")
         array = raw.astype(float, copy=False)
         if array.ndim == 1:
             array = array[:, None]
         if array.ndim != 2:
-            raise parameter_error(name, owner, "a 1-D or 2-D array (rows, features)",
+            raise parameter_error(name, "a 1-D or 2-D array (rows, features)",
                                   f"an array of shape {array.shape}")
     if array.shape[0] == 0 and not allow_empty:
-        raise parameter_error(name, owner, "at least one row", "an empty window",
-                              "An empty window has no distribution to compare: check the "
+        raise parameter_error(name, "at least one row", "an empty window",
+                              fix="An empty window has no distribution to compare: check the "
                               "window's bounds or wait for data.")
     if not np.isfinite(array).all():
-        raise parameter_error(name, owner, "finite numbers", "NaN or infinite values",
-                              "Drop or impute missing values before testing for drift.")
+        raise parameter_error(name, "finite numbers", "NaN or infinite values",
+                              fix="Drop or impute missing values before testing for drift.")
     return array, names
 
 
-def category_labels(data, name: str, owner: str):
+@argument_helper
+def category_labels(data, name: str):
     """A 1-D array of category labels (strings, ints or booleans), not empty."""
     values = data.astype(object) if hasattr(data, "cat") else data
     array = np.asarray(values)
     if array.ndim != 1:
-        raise parameter_error(name, owner, "a 1-D column of categories", f"shape {array.shape}")
+        raise parameter_error(name, "a 1-D column of categories", f"shape {array.shape}")
     if array.size == 0:
-        raise parameter_error(name, owner, "at least one row", "an empty window",
-                              "An empty window has no distribution to compare.")
+        raise parameter_error(name, "at least one row", "an empty window",
+                              fix="An empty window has no distribution to compare.")
     if array.dtype.kind == "f":
-        raise parameter_error(name, owner, "categories (strings or whole numbers)",
+        raise parameter_error(name, "categories (strings or whole numbers)",
                               f"floats of dtype {array.dtype}",
-                              "A numeric feature needs ks_test or binning first.")
+                              fix="A numeric feature needs ks_test or binning first.")
     missing = [v for v in np.unique(array.astype(str)) if v in ("nan", "None")]
     if missing:
-        raise ParameterError(f"The {name!r} parameter of {owner} holds missing values; "
+        raise ParameterError(f"The {name!r} parameter of {owner_name()} holds missing values; "
                              "fill them with an explicit category (e.g. 'unknown') first.")
     return array
 

@@ -22,12 +22,12 @@ class ChiSquareResult:
     table: np.ndarray
 
 
-def _category_table(reference, current, owner: str):
+def _category_table(reference, current):
     fast = _categorical_table(reference, current)
     if fast is not None:
         return fast
-    reference = category_labels(reference, "reference", owner)
-    current = category_labels(current, "current", owner)
+    reference = category_labels(reference, "reference")
+    current = category_labels(current, "current")
     categories, codes = np.unique(np.concatenate([reference, current]).astype(str), return_inverse=True)
     k = categories.size
     table = np.vstack([np.bincount(codes[: reference.size], minlength=k),
@@ -142,9 +142,8 @@ def chi_square_test(reference, current, *, correction: bool = True, method: str 
     from ..._random import resolve_rng
     from ..._validation import check_choice, check_int
 
-    owner = "chi_square_test"
-    method = check_choice(method, "method", owner, METHODS)
-    categories, table = _category_table(reference, current, owner)
+    method = check_choice(method, "method", METHODS)
+    categories, table = _category_table(reference, current)
     if method == "merged":
         categories, table = _merge_rare(categories, table)
     dof = table.shape[1] - 1
@@ -153,8 +152,8 @@ def chi_square_test(reference, current, *, correction: bool = True, method: str 
     statistic = float(_statistic(table, correction))
     expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
     if method == "exact":
-        n_resamples = check_int(n_resamples, "n_resamples", owner, low=100, high=1_000_000)
-        rng = resolve_rng(seed, owner)
+        n_resamples = check_int(n_resamples, "n_resamples", low=100, high=1_000_000)
+        rng = resolve_rng(seed)
         columns = table.sum(axis=0).astype(np.int64)
         first = rng.multivariate_hypergeometric(columns, int(table[0].sum()), size=n_resamples)
         drawn = np.stack([first, columns - first], axis=1).astype(float)

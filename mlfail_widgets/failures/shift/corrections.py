@@ -51,7 +51,7 @@ def effective_sample_size(weights) -> float:
     if w.ndim != 1 or w.size == 0 or np.any(w < 0) or not np.isfinite(w).all() or w.sum() <= 0:
         from ..._validation import parameter_error
 
-        raise parameter_error("weights", "effective_sample_size", "non-negative finite weights, not all 0",
+        raise parameter_error("weights", "non-negative finite weights, not all 0",
                               w.tolist() if w.size < 8 else f"an array of shape {w.shape}")
     return float(w.sum() ** 2 / (w**2).sum())
 
@@ -75,7 +75,7 @@ def importance_weights(model: TabularClassifier, reference, current, *, clip: fl
     >>> bool(weights[high].mean() > 3 * weights[low].mean()), round(float(weights.mean()), 6)
     (True, 1.0)
     """
-    clip = check_float(clip, "clip", "importance_weights", low=1)
+    clip = check_float(clip, "clip", low=1)
     r, c = model.matrix(reference), model.matrix(current)
     if r.shape[0] == 0 or c.shape[0] == 0:
         raise ParameterError("importance_weights needs rows in both the reference and the current data.")
@@ -175,9 +175,8 @@ def estimate_label_shift(model, holdout, current, *, target: str | None = None, 
         raise ParameterError("estimate_label_shift needs labelled holdout rows and current rows; one is empty.")
     import warnings
 
-    owner = "estimate_label_shift"
-    confidence = check_float(confidence, "confidence", owner, low=0, high=1, low_open=True, high_open=True)
-    n_boot = 0 if n_boot == 0 else check_int(n_boot, "n_boot", owner, low=20, high=100_000)
+    confidence = check_float(confidence, "confidence", low=0, high=1, low_open=True, high_open=True)
+    n_boot = 0 if n_boot == 0 else check_int(n_boot, "n_boot", low=20, high=100_000)
     predicted_holdout = model.predict_proba(holdout).argmax(axis=1)
     predicted_current = model.predict_proba(current).argmax(axis=1)
     confusion, reference_priors, current_priors = _bbse(predicted_holdout, truth, predicted_current, k)
@@ -189,7 +188,7 @@ def estimate_label_shift(model, holdout, current, *, target: str | None = None, 
                       "estimator (RLLS, Azizzadenesheli et al. 2019).", IllConditionedWarning, stacklevel=2)
     low = high = None
     if n_boot:
-        rng = resolve_rng(seed, owner)
+        rng = resolve_rng(seed)
         draws = np.empty((n_boot, k))
         for b in range(n_boot):
             h = rng.integers(0, truth.size, truth.size)
@@ -248,8 +247,8 @@ def compare_corrections(data, *, labelled: int = 200, seed=0):
     """
     import pandas as pd
 
-    labelled = check_int(labelled, "labelled", "compare_corrections", low=10, high=len(data.current) - 10)
-    rng = resolve_rng(seed, "compare_corrections")
+    labelled = check_int(labelled, "labelled", low=10, high=len(data.current) - 10)
+    rng = resolve_rng(seed)
     shuffled = data.reference.iloc[rng.permutation(len(data.reference))]
     cut = int(0.7 * len(shuffled))
     train, holdout = shuffled.iloc[:cut], shuffled.iloc[cut:]

@@ -59,10 +59,10 @@ def penguin_shift(train: str = "Biscoe", deploy: str = "Dream", *, seed=0) -> Sh
     """
     from ..._random import resolve_rng
 
-    train = check_choice(train, "train", "penguin_shift", ISLANDS)
-    deploy = check_choice(deploy, "deploy", "penguin_shift", ISLANDS)
+    train = check_choice(train, "train", ISLANDS)
+    deploy = check_choice(deploy, "deploy", ISLANDS)
     penguins = load_penguins()
-    rng = resolve_rng(seed, "penguin_shift")
+    rng = resolve_rng(seed)
     current = penguins[penguins["island"] == deploy]
     species = penguins.groupby("island")["species"].agg(lambda s: ", ".join(sorted(s.unique())))
     return ShiftData(

@@ -86,7 +86,7 @@ def calibrate_confidence(model, holdout, *, target: str | None = None) -> Confid
     (0.015, -0.007)
     """
     target = target or getattr(model, "target", "label")
-    check_columns(holdout, [target], "target", "calibrate_confidence")
+    check_columns(holdout, [target], "target")
     if len(holdout) == 0:
         raise ParameterError("calibrate_confidence needs labelled holdout rows; the holdout is empty.")
     probabilities = model.predict_proba(holdout)
@@ -166,7 +166,7 @@ def estimate_performance(model, current, *, target: str | None = None,
     probabilities = model.predict_proba(current)
     realised = None
     if target in current.columns:
-        check_columns(current, [target], "target", "estimate_performance")
+        check_columns(current, [target], "target")
         predicted = model.classes_[probabilities.argmax(axis=1)]
         realised = float(np.mean(predicted == current[target].to_numpy()))
     if calibration is not None:
@@ -248,7 +248,7 @@ def performance_over_time(model, stream, *, by: str = "batch", target: str | Non
 
     frame = getattr(stream, "data", stream)
     target = target or getattr(model, "target", "label")
-    check_columns(frame, [by, target], "by", "performance_over_time")
+    check_columns(frame, [by, target], "by")
     probabilities = model.predict_proba(frame)
     correct = model.classes_[probabilities.argmax(axis=1)] == frame[target].to_numpy()
     table = pd.DataFrame({by: frame[by].to_numpy(), "expected": probabilities.max(axis=1),

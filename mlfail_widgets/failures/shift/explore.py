@@ -64,9 +64,9 @@ def shift_snapshot(kind: str = "covariate", magnitude: float = 1.0, *, n: int = 
     >>> snapshot.report.drifted, round(snapshot.accuracy, 2), round(snapshot.expected, 2)
     (['x1', 'x4', 'channel'], 0.64, 0.93)
     """
-    alpha = renamed_argument("alpha", alpha, "level", level, "shift_snapshot", 0.05)
-    kind = check_choice(kind, "kind", "shift_snapshot", SHIFT_KINDS)
-    n = check_int(n, "n", "shift_snapshot", low=50, high=200_000)
+    alpha = renamed_argument("alpha", alpha, "level", level, 0.05)
+    kind = check_choice(kind, "kind", SHIFT_KINDS)
+    n = check_int(n, "n", low=50, high=200_000)
     data = make_shift(kind, magnitude, n_reference=n, n_current=n, seed=seed)
     model = deployed_model(int(seed))
     report = detect_drift(data.reference, data.current, columns=data.features, alpha=alpha,
@@ -118,11 +118,11 @@ def monitoring_view(window: int = 1000, threshold: float | None = None, detector
     """
     import copy
 
-    detector = check_choice(detector, "detector", "monitoring_view", tuple(DETECTORS))
-    pattern = check_choice(pattern, "pattern", "monitoring_view", DRIFT_PATTERNS)
-    window = check_int(window, "window", "monitoring_view", low=50, high=20_000)
+    detector = check_choice(detector, "detector", tuple(DETECTORS))
+    pattern = check_choice(pattern, "pattern", DRIFT_PATTERNS)
+    window = check_int(window, "window", low=50, high=20_000)
     threshold = DETECTORS[detector] if threshold is None else check_float(
-        threshold, "threshold", "monitoring_view", low=0, low_open=True)
+        threshold, "threshold", low=0, low_open=True)
     stream, _ = _stream(pattern, int(seed), float(magnitude))
     result = copy.copy(_monitor(pattern, int(seed), float(magnitude), window, detector))
     result.threshold = threshold
@@ -194,11 +194,11 @@ def significance_vs_size(magnitude: float = 0.03, sizes=(1_000, 10_000, 100_000,
     """
     import pandas as pd
 
-    magnitude = check_float(magnitude, "magnitude", "significance_vs_size", low=-5, high=5)
+    magnitude = check_float(magnitude, "magnitude", low=-5, high=5)
     rng = np.random.default_rng(seed)
     rows = []
     for n in sizes:
-        n = check_int(n, "sizes", "significance_vs_size", low=10, high=2_000_000)
+        n = check_int(n, "sizes", low=10, high=2_000_000)
         prepared = KSReference(rng.normal(size=n))
         current = rng.normal(magnitude, 1, size=n)
         ks = prepared.test(current)

@@ -26,6 +26,7 @@ concept
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -79,8 +80,8 @@ class ShiftData:
         One sentence on what moved.
     """
 
-    reference: object
-    current: object
+    reference: Any
+    current: Any
     kind: str
     magnitude: float
     numeric: tuple = NUMERIC_FEATURES
@@ -111,7 +112,7 @@ class ShiftStream:
     batch_size : int
     """
 
-    data: object
+    data: Any
     magnitude: np.ndarray
     pattern: str
     kind: str
@@ -197,8 +198,8 @@ def reference_data(n: int = 2000, seed=0):
     >>> round(float(data["x1"].std()), 2), round(float(data["label"].mean()), 2)
     (0.99, 0.56)
     """
-    n = check_int(n, "n", "reference_data", low=1, high=_MAX_ROWS)
-    rng = resolve_rng(seed, "reference_data")
+    n = check_int(n, "n", low=1, high=_MAX_ROWS)
+    rng = resolve_rng(seed)
     return _frame(*_draw(n, rng))
 
 
@@ -231,11 +232,11 @@ def make_shift(kind: str = "covariate", magnitude: float = 1.0, *, n_reference: 
     >>> float(data.reference["label"].mean()) < 0.6 < float(data.current["label"].mean())
     True
     """
-    kind = check_choice(kind, "kind", "make_shift", SHIFT_KINDS)
-    magnitude = check_float(magnitude, "magnitude", "make_shift", low=-5, high=5)
-    n_reference = check_int(n_reference, "n_reference", "make_shift", low=1, high=_MAX_ROWS)
-    n_current = check_int(n_current, "n_current", "make_shift", low=1, high=_MAX_ROWS)
-    rng = resolve_rng(seed, "make_shift")
+    kind = check_choice(kind, "kind", SHIFT_KINDS)
+    magnitude = check_float(magnitude, "magnitude", low=-5, high=5)
+    n_reference = check_int(n_reference, "n_reference", low=1, high=_MAX_ROWS)
+    n_current = check_int(n_current, "n_current", low=1, high=_MAX_ROWS)
+    rng = resolve_rng(seed)
     reference = _frame(*_draw(n_reference, rng))
     current = _frame(*_shifted(n_current, rng, kind, magnitude))
     what = {
@@ -268,7 +269,7 @@ def drift_profile(pattern: str, n_batches: int, *, start: int, duration: int = 1
     >>> drift_profile("recurring", 6, start=0, period=4).round(2).tolist()
     [0.0, 0.5, 1.0, 0.5, 0.0, 0.5]
     """
-    pattern = check_choice(pattern, "pattern", "drift_profile", DRIFT_PATTERNS)
+    pattern = check_choice(pattern, "pattern", DRIFT_PATTERNS)
     t = np.arange(n_batches, dtype=float) - start
     if pattern == "sudden":
         return (t >= 0).astype(float)
@@ -313,19 +314,18 @@ def drift_stream(pattern: str = "sudden", kind: str = "covariate", magnitude: fl
     >>> stream.shift_row
     1000
     """
-    owner = "drift_stream"
-    pattern = check_choice(pattern, "pattern", owner, DRIFT_PATTERNS)
-    kind = check_choice(kind, "kind", owner, SHIFT_KINDS[1:])
-    magnitude = check_float(magnitude, "magnitude", owner, low=-5, high=5)
-    n_batches = check_int(n_batches, "n_batches", owner, low=1, high=10_000)
-    batch_size = check_int(batch_size, "batch_size", owner, low=1, high=1_000_000)
+    pattern = check_choice(pattern, "pattern", DRIFT_PATTERNS)
+    kind = check_choice(kind, "kind", SHIFT_KINDS[1:])
+    magnitude = check_float(magnitude, "magnitude", low=-5, high=5)
+    n_batches = check_int(n_batches, "n_batches", low=1, high=10_000)
+    batch_size = check_int(batch_size, "batch_size", low=1, high=1_000_000)
     if n_batches * batch_size > _MAX_ROWS:
-        raise parameter_error("batch_size", owner, f"at most {_MAX_ROWS:,} rows in all",
-                              batch_size, f"Use fewer than {_MAX_ROWS // n_batches + 1} rows per batch.")
-    start = check_int(start, "start", owner, low=0, high=n_batches)
-    duration = check_int(duration, "duration", owner, low=1, high=10_000)
-    period = check_int(period, "period", owner, low=2, high=10_000)
-    rng = resolve_rng(seed, owner)
+        raise parameter_error("batch_size", f"at most {_MAX_ROWS:,} rows in all",
+                              batch_size, fix=f"Use fewer than {_MAX_ROWS // n_batches + 1} rows per batch.")
+    start = check_int(start, "start", low=0, high=n_batches)
+    duration = check_int(duration, "duration", low=1, high=10_000)
+    period = check_int(period, "period", low=2, high=10_000)
+    rng = resolve_rng(seed)
 
     progress = drift_profile(pattern, n_batches, start=start, duration=duration, period=period)
     batch = np.repeat(np.arange(n_batches), batch_size)
@@ -357,14 +357,14 @@ def class_mixture(n: int = 3000, priors=(1 / 3, 1 / 3, 1 / 3), *, separation: fl
     >>> np.bincount(y).tolist()
     [1821, 886, 293]
     """
-    n = check_int(n, "n", "class_mixture", low=1, high=_MAX_ROWS)
-    separation = check_float(separation, "separation", "class_mixture", low=0, high=20)
+    n = check_int(n, "n", low=1, high=_MAX_ROWS)
+    separation = check_float(separation, "separation", low=0, high=20)
     priors = np.asarray(priors, dtype=float)
     if priors.ndim != 1 or priors.size < 2 or (priors < 0).any() or not np.isclose(priors.sum(), 1):
-        raise parameter_error("priors", "class_mixture",
+        raise parameter_error("priors",
                               "at least two non-negative probabilities that sum to 1",
                               priors.tolist() if priors.ndim else priors)
-    rng = resolve_rng(seed, "class_mixture")
+    rng = resolve_rng(seed)
     k = priors.size
     angles = 2 * np.pi * np.arange(k) / k
     centres = separation * np.c_[np.cos(angles), np.sin(angles)]
@@ -393,13 +393,13 @@ def segmented_stream(segments, *, kind: str = "normal", seed=0) -> np.ndarray:
     >>> segmented_stream([(5, 0.5)], kind="bernoulli", seed=1).tolist()
     [0.0, 0.0, 1.0, 0.0, 1.0]
     """
-    kind = check_choice(kind, "kind", "segmented_stream", ("normal", "bernoulli", "walk"))
-    rng = resolve_rng(seed, "segmented_stream")
+    kind = check_choice(kind, "kind", ("normal", "bernoulli", "walk"))
+    rng = resolve_rng(seed)
     parts = []
     for segment in segments:
-        length = check_int(segment[0], "segments", "segmented_stream", low=0, high=_MAX_ROWS)
+        length = check_int(segment[0], "segments", low=0, high=_MAX_ROWS)
         if kind == "bernoulli":
-            parts.append((rng.random(length) < check_float(segment[1], "segments", "segmented_stream",
+            parts.append((rng.random(length) < check_float(segment[1], "segments",
                                                            low=0, high=1)).astype(float))
         else:
             parts.append(rng.normal(segment[1], segment[2], length))

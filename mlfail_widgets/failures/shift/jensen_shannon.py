@@ -23,9 +23,9 @@ def jensen_shannon_distance(reference, current, *, bins: int = 10, base: float =
     >>> round(jensen_shannon_distance(["a", "b"], ["a", "a"]), 4)
     0.5579
     """
-    bins = check_int(bins, "bins", "jensen_shannon_distance", low=2, high=1000)
-    base = check_float(base, "base", "jensen_shannon_distance", low=1, low_open=True)
-    r, c = _binned(reference, current, bins, "jensen_shannon_distance")
+    bins = check_int(bins, "bins", low=2, high=1000)
+    base = check_float(base, "base", low=1, low_open=True)
+    r, c = _binned(reference, current, bins)
     middle = (r + c) / 2
 
     def kl(p):

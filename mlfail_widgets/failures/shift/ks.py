@@ -100,7 +100,7 @@ class KSReference:
     """
 
     def __init__(self, reference, columns=None):
-        array, self.columns = numeric_matrix(reference, "reference", "KSReference", columns=columns)
+        array, self.columns = numeric_matrix(reference, "reference", columns=columns)
         self.n = array.shape[0]
         self.sorted_ = np.array(array.T, order="C", copy=True)  # one row per column, ours
         self.sorted_.sort(axis=1)
@@ -118,21 +118,21 @@ class KSReference:
     def n_columns(self) -> int:
         return self.sorted_.shape[0]
 
-    def _windows(self, current, owner: str) -> np.ndarray:
+    def _windows(self, current) -> np.ndarray:
         array = np.asarray(current, dtype=float) if not hasattr(current, "columns") else current
         if isinstance(array, np.ndarray) and array.ndim == 3:  # (windows, rows, columns)
             if array.shape[1] == 0:
-                raise parameter_error("current", owner, "at least one row per window", "empty windows")
+                raise parameter_error("current", "at least one row per window", "empty windows")
             windows = array
         else:
-            matrix, _ = numeric_matrix(current, "current", owner, columns=self.columns)
+            matrix, _ = numeric_matrix(current, "current", columns=self.columns)
             windows = matrix[None]
         if windows.shape[2] != self.n_columns:
-            raise parameter_error("current", owner, f"{self.n_columns} columns like the reference",
+            raise parameter_error("current", f"{self.n_columns} columns like the reference",
                                   f"{windows.shape[2]} columns")
         if not np.isfinite(windows).all():
-            raise parameter_error("current", owner, "finite numbers", "NaN or infinite values",
-                                  "Drop or impute missing values before testing for drift.")
+            raise parameter_error("current", "finite numbers", "NaN or infinite values",
+                                  fix="Drop or impute missing values before testing for drift.")
         return windows
 
     def gaps(self, windows: np.ndarray):
@@ -175,8 +175,8 @@ class KSReference:
 
     def test_windows(self, windows, method: str = "auto") -> KSResult:
         """KS test of every window (array of shape (windows, rows, columns)) and column."""
-        method = check_choice(method, "method", "KSReference.test_windows", ("auto", "exact", "asymp"))
-        windows = self._windows(windows, "KSReference.test_windows")
+        method = check_choice(method, "method", ("auto", "exact", "asymp"))
+        windows = self._windows(windows)
         m = windows.shape[1]
         d, ref_count, cur_count = self.gaps(windows)
         if method == "auto":
@@ -202,8 +202,8 @@ class KSReference:
 
     def test(self, current, method: str = "auto") -> KSResult:
         """KS test of ``current`` (same columns as the reference) against the reference."""
-        method = check_choice(method, "method", "KSReference.test", ("auto", "exact", "asymp"))
-        result = self.test_windows(self._windows(current, "KSReference.test"), method)
+        method = check_choice(method, "method", ("auto", "exact", "asymp"))
+        result = self.test_windows(self._windows(current), method)
         result.statistic, result.pvalue = result.statistic[0], result.pvalue[0]
         if self.n_columns == 1 and self.columns is None:
             result.statistic, result.pvalue = float(result.statistic[0]), float(result.pvalue[0])
@@ -224,7 +224,7 @@ class KSReference:
         Integrates ``|F_ref - F_cur|`` piece by piece between consecutive current points, with
         prefix sums of the sorted reference, so a window of m rows costs ``O(m log n)``.
         """
-        windows = self._windows(windows, "KSReference.wasserstein")
+        windows = self._windows(windows)
         n_windows, m, k = windows.shape
         distance = np.empty((n_windows, k))
         level = np.arange(m + 1) / m  # F_cur on [w_k, w_k+1)

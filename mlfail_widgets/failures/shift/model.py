@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._validation import ParameterError, check_columns
+from ..._validation import ParameterError, check_columns, owner_name
 from ...models import LogisticRegression
 from ._inputs import category_levels, design_matrix, is_categorical
 
@@ -40,15 +40,15 @@ class TabularClassifier:
         self.target = target
         self.l2 = l2
 
-    def _columns(self, frame, owner: str, *, labels: bool = False):
+    def _columns(self, frame, *, labels: bool = False):
         if not hasattr(frame, "columns"):
-            raise ParameterError(f"{owner} needs a pandas DataFrame with the columns "
+            raise ParameterError(f"{owner_name()} needs a pandas DataFrame with the columns "
                                  f"{self.features}; got {type(frame).__name__}.")
-        check_columns(frame, self.features + ([self.target] if labels else []), "data", owner)
+        check_columns(frame, self.features + ([self.target] if labels else []), "data")
 
     def fit(self, frame, sample_weight=None) -> TabularClassifier:
         """Learn from the feature columns and the label column of ``frame``."""
-        self._columns(frame, "TabularClassifier.fit", labels=True)
+        self._columns(frame, labels=True)
         self.categorical_ = [c for c in self.features if is_categorical(frame[c])]
         self.numeric_ = [c for c in self.features if c not in self.categorical_]
         self.levels_ = category_levels(frame, self.categorical_)
@@ -59,7 +59,7 @@ class TabularClassifier:
 
     def matrix(self, frame) -> np.ndarray:
         """The model's input matrix for ``frame`` (numeric columns, then one-hot categories)."""
-        self._columns(frame, "TabularClassifier")
+        self._columns(frame)
         return design_matrix(frame, self.numeric_, self.categorical_, self.levels_)
 
     def predict_proba(self, frame) -> np.ndarray:
@@ -74,7 +74,7 @@ class TabularClassifier:
 
     def accuracy(self, frame) -> float:
         """Share of rows of ``frame`` whose label the model predicts."""
-        self._columns(frame, "TabularClassifier.accuracy", labels=True)
+        self._columns(frame, labels=True)
         if len(frame) == 0:
             raise ParameterError("TabularClassifier.accuracy got an empty DataFrame.")
         return float(np.mean(self.predict(frame) == frame[self.target].to_numpy()))

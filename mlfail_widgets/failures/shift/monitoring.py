@@ -151,28 +151,27 @@ def monitor_stream(reference, stream, *, window: int = 1000, detector: str = "ks
     >>> result.alarms.astype(int).tolist(), result.detection_delay, result.false_alarm_rate
     ([0, 0, 0, 0, 0, 1, 1, 1, 1, 1], 1000, 0.0)
     """
-    owner = "monitor_stream"
-    detector = check_choice(detector, "detector", owner, tuple(DETECTORS))
-    correction = check_correction(correction, owner)
-    window = check_int(window, "window", owner, low=1, high=10_000_000)
+    detector = check_choice(detector, "detector", tuple(DETECTORS))
+    correction = check_correction(correction)
+    window = check_int(window, "window", low=1, high=10_000_000)
     if threshold is None:
         threshold = DETECTORS[detector]
-    threshold = check_float(threshold, "threshold", owner, low=0, low_open=True)
+    threshold = check_float(threshold, "threshold", low=0, low_open=True)
     columns = _numeric_columns(reference, columns)
     if prepared is None:
         prepared = KSReference(reference, columns=columns)
-    data, names = numeric_matrix(stream, "stream", owner, columns=prepared.columns or columns,
+    data, names = numeric_matrix(stream, "stream", columns=prepared.columns or columns,
                                  allow_empty=True)
     if data.shape[1] != prepared.n_columns:
-        raise parameter_error("stream", owner, f"{prepared.n_columns} feature columns like the reference",
+        raise parameter_error("stream", f"{prepared.n_columns} feature columns like the reference",
                               f"{data.shape[1]} columns")
     n_windows = data.shape[0] // window
     if n_windows == 0:
-        raise parameter_error("window", owner, f"at most the stream's length ({data.shape[0]} rows)",
-                              window, "An empty window cannot be tested: use a smaller window "
+        raise parameter_error("window", f"at most the stream's length ({data.shape[0]} rows)",
+                              window, fix="An empty window cannot be tested: use a smaller window "
                               "or a longer stream.")
     if shift_row is not None:
-        shift_row = check_int(shift_row, "shift_row", owner, low=0)
+        shift_row = check_int(shift_row, "shift_row", low=0)
     windows = data[: n_windows * window].reshape(n_windows, window, data.shape[1])
     pvalues = None
     if detector == "ks":
@@ -224,15 +223,14 @@ def window_tradeoff(windows=(100, 250, 500, 1000, 2500, 5000), *, magnitude: flo
     import pandas as pd
     from scipy.stats import kstwo
 
-    owner = "window_tradeoff"
-    magnitude = check_float(magnitude, "magnitude", owner, low=-5, high=5)
-    alpha = renamed_argument("alpha", alpha, "level", level, owner, 0.01)
-    alpha = check_float(alpha, "alpha", owner, low=0, high=0.5, low_open=True)
-    rows_before = check_int(rows_before, "rows_before", owner, low=1, high=1_000_000)
-    rows_after = check_int(rows_after, "rows_after", owner, low=1, high=1_000_000)
-    n_repeats = check_int(n_repeats, "n_repeats", owner, low=1, high=1000)
-    windows = [check_int(w, "windows", owner, low=10, high=rows_before + rows_after) for w in windows]
-    rng = resolve_rng(seed, owner)
+    magnitude = check_float(magnitude, "magnitude", low=-5, high=5)
+    alpha = renamed_argument("alpha", alpha, "level", level, 0.01)
+    alpha = check_float(alpha, "alpha", low=0, high=0.5, low_open=True)
+    rows_before = check_int(rows_before, "rows_before", low=1, high=1_000_000)
+    rows_after = check_int(rows_after, "rows_after", low=1, high=1_000_000)
+    n_repeats = check_int(n_repeats, "n_repeats", low=1, high=1000)
+    windows = [check_int(w, "windows", low=10, high=rows_before + rows_after) for w in windows]
+    rng = resolve_rng(seed)
     reference = KSReference(rng.normal(size=20_000))
     streams = rng.normal(size=(n_repeats, rows_before + rows_after))
     streams[:, rows_before:] += magnitude

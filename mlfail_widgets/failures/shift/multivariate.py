@@ -24,28 +24,28 @@ from ._inputs import category_levels, design_matrix, is_categorical, numeric_mat
 __all__ = ["DomainClassifierResult", "MMDResult", "domain_classifier_test", "mmd_test"]
 
 
-def _features(reference, current, columns, owner):
+def _features(reference, current, columns):
     """Both sets as numeric matrices; DataFrames get their categories one-hot encoded."""
     if hasattr(reference, "columns") and hasattr(current, "columns"):
         from ..._validation import check_columns
 
-        columns = list(reference.columns) if columns is None else check_columns(reference, columns, "columns", owner)
-        check_columns(current, columns, "columns", owner)
+        columns = list(reference.columns) if columns is None else check_columns(reference, columns, "columns")
+        check_columns(current, columns, "columns")
         categorical = [c for c in columns if is_categorical(reference[c])]
         numeric = [c for c in columns if c not in categorical]
         levels = category_levels(reference, categorical)
         for name, frame in (("reference", reference), ("current", current)):
             if len(frame) < 2:
-                raise parameter_error(name, owner, "at least 2 rows", f"{len(frame)} rows")
+                raise parameter_error(name, "at least 2 rows", f"{len(frame)} rows")
         return (design_matrix(reference, numeric, categorical, levels),
                 design_matrix(current, numeric, categorical, levels))
-    r, _ = numeric_matrix(reference, "reference", owner)
-    c, _ = numeric_matrix(current, "current", owner)
+    r, _ = numeric_matrix(reference, "reference")
+    c, _ = numeric_matrix(current, "current")
     if r.shape[1] != c.shape[1]:
-        raise parameter_error("current", owner, f"{r.shape[1]} columns like the reference", f"{c.shape[1]} columns")
+        raise parameter_error("current", f"{r.shape[1]} columns like the reference", f"{c.shape[1]} columns")
     for name, array in (("reference", r), ("current", c)):
         if array.shape[0] < 2:
-            raise parameter_error(name, owner, "at least 2 rows", f"{array.shape[0]} rows")
+            raise parameter_error(name, "at least 2 rows", f"{array.shape[0]} rows")
     return r, c
 
 
@@ -89,11 +89,10 @@ def mmd_test(reference, current, columns=None, *, n_permutations: int = 200, max
     >>> same.pvalue > 0.05, moved.pvalue < 0.01
     (True, True)
     """
-    owner = "mmd_test"
-    n_permutations = check_int(n_permutations, "n_permutations", owner, low=1, high=10_000)
-    max_rows = check_int(max_rows, "max_rows", owner, low=2, high=5000)
-    rng = resolve_rng(seed, owner)
-    r, c = _features(reference, current, columns, owner)
+    n_permutations = check_int(n_permutations, "n_permutations", low=1, high=10_000)
+    max_rows = check_int(max_rows, "max_rows", low=2, high=5000)
+    rng = resolve_rng(seed)
+    r, c = _features(reference, current, columns)
     if r.shape[0] > max_rows:
         r = r[rng.choice(r.shape[0], max_rows, replace=False)]
     if c.shape[0] > max_rows:
@@ -158,10 +157,9 @@ def domain_classifier_test(reference, current, columns=None, *, quadratic: bool 
     """
     from scipy.stats import mannwhitneyu
 
-    owner = "domain_classifier_test"
-    quadratic = check_bool(quadratic, "quadratic", owner)
-    rng = resolve_rng(seed, owner)
-    r, c = _features(reference, current, columns, owner)
+    quadratic = check_bool(quadratic, "quadratic")
+    rng = resolve_rng(seed)
+    r, c = _features(reference, current, columns)
     if quadratic:  # squares and pairwise products: a change of spread or of correlation shows
         i, j = np.triu_indices(r.shape[1])
         r, c = np.hstack([r, r[:, i] * r[:, j]]), np.hstack([c, c[:, i] * c[:, j]])

@@ -12,27 +12,27 @@ from .chi_square import _category_table
 __all__ = ["population_stability_index", "psi_by_window"]
 
 
-def _binned_counts(reference, current, bins: int, owner: str):
+def _binned_counts(reference, current, bins: int):
     """Counts of both samples over bins: reference quantiles, or categories."""
     numeric = getattr(np.asarray(reference), "dtype", np.dtype(object)).kind in "iuf" and \
         not hasattr(reference, "cat")
     if not numeric:
-        _, table = _category_table(reference, current, owner)
+        _, table = _category_table(reference, current)
         return table[0], table[1]
-    reference, _ = numeric_matrix(reference, "reference", owner)
-    current, _ = numeric_matrix(current, "current", owner)
+    reference, _ = numeric_matrix(reference, "reference")
+    current, _ = numeric_matrix(current, "current")
     if reference.shape[1] != 1 or current.shape[1] != 1:
-        raise parameter_error("reference", owner, "one column (a 1-D array)",
-                              f"{reference.shape[1]} columns", "Call it once per feature.")
+        raise parameter_error("reference", "one column (a 1-D array)",
+                              f"{reference.shape[1]} columns", fix="Call it once per feature.")
     inner = np.unique(np.quantile(reference[:, 0], np.arange(1, bins) / bins))
     counts = [np.bincount(np.searchsorted(inner, s[:, 0], side="right"), minlength=inner.size + 1)
               for s in (reference, current)]
     return counts[0].astype(float), counts[1].astype(float)
 
 
-def _binned(reference, current, bins: int, owner: str):
+def _binned(reference, current, bins: int):
     """Proportions of both samples over bins: reference quantiles, or categories."""
-    r, c = _binned_counts(reference, current, bins, owner)
+    r, c = _binned_counts(reference, current, bins)
     return r / r.sum(), c / c.sum()
 
 
@@ -53,10 +53,10 @@ def population_stability_index(reference, current, *, bins: int = 10,
     >>> round(population_stability_index(["a"] * 50 + ["b"] * 50, ["a"] * 25 + ["b"] * 75), 4)
     0.2747
     """
-    bins = check_int(bins, "bins", "population_stability_index", low=2, high=1000)
-    epsilon = check_float(epsilon, "epsilon", "population_stability_index", low=0, high=0.1,
+    bins = check_int(bins, "bins", low=2, high=1000)
+    epsilon = check_float(epsilon, "epsilon", low=0, high=0.1,
                           low_open=True)
-    r, c = _binned_counts(reference, current, bins, "population_stability_index")
+    r, c = _binned_counts(reference, current, bins)
     return float(psi_from_counts(r, c, epsilon=epsilon))
 
 
@@ -83,8 +83,8 @@ def psi_by_window(windows=(50, 100, 500, 1000, 5000), *, reference_rows: int = 5
 
     from ...statistics import psi_null
 
-    bins = check_int(bins, "bins", "psi_by_window", low=2, high=1000)
-    reference_rows = check_int(reference_rows, "reference_rows", "psi_by_window", low=bins, high=100_000_000)
+    bins = check_int(bins, "bins", low=2, high=1000)
+    reference_rows = check_int(reference_rows, "reference_rows", low=bins, high=100_000_000)
     counts = np.full(bins, reference_rows / bins)
     rows = []
     for window in windows:

@@ -78,20 +78,20 @@ class DriftReport:
         return bool(self.table["drifted"].any())
 
 
-def _split_columns(reference, current, columns, owner):
+def _split_columns(reference, current, columns):
     from ..._validation import check_columns
 
     if not (hasattr(reference, "columns") and hasattr(current, "columns")):
-        raise parameter_error("reference", owner, "a pandas DataFrame (one column per feature)",
+        raise parameter_error("reference", "a pandas DataFrame (one column per feature)",
                               type(reference).__name__,
-                              "Wrap arrays as pd.DataFrame(array, columns=names).")
+                              fix="Wrap arrays as pd.DataFrame(array, columns=names).")
     for name, table in (("reference", reference), ("current", current)):
         if len(table) == 0 or len(table.columns) == 0:
-            raise parameter_error(name, owner, "a DataFrame with at least one row and one column",
+            raise parameter_error(name, "a DataFrame with at least one row and one column",
                                   f"an empty table ({len(table)} rows, {len(table.columns)} columns)",
-                                  f"Check how the {name} window was selected: no rows fell in it.")
-    columns = list(reference.columns) if columns is None else check_columns(reference, columns, "columns", owner)
-    check_columns(current, columns, "columns", owner)
+                                  fix=f"Check how the {name} window was selected: no rows fell in it.")
+    columns = list(reference.columns) if columns is None else check_columns(reference, columns, "columns")
+    check_columns(current, columns, "columns")
     numeric = [c for c in columns if not is_categorical(reference[c])]
     categorical = [c for c in columns if is_categorical(reference[c])]
     return columns, numeric, categorical
@@ -134,12 +134,11 @@ def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
     """
     import pandas as pd
 
-    owner = "detect_drift"
-    alpha = renamed_argument("alpha", alpha, "level", level, owner, 0.05)
-    alpha = check_float(alpha, "alpha", owner, low=0, high=1, low_open=True, high_open=True)
-    correction = check_correction(correction, owner)
-    bins = check_int(bins, "bins", owner, low=2, high=1000)
-    columns, numeric, categorical = _split_columns(reference, current, columns, owner)
+    alpha = renamed_argument("alpha", alpha, "level", level, 0.05)
+    alpha = check_float(alpha, "alpha", low=0, high=1, low_open=True, high_open=True)
+    correction = check_correction(correction)
+    bins = check_int(bins, "bins", low=2, high=1000)
+    columns, numeric, categorical = _split_columns(reference, current, columns)
     rows, counts = {}, {}
     if numeric:
         prepared = KSReference(reference, columns=numeric)
@@ -175,7 +174,7 @@ def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
 
 def _psi_and_counts(reference, current, bins: int, counts: dict, column) -> float:
     """PSI of one feature; its reference bin counts are kept for PSI's null threshold."""
-    r, c = _binned_counts(reference, current, bins, "detect_drift")
+    r, c = _binned_counts(reference, current, bins)
     counts[column] = r
     return float(psi_from_counts(r, c))
 
@@ -230,8 +229,7 @@ def evidently_default_rule(reference, current, columns=None):
     """
     import pandas as pd
 
-    owner = "evidently_default_rule"
-    columns, numeric, _ = _split_columns(reference, current, columns, owner)
+    columns, numeric, _ = _split_columns(reference, current, columns)
     large = len(reference) > 1000
     rows = []
     for column in columns:

@@ -22,23 +22,23 @@ MODES = ("up", "down", "both")
 _FIRST_CHUNK = 2048
 
 
-def _check(owner, min_instances, delta, threshold, mode, alpha=1.0):
-    return (check_int(min_instances, "min_instances", owner, low=1),
-            check_float(delta, "delta", owner, low=0),
-            check_float(threshold, "threshold", owner, low=0, low_open=True),
-            check_choice(mode, "mode", owner, MODES),
-            check_float(alpha, "alpha", owner, low=0, high=1, low_open=True))
+def _check(min_instances, delta, threshold, mode, alpha=1.0):
+    return (check_int(min_instances, "min_instances", low=1),
+            check_float(delta, "delta", low=0),
+            check_float(threshold, "threshold", low=0, low_open=True),
+            check_choice(mode, "mode", MODES),
+            check_float(alpha, "alpha", low=0, high=1, low_open=True))
 
 
-def _stream(values, owner: str) -> np.ndarray:
+def _stream(values) -> np.ndarray:
     x = np.asarray(values)
     if x.dtype.kind not in "iufb" or x.ndim != 1:
-        raise parameter_error("stream", owner, "a 1-D array of numbers",
+        raise parameter_error("stream", "a 1-D array of numbers",
                               f"an array of dtype {x.dtype} and shape {x.shape}")
     x = x.astype(float)
     if not np.isfinite(x).all():
-        raise parameter_error("stream", owner, "finite numbers", "NaN or infinite values",
-                              "Drop or fill the missing values first.")
+        raise parameter_error("stream", "finite numbers", "NaN or infinite values",
+                              fix="Drop or fill the missing values first.")
     return x
 
 
@@ -80,7 +80,7 @@ class PageHinkley:
     def __init__(self, min_instances: int = 30, delta: float = 0.005, threshold: float = 50.0,
                  alpha: float = 1 - 0.0001, mode: str = "both"):
         self.min_instances, self.delta, self.threshold, self.mode, self.alpha = _check(
-            "PageHinkley", min_instances, delta, threshold, mode, alpha)
+            min_instances, delta, threshold, mode, alpha)
         self._reset()
 
     def _reset(self) -> None:
@@ -137,8 +137,8 @@ class Cusum:
     def __init__(self, min_instances: int = 30, delta: float = 0.5, threshold: float = 10.0,
                  mode: str = "both", target: float | None = None):
         self.min_instances, self.delta, self.threshold, self.mode, _ = _check(
-            "Cusum", min_instances, delta, threshold, mode)
-        self.known_target = None if target is None else check_float(target, "target", "Cusum")
+            min_instances, delta, threshold, mode)
+        self.known_target = None if target is None else check_float(target, "target")
         self._reset()
 
     def _reset(self) -> None:
@@ -200,9 +200,9 @@ def page_hinkley(stream, *, min_instances: int = 30, delta: float = 0.005, thres
     """
     from scipy.signal import lfilter
 
-    min_instances, delta, threshold, mode, alpha = _check("page_hinkley", min_instances, delta,
+    min_instances, delta, threshold, mode, alpha = _check(min_instances, delta,
                                                          threshold, mode, alpha)
-    x = _stream(stream, "page_hinkley")
+    x = _stream(stream)
     feedback = [1.0, -alpha]
 
     def segment(x, start, state, stop):
@@ -244,9 +244,9 @@ def cusum(stream, *, min_instances: int = 30, delta: float = 0.5, threshold: flo
     >>> cusum(np.r_[rng.normal(0, 1, 500), rng.normal(1, 1, 500)], delta=0.5, threshold=10).tolist()
     [514]
     """
-    min_instances, delta, threshold, mode, _ = _check("cusum", min_instances, delta, threshold, mode)
-    x = _stream(stream, "cusum")
-    known = None if target is None else check_float(target, "target", "cusum")
+    min_instances, delta, threshold, mode, _ = _check(min_instances, delta, threshold, mode)
+    x = _stream(stream)
+    known = None if target is None else check_float(target, "target")
 
     def segment(x, start, state, stop):
         if state is None and known is not None:
@@ -304,12 +304,11 @@ def cusum_run_length(*, delta: float = 0.5, threshold: float = 10.0, min_instanc
     from ..._random import resolve_rng
     from ..._validation import check_bool
 
-    owner = "cusum_run_length"
-    min_instances, delta, threshold, mode, _ = _check(owner, min_instances, delta, threshold, mode)
-    known_target = check_bool(known_target, "known_target", owner)
-    n_streams = check_int(n_streams, "n_streams", owner, low=10, high=100_000)
-    max_length = check_int(max_length, "max_length", owner, low=min_instances + 10, high=10_000_000)
-    rng = resolve_rng(seed, owner)
+    min_instances, delta, threshold, mode, _ = _check(min_instances, delta, threshold, mode)
+    known_target = check_bool(known_target, "known_target")
+    n_streams = check_int(n_streams, "n_streams", low=10, high=100_000)
+    max_length = check_int(max_length, "max_length", low=min_instances + 10, high=10_000_000)
+    rng = resolve_rng(seed)
     # The detector of cusum(), run on all streams at once, one step at a time (only the first
     # detection matters, so there is no reset): a loop over steps with numpy across streams.
     lengths = np.full(n_streams, float(max_length))
