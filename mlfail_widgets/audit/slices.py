@@ -1,0 +1,391 @@
+"""The slice chart of chapters 05 and 06 on your own log: a GROUP BY in the log's engine.
+
+Every metric here is a proportion or a mean of a per-row value (accuracy, precision, recall,
+a play or click rate, calibration, MAE, log loss), so a slice needs only three numbers from the
+engine: its rows, the sum of the values and the sum of their squares. The intervals, p-values,
+correction and flags then follow from those aggregates exactly as
+:func:`mlfail_widgets.slicing.slice_metrics` computes them from the rows, and the table has the
+same columns, so :mod:`mlfail_widgets.plots.slices` draws it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_choice, check_float, check_int, parameter_error
+from ._frames import LogFrame, as_log, window_expression
+from ._progress import Steps
+
+__all__ = ["LOG_METRICS", "slice_report", "slice_table"]
+
+#: The metrics a log can be sliced by (from aggregates), and their kind.
+LOG_METRICS = {"accuracy": "proportion", "precision": "proportion", "recall": "proportion",
+               "rate": "proportion", "calibration": "mean", "mae": "mean", "log_loss": "mean"}
+_COLUMNS = ["by", "slice", "size", "metric", "low", "high", "gap", "flagged", "status",
+            "p_value", "p_adjusted", "note"]
+_OWNER = "slice_report"
+
+
+def _p_values(kind: str, value, std, n, overall: float) -> np.ndarray:
+    """Two-sided p-values of "the slice's metric equals the overall value": the score test that
+    Wilson's interval inverts, or Student's t (the tests of ``slice_metrics``)."""
+    from scipy import stats as st
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if kind == "proportion":
+            p = 2 * st.norm.sf(np.abs(value - overall) / np.sqrt(overall * (1 - overall) / n))
+        else:
+            p = 2 * st.t.sf(np.abs(value - overall) / (std / np.sqrt(n)), np.maximum(n - 1, 1))
+        return np.where(value == overall, 1.0, np.where(np.isnan(p) & np.isfinite(value), 0.0, p))
+
+
+def slice_table(by: str, labels: Sequence[str], n, total, square=None, *, kind: str = "proportion",
+                metric: str = "accuracy", fixed: bool = False, level: float = 0.95,
+                correction: str | None = "holm", min_size: int = 30, size=None):
+    """A slice table (the columns of :func:`mlfail_widgets.slicing.slice_metrics`) from aggregates.
+
+    Parameters
+    ----------
+    by : str
+        The slicing column's name.
+    labels : list of str
+        One label per slice; ``"missing"`` last if there is such a slice.
+    n, total, square : array-like
+        Per slice: the rows the metric is averaged over (for precision: predicted positives;
+        for recall: positives), the sum of their per-row values, the sum of their squares
+        (for means).
+    kind : {"proportion", "mean"}
+    metric : str
+        The metric's name (shown and stored in ``attrs``).
+    fixed : bool, default=False
+        Keep the given order (bins); otherwise slices are sorted by metric, lowest first.
+    level, correction, min_size
+        As in ``slice_metrics``.
+    size : array-like, optional
+        Rows per slice (default: ``n``); a slice without rows is "empty".
+
+    Examples
+    --------
+    >>> table = slice_table("region", ["north", "new"], [900, 300], [765, 180])
+    >>> table[["slice", "size", "metric", "flagged"]].round(3).values.tolist()
+    [['new', 300, 0.6, True], ['north', 900, 0.85, True]]
+    """
+    import pandas as pd
+
+    from ..intervals import mean_interval, proportion_interval
+    from ..slicing import apply_min_size
+
+    n = np.asarray(n, dtype=float)
+    total = np.asarray(total, dtype=float)
+    N, T = n.sum(), total.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = total / n
+        overall = T / N
+        if kind == "mean":
+            square = np.asarray(square, dtype=float)
+            std = np.sqrt(np.maximum(square - total * value, 0) / (n - 1))
+            overall_std = np.sqrt(max(square.sum() - T * overall, 0) / (N - 1))
+            low, high = mean_interval(value, std, n, level)
+            overall_low, overall_high = mean_interval(overall, overall_std, N, level)
+        else:
+            std = None
+            low, high = proportion_interval(total, n, level)
+            overall_low, overall_high = proportion_interval(T, N, level)
+    k = len(labels)
+    size = (n if size is None else np.asarray(size, dtype=float)).astype(np.int64)
+    status = np.select([size == 0, ~np.isfinite(value)], ["empty", "undefined"], "ok")
+    p = np.where(status == "ok", _p_values(kind, value, std, n, overall), np.nan)
+    ok = status == "ok"
+    block = pd.DataFrame({"by": by, "slice": list(labels), "size": size, "metric": value,
+                          "low": np.where(ok, low, np.nan), "high": np.where(ok, high, np.nan),
+                          "gap": value - overall, "flagged": False, "status": status, "p_value": p,
+                          "p_adjusted": np.nan, "note": ""})
+    block["_missing"] = np.asarray(labels, dtype=object) == "missing"
+    block["_undefined"] = ~np.isfinite(value)
+    block["_rank"] = np.arange(k) if fixed else 0
+    keys = ["_missing", "_rank"] if fixed else ["_missing", "_undefined", "metric", "slice"]
+    table = block.sort_values(keys, kind="stable")[_COLUMNS].reset_index(drop=True)
+    table.attrs.update(overall=float(overall), overall_low=float(overall_low), overall_high=float(overall_high),
+                       metric=metric, level=level, correction=correction,
+                       method="wilson" if kind == "proportion" else "t",
+                       rows=int(size.sum()), min_size=1)
+    return apply_min_size(table, min_size)
+
+
+# ----------------------------------------------------------------------------- per-row values
+def _binary_check(log: LogFrame, frame, column: str, parameter: str) -> None:
+    """A label column must hold 0/1 (or booleans): anything else is a clear error."""
+    import narwhals as nw
+
+    if log.is_boolean(column):
+        return
+    if not log.schema[column].is_numeric():
+        raise parameter_error(parameter, _OWNER, "a column of 0/1 values (or booleans)", column,
+                              f"It has type {log.schema[column]}. Encode the positive class as 1, the rest as 0.")
+    x = nw.col(column).cast(nw.Float64)
+    other = frame.filter(~(x.is_in([0.0, 1.0])) | x.is_null()).select(x.alias("v")).head(5)
+    shown = log.collect(other)["v"]
+    if len(shown):
+        raise parameter_error(parameter, _OWNER, "a column of 0/1 values (or booleans)", column,
+                              f"It holds {sorted(set(np.asarray(shown).tolist()), key=str)[:5]} too. "
+                              "Encode the positive class as 1, the rest as 0, and drop unlabelled rows.")
+
+
+def _values(log: LogFrame, frame, metric: str, target: str, prediction: str):
+    """(value expression, mask expression or None) of the per-row value of ``metric``."""
+    import narwhals as nw
+
+    y = nw.col(target).cast(nw.Float64)
+    if metric == "rate":
+        _binary_check(log, frame, target, "target")
+        return y, None
+    if not log.schema[prediction].is_numeric() and not log.is_boolean(prediction):
+        raise parameter_error("prediction", _OWNER, f"a numeric column for metric {metric!r}", prediction)
+    pred = nw.col(prediction).cast(nw.Float64)
+    if metric in ("calibration", "mae"):
+        if not (log.schema[target].is_numeric() or log.is_boolean(target)):
+            raise parameter_error("target", _OWNER, f"a numeric column for metric {metric!r}", target)
+        return (pred - y) if metric == "calibration" else (pred - y).abs(), None
+    _binary_check(log, frame, target, "target")
+    extremes = log.collect(frame.select(pred.min().alias("lo"), pred.max().alias("hi"),
+                                        (~pred.is_in([0.0, 1.0])).cast(nw.Int64).sum().alias("soft")))
+    lo, hi, soft = (float(extremes[k][0]) for k in ("lo", "hi", "soft"))
+    if lo < 0 or hi > 1:
+        raise parameter_error("prediction", _OWNER, "0/1 labels or probabilities in [0, 1]", prediction,
+                              f"Its values range from {lo:g} to {hi:g}.")
+    if metric == "log_loss":
+        p = pred.clip(1e-15, 1 - 1e-15)
+        return nw.when(y == 1).then(-p.log()).otherwise(-(1 - p).log()), None
+    label = (pred >= 0.5).cast(nw.Float64) if soft > 0 else pred
+    if metric == "accuracy":
+        return (label == y).cast(nw.Float64), None
+    if metric == "precision":
+        return y, label == 1
+    return label, y == 1  # recall
+
+
+# ----------------------------------------------------------------------------- slicing
+def _quantile_edges(log: LogFrame, frame, column: str, bins: int, distinct: int) -> np.ndarray:
+    """Quantile edges of a numeric column, as ``np.quantile`` (linear) gives them on the rows.
+
+    Up to 100,000 distinct values the engine returns each value's count and the quantiles
+    are exact; above, they come from a fine histogram (each edge the grid edge nearest its
+    quantile, within one 1/4096 of the range).
+    """
+    import narwhals as nw
+
+    x = nw.col(column).cast(nw.Float64)
+    if distinct > 100_000:
+        return _grid_edges(log, frame, column, bins)
+    out = log.collect(frame.filter(~x.is_null()).select(x.alias("_v")).group_by("_v").agg(nw.len().alias("_n")))
+    order = np.argsort(out["_v"])
+    values, counts = out["_v"][order].astype(float), out["_n"][order].astype(np.int64)
+    ends = np.cumsum(counts)  # the sorted rows [ends - counts, ends) hold each value
+    h = (ends[-1] - 1) * np.linspace(0, 1, bins + 1)
+    below = np.floor(h).astype(np.int64)
+    value_at = values[np.searchsorted(ends, below, side="right")]
+    value_next = values[np.searchsorted(ends, np.minimum(below + 1, ends[-1] - 1), side="right")]
+    quantiles = value_at + (value_next - value_at) * (h - below)
+    return np.unique(quantiles)
+
+
+def _grid_edges(log: LogFrame, frame, column: str, bins: int, grid: int = 4096) -> np.ndarray:
+    """Quantile edges of a numeric column from a fine histogram in the engine (approximate:
+    each edge is the grid edge nearest its quantile)."""
+    import narwhals as nw
+
+    x = nw.col(column).cast(nw.Float64)
+    ends = log.collect(frame.select(x.min().alias("lo"), x.max().alias("hi")))
+    lo, hi = float(ends["lo"][0]), float(ends["hi"][0])
+    span = hi - lo if hi > lo else 1.0
+    position = ((x - lo) / span * grid).floor()
+    code = nw.when(position >= grid).then(nw.lit(grid - 1)).otherwise(position).cast(nw.Int64)
+    out = log.collect(frame.filter(~x.is_null()).select(code.alias("_bin")).group_by("_bin").agg(nw.len().alias("_n")))
+    counts = np.zeros(grid)
+    counts[out["_bin"].astype(int)] = out["_n"].astype(float)
+    cumulative = np.cumsum(counts) / counts.sum()
+    cut = np.searchsorted(cumulative, np.arange(1, bins) / bins, side="left") + 1
+    inner = lo + np.unique(cut[(cut > 0) & (cut < grid)]) * span / grid
+    return np.unique(np.r_[lo, inner, hi])
+
+
+def _label(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _numeric_codes(column: str, edges: np.ndarray):
+    """Code expression and labels for bins [e_i, e_i+1) (the last closed), below and above."""
+    import narwhals as nw
+
+    x = nw.col(column).cast(nw.Float64)
+    labels = [f"< {_label(edges[0])}"]
+    code = nw.when(x < edges[0]).then(nw.lit(0))
+    for i in range(edges.size - 1):
+        last = i == edges.size - 2
+        labels.append(f"[{_label(edges[i])}, {_label(edges[i + 1])}{']' if last else ')'}")
+        inside = (x <= edges[i + 1]) if last else (x < edges[i + 1])
+        code = code.when(inside).then(nw.lit(i + 1))
+    labels.append(f"> {_label(edges[-1])}")
+    code = code.when(x > edges[-1]).then(nw.lit(edges.size))
+    return code.cast(nw.Int64), labels
+
+
+def slice_report(
+    data: Any,
+    by: str,
+    metric: str = "accuracy",
+    *,
+    window: Sequence | None = None,
+    timestamp: str = "timestamp",
+    target: str = "label",
+    prediction: str = "prediction",
+    bins: int = 4,
+    edges: Sequence[float] | None = None,
+    min_size: int = 30,
+    level: float = 0.95,
+    correction: str | None = "holm",
+    threads: int | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+):
+    """A metric on every slice of a log, with intervals and corrected flags, in the log's engine.
+
+    Parameters
+    ----------
+    data : dataframe or str or Path
+        The log (any engine :func:`drift_report` accepts, or a Parquet/CSV path).
+    by : str
+        The slicing column: text, boolean and integer columns with at most ``bins`` distinct
+        values are sliced by value; other numeric columns at ``edges`` or into ``bins``
+        quantile bins (quantiles from a 4096-bin histogram: each edge within one fine bin of
+        the exact quantile above 100,000 distinct values, exact below). Missing values form a
+        ``"missing"`` slice.
+    metric : {"accuracy", "precision", "recall", "rate", "calibration", "mae", "log_loss"}
+        As in :func:`mlfail_widgets.slicing.slice_metrics` (AUC and callables need the rows:
+        use ``slice_metrics`` on a sample).
+    window : (start, end), optional
+        Only the rows of this time window (default: every row).
+    timestamp, target, prediction : str
+        Column names.
+    bins, edges, min_size, level, correction
+        As in ``slice_metrics``.
+    threads : int, optional
+        DuckDB threads, when ``data`` is a file path.
+    progress : callable, optional
+        ``progress(done, total, label)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of ``slice_metrics`` (same columns and ``attrs``), with ``attrs["engine"]``.
+        On the same rows and slices its numbers equal ``slice_metrics``'s.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> region = rng.choice(["north", "south", "west", "new"], p=[0.3, 0.3, 0.3, 0.1], size=3000)
+    >>> correct = rng.random(3000) < np.where(region == "new", 0.60, 0.85)
+    >>> log = pd.DataFrame({"region": region, "label": 1, "prediction": correct.astype(int)})
+    >>> table = slice_report(log, "region")
+    >>> table[["slice", "size", "metric", "flagged"]].round(3).values.tolist()
+    [['new', 302, 0.609, True], ['west', 865, 0.831, False], ['north', 919, 0.841, False], ['south', 914, 0.846, False]]
+    >>> slice_report(log, "regoin")
+    Traceback (most recent call last):
+    ...
+    mlfail_widgets._validation.ParameterError: The 'by' parameter of slice_report must be a column of the data (columns: 'region', 'label', 'prediction'). Got 'regoin' instead. Did you mean 'region'?
+    """
+    import narwhals as nw
+
+    metric = check_choice(metric, "metric", _OWNER, LOG_METRICS)
+    kind = LOG_METRICS[metric]
+    bins = check_int(bins, "bins", _OWNER, low=1, high=1000)
+    min_size = check_int(min_size, "min_size", _OWNER, low=1)
+    level = check_float(level, "level", _OWNER, low=0, high=1, low_open=True, high_open=True)
+    correction = check_choice(correction, "correction", _OWNER, ("holm", "bonferroni", "bh", None))
+    log = as_log(data, _OWNER, threads=threads)
+    if not isinstance(by, str):
+        raise parameter_error("by", _OWNER, "one column name", by, "Call it once per column.")
+    log.check(by, "by")
+    log.check(target, "target")
+    if metric != "rate":
+        log.check(prediction, "prediction")
+    steps = Steps(progress, 3, _OWNER)
+    steps("checking the columns")
+    frame = log.frame
+    if window is not None:
+        expression, _ = window_expression(log, timestamp, {"window": window})
+        frame = frame.with_columns(expression).filter(~nw.col("_window").is_null())
+    needed = [target] + ([prediction] if metric != "rate" else [])
+    nulls = log.collect(frame.select(*(nw.col(c).is_null().cast(nw.Int64).sum().alias(c) for c in needed),
+                                     nw.len().alias("_rows")))
+    if int(nulls["_rows"][0]) == 0:
+        raise parameter_error("window", _OWNER, "a window with rows", window,
+                              f"No row of the log falls in it; check the dates against {timestamp!r}.")
+    for c in needed:
+        if int(nulls[c][0]):
+            raise parameter_error("target" if c == target else "prediction", _OWNER, "a column without missing values",
+                                  c, f"It has {int(nulls[c][0])} missing values; drop or fill those rows first.")
+    value, mask = _values(log, frame, metric, target, prediction)
+
+    steps(f"slicing by {by}")
+    fixed = False
+    if log.is_numeric(by):
+        x = nw.col(by)
+        distinct = log.collect(frame.select(x.n_unique().alias("k")))["k"][0]
+        distinct = int(distinct) - int(log.collect(frame.select(x.is_null().cast(nw.Int64).max().alias("m")))["m"][0] or 0)
+        if edges is None and distinct <= bins:
+            codes, labels = x, None
+        else:
+            cut = (np.asarray(edges, dtype=float) if edges is not None
+                   else _quantile_edges(log, frame, by, bins, distinct))
+            if cut.ndim != 1 or cut.size < 2 or np.isnan(cut).any() or np.any(np.diff(cut) <= 0):
+                raise parameter_error("edges", _OWNER, "at least two strictly increasing numbers", edges,
+                                      "Give e.g. edges=[0, 18, 65, 120].")
+            codes, labels = _numeric_codes(by, cut)
+            fixed = True
+    else:
+        if edges is not None:
+            raise parameter_error("edges", _OWNER, "given for numeric columns only", edges,
+                                  f"Column {by!r} is not numeric; it is sliced by value.")
+        codes, labels = nw.col(by), None
+    steps("aggregating per slice")
+    weight = value if mask is None else nw.when(mask).then(value).otherwise(nw.lit(0.0))
+    counted = nw.lit(1) if mask is None else mask.cast(nw.Int64)
+    out = log.collect(frame.select(codes.alias("_slice"), counted.alias("_n"), weight.alias("_t"),
+                                   (weight * weight).alias("_q"))
+                      .group_by("_slice").agg(nw.col("_n").sum(), nw.col("_t").sum(), nw.col("_q").sum(),
+                                              nw.len().alias("_rows")))
+    keys = out["_slice"]
+    missing = np.array([k is None or (isinstance(k, float) and np.isnan(k)) for k in keys])
+    if labels is None:  # by value: labels from the values, sorted like slice_metrics
+        present = keys[~missing]
+        if log.is_boolean(by) or present.dtype == object:
+            names = [str(k) for k in present]
+        else:
+            names = [f"{k:.16g}" if isinstance(k, float) else str(k) for k in present]
+        order = np.argsort(np.asarray(present.tolist(), dtype=object) if present.dtype == object else present,
+                           kind="stable")
+        labels = [names[i] for i in order]
+        index = np.flatnonzero(~missing)[order]
+        if missing.any():
+            labels.append("missing")
+            index = np.r_[index, np.flatnonzero(missing)]
+        n, total, square, size = (out[k].astype(float)[index] for k in ("_n", "_t", "_q", "_rows"))
+    else:  # bins: every bin, empty ones too; below/above only when they have rows
+        k = len(labels)
+        n, total, square, size = (np.zeros(k + 1) for _ in range(4))
+        where = np.where(missing, k, np.nan_to_num(np.asarray(keys, dtype=float), nan=k)).astype(int)
+        for target_array, source in ((n, "_n"), (total, "_t"), (square, "_q"), (size, "_rows")):
+            np.add.at(target_array, where, out[source].astype(float))
+        keep = np.r_[size[0] > 0, np.ones(k - 2, bool), size[k - 1] > 0, missing.any()]
+        labels = [*labels, "missing"]
+        labels = [lab for lab, kept in zip(labels, keep, strict=True) if kept]
+        n, total, square, size = n[keep], total[keep], square[keep], size[keep]
+    table = slice_table(by, labels, n, total, square, kind=kind, metric=metric, fixed=fixed, level=level,
+                        correction=correction, min_size=min_size, size=size)
+    table.attrs["engine"] = log.engine
+    steps.finish()
+    return table
