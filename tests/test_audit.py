@@ -7,7 +7,15 @@ import pandas as pd
 import pytest
 
 from mlfail_widgets._validation import ParameterError
-from mlfail_widgets.audit import binned_ks, binned_wasserstein, drift_report, slice_report
+from mlfail_widgets.audit import (
+    binned_ks,
+    binned_wasserstein,
+    drift_report,
+    estimate_log_performance,
+    feedback_check,
+    monitor_metric,
+    slice_report,
+)
 from mlfail_widgets.failures.shift import detect_drift, ks_test, wasserstein_distance
 from mlfail_widgets.slicing import slice_metrics
 
@@ -238,3 +246,112 @@ def test_slice_report_refuses_a_label_column_with_other_values(log):
 def test_slice_report_refuses_an_empty_window(log):
     with pytest.raises(ParameterError, match="'window' parameter of slice_report must be a window with rows"):
         slice_report(log, "region", window=("2030-01-01", "2030-02-01"), prediction="score")
+
+
+# ----------------------------------------------------------------------------- feedback, estimate, monitor
+def impressions(days: int = 30, per_day: int = 600, seed: int = 0) -> pd.DataFrame:
+    """A recommender log: popular items shown more; a new item every day; tail under-predicted."""
+    rng = np.random.default_rng(seed)
+    day = np.repeat(np.arange(days), per_day)
+    item = np.minimum(rng.zipf(1.4, size=day.size), 50 + day) - 1  # item i released on day i - 50
+    played = (rng.random(day.size) < np.where(item < 5, 0.4, 0.25)).astype(int)
+    return pd.DataFrame({"timestamp": pd.Timestamp("2026-01-01") + pd.to_timedelta(day, unit="D"),
+                         "item_id": item, "played": played, "score": 0.3})
+
+
+def test_feedback_check_matches_the_course_metrics_on_the_rows():
+    from mlfail_widgets.failures.feedback import gini
+
+    log = impressions()
+    check = feedback_check(log, ("2026-01-01", "2026-01-15"), ("2026-01-15", "2026-01-31"), new_days=3)
+    day5 = log[log["timestamp"] == pd.Timestamp("2026-01-06")]
+    seen = log[log["timestamp"] <= pd.Timestamp("2026-01-06")]["item_id"].unique()
+    exposure = day5["item_id"].value_counts().reindex(seen, fill_value=0).to_numpy()
+    row = check.daily.iloc[5]
+    assert row["exposure_gini"] == pytest.approx(gini(exposure), rel=1e-12)
+    assert row["catalogue"] == len(seen) and row["impressions"] == len(day5)
+    first = log.groupby("item_id")["timestamp"].min()
+    new = (day5["timestamp"] - day5["item_id"].map(first)).dt.days < 3
+    assert row["new_item_share"] == pytest.approx(new.mean(), rel=1e-12)
+    # the slices equal slice_metrics on the current rows, with the same tiers and ages
+    current = log[log["timestamp"] >= pd.Timestamp("2026-01-15")].copy()
+    plays = log[log["timestamp"] < pd.Timestamp("2026-01-15")].groupby("item_id")["played"].sum()
+    items = np.sort(log["item_id"].unique())
+    ref = plays.reindex(items, fill_value=0)
+    rank = pd.Series(np.argsort(np.argsort(-ref.to_numpy(), kind="stable")), index=items) / len(items)
+    share, played = current["item_id"].map(rank), current["item_id"].map(ref)
+    tier = np.where((share < 0.1) & (played > 0), "head", np.where((share < 0.5) & (played > 0), "torso", "tail"))
+    current["popularity"] = pd.Categorical(tier, ["head", "torso", "tail"], ordered=True)
+    age = (current["timestamp"] - current["item_id"].map(first)).dt.days < 3
+    current["age"] = pd.Categorical(np.where(age, "new", "old"), ["new", "old"], ordered=True)
+    expected = slice_metrics(current, ["popularity", "age"], "calibration", target="played", prediction="score")
+    np.testing.assert_allclose(check.slices["metric"], expected["metric"], rtol=1e-9)
+    np.testing.assert_allclose(check.slices["p_adjusted"], expected["p_adjusted"], rtol=1e-9, atol=1e-15)
+    assert check.slices["flagged"].tolist() == expected["flagged"].tolist()
+    assert check.slices.set_index("slice").loc["head", "flagged"]  # popular items under-predicted
+
+
+def test_feedback_check_refuses_a_play_column_that_is_not_0_or_1():
+    log = impressions(days=5).assign(played=lambda f: f["played"] * 3)
+    with pytest.raises(ParameterError, match="'played' parameter of feedback_check must be a column of 0/1"):
+        feedback_check(log, ("2026-01-01", "2026-01-03"), ("2026-01-03", "2026-01-06"))
+
+
+def test_estimate_with_a_scikit_learn_pipeline_equals_the_chapter_05_estimate():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from mlfail_widgets.failures.shift import estimate_performance
+
+    log = make_log(3000)
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(log[["x", "z"]], log["label"])
+    ours = estimate_log_performance(log, model, ["x", "z"], window=CURRENT, target="label")
+    _, current = windows(log)
+
+    class Wrapped:  # chapter 05's function takes the frame and the model's target name
+        classes_ = model.classes_
+        target = "label"
+
+        def predict_proba(self, frame):
+            return model.predict_proba(frame[["x", "z"]])
+
+    theirs = estimate_performance(Wrapped(), current)
+    assert ours.expected == pytest.approx(theirs.expected, rel=1e-12)
+    assert ours.realised == pytest.approx(theirs.realised, rel=1e-12)
+    assert ours.daily["rows"].sum() == len(current) == ours.n
+
+
+def test_estimate_refuses_a_model_without_predict_proba_and_unknown_labels():
+    from sklearn.svm import LinearSVC
+
+    log = make_log(600)
+    model = LinearSVC().fit(log[["x"]], log["label"])
+    with pytest.raises(ParameterError, match="'model' parameter of estimate_log_performance"):
+        estimate_log_performance(log, model, ["x"])
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression().fit(log[["x"]], log["label"])
+    with pytest.raises(ParameterError, match="'target' parameter.*classes_"):
+        estimate_log_performance(log.assign(label=log["label"] + 5), model, ["x"], target="label")
+    with pytest.raises(ParameterError, match="Did you mean 'x'"):
+        estimate_log_performance(log, model, ["xx"])
+
+
+def test_monitor_metric_alarms_after_the_change_and_not_before():
+    rng = np.random.default_rng(5)
+    days = np.repeat(pd.date_range("2026-01-01", periods=90), 300)
+    correct = rng.random(days.size) < np.where(days >= pd.Timestamp("2026-03-01"), 0.75, 0.85)
+    log = pd.DataFrame({"timestamp": days, "label": 1, "prediction": correct.astype(int)})
+    for detector in ("cusum", "page_hinkley"):
+        timeline = monitor_metric(log, "accuracy", detector=detector, threshold=5)
+        assert timeline.alarms and min(timeline.alarms) >= pd.Timestamp("2026-03-01"), detector
+        assert min(timeline.alarms) <= pd.Timestamp("2026-03-05"), detector
+    daily = log.groupby("timestamp")["prediction"].mean().to_numpy()
+    np.testing.assert_allclose(timeline.daily["value"], daily, rtol=1e-12)
+
+
+def test_monitor_metric_needs_more_days_than_its_baseline():
+    log = impressions(days=10)
+    with pytest.raises(ParameterError, match="'baseline' parameter of monitor_metric"):
+        monitor_metric(log, "mean", column="played")

@@ -16,15 +16,25 @@ from __future__ import annotations
 
 from ._frames import LogFrame, as_log, window_bounds
 from .drift import binned_ks, binned_wasserstein, drift_report
+from .estimate import LogPerformance, estimate_log_performance
+from .feedback import FeedbackCheck, feedback_check
+from .monitor import DETECTORS, MetricTimeline, monitor_metric
 from .slices import LOG_METRICS, slice_report, slice_table
 
 __all__ = [
+    "DETECTORS",
     "LOG_METRICS",
+    "FeedbackCheck",
     "LogFrame",
+    "LogPerformance",
+    "MetricTimeline",
     "as_log",
     "binned_ks",
     "binned_wasserstein",
     "drift_report",
+    "estimate_log_performance",
+    "feedback_check",
+    "monitor_metric",
     "slice_report",
     "slice_table",
     "window_bounds",

@@ -123,13 +123,13 @@ def _binary_check(log: LogFrame, frame, column: str, parameter: str) -> None:
     if log.is_boolean(column):
         return
     if not log.schema[column].is_numeric():
-        raise parameter_error(parameter, _OWNER, "a column of 0/1 values (or booleans)", column,
+        raise parameter_error(parameter, log.owner, "a column of 0/1 values (or booleans)", column,
                               f"It has type {log.schema[column]}. Encode the positive class as 1, the rest as 0.")
     x = nw.col(column).cast(nw.Float64)
     other = frame.filter(~(x.is_in([0.0, 1.0])) | x.is_null()).select(x.alias("v")).head(5)
     shown = log.collect(other)["v"]
     if len(shown):
-        raise parameter_error(parameter, _OWNER, "a column of 0/1 values (or booleans)", column,
+        raise parameter_error(parameter, log.owner, "a column of 0/1 values (or booleans)", column,
                               f"It holds {sorted(set(np.asarray(shown).tolist()), key=str)[:5]} too. "
                               "Encode the positive class as 1, the rest as 0, and drop unlabelled rows.")
 
@@ -143,18 +143,18 @@ def _values(log: LogFrame, frame, metric: str, target: str, prediction: str):
         _binary_check(log, frame, target, "target")
         return y, None
     if not log.schema[prediction].is_numeric() and not log.is_boolean(prediction):
-        raise parameter_error("prediction", _OWNER, f"a numeric column for metric {metric!r}", prediction)
+        raise parameter_error("prediction", log.owner, f"a numeric column for metric {metric!r}", prediction)
     pred = nw.col(prediction).cast(nw.Float64)
     if metric in ("calibration", "mae"):
         if not (log.schema[target].is_numeric() or log.is_boolean(target)):
-            raise parameter_error("target", _OWNER, f"a numeric column for metric {metric!r}", target)
+            raise parameter_error("target", log.owner, f"a numeric column for metric {metric!r}", target)
         return (pred - y) if metric == "calibration" else (pred - y).abs(), None
     _binary_check(log, frame, target, "target")
     extremes = log.collect(frame.select(pred.min().alias("lo"), pred.max().alias("hi"),
                                         (~pred.is_in([0.0, 1.0])).cast(nw.Int64).sum().alias("soft")))
     lo, hi, soft = (float(extremes[k][0]) for k in ("lo", "hi", "soft"))
     if lo < 0 or hi > 1:
-        raise parameter_error("prediction", _OWNER, "0/1 labels or probabilities in [0, 1]", prediction,
+        raise parameter_error("prediction", log.owner, "0/1 labels or probabilities in [0, 1]", prediction,
                               f"Its values range from {lo:g} to {hi:g}.")
     if metric == "log_loss":
         p = pred.clip(1e-15, 1 - 1e-15)
