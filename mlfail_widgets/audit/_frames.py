@@ -231,3 +231,35 @@ def window_expression(log: LogFrame, timestamp: str, windows: dict, *, name: str
         step = nw.when(inside).then(nw.lit(index))
         expression = step if expression is None else step.otherwise(expression)
     return expression.alias(name), bounds
+
+
+def windowed(log: LogFrame, frame, timestamp: str, windows: dict):
+    """``frame`` restricted to the rows of the windows, with their index in a ``_window`` column.
+
+    The restriction is a plain filter on the time column (a range per window, merged when two
+    windows touch), so an engine that reads Parquet skips the row groups outside the windows;
+    the index then needs one comparison per row for two windows.
+    """
+    nw = _narwhals()
+    expression, bounds = window_expression(log, timestamp, windows)  # validates, refuses overlaps
+    t = timestamp_expression(log, timestamp)
+    ordered = sorted(range(len(bounds)), key=lambda i: list(bounds.values())[i][0])
+    spans = [list(bounds.values())[i] for i in ordered]
+    merged = [list(spans[0])]
+    for start, end in spans[1:]:
+        if start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    keep = None
+    for start, end in merged:
+        inside = (t >= nw.lit(start.to_pydatetime())) & (t < nw.lit(end.to_pydatetime()))
+        keep = inside if keep is None else keep | inside
+    if len(ordered) == 1:
+        index = nw.lit(0)
+    elif len(ordered) == 2:
+        later = t >= nw.lit(spans[1][0].to_pydatetime())
+        index = later.cast(nw.Int64) if ordered == [0, 1] else (~later).cast(nw.Int64)
+    else:
+        return frame.with_columns(expression).filter(~nw.col("_window").is_null()), bounds
+    return frame.filter(keep).with_columns(index.alias("_window")), bounds

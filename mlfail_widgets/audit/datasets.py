@@ -53,7 +53,7 @@ def make_music_log(*, days: int = 60, listeners: int = 300, songs: int = 400, se
     out = pd.DataFrame({
         "timestamp": timestamp, "user_id": [f"u{u:04d}" for u in user], "device": device[user],
         "item_id": [f"s{s:04d}" for s in log["song"].to_numpy()],
-        "position": log["position"].to_numpy().astype(np.int16) + 1,
+        "position": log["position"].to_numpy().astype(np.int16),
         "score": np.round(log["predicted"].to_numpy(dtype=float), 6),
         "played": log["played"].to_numpy().astype(np.int8), "audit": log["audit"].to_numpy().astype(np.int8)})
     return out.sort_values("timestamp", kind="stable").reset_index(drop=True)

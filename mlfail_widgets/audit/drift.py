@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_choice, check_float, check_int, parameter_error
-from ._frames import LogFrame, as_log, window_expression
+from ._frames import LogFrame, as_log, windowed
 from ._progress import Steps
 
 __all__ = ["binned_ks", "binned_wasserstein", "drift_report"]
@@ -121,6 +121,33 @@ def _decile_counts(reference: np.ndarray, current: np.ndarray, bins: int) -> tup
 
 
 # ----------------------------------------------------------------------------- the report
+# One GROUP BY per column: measured on DuckDB with 10 numeric columns of 10 M rows, this beats
+# a single scan that unpivots the columns (37 s) or DuckDB's histogram() aggregate (24 s) by far
+# (about 2 s a column), since each pass reads only its two columns.
+def _numeric_counts(log: LogFrame, frame, ranges: dict, grid: int) -> dict:
+    """Rows per (window, bin) of ``grid`` equal-width bins for each numeric column: (2, grid) arrays."""
+    import narwhals as nw
+
+    codes = {}
+    for j, (c, (low, span, _)) in enumerate(ranges.items()):
+        position = ((nw.col(c).cast(nw.Float64) - low) / span * grid).floor()
+        codes[c] = (f"_b{j}", nw.when(position >= grid).then(nw.lit(grid - 1)).otherwise(position).cast(nw.Int64))
+    out = {c: np.zeros((2, grid)) for c in ranges}
+    if not ranges:
+        return out
+    for c, (name, expression) in codes.items():
+        values, table = _counts_by_window(log, frame, expression, name)
+        out[c][:, values.astype(int)] = table
+    return out
+
+
+def _category_counts(log: LogFrame, frame, columns: list) -> dict:
+    """A (2, k) table of rows per window and category for each categorical column."""
+    import narwhals as nw
+
+    return {c: _counts_by_window(log, frame, nw.col(c), "_value")[1] for c in columns}
+
+
 def _counts_by_window(log: LogFrame, frame, column_expression, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Rows per (window, value of ``column_expression``): the values and a (2, k) table."""
     import narwhals as nw
@@ -235,19 +262,20 @@ def drift_report(
     if not columns:
         raise parameter_error("columns", _OWNER, "at least one feature column", columns)
     numeric = [c for c in columns if log.is_numeric(c)]
-    steps = Steps(progress, 2 + (len(numeric) if exact_max_rows else len(columns)), _OWNER)
+    steps = Steps(progress, 3, _OWNER)
 
     steps("rows per window")
-    window, bounds = window_expression(log, timestamp, dict(zip(_WINDOWS, (reference, current), strict=True)))
-    frame = log.frame.with_columns(window).filter(~nw.col("_window").is_null())
+    frame, bounds = windowed(log, log.frame, timestamp, dict(zip(_WINDOWS, (reference, current), strict=True)))
     prepared, summary = [nw.col("_window")], [nw.len().alias("_rows")]
     for j, c in enumerate(columns):
-        prepared.append(nw.col(c).is_null().cast(nw.Int64).alias(f"_null{j}"))
-        summary.append(nw.col(f"_null{j}").sum())
+        summary.append(nw.col(c).count().alias(f"_count{j}"))
         if c in numeric:
-            prepared.append(nw.col(c).cast(nw.Float64).alias(f"_x{j}"))
+            x = nw.col(c).cast(nw.Float64)
+            prepared += [nw.col(c), x.alias(f"_x{j}"), (x * x).alias(f"_q{j}")]
             summary += [nw.col(f"_x{j}").min().alias(f"_min{j}"), nw.col(f"_x{j}").max().alias(f"_max{j}"),
-                        nw.col(f"_x{j}").std(ddof=0).alias(f"_sd{j}")]
+                        nw.col(f"_x{j}").sum().alias(f"_s{j}"), nw.col(f"_q{j}").sum().alias(f"_ss{j}")]
+        else:
+            prepared.append(nw.col(c))
     stats = log.collect(frame.select(*prepared).group_by("_window").agg(*summary))
     order = np.argsort(stats["_window"].astype(int))
     stats = {k: v[order] for k, v in stats.items()}
@@ -261,7 +289,7 @@ def drift_report(
                 f"It holds {rows[index]} rows of the log. Widen it, or check the dates against the "
                 f"log's {timestamp!r} column.")
     for j, c in enumerate(columns):
-        missing = stats[f"_null{j}"]
+        missing = stats["_rows"] - stats[f"_count{j}"]
         bad = c in numeric and not (np.isfinite(stats[f"_min{j}"]).all() and np.isfinite(stats[f"_max{j}"]).all())
         if (missing > 0).any() or bad:
             count = int(missing.sum())
@@ -272,6 +300,7 @@ def drift_report(
 
     if rows.sum() <= exact_max_rows:
         steps("fetching the rows (small enough for the exact tests)")
+        steps.total -= 1
         picked = log.collect(frame.select("_window", *columns))
         frames = [pd.DataFrame({c: picked[c][picked["_window"].astype(int) == i] for c in columns})
                   for i in range(2)]
@@ -289,31 +318,33 @@ def drift_report(
 
         big, small = sorted(map(float, rows), reverse=True)
         effective = np.round(big * small / (big + small))
-        records = []
+        ranges = {}
         for j, c in enumerate(columns):
-            steps(f"counts of {c}")
             if c in numeric:
-                low = float(np.min(stats[f"_min{j}"]))
-                high = float(np.max(stats[f"_max{j}"]))
-                span = high - low if high > low else 1.0
-                position = ((nw.col(c).cast(nw.Float64) - low) / span * grid).floor()
-                codes, table = _counts_by_window(
-                    log, frame, nw.when(position >= grid).then(nw.lit(grid - 1)).otherwise(position)
-                    .cast(nw.Int64), "_bin")
-                counts = np.zeros((2, grid))
-                counts[:, codes.astype(int)] = table
+                low, high = float(np.min(stats[f"_min{j}"])), float(np.max(stats[f"_max{j}"]))
+                n0, total, square = (float(stats[k][0]) for k in ("_rows", f"_s{j}", f"_ss{j}"))
+                mean = total / n0  # the reference's standard deviation (ddof=0), from its sums
+                ranges[c] = (low, high - low if high > low else 1.0, float(np.sqrt(max(square / n0 - mean * mean, 0.0))))
+        steps("histograms of the numeric columns")
+        histograms = _numeric_counts(log, frame, ranges, grid)
+        steps("counts of the categorical columns")
+        categories = _category_counts(log, frame, [c for c in columns if c not in numeric])
+        records = []
+        for c in columns:
+            if c in numeric:
+                low, span, sd = ranges[c]
+                counts = histograms[c]
                 d_low, d_high = binned_ks(counts[0], counts[1])
                 p_high = float(np.clip(kstwo.sf(d_low, effective), 0, 1)) if d_low > 0 else 1.0
                 p_low = float(np.clip(kstwo.sf(d_high, effective), 0, 1))
                 w, w_bound = binned_wasserstein(counts[0], counts[1], span / grid)
-                sd = max(float(stats[f"_sd{j}"][0]), 0.001)
+                sd = max(sd, 0.001)
                 psi, js = _psi_js(*_decile_counts(counts[0], counts[1], bins))
                 records.append((c, "numeric", "Kolmogorov-Smirnov", d_low, p_high, psi, js, w / sd,
                                 d_high - d_low, p_low, w_bound / sd))
             else:
-                _values, table = _counts_by_window(log, frame, nw.col(c), "_value")
-                seen = table.sum(axis=0) > 0
-                table = table[:, seen]
+                table = categories[c]
+                table = table[:, table.sum(axis=0) > 0]
                 if table.shape[1] < 2:
                     statistic, pvalue = 0.0, 1.0
                 else:

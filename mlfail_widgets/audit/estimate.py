@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_int, parameter_error
-from ._frames import as_log, window_expression
+from ._frames import as_log, windowed
 
 __all__ = ["LogPerformance", "estimate_log_performance"]
 
@@ -108,8 +108,7 @@ def estimate_log_performance(
         log.check(target, "target")
     frame = log.frame
     if window is not None:
-        expression, _ = window_expression(log, timestamp, {"window": window})
-        frame = frame.with_columns(expression).filter(~nw.col("_window").is_null())
+        frame, _ = windowed(log, frame, timestamp, {"window": window})
     from ._frames import timestamp_expression
 
     day = timestamp_expression(log, timestamp).dt.truncate("1d").alias("_day")

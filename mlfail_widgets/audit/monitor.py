@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_choice, check_float, check_int, parameter_error
-from ._frames import as_log, timestamp_expression, window_expression
+from ._frames import as_log, timestamp_expression, windowed
 
 __all__ = ["DETECTORS", "MetricTimeline", "monitor_metric"]
 
@@ -107,8 +107,7 @@ def monitor_metric(
     log = as_log(data, _OWNER, threads=threads)
     frame = log.frame
     if window is not None:
-        expression, _ = window_expression(log, timestamp, {"window": window})
-        frame = frame.with_columns(expression).filter(~nw.col("_window").is_null())
+        frame, _ = windowed(log, frame, timestamp, {"window": window})
     if metric == "mean":
         if column is None:
             raise parameter_error("column", _OWNER, "a column name with metric='mean'", column)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_choice, check_float, check_int, parameter_error
-from ._frames import LogFrame, as_log, window_expression
+from ._frames import LogFrame, as_log, windowed
 from ._progress import Steps
 
 __all__ = ["LOG_METRICS", "slice_report", "slice_table"]
@@ -316,8 +316,7 @@ def slice_report(
     steps("checking the columns")
     frame = log.frame
     if window is not None:
-        expression, _ = window_expression(log, timestamp, {"window": window})
-        frame = frame.with_columns(expression).filter(~nw.col("_window").is_null())
+        frame, _ = windowed(log, frame, timestamp, {"window": window})
     needed = [target] + ([prediction] if metric != "rate" else [])
     nulls = log.collect(frame.select(*(nw.col(c).is_null().cast(nw.Int64).sum().alias(c) for c in needed),
                                      nw.len().alias("_rows")))

@@ -2,6 +2,8 @@
 
 import functools
 
+import numpy as np
+
 from . import choice, numeric, open_question
 
 REFERENCE = ("2026-01-05", "2026-01-19")  # the music log's first two weeks
@@ -22,65 +24,65 @@ def _feedback():
     return feedback_check(_music_log(), REFERENCE, CURRENT)
 
 
-def _last_gini() -> float:
-    return float(_feedback().daily["exposure_gini"].iloc[-1])
+def _new_share() -> float:
+    daily = _feedback().daily
+    start, end = (np.datetime64(v) for v in CURRENT)
+    inside = (daily["day"] >= start) & (daily["day"] < end)
+    return float(daily.loc[inside, "new_item_share"].mean())
 
 
-def _drifted() -> str:
-    from ..audit import drift_report
+def _new_flagged() -> str:
+    from ..audit import feedback_check
 
-    drifted = drift_report(_music_log(), REFERENCE, CURRENT, FEATURES).drifted
-    return drifted[0] if len(drifted) == 1 else "none of them"
+    slices = feedback_check(_music_log(), REFERENCE, CURRENT, new_days=14).slices
+    return "yes" if bool(slices.set_index("slice").loc["new", "flagged"]) else "no"
 
 
-def _flagged_tier() -> str:
-    slices = _feedback().slices
-    flagged = slices[(slices["by"] == "popularity") & slices["flagged"]]["slice"].tolist()
-    return flagged[0] if len(flagged) == 1 else "none"
+def _top_rate() -> float:
+    from ..audit import slice_report
+
+    table = slice_report(_music_log(), "position", "rate", window=CURRENT, target="played")
+    return float(table["metric"].iloc[0])
 
 
 numeric(
     "08.1",
-    "From feedback_check on the music log (reference and current windows as in the chapter), what "
-    "is the exposure Gini coefficient of the log's last day?",
-    _last_gini,
-    abs_tol=0.005,
-    hint="check.daily is one row per day; the column 'exposure_gini' holds it; .iloc[-1] is the last row.",
-    explanation="Close to 1: almost every impression goes to a few songs, although hundreds are in the "
-    "catalogue. The popularity recommender of chapter 06 concentrated exposure within days of launch.",
+    "From feedback_check on the music log (the chapter's windows), what share of the impressions went "
+    "to new songs, on average over the days of the current window?",
+    _new_share,
+    abs_tol=0.0002,
+    hint="check.daily has a 'day' and a 'new_item_share' column: keep the rows whose day is in CURRENT "
+    "(start included, end excluded), then take the .mean() of the share.",
+    explanation="About a tenth of a percent: new songs are released every few days, yet the popularity "
+    "recommender almost never shows them, so they never gather the plays that would make them popular. "
+    "That is the feedback loop of chapter 06, measured on a log.",
 )
 
 choice(
     "08.2",
-    "Run drift_report on the music log with columns position, score, device and played, between the "
-    "chapter's two windows. Which feature does it flag as drifted (Bonferroni, level 0.05)?",
-    [*FEATURES, "none of them"],
-    _drifted(),
+    "In the chapter, the 'new' age slice (songs first shown less than 7 days before) is not flagged. "
+    "Run feedback_check again with new_days=14: is the 'new' slice flagged for calibration now "
+    "(yes or no)?",
+    ["yes", "no"],
+    _new_flagged(),
     option_hints={
-        "position": "Every list has the same ten positions, every day: can their distribution move?",
-        "device": "Each listener keeps their device for the whole log: look at the chi-square p-value.",
-        "played": "The play rate moves a little; is it significant after the correction?",
-        "none of them": "Look at report.drifted, or at the 'adjusted_pvalue' column.",
+        "yes": "Look at check.slices for the slice 'new' with new_days=14: its 'flagged' column.",
+        "no": "Look at check.slices for the slice 'new' with new_days=14: its 'flagged' column.",
     },
-    explanation="The model's scores moved: the recommender's own predictions shifted as it learned from "
-    "the plays it caused, while the inputs a listener controls (device) did not. A drift in the scores "
-    "with no drift in the inputs points at the model or its feedback loop, not at the users.",
+    explanation="With 14 days, the new slice has about twice the rows, and its over-prediction (about "
+    "+0.08) is now clear of chance after the correction. With 7 days it had 57 rows: too few to tell. "
+    "A slice that is not flagged is not a slice that is fine; look at its size and interval.",
 )
 
-choice(
+numeric(
     "08.3",
-    "In feedback_check's slices of the current window, which popularity tier is flagged for "
-    "calibration (predicted minus observed play rate)?",
-    ["head", "torso", "tail", "none"],
-    _flagged_tier(),
-    option_hints={
-        "head": "The head is shown most, so its predictions are corrected by the most feedback.",
-        "torso": "Look at check.slices: which row of 'popularity' has flagged == True?",
-        "none": "Look at check.slices: is any row of 'popularity' flagged?",
-    },
-    explanation="The tail: songs rarely shown get predictions from few plays, and the recommender over-"
-    "predicts them. The loop never shows them enough to learn otherwise, which is chapter 06's lesson "
-    "measured on a log.",
+    "In the slice chart, slice by 'position' with the metric 'rate': what is the play rate of the "
+    "slice of the top positions (the first row of the table)?",
+    _top_rate,
+    abs_tol=0.002,
+    hint="chart.set(by='position', metric='rate') returns the table; the 'metric' column of its first row.",
+    explanation="The top of the list is played several times as often as the bottom: position bias. A "
+    "recommender that learns from these plays learns where it put songs, not only what listeners like.",
 )
 
 open_question(

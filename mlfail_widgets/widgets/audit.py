@@ -28,7 +28,8 @@ _CACHED = 16
 class ProgressBar:
     """A progress bar for a long call: ``progress(done, total, label)`` as the audit functions
     take it. It is displayed (hidden) on the first step and made visible once the call has run
-    for ``delay`` seconds, so quick calls show nothing.
+    for ``delay`` seconds; at the end a call that stayed quick leaves nothing on the page, a
+    long one a line saying how long it took.
 
     Examples
     --------
@@ -49,8 +50,11 @@ class ProgressBar:
         self.steps: list[str] = []
         self._started: float | None = None
         self._timer: threading.Timer | None = None
+        self._handle = None
+        self.revealed = False
 
     def _reveal(self) -> None:
+        self.revealed = True
         self.widget.layout.visibility = "visible"
 
     def __call__(self, done: int, total: int, label: str) -> None:
@@ -59,7 +63,8 @@ class ProgressBar:
             if self.show:
                 from IPython.display import display
 
-                display(self.widget)
+                self.revealed = False
+                self._handle = display(self.widget, display_id=True)
                 self._timer = threading.Timer(self.delay, self._reveal)
                 self._timer.daemon = True
                 self._timer.start()
@@ -73,6 +78,12 @@ class ProgressBar:
             seconds = time.perf_counter() - self._started
             self.widget.description = f"done in {seconds:.1f} s"
             self._started = None
+            if self._handle is not None:  # a static line replaces the bar (nothing if it was quick)
+                from IPython.display import HTML
+
+                self._handle.update(HTML(f"<small>{html.escape(self.steps[0] if self.steps else '')} ... "
+                                         f"done in {seconds:.1f} s</small>" if self.revealed else ""))
+                self._handle = None
 
 
 def _progress(progress: Any):
