@@ -23,6 +23,8 @@ from .._validation import check_columns, parameter_error
 
 __all__ = ["LogFrame", "as_log", "window_bounds"]
 
+#: DuckDB's memory limit when the audit opens a file itself.
+DUCKDB_MEMORY = "512MB"
 _FILES = {".parquet": "read_parquet", ".pq": "read_parquet", ".csv": "read_csv", ".tsv": "read_csv"}
 
 
@@ -36,6 +38,10 @@ def _duckdb_connection(threads: int | None = None):
     import duckdb
 
     connection = duckdb.connect()
+    # A log read from files is streamed: DuckDB needs little memory for the audit's counts, and
+    # these keep its buffers (and so the process's peak) small on any size of log.
+    connection.execute(f"SET memory_limit='{DUCKDB_MEMORY}'")
+    connection.execute("SET preserve_insertion_order=false")
     if threads:
         connection.execute(f"PRAGMA threads={int(threads)}")
     return connection

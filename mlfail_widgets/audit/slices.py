@@ -116,22 +116,33 @@ def slice_table(by: str, labels: Sequence[str], n, total, square=None, *, kind: 
 
 
 # ----------------------------------------------------------------------------- per-row values
-def _binary_check(log: LogFrame, frame, column: str, parameter: str) -> None:
-    """A label column must hold 0/1 (or booleans): anything else is a clear error."""
+def _binary_check(log: LogFrame, frame, column: str, parameter: str, extra: dict | None = None) -> dict:
+    """A label column must hold 0/1 (or booleans): anything else is a clear error.
+
+    ``extra`` (name -> (expression, "sum"/"min"/"max")) rides along in the same pass; the
+    results are returned by name.
+    """
     import narwhals as nw
 
-    if log.is_boolean(column):
-        return
-    if not log.schema[column].is_numeric():
+    if not (log.is_boolean(column) or log.schema[column].is_numeric()):
         raise parameter_error(parameter, log.owner, "a column of 0/1 values (or booleans)", column,
                               f"It has type {log.schema[column]}. Encode the positive class as 1, the rest as 0.")
     x = nw.col(column).cast(nw.Float64)
-    other = frame.filter(~(x.is_in([0.0, 1.0])) | x.is_null()).select(x.alias("v")).head(5)
-    shown = log.collect(other)["v"]
-    if len(shown):
+    bad = (~x.is_in([0.0, 1.0]) | x.is_null()).cast(nw.Int64)
+    columns = {} if log.is_boolean(column) else {"_bad": (bad, "sum")}
+    columns.update(extra or {})
+    found = {}
+    if columns:
+        query = frame.select(*(e.alias(n) for n, (e, _) in columns.items())).select(
+            *(getattr(nw.col(n), how)() for n, (_, how) in columns.items()))
+        found = {k: v[0] for k, v in log.collect(query).items()}
+    if found.get("_bad", 0):
+        other = frame.filter(bad == 1).select(x.alias("v")).head(5)
+        shown = log.collect(other)["v"]
         raise parameter_error(parameter, log.owner, "a column of 0/1 values (or booleans)", column,
                               f"It holds {sorted(set(np.asarray(shown).tolist()), key=str)[:5]} too. "
                               "Encode the positive class as 1, the rest as 0, and drop unlabelled rows.")
+    return found
 
 
 def _values(log: LogFrame, frame, metric: str, target: str, prediction: str):
@@ -149,10 +160,9 @@ def _values(log: LogFrame, frame, metric: str, target: str, prediction: str):
         if not (log.schema[target].is_numeric() or log.is_boolean(target)):
             raise parameter_error("target", log.owner, f"a numeric column for metric {metric!r}", target)
         return (pred - y) if metric == "calibration" else (pred - y).abs(), None
-    _binary_check(log, frame, target, "target")
-    extremes = log.collect(frame.select(pred.min().alias("lo"), pred.max().alias("hi"),
-                                        (~pred.is_in([0.0, 1.0])).cast(nw.Int64).sum().alias("soft")))
-    lo, hi, soft = (float(extremes[k][0]) for k in ("lo", "hi", "soft"))
+    extremes = _binary_check(log, frame, target, "target", {
+        "_lo": (pred, "min"), "_hi": (pred, "max"), "_soft": ((~pred.is_in([0.0, 1.0])).cast(nw.Int64), "sum")})
+    lo, hi, soft = (float(extremes[k]) for k in ("_lo", "_hi", "_soft"))
     if lo < 0 or hi > 1:
         raise parameter_error("prediction", log.owner, "0/1 labels or probabilities in [0, 1]", prediction,
                               f"Its values range from {lo:g} to {hi:g}.")
