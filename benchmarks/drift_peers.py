@@ -196,7 +196,7 @@ def run(quick: bool = False) -> list[dict]:
         last["ks"] = ks_test(reference, current)
 
     def ours_report():
-        last["report"] = detect_drift(*frames, level=LEVEL, correction="bonferroni")
+        last["report"] = detect_drift(*frames, alpha=LEVEL, correction="bonferroni")
 
     rows = []
     with saved(reference, current) as paths:

@@ -9,25 +9,29 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import check_choice, check_float
+from .statistics import renamed_argument
 
 __all__ = ["PROPORTION_METHODS", "mean_interval", "proportion_interval"]
 
 PROPORTION_METHODS = ("wilson", "clopper-pearson", "normal")
 
 
-def proportion_interval(successes, n, level: float = 0.95, method: str = "wilson"):
+def proportion_interval(successes, n, confidence: float = 0.95, method: str = "wilson", *,
+                        level: float | None = None) -> tuple:
     """Two-sided confidence interval for a binomial proportion ``successes / n``.
 
     Parameters
     ----------
     successes, n : int or array of int
         Counts; arrays give one interval per element. ``n = 0`` gives ``(nan, nan)``.
-    level : float, default=0.95
+    confidence : float, default=0.95
         Confidence level, in (0, 1).
     method : {"wilson", "clopper-pearson", "normal"}
         Wilson's score interval (good coverage, the default); Clopper-Pearson's exact interval
         (conservative, from beta quantiles); the normal (Wald) interval, which undercovers for
         small n or extreme proportions and is shown for comparison.
+    level : float, optional
+        The old name of ``confidence`` (deprecated).
 
     Returns
     -------
@@ -51,12 +55,13 @@ def proportion_interval(successes, n, level: float = 0.95, method: str = "wilson
     """
     from scipy import stats
 
-    level = check_float(level, "level", "proportion_interval", low=0, high=1, low_open=True,
-                        high_open=True)
+    confidence = renamed_argument("confidence", confidence, "level", level, "proportion_interval", 0.95)
+    confidence = check_float(confidence, "confidence", "proportion_interval", low=0, high=1, low_open=True,
+                             high_open=True)
     method = check_choice(method, "method", "proportion_interval", PROPORTION_METHODS)
     x = np.asarray(successes, dtype=float)
     n = np.asarray(n, dtype=float)
-    alpha = 1 - level
+    alpha = 1 - confidence
     with np.errstate(divide="ignore", invalid="ignore"):
         p = x / n
         if method == "clopper-pearson":
@@ -79,10 +84,11 @@ def proportion_interval(successes, n, level: float = 0.95, method: str = "wilson
     return low, high
 
 
-def mean_interval(mean, std, n, level: float = 0.95):
+def mean_interval(mean, std, n, confidence: float = 0.95, *, level: float | None = None) -> tuple:
     """Student-t interval for a mean from its sample mean, standard deviation and size.
 
-    ``n < 2`` gives ``(nan, nan)``: one value says nothing about spread.
+    ``n < 2`` gives ``(nan, nan)``: one value says nothing about spread. ``confidence`` is the
+    confidence level, in (0, 1) (``level``: its old name, deprecated).
 
     Examples
     --------
@@ -91,10 +97,12 @@ def mean_interval(mean, std, n, level: float = 0.95):
     """
     from scipy import stats
 
-    level = check_float(level, "level", "mean_interval", low=0, high=1, low_open=True, high_open=True)
+    confidence = renamed_argument("confidence", confidence, "level", level, "mean_interval", 0.95)
+    confidence = check_float(confidence, "confidence", "mean_interval", low=0, high=1, low_open=True,
+                             high_open=True)
     mean, std, n = (np.asarray(v, dtype=float) for v in (mean, std, n))
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = stats.t.ppf(1 - (1 - level) / 2, np.maximum(n - 1, 1))
+        t = stats.t.ppf(1 - (1 - confidence) / 2, np.maximum(n - 1, 1))
         half = t * std / np.sqrt(n)
     low = np.where(n < 2, np.nan, mean - half)
     high = np.where(n < 2, np.nan, mean + half)

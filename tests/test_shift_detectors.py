@@ -295,10 +295,10 @@ def test_levels_and_corrections_are_validated(value):
     data = make_shift("none", seed=0, n_reference=30, n_current=30)
     ok_level = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1
     if ok_level:
-        detect_drift(data.reference, data.current, level=value)
+        detect_drift(data.reference, data.current, alpha=value)
     else:
-        with pytest.raises(ParameterError, match="'level' parameter of detect_drift"):
-            detect_drift(data.reference, data.current, level=value)
+        with pytest.raises(ParameterError, match="'alpha' parameter of detect_drift"):
+            detect_drift(data.reference, data.current, alpha=value)
     with pytest.raises(ParameterError, match="'correction' parameter"):
         detect_drift(data.reference, data.current, correction=str(value) + "x")
 

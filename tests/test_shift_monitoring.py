@@ -91,7 +91,7 @@ def test_monitoring_a_dataframe_stream_uses_its_numeric_columns():
 
 
 def test_wider_windows_alarm_less_often_but_later():
-    table = window_tradeoff((100, 500, 2500), magnitude=0.15, level=0.01, n_repeats=12, seed=0)
+    table = window_tradeoff((100, 500, 2500), magnitude=0.15, alpha=0.01, n_repeats=12, seed=0)
     assert table["false_alarms_per_10k_rows"].is_monotonic_decreasing
     assert (table["false_alarm_rate"] <= 0.01 + 4 * np.sqrt(0.01 * 0.99 / 400)).all()
     assert table["power"].is_monotonic_increasing and table["power"].iloc[-1] > 0.9 > 0.3 > table["power"].iloc[0]

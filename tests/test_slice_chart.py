@@ -47,7 +47,7 @@ def labels(chart) -> list[str]:
 def test_it_is_a_panel_showing_the_first_column_and_metric(chart, data):
     assert isinstance(chart, Panel) and isinstance(chart, SliceChart)
     expected = slice_metrics(data, "genre", "accuracy", min_size=30)
-    pd.testing.assert_frame_equal(chart.result, expected)
+    pd.testing.assert_frame_equal(chart.result.to_frame(), expected.to_frame())
     assert labels(chart) == expected["slice"].tolist()
     assert chart.result.loc[chart.result["flagged"], "slice"].iloc[0] == "jazz"
     assert set(chart.controls) == {"by", "metric", "min_size"}
@@ -62,7 +62,7 @@ def test_changing_column_metric_and_size_updates_the_same_figure(chart, data):
     assert chart.figure.axes[0].yaxis.label.get_text() == "age"
     png = chart.png
     table = chart.set(metric="recall")
-    assert table.attrs["metric"] == "recall" and chart.png != png
+    assert table.metric == "recall" and chart.png != png
     assert chart.figure.axes[0].xaxis.label.get_text().startswith("recall")
     chart.controls["by"].value = "genre"  # back to ten slices: the artists are reused
     assert len(chart.drawn.artists["points"].get_offsets()) == len(GENRES)
@@ -130,11 +130,11 @@ def test_a_failing_callable_metric_is_shown_and_the_chart_keeps_working(data):
     chart.controls["metric"].value = fragile
     assert chart.error == "ValueError: this metric is broken"
     assert "mlfail-error" in chart._widgets["status"].value
-    assert chart.result.attrs["metric"] == "accuracy"
+    assert chart.result.metric == "accuracy"
     chart.set(min_size=50)  # still the broken metric: still an error, still shown
-    assert chart.error and chart.result.attrs["min_size"] == 30
+    assert chart.error and chart.result.min_size == 30
     chart.set(metric="accuracy", min_size=50)
-    assert chart.error is None and chart.result.attrs["min_size"] == 50
+    assert chart.error is None and chart.result.min_size == 50
     chart.close()
 
 
@@ -194,3 +194,14 @@ def test_a_long_column_name_does_not_run_into_the_header():
     header = drawn.artists["header"].get_window_extent(renderer)
     assert not title.overlaps(header)
     assert drawn.figure.bbox.contains(title.x0, title.y0) and drawn.figure.bbox.contains(title.x1, title.y1)
+
+
+def test_a_table_without_the_default_columns_gets_an_error_naming_slice_chart_s_parameters():
+    from mlfail_widgets import ParameterError, slice_chart
+
+    frame = pd.DataFrame({"g": ["a", "b"] * 20, "y": 1, "prediction": 1})
+    with pytest.raises(ParameterError, match=r"'target' parameter of slice_chart .*its columns: 'g', 'y'"):
+        slice_chart(frame, by=["g"], metrics=["accuracy"])
+    chart = slice_chart(frame, by=["g"], metrics=["accuracy"], target="y")
+    assert chart.result.overall == 1.0
+    chart.close()

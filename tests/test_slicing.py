@@ -37,16 +37,17 @@ SMALL = pd.DataFrame({
 
 # ------------------------------------------------------------------ hand-computed numbers
 def test_accuracy_per_slice_and_overall_match_hand_counts():
-    table = slice_metrics(SMALL, "group", min_size=1).set_index("slice")
+    result = slice_metrics(SMALL, "group", min_size=1)
+    table = result.set_index("slice")
     # a: 3 of 4 right; b: 4 of 6 right (rows 4 and 7 wrong); overall 7 of 10
     assert table.loc["a", "metric"] == pytest.approx(3 / 4)
     assert table.loc["b", "metric"] == pytest.approx(4 / 6)
-    assert table.attrs["overall"] == pytest.approx(0.7)
+    assert result.overall == pytest.approx(0.7)
     assert table.loc["a", "gap"] == pytest.approx(0.75 - 0.7)
     assert table["size"].tolist() == [6, 4]  # sorted by metric, lowest first: b, a
     low, high = proportion_interval(4, 6, 0.95)
     assert (table.loc["b", "low"], table.loc["b", "high"]) == pytest.approx((low, high))
-    assert table.attrs["method"] == "wilson"
+    assert result.method == "wilson"
 
 
 @pytest.mark.parametrize(("metric", "column", "reference"), [
@@ -57,23 +58,25 @@ def test_accuracy_per_slice_and_overall_match_hand_counts():
     ("rate", "prediction", lambda y, p: float(np.mean(y))),
 ])
 def test_each_named_metric_matches_the_metric_on_the_slice(metric, column, reference):
-    table = slice_metrics(SMALL, "group", metric, prediction=column, min_size=1).set_index("slice")
+    result = slice_metrics(SMALL, "group", metric, prediction=column, min_size=1)
+    table = result.set_index("slice")
     for group, rows in SMALL.groupby("group"):
         expected = reference(rows["label"].to_numpy(), rows[column].to_numpy())
         assert table.loc[group, "metric"] == pytest.approx(expected)
-    assert table.attrs["overall"] == pytest.approx(reference(SMALL["label"].to_numpy(),
-                                                             SMALL[column].to_numpy()))
+    assert result.overall == pytest.approx(reference(SMALL["label"].to_numpy(),
+                                                     SMALL[column].to_numpy()))
 
 
 def test_mae_and_its_t_interval():
     data = pd.DataFrame({"g": ["x"] * 4 + ["y"] * 3, "label": [1.0, 2, 3, 4, 5, 6, 7],
                          "prediction": [1.5, 2, 2, 6, 5, 5, 9]})
-    table = slice_metrics(data, "g", "mae", min_size=1).set_index("slice")
+    result = slice_metrics(data, "g", "mae", min_size=1)
+    table = result.set_index("slice")
     errors = np.array([0.5, 0, 1, 2])
     assert table.loc["x", "metric"] == pytest.approx(errors.mean())
     low, high = mean_interval(errors.mean(), errors.std(ddof=1), 4, 0.95)
     assert (table.loc["x", "low"], table.loc["x", "high"]) == pytest.approx((low, high))
-    assert table.attrs["method"] == "t"
+    assert result.method == "t"
 
 
 def test_a_callable_metric_gets_a_seeded_bootstrap():
@@ -82,8 +85,8 @@ def test_a_callable_metric_gets_a_seeded_bootstrap():
 
     one = slice_metrics(frame({"a": (200, 0.8), "b": (200, 0.6)}), "group", hit_rate, n_boot=200)
     two = slice_metrics(frame({"a": (200, 0.8), "b": (200, 0.6)}), "group", hit_rate, n_boot=200)
-    assert one.attrs["method"] == "bootstrap" and one.attrs["metric"] == "hit_rate"
-    pd.testing.assert_frame_equal(one, two)
+    assert one.method == "bootstrap" and one.metric == "hit_rate"
+    pd.testing.assert_frame_equal(one.to_frame(), two.to_frame())
     named = slice_metrics(frame({"a": (200, 0.8), "b": (200, 0.6)}), "group", "accuracy")
     np.testing.assert_allclose(one["metric"], named["metric"])
 
@@ -175,18 +178,22 @@ def test_null_case_false_flags_stay_near_alpha_only_after_correction():
     for seed in range(reps):
         data = frame(groups, seed=seed)
         any_holm += slice_metrics(data, "group")["flagged"].any()
-        any_none += slice_metrics(data, "group", correction=None)["flagged"].any()
+        any_none += slice_metrics(data, "group", correction="none")["flagged"].any()
     assert any_holm / reps <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / reps)  # family-wise error <= alpha
     assert any_none / reps > 0.15  # ten uncorrected looks: false alarms are common
 
 
-def test_bonferroni_flag_is_the_interval_at_the_corrected_level_excluding_overall():
+def test_bonferroni_flag_is_the_two_proportion_test_against_the_rest_at_the_corrected_level():
+    from statsmodels.stats.proportion import proportions_ztest
+
     data = frame({"a": (400, 0.9), "b": (400, 0.83), "c": (400, 0.8), "d": (400, 0.75)}, seed=3)
-    table = slice_metrics(data, "group", correction="bonferroni")
-    correct = (data["label"] == data["prediction"]).groupby(data["group"])
-    low, high = proportion_interval(correct.sum(), correct.size(), 1 - 0.05 / 4)
-    outside = (low > table.attrs["overall"]) | (high < table.attrs["overall"])
-    assert table.set_index("slice")["flagged"].to_dict() == dict(zip(correct.size().index, outside, strict=True))
+    table = slice_metrics(data, "group", correction="bonferroni").set_index("slice")
+    right = data["label"] == data["prediction"]
+    for name in "abcd":
+        inside = data["group"] == name
+        _, p = proportions_ztest([right[inside].sum(), right[~inside].sum()], [inside.sum(), (~inside).sum()])
+        assert table.loc[name, "p_value"] == pytest.approx(p, rel=1e-9)
+        assert table.loc[name, "flagged"] == (min(1, 4 * p) < 0.05)
 
 
 def test_benjamini_hochberg_flags_at_least_what_holm_flags():
@@ -267,7 +274,7 @@ def test_same_seed_same_numbers_other_seed_other_bootstrap():
     one = slice_metrics(data, "group", "auc", prediction="score", seed=7, n_boot=300)
     two = slice_metrics(data, "group", "auc", prediction="score", seed=7, n_boot=300)
     other = slice_metrics(data, "group", "auc", prediction="score", seed=8, n_boot=300)
-    pd.testing.assert_frame_equal(one, two)
+    pd.testing.assert_frame_equal(one.to_frame(), two.to_frame())
     assert not np.allclose(one["low"], other["low"])
 
 
@@ -277,9 +284,9 @@ def test_same_seed_same_numbers_other_seed_other_bootstrap():
     ({"metric": "acuracy"}, r"'metric' .* Did you mean 'accuracy'"),
     ({"target": "lable"}, r"'target' .* Did you mean 'label'"),
     ({"min_size": 0}, r"'min_size' .* int in \[1, inf\)"),
-    ({"level": 1.0}, r"'level' .* number in \(0, 1\)"),
-    ({"level": 95}, r"'level' .* e\.g\. 0\.95"),
-    ({"correction": "fdr"}, r"'correction' .* 'holm', 'bonferroni', 'bh', None"),
+    ({"confidence": 1.0}, r"'confidence' .* number in \(0, 1\)"),
+    ({"confidence": 95}, r"'confidence' .* e\.g\. 0\.95"),
+    ({"correction": "fdr"}, r"'correction' .* 'none', 'bonferroni', 'holm', 'bh'"),
     ({"interval": "wilson"}, r"'interval' .* 'auto', 'bootstrap'"),
     ({"by": "age", "edges": [3, 1, 2]}, r"'edges' .* strictly increasing"),
     ({"by": "age", "bins": {"agee": 3}}, r"'bins key' .* Did you mean 'age'"),
@@ -312,12 +319,12 @@ def test_missing_truth_and_bad_probabilities_are_refused():
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(level=st.floats(allow_nan=True, allow_infinity=True))
-def test_level_outside_zero_one_is_refused(level):
+def test_confidence_outside_zero_one_is_refused(level):
     if 0 < level < 1:
-        assert slice_metrics(SMALL, "group", level=level, min_size=1).attrs["level"] == level
+        assert slice_metrics(SMALL, "group", confidence=level, min_size=1).confidence == level
     else:
-        with pytest.raises(ParameterError, match="'level'"):
-            slice_metrics(SMALL, "group", level=level)
+        with pytest.raises(ParameterError, match="'confidence'"):
+            slice_metrics(SMALL, "group", confidence=level)
 
 
 @settings(max_examples=40, deadline=None)
@@ -350,9 +357,18 @@ def test_calibration_is_the_signed_mean_error_with_a_t_interval():
     frame = pd.DataFrame({"group": rng.choice(["a", "b"], 400), "played": rng.integers(0, 2, 400),
                           "predicted": rng.random(400)})
     table = slice_metrics(frame, "group", "calibration", target="played", prediction="predicted",
-                          level=0.9, correction=None).set_index("slice")
+                          confidence=0.9, correction="none").set_index("slice")
     for name, rows in frame.groupby("group"):
         error = rows["predicted"] - rows["played"]
         assert table.loc[name, "metric"] == pytest.approx(rows["predicted"].mean() - rows["played"].mean())
         low, high = stats.t.interval(0.9, len(error) - 1, loc=error.mean(), scale=stats.sem(error))
         assert (table.loc[name, "low"], table.loc[name, "high"]) == pytest.approx((low, high))
+
+
+def test_infinite_values_in_a_slicing_column_fall_outside_the_finite_bins():
+    data = pd.DataFrame({"x": np.r_[np.arange(98.0), np.inf, -np.inf], "label": 1, "prediction": 1})
+    table = slice_metrics(data, "x", min_size=1)
+    assert table["slice"].tolist() == ["< 0", "[0, 24.2)", "[24.2, 48.5)", "[48.5, 72.8)", "[72.8, 97]", "> 97"]
+    assert table["size"].tolist() == [1, 25, 24, 24, 25, 1]
+    only = slice_metrics(pd.DataFrame({"x": [np.inf, -np.inf] * 20, "label": 1, "prediction": 1}), "x")
+    assert only["slice"].tolist() == ["-inf", "inf"]

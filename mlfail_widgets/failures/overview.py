@@ -119,5 +119,5 @@ def outage_share(level: float = 0.95, method: str = "wilson", study_size: int = 
     study = load_outage_study().set_index("family")["outages"]
     real_not_ml, real_total = int(study.loc["not ML-specific"]), int(study.sum())
     not_ml = round(real_not_ml / real_total * study_size)
-    low, high = proportion_interval(not_ml, study_size, level=level, method=method)
+    low, high = proportion_interval(not_ml, study_size, level, method=method)
     return OutageShare(not_ml, study_size, level, method, low, high)

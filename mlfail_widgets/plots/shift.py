@@ -106,7 +106,7 @@ def update(drawn: Drawn, snapshot) -> None:
     for bar, value, drifted in zip(a["bars"], evidence, table["drifted"], strict=True):
         bar.set_width(value)
         bar.set_color(style.ALARM if drifted else style.GOOD)
-    a["level"].set_xdata([-np.log10(snapshot.report.level)] * 2)
+    a["level"].set_xdata([-np.log10(snapshot.report.alpha)] * 2)
     flagged = len(snapshot.report.drifted)
     a["test_title"].set_text(f"{flagged} of {len(table)} features flagged")
     a["test_title"].set_color(style.ALARM if flagged else style.NEUTRAL)

@@ -108,12 +108,12 @@ def _format(value: float, metric: str) -> str:
 
 
 def draw(table, ax=None) -> Drawn:
-    """Draw the slice chart of a :func:`mlfail_widgets.slicing.slice_metrics` table.
+    """Draw the slice chart of a :func:`mlfail_widgets.slicing.slice_metrics` result.
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        The result of ``slice_metrics`` (its ``attrs`` give the overall value and the metric).
+    table : SliceResult
+        The result of ``slice_metrics`` (its rows, overall value, metric and settings).
     ax : matplotlib.axes.Axes, optional
         Draw into these axes; by default a new figure sized for the number of slices.
 
@@ -182,13 +182,12 @@ def update(drawn: Drawn, table) -> None:
 
     a = drawn.artists
     ax = a["points"].axes
-    attrs = table.attrs
-    metric = str(attrs.get("metric", "metric"))
-    overall = float(attrs.get("overall", np.nan))
-    band_low = float(attrs.get("overall_low", np.nan))
-    band_high = float(attrs.get("overall_high", np.nan))
-    level = float(attrs.get("level", 0.95))
-    correction = attrs.get("correction")
+    metric = str(table.metric)
+    overall = float(table.overall)
+    band_low, band_high = float(table.overall_low), float(table.overall_high)
+    confidence = float(table.confidence)
+    correction = table.correction
+    table = table.by_slice
     rows = len(table)
     y = np.arange(rows)
     value = table["metric"].to_numpy(dtype=float)
@@ -253,8 +252,8 @@ def update(drawn: Drawn, table) -> None:
     ax.yaxis.label.set_text("" if several else _shorten(columns[0], max(8, min(_LABEL_NAME, int(along / 6.4)))))
     how = {"holm": "Holm", "bonferroni": "Bonferroni", "bh": "Benjamini-Hochberg"}.get(correction)
     legend_texts = a["legend"].get_texts()
-    legend_texts[0].set_text(f"slice and its {level:.0%} interval")
-    legend_texts[1].set_text("flagged: differs from overall" + (f" ({how}-corrected)" if how else ""))
+    legend_texts[0].set_text(f"slice and its {confidence:.0%} interval")
+    legend_texts[1].set_text("flagged: differs from the rest" + (f" ({how}-corrected)" if how else ""))
     legend_texts[3].set_text(f"overall {_format(overall, metric)} and its interval")
 
     # A new set of slices needs new margins (longer labels, another height): ask the figure

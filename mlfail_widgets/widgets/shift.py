@@ -29,8 +29,8 @@ def _snapshot_summary(snapshot) -> str:
     sizes = "; ".join(f"{row.column}: " + (f"W {row.wasserstein_sd:.2f} sd, " if row.type == "numeric" else "")
                       + f"PSI {row.psi:.2f}" for row in report.table.itertuples())
     return (f"{html.escape(data.description)}; P(label = 1) {data.reference['label'].mean():.0%} "
-            f"&rarr; {data.current['label'].mean():.0%}.<br>Flagged ({report.correction}, level "
-            f"{report.level:g}): <b>{html.escape(flagged)}</b>. Shift sizes: {html.escape(sizes)}.<br>"
+            f"&rarr; {data.current['label'].mean():.0%}.<br>Flagged ({report.correction}, alpha "
+            f"{report.alpha:g}): <b>{html.escape(flagged)}</b>. Shift sizes: {html.escape(sizes)}.<br>"
             f"Accuracy <b>{snapshot.accuracy:.1%}</b> measured, <b>{snapshot.expected:.1%}</b> expected "
             f"from the model's confidence (reference {snapshot.reference_accuracy:.1%}).<br>"
             "<small>Left: current rows (orange: label 1, blue: 0) over reference rows (grey), "

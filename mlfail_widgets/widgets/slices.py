@@ -20,7 +20,7 @@ from .panel import Panel
 __all__ = ["SliceChart", "slice_chart"]
 
 _OWNER = "slice_chart"
-_OPTIONS = ("bins", "edges", "level", "interval", "n_boot", "correction")
+_OPTIONS = ("bins", "edges", "confidence", "interval", "n_boot", "correction", "level")
 _CACHED = 16
 
 
@@ -28,17 +28,17 @@ def _name(metric: str | Callable) -> str:
     return metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
 
 
-def _summary(table) -> str:
-    attrs = table.attrs
-    metric = str(attrs["metric"])
+def _summary(result) -> str:
+    metric = str(result.metric)
     show = slice_plot._format
+    table = result.by_slice
     tested = table[table["status"] == "ok"]
     flagged = table[table["flagged"]]
     columns = html.escape(", ".join(dict.fromkeys(str(b) for b in table["by"])))
     text = (f"<b>{len(flagged)} of {len(tested)}</b> slices of <b>{columns}</b> flagged; "
-            f"overall {html.escape(metric)} <b>{show(attrs['overall'], metric)}</b> "
-            f"({attrs['level']:.0%} interval {show(attrs['overall_low'], metric)} to "
-            f"{show(attrs['overall_high'], metric)})")
+            f"overall {html.escape(metric)} <b>{show(result.overall, metric)}</b> "
+            f"({result.confidence:.0%} interval {show(result.overall_low, metric)} to "
+            f"{show(result.overall_high, metric)})")
     if len(tested):
         worst = tested.loc[tested["gap"].abs().idxmax()]
         text += (f"; largest gap: <b>{html.escape(str(worst['slice']))}</b> "
@@ -47,6 +47,22 @@ def _summary(table) -> str:
     if small:
         text += f"; {small} too small to judge"
     return text
+
+
+def _check_truth(data, metrics, target: str, prediction: str) -> None:
+    """The target and prediction columns, checked here so the error names slice_chart's own
+    parameters (``target=``, ``prediction=``) and the columns the table does have."""
+    columns = [str(c) for c in getattr(data, "columns", [])]
+    needed = [("target", target)]
+    if any(m != "rate" for m in metrics):
+        needed.append(("prediction", prediction))
+    for name, column in needed:
+        if column not in columns:
+            shown = ", ".join(repr(c) for c in columns[:12]) + (", ..." if len(columns) > 12 else "")
+            raise parameter_error(
+                name, _OWNER, f"the column with the {'true labels' if name == 'target' else 'model output'}",
+                column, f"The table has no column {column!r} (its columns: {shown}); name yours "
+                f"with slice_chart(data, by=[...], metrics=[...], {name}='<column>').")
 
 
 class SliceChart(Panel):
@@ -78,6 +94,7 @@ class SliceChart(Panel):
                                   "Give each callable metric its own function name.")
         for option in slice_options:
             check_choice(option, "keyword", _OWNER, _OPTIONS)
+        _check_truth(data, metrics, target, prediction)
         min_size = check_int(min_size, "min_size", _OWNER, low=1)
         # Up to about the size of a typical slice (a fifth of the rows), at least 10 x min_size.
         high = max(min(len(data), max(10 * min_size, len(data) // 5)), min_size + 1)
@@ -144,8 +161,8 @@ def slice_chart(
     background : bool, optional
         See :class:`Panel`.
     **slice_options
-        ``bins``, ``edges``, ``level``, ``interval``, ``n_boot``, ``correction``: passed on to
-        ``slice_metrics``.
+        ``bins``, ``edges``, ``confidence``, ``interval``, ``n_boot``, ``correction``: passed on
+        to ``slice_metrics``.
 
     Returns
     -------

@@ -9,6 +9,7 @@ from .corrections import (
     LabelShiftEstimate,
     adjust_for_label_shift,
     compare_corrections,
+    effective_sample_size,
     estimate_label_shift,
     importance_weights,
 )
@@ -24,7 +25,15 @@ from .detectors import (
     population_stability_index,
     wasserstein_distance,
 )
-from .estimation import PerformanceEstimate, estimate_performance, expected_accuracy, performance_over_time
+from .estimation import (
+    ConfidenceCalibration,
+    PerformanceEstimate,
+    calibrate_confidence,
+    estimate_performance,
+    expected_accuracy,
+    label_free_failures,
+    performance_over_time,
+)
 from .explore import (
     MonitoringView,
     ShiftSnapshot,
@@ -52,8 +61,9 @@ from .generators import (
 from .model import TabularClassifier
 from .monitoring import DETECTORS, MonitoringResult, monitor_stream, window_tradeoff
 from .multivariate import DomainClassifierResult, MMDResult, domain_classifier_test, mmd_test
+from .psi import psi_by_window
 from .report import CORRECTIONS, DriftReport, adjust_pvalues, detect_drift, evidently_default_rule
-from .streaming import Cusum, PageHinkley, cusum, page_hinkley
+from .streaming import Cusum, PageHinkley, cusum, cusum_run_length, page_hinkley
 
 __all__ = [
     "CATEGORIES",
@@ -67,6 +77,7 @@ __all__ = [
     "NUMERIC_FEATURES",
     "SHIFT_KINDS",
     "ChiSquareResult",
+    "ConfidenceCalibration",
     "Cusum",
     "DomainClassifierResult",
     "DriftReport",
@@ -85,15 +96,18 @@ __all__ = [
     "adjust_for_label_shift",
     "adjust_pvalues",
     "before_after",
+    "calibrate_confidence",
     "chi_square_test",
     "class_mixture",
     "compare_corrections",
     "cusum",
+    "cusum_run_length",
     "deployed_model",
     "detect_drift",
     "domain_classifier_test",
     "drift_profile",
     "drift_stream",
+    "effective_sample_size",
     "estimate_label_shift",
     "estimate_performance",
     "evidently_default_rule",
@@ -101,6 +115,7 @@ __all__ = [
     "importance_weights",
     "jensen_shannon_distance",
     "ks_test",
+    "label_free_failures",
     "load_penguins",
     "make_shift",
     "mmd_test",
@@ -110,6 +125,7 @@ __all__ = [
     "penguin_shift",
     "performance_over_time",
     "population_stability_index",
+    "psi_by_window",
     "reference_data",
     "segmented_stream",
     "shift_snapshot",

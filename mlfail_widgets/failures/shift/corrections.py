@@ -20,8 +20,40 @@ from ..._validation import ParameterError, check_float, check_int
 from ...models import LogisticRegression
 from .model import TabularClassifier
 
-__all__ = ["LabelShiftEstimate", "adjust_for_label_shift", "compare_corrections",
-           "estimate_label_shift", "importance_weights"]
+__all__ = ["MAX_CONDITION", "IllConditionedWarning", "LabelShiftEstimate", "adjust_for_label_shift",
+           "compare_corrections", "effective_sample_size", "estimate_label_shift", "importance_weights"]
+
+#: Above this condition number of the confusion matrix, BBSE's estimate is unreliable: its error
+#: grows as 1 / (the smallest singular value), so a small error in the predicted-class shares
+#: becomes a large error in the priors.
+MAX_CONDITION = 10.0
+
+
+class IllConditionedWarning(UserWarning):
+    """BBSE's confusion matrix is nearly singular: the estimated priors are unreliable."""
+
+
+def effective_sample_size(weights) -> float:
+    """Kish's effective sample size of weighted rows: ``(sum w)^2 / sum w^2``.
+
+    ``n`` for equal weights; much less than ``n`` when a few rows carry most of the weight,
+    which is how importance weighting loses its data: the reweighted estimate is about as
+    noisy as one from this many unweighted rows.
+
+    Examples
+    --------
+    >>> effective_sample_size([1, 1, 1, 1])
+    4.0
+    >>> round(effective_sample_size([10, 1, 1, 1]), 2)
+    1.64
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.ndim != 1 or w.size == 0 or np.any(w < 0) or not np.isfinite(w).all() or w.sum() <= 0:
+        from ..._validation import parameter_error
+
+        raise parameter_error("weights", "effective_sample_size", "non-negative finite weights, not all 0",
+                              w.tolist() if w.size < 8 else f"an array of shape {w.shape}")
+    return float(w.sum() ** 2 / (w**2).sum())
 
 
 def importance_weights(model: TabularClassifier, reference, current, *, clip: float = 20.0) -> np.ndarray:
@@ -30,7 +62,8 @@ def importance_weights(model: TabularClassifier, reference, current, *, clip: fl
     A logistic regression on the model's inputs and their squares learns
     ``P(current | x)``; by Bayes' rule ``p_cur(x) / p_ref(x) = odds(x) * n_ref / n_cur``. The
     weights are clipped at ``clip`` times their mean (a few rows must not dominate) and scaled
-    to average 1.
+    to average 1. Check :func:`effective_sample_size` of the result: a training set of 1,400
+    rows whose weights give an effective size of 300 learns about as much as 300 rows.
 
     Examples
     --------
@@ -67,6 +100,13 @@ class LabelShiftEstimate:
         ``current_priors / reference_priors``, the factor to re-weight probabilities with.
     confusion : numpy.ndarray
         Joint frequencies ``P(predicted = i, true = j)`` on the held-out reference rows.
+    condition_number : float
+        Of ``confusion`` (largest over smallest singular value). Above :data:`MAX_CONDITION`
+        the estimate is unreliable (a warning says so).
+    low, high : numpy.ndarray
+        A percentile bootstrap interval for each current prior (holdout and current rows
+        resampled), at ``confidence``.
+    confidence : float
     """
 
     classes: np.ndarray
@@ -74,15 +114,39 @@ class LabelShiftEstimate:
     current_priors: np.ndarray
     weights: np.ndarray
     confusion: np.ndarray
+    condition_number: float = float("nan")
+    low: np.ndarray | None = None
+    high: np.ndarray | None = None
+    confidence: float = 0.95
 
 
-def estimate_label_shift(model, holdout, current, *, target: str | None = None) -> LabelShiftEstimate:
+def _bbse(predicted_holdout: np.ndarray, truth: np.ndarray, predicted_current: np.ndarray, k: int):
+    """Confusion matrix, reference priors and current priors of one (re)sample."""
+    confusion = np.zeros((k, k))
+    np.add.at(confusion, (predicted_holdout, truth), 1.0)
+    confusion /= predicted_holdout.size
+    reference_priors = confusion.sum(axis=0)
+    mu = np.bincount(predicted_current, minlength=k) / predicted_current.size
+    weights = np.maximum(np.linalg.lstsq(confusion, mu, rcond=None)[0], 0.0)
+    current_priors = weights * reference_priors
+    total = current_priors.sum()
+    return confusion, reference_priors, current_priors / total if total > 0 else current_priors
+
+
+def estimate_label_shift(model, holdout, current, *, target: str | None = None, confidence: float = 0.95,
+                         n_boot: int = 200, seed=0) -> LabelShiftEstimate:
     """Black-box shift estimation: the current class priors from unlabelled current rows.
 
     With ``C[i, j] = P(predicted i, true j)`` on held-out reference rows and ``mu[i]`` the share
     of current rows predicted as ``i``, label shift gives ``C w = mu`` for the ratio
     ``w = P_current(y) / P_reference(y)`` (Lipton et al. 2018). It is solved by least squares
     and clipped at 0.
+
+    Two diagnostics come with it: the confusion matrix's condition number (the estimate's
+    error grows with it; above :data:`MAX_CONDITION` an :class:`IllConditionedWarning` is
+    raised, and a regularised estimator such as RLLS, Azizzadenesheli et al. 2019, is the
+    better tool), and a bootstrap interval for each current prior (``n_boot`` resamples of
+    the holdout and current rows, seeded by ``seed``; ``n_boot=0`` skips it).
 
     Parameters
     ----------
@@ -109,17 +173,33 @@ def estimate_label_shift(model, holdout, current, *, target: str | None = None) 
     truth = np.searchsorted(classes, holdout[target].to_numpy())
     if len(holdout) == 0 or len(current) == 0:
         raise ParameterError("estimate_label_shift needs labelled holdout rows and current rows; one is empty.")
+    import warnings
+
+    owner = "estimate_label_shift"
+    confidence = check_float(confidence, "confidence", owner, low=0, high=1, low_open=True, high_open=True)
+    n_boot = 0 if n_boot == 0 else check_int(n_boot, "n_boot", owner, low=20, high=100_000)
     predicted_holdout = model.predict_proba(holdout).argmax(axis=1)
-    confusion = np.zeros((k, k))
-    np.add.at(confusion, (predicted_holdout, truth), 1.0)
-    confusion /= len(holdout)
-    reference_priors = confusion.sum(axis=0)
-    mu = np.bincount(model.predict_proba(current).argmax(axis=1), minlength=k) / len(current)
-    weights = np.maximum(np.linalg.lstsq(confusion, mu, rcond=None)[0], 0.0)
-    current_priors = weights * reference_priors
-    current_priors = current_priors / current_priors.sum()
+    predicted_current = model.predict_proba(current).argmax(axis=1)
+    confusion, reference_priors, current_priors = _bbse(predicted_holdout, truth, predicted_current, k)
+    condition = float(np.linalg.cond(confusion))
+    if not condition <= MAX_CONDITION:
+        warnings.warn(f"estimate_label_shift: the confusion matrix's condition number is {condition:.3g} "
+                      f"(above {MAX_CONDITION:g}): the model tells the classes apart too poorly for BBSE's "
+                      "estimate to be reliable. Use a better model, more holdout rows, or a regularised "
+                      "estimator (RLLS, Azizzadenesheli et al. 2019).", IllConditionedWarning, stacklevel=2)
+    low = high = None
+    if n_boot:
+        rng = resolve_rng(seed, owner)
+        draws = np.empty((n_boot, k))
+        for b in range(n_boot):
+            h = rng.integers(0, truth.size, truth.size)
+            c = rng.integers(0, predicted_current.size, predicted_current.size)
+            draws[b] = _bbse(predicted_holdout[h], truth[h], predicted_current[c], k)[2]
+        alpha = 1 - confidence
+        low, high = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
     safe = np.where(reference_priors > 0, reference_priors, 1.0)
-    return LabelShiftEstimate(classes, reference_priors, current_priors, current_priors / safe, confusion)
+    return LabelShiftEstimate(classes, reference_priors, current_priors, current_priors / safe, confusion,
+                              condition, low, high, confidence)
 
 
 def adjust_for_label_shift(probabilities, weights) -> np.ndarray:
@@ -154,7 +234,10 @@ def compare_corrections(data, *, labelled: int = 200, seed=0):
     Returns
     -------
     pandas.DataFrame
-        ``method``, ``accuracy``, ``change`` (against no correction), ``uses``.
+        ``method``, ``accuracy``, ``change`` (against no correction), ``uses`` and
+        ``diagnostic``: for importance weighting the effective sample size of the weights and
+        the largest weight; for BBSE the confusion matrix's condition number and the estimated
+        current priors (in the order of the classes) with their bootstrap intervals.
 
     Examples
     --------
@@ -178,11 +261,16 @@ def compare_corrections(data, *, labelled: int = 200, seed=0):
     scores = {"no correction": (base.accuracy(evaluation), "reference labels")}
     weights = importance_weights(base, train, data.current)
     weighted = TabularClassifier(features, data.target).fit(train, sample_weight=weights)
+    notes = {"importance weighting": f"effective size {effective_sample_size(weights):,.0f} of "
+                                     f"{weights.size:,}; max weight {weights.max():.3g}"}
     scores["importance weighting"] = (weighted.accuracy(evaluation), "reference labels + current inputs")
-    estimate = estimate_label_shift(base, holdout, data.current)
+    estimate = estimate_label_shift(base, holdout, data.current, seed=rng)
     adjusted = adjust_for_label_shift(base.predict_proba(evaluation), estimate.weights)
     scores["label-shift correction (BBSE)"] = (float(np.mean(base.classes_[adjusted.argmax(axis=1)] == truth)),
                                                "reference labels + current inputs")
+    priors = " / ".join(f"{p:.2g} [{lo:.2g}, {hi:.2g}]" for p, lo, hi in zip(
+        estimate.current_priors, estimate.low, estimate.high, strict=True))
+    notes["label-shift correction (BBSE)"] = f"cond {estimate.condition_number:.2g}; priors {priors}"
     if recent[data.target].nunique() > 1:
         fresh = TabularClassifier(features, data.target).fit(recent)
         scores["retrain on recent window"] = (fresh.accuracy(evaluation), f"{labelled} current labels")
@@ -190,4 +278,5 @@ def compare_corrections(data, *, labelled: int = 200, seed=0):
         scores["retrain on recent window"] = (np.nan, f"{labelled} current labels (one class only)")
     table = pd.DataFrame([(m, a, u) for m, (a, u) in scores.items()], columns=["method", "accuracy", "uses"])
     table.insert(2, "change", table["accuracy"] - table.loc[0, "accuracy"])
+    table["diagnostic"] = [notes.get(m, "") for m in table["method"]]
     return table

@@ -5,6 +5,14 @@ picks, it is right about 90% of the time. On unlabelled production data, the mea
 top-class probability is therefore an estimate of the accuracy, and it stays correct under
 covariate shift *when the model is well specified* (P(label | X) is what the model learned).
 It cannot see concept drift: the inputs, and so the confidence, do not change.
+
+A model's confidence is rarely calibrated as trained, so NannyML's confidence-based
+performance estimation (CBPE) first calibrates it on labelled reference data the model did not
+train on: :func:`calibrate_confidence` learns ``P(correct | confidence)`` by isotonic
+regression, and :func:`estimate_performance` averages that on the production rows. It then
+assumes what is left unchanged: the relation between confidence and correctness. Concept
+shift (P(label | X) moves) and label shift (the class mix moves, so the same confidence is
+right more or less often) break that assumption: :func:`label_free_failures` measures both.
 """
 
 from __future__ import annotations
@@ -15,7 +23,76 @@ import numpy as np
 
 from ..._validation import ParameterError, check_columns
 
-__all__ = ["PerformanceEstimate", "estimate_performance", "expected_accuracy", "performance_over_time"]
+__all__ = ["ConfidenceCalibration", "PerformanceEstimate", "calibrate_confidence", "estimate_performance",
+           "expected_accuracy", "label_free_failures", "performance_over_time"]
+
+
+def _isotonic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pool-adjacent-violators: the non-decreasing step function of x closest to y (least squares).
+
+    Returns the sorted x values at the start of each block and the block means.
+    """
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], y[order].astype(float)
+    means, weights, starts = [], [], []
+    for i, value in enumerate(ys):
+        means.append(value)
+        weights.append(1.0)
+        starts.append(i)
+        while len(means) > 1 and means[-2] > means[-1]:
+            w = weights[-2] + weights[-1]
+            means[-2] = (means[-2] * weights[-2] + means[-1] * weights[-1]) / w
+            weights[-2] = w
+            means.pop()
+            weights.pop()
+            starts.pop()
+    return xs[np.asarray(starts)], np.asarray(means)
+
+
+@dataclass
+class ConfidenceCalibration:
+    """``P(correct | top-class confidence)`` learned on labelled reference rows (isotonic).
+
+    Call it on confidences to get calibrated probabilities of being right.
+    """
+
+    knots: np.ndarray
+    values: np.ndarray
+    rows: int
+
+    def __call__(self, confidence) -> np.ndarray:
+        c = np.asarray(confidence, dtype=float)
+        index = np.searchsorted(self.knots, c, side="right") - 1
+        return self.values[np.clip(index, 0, self.values.size - 1)]
+
+
+def calibrate_confidence(model, holdout, *, target: str | None = None) -> ConfidenceCalibration:
+    """Learn how often ``model`` is right at each confidence, on labelled rows it did not train on.
+
+    The first step of NannyML's CBPE (confidence-based performance estimation): an isotonic
+    regression of "prediction correct" (0/1) on the top-class probability, so that a
+    calibrated confidence of 0.8 is right 80 % of the time on reference data.
+
+    Examples
+    --------
+    >>> from mlfail_widgets.failures.shift import TabularClassifier, make_shift
+    >>> data = make_shift("none", 0.0, n_reference=4000, n_current=2000, seed=0)
+    >>> train, holdout = data.reference.iloc[:2000], data.reference.iloc[2000:]
+    >>> model = TabularClassifier(data.features).fit(train)
+    >>> calibration = calibrate_confidence(model, holdout)
+    >>> raw = estimate_performance(model, data.current)
+    >>> cbpe = estimate_performance(model, data.current, calibration=calibration)
+    >>> round(raw.gap, 3), round(cbpe.gap, 3)
+    (0.015, -0.007)
+    """
+    target = target or getattr(model, "target", "label")
+    check_columns(holdout, [target], "target", "calibrate_confidence")
+    if len(holdout) == 0:
+        raise ParameterError("calibrate_confidence needs labelled holdout rows; the holdout is empty.")
+    probabilities = model.predict_proba(holdout)
+    correct = model.classes_[probabilities.argmax(axis=1)] == holdout[target].to_numpy()
+    knots, values = _isotonic(probabilities.max(axis=1), correct.astype(float))
+    return ConfidenceCalibration(knots, values, len(holdout))
 
 
 def expected_accuracy(probabilities) -> float:
@@ -55,8 +132,13 @@ class PerformanceEstimate:
         return None if self.realised is None else self.realised - self.expected
 
 
-def estimate_performance(model, current, *, target: str | None = None) -> PerformanceEstimate:
+def estimate_performance(model, current, *, target: str | None = None,
+                         calibration: ConfidenceCalibration | None = None) -> PerformanceEstimate:
     """Estimate ``model``'s accuracy on ``current`` from its probabilities; measure it if labelled.
+
+    Without ``calibration`` the estimate is the mean raw confidence (right only if the model is
+    calibrated); with it (from :func:`calibrate_confidence`), the mean calibrated confidence:
+    CBPE's estimate.
 
     Parameters
     ----------
@@ -66,6 +148,8 @@ def estimate_performance(model, current, *, target: str | None = None) -> Perfor
         Production rows; with the label column, the realised accuracy is measured too.
     target : str, optional
         The label column (default: the model's).
+    calibration : ConfidenceCalibration, optional
+        Learned on labelled reference rows by :func:`calibrate_confidence`.
 
     Examples
     --------
@@ -85,7 +169,56 @@ def estimate_performance(model, current, *, target: str | None = None) -> Perfor
         check_columns(current, [target], "target", "estimate_performance")
         predicted = model.classes_[probabilities.argmax(axis=1)]
         realised = float(np.mean(predicted == current[target].to_numpy()))
-    return PerformanceEstimate(expected_accuracy(probabilities), realised, len(current))
+    if calibration is not None:
+        expected = float(np.mean(calibration(probabilities.max(axis=1))))
+    else:
+        expected = expected_accuracy(probabilities)
+    return PerformanceEstimate(expected, realised, len(current))
+
+
+def label_free_failures(*, magnitudes: dict | None = None, n: int = 4000, seeds=range(5)):
+    """Where the label-free estimate holds and where it fails: CBPE under each kind of shift.
+
+    For each shift (kind, magnitude) and seed: a model trained on 2,000 reference rows, its
+    confidence calibrated on 2,000 other reference rows, then the accuracy estimated on ``n``
+    shifted rows, raw and calibrated, and the accuracy measured with their labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per shift: ``shift``, ``realised``, ``raw_gap`` and ``cbpe_gap`` (realised
+        minus estimated, averaged over seeds; 0 is a perfect estimate).
+
+    Examples
+    --------
+    >>> table = label_free_failures(magnitudes={"none": 0.0, "concept": 3.0}, seeds=[0])
+    >>> table["shift"].tolist(), table["cbpe_gap"].abs().round(2).tolist()
+    (['none 0', 'concept 3'], [0.0, 0.16])
+    """
+    import pandas as pd
+
+    from .generators import make_shift
+    from .model import TabularClassifier
+
+    if magnitudes is None:
+        magnitudes = {"none": 0.0, "covariate": 2.0, "concept": 3.0, "label +2": 2.0, "label -2": -2.0}
+    rows = []
+    for name, magnitude in magnitudes.items():
+        kind = name.split()[0]
+        raw, cbpe, real = [], [], []
+        for seed in seeds:
+            data = make_shift(kind, magnitude, n_reference=4000, n_current=n, seed=int(seed))
+            train, holdout = data.reference.iloc[:2000], data.reference.iloc[2000:]
+            model = TabularClassifier(data.features).fit(train)
+            calibration = calibrate_confidence(model, holdout)
+            plain = estimate_performance(model, data.current)
+            calibrated = estimate_performance(model, data.current, calibration=calibration)
+            raw.append(plain.gap)
+            cbpe.append(calibrated.gap)
+            real.append(plain.realised)
+        label = name if " " in name else f"{name} {magnitude:g}"
+        rows.append((label, float(np.mean(real)), float(np.mean(raw)), float(np.mean(cbpe))))
+    return pd.DataFrame(rows, columns=["shift", "realised", "raw_gap", "cbpe_gap"])
 
 
 def performance_over_time(model, stream, *, by: str = "batch", target: str | None = None):

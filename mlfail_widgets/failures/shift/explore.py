@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..._validation import check_choice, check_float, check_int
+from ...statistics import renamed_argument
 from .detectors import KSReference
 from .estimation import expected_accuracy
 from .generators import DRIFT_PATTERNS, SHIFT_KINDS, drift_stream, make_shift, reference_data
@@ -51,8 +52,11 @@ class ShiftSnapshot:
 
 
 def shift_snapshot(kind: str = "covariate", magnitude: float = 1.0, *, n: int = 2000, seed: int = 0,
-                   level: float = 0.05, correction: str = "bonferroni") -> ShiftSnapshot:
+                   alpha: float = 0.05, correction: str = "bonferroni",
+                   level: float | None = None) -> ShiftSnapshot:
     """Shift the data, run the per-feature detectors and score the deployed model.
+
+    ``alpha`` is the significance level of the drift tests (``level``: its old name, deprecated).
 
     Examples
     --------
@@ -60,11 +64,12 @@ def shift_snapshot(kind: str = "covariate", magnitude: float = 1.0, *, n: int = 
     >>> snapshot.report.drifted, round(snapshot.accuracy, 2), round(snapshot.expected, 2)
     (['x1', 'x4', 'channel'], 0.64, 0.93)
     """
+    alpha = renamed_argument("alpha", alpha, "level", level, "shift_snapshot", 0.05)
     kind = check_choice(kind, "kind", "shift_snapshot", SHIFT_KINDS)
     n = check_int(n, "n", "shift_snapshot", low=50, high=200_000)
     data = make_shift(kind, magnitude, n_reference=n, n_current=n, seed=seed)
     model = deployed_model(int(seed))
-    report = detect_drift(data.reference, data.current, columns=data.features, level=level,
+    report = detect_drift(data.reference, data.current, columns=data.features, alpha=alpha,
                           correction=correction)
     probabilities = model.predict_proba(data.current)
     predictions = model.classes_[probabilities.argmax(axis=1)]
@@ -138,25 +143,34 @@ def before_after(model, reference, current, *, bands=None, target: str = "label"
     --------
     >>> snapshot = shift_snapshot("covariate", 2.0)
     >>> frame = before_after(deployed_model(0), snapshot.data.reference, snapshot.data.current)
-    >>> sorted(frame["x1 band"].unique())[:2]
-    ['x1 < -1 | after', 'x1 < -1 | before']
+    >>> frame["x1 band"].cat.categories[:3].tolist()
+    ['x1 < -1 | before', 'x1 < -1 | after', 'x1 in [-1, 0) | before']
     """
     import pandas as pd
 
     bands = bands or {"x1": [-1.0, 0.0, 1.0], "x2": [-1.0, 0.0, 1.0]}
+    periods = ("before", "after")
+    names = {}
+    for column, cuts in bands.items():
+        cuts = list(cuts)
+        names[column] = ([f"{column} < {cuts[0]:g}"]
+                         + [f"{column} in [{a:g}, {b:g})" for a, b in itertools.pairwise(cuts)]
+                         + [f"{column} >= {cuts[-1]:g}"])
     parts = []
-    for period, frame in (("before", reference), ("after", current)):
+    for period, frame in zip(periods, (reference, current), strict=True):
         part = pd.DataFrame({"period": period, target: frame[target].to_numpy(),
                              "prediction": model.predict(frame)})
         for column, cuts in bands.items():
-            cuts = list(cuts)
-            names = ([f"{column} < {cuts[0]:g}"]
-                     + [f"{column} in [{a:g}, {b:g})" for a, b in itertools.pairwise(cuts)]
-                     + [f"{column} >= {cuts[-1]:g}"])
-            band = np.asarray(names, dtype=object)[np.searchsorted(cuts, frame[column].to_numpy(), side="right")]
-            part[f"{column} band"] = band + f" | {period}"
+            index = np.searchsorted(list(cuts), frame[column].to_numpy(), side="right")
+            part[f"{column} band"] = np.asarray(names[column], dtype=object)[index] + f" | {period}"
         parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)
+    # Ordered categories: each band's "before" sits right above its "after" in the slice chart.
+    out["period"] = pd.Categorical(out["period"], categories=list(periods), ordered=True)
+    for column in bands:
+        order = [f"{name} | {period}" for name in names[column] for period in periods]
+        out[f"{column} band"] = pd.Categorical(out[f"{column} band"], categories=order, ordered=True)
+    return out
 
 
 def significance_vs_size(magnitude: float = 0.03, sizes=(1_000, 10_000, 100_000, 200_000), *, seed: int = 0):

@@ -13,9 +13,9 @@ import numpy as np
 
 from ..._random import resolve_rng
 from ..._validation import check_choice, check_float, check_int, parameter_error
+from ...statistics import adjust_pvalues, check_correction, psi_from_counts, renamed_argument
 from ._inputs import is_categorical, numeric_matrix
 from .detectors import KSReference
-from .report import CORRECTIONS, adjust_pvalues
 
 __all__ = ["DETECTORS", "MonitoringResult", "monitor_stream", "window_tradeoff"]
 
@@ -96,14 +96,13 @@ def _binned_counts(edges: np.ndarray, windows: np.ndarray) -> np.ndarray:
     return np.bincount(index, minlength=n_windows * bins).reshape(n_windows, bins)
 
 
-def _psi(reference: np.ndarray, windows: np.ndarray, bins: int = 10, epsilon: float = 1e-4) -> np.ndarray:
+def _psi(reference: np.ndarray, windows: np.ndarray, bins: int = 10) -> np.ndarray:
     """PSI of each window (windows, rows, features) against decile bins of the reference."""
     out = np.empty((windows.shape[0], windows.shape[2]))
     for j in range(windows.shape[2]):
         edges = np.unique(np.quantile(reference[:, j], np.arange(1, bins) / bins))
-        r = np.maximum(_binned_counts(edges, reference[None, :, j])[0] / reference.shape[0], epsilon)
-        c = np.maximum(_binned_counts(edges, windows[:, :, j]) / windows.shape[1], epsilon)
-        out[:, j] = ((c - r) * np.log(c / r)).sum(axis=1)
+        out[:, j] = psi_from_counts(_binned_counts(edges, reference[None, :, j])[0],
+                                    _binned_counts(edges, windows[:, :, j]))
     return out
 
 
@@ -154,7 +153,7 @@ def monitor_stream(reference, stream, *, window: int = 1000, detector: str = "ks
     """
     owner = "monitor_stream"
     detector = check_choice(detector, "detector", owner, tuple(DETECTORS))
-    correction = check_choice(correction, "correction", owner, CORRECTIONS)
+    correction = check_correction(correction, owner)
     window = check_int(window, "window", owner, low=1, high=10_000_000)
     if threshold is None:
         threshold = DETECTORS[detector]
@@ -195,15 +194,16 @@ def monitor_stream(reference, stream, *, window: int = 1000, detector: str = "ks
 
 
 def window_tradeoff(windows=(100, 250, 500, 1000, 2500, 5000), *, magnitude: float = 0.2,
-                    level: float = 0.01, rows_before: int = 20_000, rows_after: int = 20_000,
-                    n_repeats: int = 20, seed=0):
+                    alpha: float = 0.01, rows_before: int = 20_000, rows_after: int = 20_000,
+                    n_repeats: int = 20, seed=0, level: float | None = None):
     """What the window size buys: false alarms before a shift against delay after it.
 
     One numeric feature, standard normal, whose mean moves by ``magnitude`` standard deviations
-    after ``rows_before`` rows; a KS test per window at ``level`` against a 20,000-row reference,
+    after ``rows_before`` rows; a KS test per window at significance level ``alpha`` against a 20,000-row reference,
     ``n_repeats`` seeded streams per window size. A window alarms when its statistic exceeds
-    the critical value ``kstwo.isf(level, n_eff)``, which is the same decision as "p < level"
-    without evaluating a p-value for every window.
+    the critical value ``kstwo.isf(alpha, n_eff)``, which is the same decision as "p < alpha"
+    without evaluating a p-value for every window. (``level`` is the old name of ``alpha``,
+    deprecated.)
 
     Returns
     -------
@@ -226,7 +226,8 @@ def window_tradeoff(windows=(100, 250, 500, 1000, 2500, 5000), *, magnitude: flo
 
     owner = "window_tradeoff"
     magnitude = check_float(magnitude, "magnitude", owner, low=-5, high=5)
-    level = check_float(level, "level", owner, low=0, high=0.5, low_open=True)
+    alpha = renamed_argument("alpha", alpha, "level", level, owner, 0.01)
+    alpha = check_float(alpha, "alpha", owner, low=0, high=0.5, low_open=True)
     rows_before = check_int(rows_before, "rows_before", owner, low=1, high=1_000_000)
     rows_after = check_int(rows_after, "rows_after", owner, low=1, high=1_000_000)
     n_repeats = check_int(n_repeats, "n_repeats", owner, low=1, high=1000)
@@ -240,7 +241,7 @@ def window_tradeoff(windows=(100, 250, 500, 1000, 2500, 5000), *, magnitude: flo
         n_windows = streams.shape[1] // w
         d = reference.gaps(streams[:, : n_windows * w].reshape(n_repeats * n_windows, w, 1))[0]
         big, small = sorted([float(reference.n), float(w)], reverse=True)
-        alarms = (d[:, 0] > kstwo.isf(level, np.round(big * small / (big + small)))).reshape(n_repeats, n_windows)
+        alarms = (d[:, 0] > kstwo.isf(alpha, np.round(big * small / (big + small)))).reshape(n_repeats, n_windows)
         ends = (np.arange(n_windows) + 1) * w
         before = ends <= rows_before
         after = alarms & ~before

@@ -1,7 +1,7 @@
 """A drift report over many features, with a correction for testing them all at once.
 
 Testing 20 features at the 5% level flags at least one of them in about 64% of comparisons
-where nothing moved (``1 - 0.95**20``). :func:`adjust_pvalues` corrects for that: Bonferroni
+where nothing moved (``1 - 0.95**20``). :func:`mlfail_widgets.statistics.adjust_pvalues` (re-exported here) corrects for that: Bonferroni
 and Holm control the chance of *any* false alarm, Benjamini-Hochberg the expected share of
 false alarms among the features flagged.
 """
@@ -12,64 +12,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..._validation import check_choice, check_float, parameter_error
-from ._inputs import is_categorical
-from .detectors import (
-    KSReference,
-    chi_square_test,
-    jensen_shannon_distance,
-    population_stability_index,
+from ..._validation import check_float, parameter_error
+from ...statistics import (
+    CORRECTIONS,
+    adjust_pvalues,
+    check_correction,
+    psi_from_counts,
+    psi_null,
+    renamed_argument,
 )
+from ._inputs import is_categorical
+from .chi_square import chi_square_test
+from .jensen_shannon import jensen_shannon_distance
+from .ks import KSReference
+from .psi import _binned_counts
 
 __all__ = ["CORRECTIONS", "DriftReport", "adjust_pvalues", "detect_drift", "evidently_default_rule"]
-
-CORRECTIONS = ("none", "bonferroni", "holm", "bh")
-
-
-def adjust_pvalues(pvalues, method: str = "bonferroni") -> np.ndarray:
-    """Adjust p-values for testing several features at once (along the last axis).
-
-    Parameters
-    ----------
-    pvalues : array-like
-        One p-value per feature; a 2-D array holds one row of features per window.
-    method : {"none", "bonferroni", "holm", "bh"}, default="bonferroni"
-        "bonferroni" multiplies by the number of tests; "holm" is Holm's step-down version
-        (never less powerful); "bh" is Benjamini-Hochberg's step-up false discovery rate.
-
-    Returns
-    -------
-    numpy.ndarray
-        Adjusted p-values, capped at 1: flag a feature when its adjusted p-value is below
-        the level.
-
-    Examples
-    --------
-    >>> adjust_pvalues([0.01, 0.02, 0.03, 0.5], "bonferroni").tolist()
-    [0.04, 0.08, 0.12, 1.0]
-    >>> [round(p, 4) for p in adjust_pvalues([0.01, 0.02, 0.03, 0.5], "bh").tolist()]
-    [0.04, 0.04, 0.04, 0.5]
-    """
-    method = check_choice(method, "method", "adjust_pvalues", CORRECTIONS)
-    p = np.asarray(pvalues, dtype=float)
-    if p.size == 0 or np.any((p < 0) | (p > 1)) or not np.isfinite(p).all():
-        raise parameter_error("pvalues", "adjust_pvalues", "a non-empty array of numbers in [0, 1]",
-                              p.tolist() if p.size < 8 else f"an array of shape {p.shape}")
-    k = p.shape[-1]
-    if method == "none":
-        return p.copy()
-    if method == "bonferroni":
-        return np.minimum(p * k, 1.0)
-    order = np.argsort(p, axis=-1, kind="stable")
-    ranked = np.take_along_axis(p, order, axis=-1)
-    if method == "holm":
-        stepped = np.maximum.accumulate(ranked * (k - np.arange(k)), axis=-1)
-    else:
-        scaled = ranked * k / np.arange(1, k + 1)
-        stepped = np.minimum.accumulate(scaled[..., ::-1], axis=-1)[..., ::-1]
-    adjusted = np.empty_like(p)
-    np.put_along_axis(adjusted, order, np.minimum(stepped, 1.0), axis=-1)
-    return adjusted
 
 
 @dataclass
@@ -81,14 +39,33 @@ class DriftReport:
     table : pandas.DataFrame
         One row per feature: ``column``, ``type``, ``test``, ``statistic``, ``pvalue``,
         ``adjusted_pvalue``, ``drifted``, ``psi``, ``jensen_shannon``, ``wasserstein_sd``
-        (the Wasserstein distance in reference standard deviations; NaN for categories).
-    level : float
+        (the Wasserstein distance in reference standard deviations; NaN for categories), and
+        beside every p-value how large the shift is and how large it must be to be seen:
+        ``effect_size`` and ``effect_measure`` (KS's D, the largest gap between the two
+        ECDFs, for numbers; Cramer's V for categories), ``detectable`` (the smallest effect
+        of that measure the test flags at these sample sizes, at Bonferroni's per-test level
+        ``alpha / features``), ``power_small`` (for categories, the chance of flagging a
+        small effect, Cohen's w = V = 0.1, from the noncentral chi-square; NaN for KS, whose
+        power has no cheap closed form), and ``psi_null95`` (PSI's 95th percentile with no
+        shift at the current sample's size, see :func:`mlfail_widgets.statistics.psi_null`:
+        the threshold that replaces the 0.1 / 0.25 rule of thumb).
+    alpha : float
+        The significance level: a feature is flagged when its adjusted p-value is below it.
     correction : str
     """
 
     table: object
-    level: float
+    alpha: float
     correction: str
+
+    @property
+    def level(self) -> float:
+        """The old name of :attr:`alpha` (deprecated)."""
+        import warnings
+
+        warnings.warn("DriftReport.level is renamed DriftReport.alpha; level will stop working in the "
+                      "next release.", DeprecationWarning, stacklevel=2)
+        return self.alpha
 
     @property
     def drifted(self) -> list:
@@ -115,8 +92,8 @@ def _split_columns(reference, current, columns, owner):
     return columns, numeric, categorical
 
 
-def detect_drift(reference, current, columns=None, *, level: float = 0.05,
-                 correction: str = "bonferroni", bins: int = 10) -> DriftReport:
+def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
+                 correction: str = "bonferroni", bins: int = 10, level: float | None = None) -> DriftReport:
     """Test every feature for drift: KS for numbers, chi-square for categories, plus distances.
 
     Parameters
@@ -125,12 +102,14 @@ def detect_drift(reference, current, columns=None, *, level: float = 0.05,
         The training-time data and the data seen now.
     columns : list of str, optional
         The features to test (default: every column of ``reference``).
-    level : float, default=0.05
-        Flag a feature when its adjusted p-value is below this.
+    alpha : float, default=0.05
+        The significance level: flag a feature when its adjusted p-value is below it.
     correction : {"none", "bonferroni", "holm", "bh"}, default="bonferroni"
         How p-values are adjusted for testing many features (see :func:`adjust_pvalues`).
     bins : int, default=10
         Bins (reference quantiles) for PSI and Jensen-Shannon on numeric features.
+    level : float, optional
+        The old name of ``alpha`` (deprecated).
 
     Returns
     -------
@@ -151,10 +130,11 @@ def detect_drift(reference, current, columns=None, *, level: float = 0.05,
     import pandas as pd
 
     owner = "detect_drift"
-    level = check_float(level, "level", owner, low=0, high=1, low_open=True, high_open=True)
-    correction = check_choice(correction, "correction", owner, CORRECTIONS)
+    alpha = renamed_argument("alpha", alpha, "level", level, owner, 0.05)
+    alpha = check_float(alpha, "alpha", owner, low=0, high=1, low_open=True, high_open=True)
+    correction = check_correction(correction, owner)
     columns, numeric, categorical = _split_columns(reference, current, columns, owner)
-    rows = {}
+    rows, counts = {}, {}
     if numeric:
         prepared = KSReference(reference, columns=numeric)
         ks = prepared.test(current)
@@ -162,20 +142,52 @@ def detect_drift(reference, current, columns=None, *, level: float = 0.05,
         for j, column in enumerate(numeric):
             r, c = reference[column].to_numpy(float), current[column].to_numpy(float)
             rows[column] = ("numeric", "Kolmogorov-Smirnov", ks.statistic[j], ks.pvalue[j],
-                            population_stability_index(r, c, bins=bins),
+                            _psi_and_counts(r, c, bins, counts, column),
                             jensen_shannon_distance(r, c, bins=bins), distance[j])
+    table_of = {}
     for column in categorical:
-        chi = chi_square_test(reference[column], current[column])
+        chi = table_of[column] = chi_square_test(reference[column], current[column])
         rows[column] = ("categorical", "chi-square", chi.statistic, chi.pvalue,
-                        population_stability_index(reference[column], current[column]),
+                        _psi_and_counts(reference[column], current[column], bins, counts, column),
                         jensen_shannon_distance(reference[column], current[column]), np.nan)
     table = pd.DataFrame(
         [(c, *rows[c]) for c in columns],
         columns=["column", "type", "test", "statistic", "pvalue", "psi", "jensen_shannon",
                  "wasserstein_sd"])
     table.insert(5, "adjusted_pvalue", adjust_pvalues(table["pvalue"].to_numpy(), correction))
-    table.insert(6, "drifted", table["adjusted_pvalue"] < level)
-    return DriftReport(table, level, correction)
+    table.insert(6, "drifted", table["adjusted_pvalue"] < alpha)
+    sizes = (len(reference), len(current))
+    each = alpha / len(columns) if correction != "none" else alpha  # Bonferroni's per-test level
+    effects = [_effect(row.type, row.statistic, sizes, each, table_of.get(row.column))
+               for row in table.itertuples()]
+    for name, values in zip(["effect_size", "effect_measure", "detectable", "power_small"], zip(*effects, strict=True),
+                            strict=True):
+        table[name] = values
+    table["psi_null95"] = [psi_null(counts[c], len(current), seed=0)["threshold"] for c in columns]
+    return DriftReport(table, alpha, correction)
+
+
+def _psi_and_counts(reference, current, bins: int, counts: dict, column) -> float:
+    """PSI of one feature; its reference bin counts are kept for PSI's null threshold."""
+    r, c = _binned_counts(reference, current, bins, "detect_drift")
+    counts[column] = r
+    return float(psi_from_counts(r, c))
+
+
+def _effect(kind: str, statistic: float, sizes: tuple[int, int], each: float, chi) -> tuple:
+    """Effect size, its name, the smallest effect flagged at these sizes, and the power against
+    a small effect (Cohen's w = 0.1) where it is cheap (the chi-square's noncentral law)."""
+    from scipy import stats
+
+    n, m = sizes
+    if kind == "numeric":
+        effective = np.round(max(n, m) * min(n, m) / (n + m))
+        return float(statistic), "KS D (largest ECDF gap)", float(stats.kstwo.isf(each, effective)), np.nan
+    total, dof = n + m, max(chi.dof, 1)
+    critical = stats.chi2.isf(each, dof)
+    v = float(np.sqrt(statistic / total))
+    return (v, "Cramer's V", float(np.sqrt(critical / total)),
+            float(stats.ncx2.sf(critical, dof, total * 0.1**2)))
 
 
 def evidently_default_rule(reference, current, columns=None):

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..._validation import check_choice, check_float, check_int, parameter_error
 
-__all__ = ["Cusum", "PageHinkley", "cusum", "page_hinkley"]
+__all__ = ["Cusum", "PageHinkley", "cusum", "cusum_run_length", "page_hinkley"]
 
 MODES = ("up", "down", "both")
 _FIRST_CHUNK = 2048
@@ -111,13 +111,19 @@ class PageHinkley:
 
 
 class Cusum:
-    """Two-sided tabular CUSUM (Page, 1954) around the mean of the first values.
+    """Two-sided tabular CUSUM (Page, 1954) around a known target or the mean of the first values.
 
-    The target mean is the mean of the first ``min_instances`` values after each reset; then
+    The target mean is ``target`` when it is known (a specification, or the mean of a large
+    reference), otherwise the mean of the first ``min_instances`` values after each reset; then
     ``high_t = max(0, high_{t-1} + x_t - target - delta)`` and
     ``low_t = max(0, low_{t-1} - x_t + target - delta)``, and a detection is declared when the
     statistic of the chosen ``mode`` exceeds ``threshold``. Unlike Page-Hinkley, the target is
     frozen after the warm-up, so a slow drift is measured against where the stream started.
+
+    A target estimated from a short warm-up makes the run length to a false alarm heavy-tailed:
+    when the estimate lands low, an unchanged stream drifts "up" against it and alarms early;
+    when it lands high, almost never. :func:`cusum_run_length` measures it: give ``target``
+    when you know it.
 
     Examples
     --------
@@ -129,16 +135,17 @@ class Cusum:
     """
 
     def __init__(self, min_instances: int = 30, delta: float = 0.5, threshold: float = 10.0,
-                 mode: str = "both"):
+                 mode: str = "both", target: float | None = None):
         self.min_instances, self.delta, self.threshold, self.mode, _ = _check(
             "Cusum", min_instances, delta, threshold, mode)
+        self.known_target = None if target is None else check_float(target, "target", "Cusum")
         self._reset()
 
     def _reset(self) -> None:
         self.drift_detected = False
         self.n = 0
         self.total = 0.0
-        self.target = float("nan")
+        self.target = float("nan") if self.known_target is None else self.known_target
         self.high = 0.0
         self.low = 0.0
 
@@ -147,7 +154,7 @@ class Cusum:
         if self.drift_detected:
             self._reset()
         self.n += 1
-        if self.n <= self.min_instances:
+        if self.known_target is None and self.n <= self.min_instances:
             self.total += x
             if self.n == self.min_instances:
                 self.target = self.total / self.n
@@ -224,12 +231,12 @@ def page_hinkley(stream, *, min_instances: int = 30, delta: float = 0.005, thres
 
 
 def cusum(stream, *, min_instances: int = 30, delta: float = 0.5, threshold: float = 10.0,
-          mode: str = "both") -> np.ndarray:
+          mode: str = "both", target: float | None = None) -> np.ndarray:
     """Indices at which :class:`Cusum` detects a change, computed with numpy.
 
     ``max(0, s + z)`` recursions are running maxima in disguise:
     ``high_t = C_t - min(0, min_{j<=t} C_j)`` with ``C`` the cumulative sum of
-    ``x - target - delta`` since the warm-up.
+    ``x - target - delta`` since the warm-up (no warm-up when ``target`` is given).
 
     Examples
     --------
@@ -239,8 +246,11 @@ def cusum(stream, *, min_instances: int = 30, delta: float = 0.5, threshold: flo
     """
     min_instances, delta, threshold, mode, _ = _check("cusum", min_instances, delta, threshold, mode)
     x = _stream(stream, "cusum")
+    known = None if target is None else check_float(target, "target", "cusum")
 
     def segment(x, start, state, stop):
+        if state is None and known is not None:
+            state = (known, 0.0, 0.0, 0.0, 0.0)
         if state is None:  # warm-up: the target mean of the first values
             if start + min_instances >= x.size:
                 return None, None, x.size
@@ -264,3 +274,63 @@ def cusum(stream, *, min_instances: int = 30, delta: float = 0.5, threshold: flo
         return None, (target, rise[-1], fall[-1], min(floor_high, rise.min()), min(floor_low, fall.min())), stop
 
     return _run(x, segment)
+
+
+def cusum_run_length(*, delta: float = 0.5, threshold: float = 10.0, min_instances: int = 30,
+                     mode: str = "both", known_target: bool = False, n_streams: int = 300,
+                     max_length: int = 20_000, seed=0) -> dict:
+    """The run length of :func:`cusum` to a false alarm on an unchanged stream: how long it lasts.
+
+    Streams of independent standard normal values (no change at all) are run until the first
+    detection, or ``max_length`` values. With ``known_target=True`` the detector is told the
+    true mean (0); otherwise it estimates it from the first ``min_instances`` values, as by
+    default, which makes the run length heavy-tailed (a median far below the mean).
+
+    Returns
+    -------
+    dict
+        ``median``, ``mean`` (counting censored streams at ``max_length``: a lower bound),
+        ``p10``, ``p90`` and ``censored`` (the share of streams without a false alarm).
+
+    Examples
+    --------
+    A target estimated from 30 values cuts the median time to a false alarm by 40 %:
+
+    >>> estimated = cusum_run_length(delta=0.5, threshold=5, n_streams=300, seed=0)
+    >>> known = cusum_run_length(delta=0.5, threshold=5, known_target=True, n_streams=300, seed=0)
+    >>> estimated["median"], known["median"]
+    (195.0, 330.5)
+    """
+    from ..._random import resolve_rng
+    from ..._validation import check_bool
+
+    owner = "cusum_run_length"
+    min_instances, delta, threshold, mode, _ = _check(owner, min_instances, delta, threshold, mode)
+    known_target = check_bool(known_target, "known_target", owner)
+    n_streams = check_int(n_streams, "n_streams", owner, low=10, high=100_000)
+    max_length = check_int(max_length, "max_length", owner, low=min_instances + 10, high=10_000_000)
+    rng = resolve_rng(seed, owner)
+    # The detector of cusum(), run on all streams at once, one step at a time (only the first
+    # detection matters, so there is no reset): a loop over steps with numpy across streams.
+    lengths = np.full(n_streams, float(max_length))
+    if known_target:
+        target, start = np.zeros(n_streams), 0
+    else:
+        target, start = rng.normal(size=(n_streams, min_instances)).mean(axis=1), min_instances
+    high, low = np.zeros(n_streams), np.zeros(n_streams)
+    alive = np.ones(n_streams, bool)
+    for first in range(start, max_length, 1024):
+        block = rng.normal(size=(n_streams, min(1024, max_length - first)))
+        for j in range(block.shape[1]):
+            high = np.maximum(0.0, high + block[:, j] - target - delta)
+            low = np.maximum(0.0, low - block[:, j] + target - delta)
+            fired = {"up": high > threshold, "down": low > threshold,
+                     "both": (high > threshold) | (low > threshold)}[mode] & alive
+            lengths[fired] = first + j + 1
+            alive &= ~fired
+        if not alive.any():
+            break
+    censored = float(np.mean(lengths >= max_length))
+    return {"median": float(np.median(lengths)), "mean": float(lengths.mean()),
+            "p10": float(np.quantile(lengths, 0.1)), "p90": float(np.quantile(lengths, 0.9)),
+            "censored": censored}

@@ -1,0 +1,237 @@
+"""The course's statistics helpers, one of each: multiple-testing corrections and PSI.
+
+Every part of the package that corrects p-values for testing many things at once (features in
+a drift report, windows of a monitor, slices of a slice chart) calls :func:`adjust_pvalues`;
+every part that computes a population stability index calls :func:`psi_from_counts`. One
+spelling everywhere: the argument is ``correction=`` and "no correction" is ``"none"``;
+``alpha`` is a significance level (flag when p < alpha), ``confidence`` a confidence level.
+
+Pure numpy; the names of the rules follow statsmodels' ``multipletests`` (``"bonferroni"``,
+``"holm"``, ``"fdr_bh"`` there, ``"bh"`` here).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_choice, check_float, parameter_error
+
+__all__ = ["CORRECTIONS", "PSI_EPSILON", "adjust_pvalues", "psi_from_counts", "psi_null", "renamed_argument"]
+
+#: The multiple-testing corrections: none, Bonferroni, Holm's step-down, Benjamini-Hochberg.
+CORRECTIONS = ("none", "bonferroni", "holm", "bh")
+
+#: The proportion given to an empty bin so PSI's logarithm stays finite. It matters: a category
+#: seen only in production (0 % of the reference, 5 % now) adds ``(0.05 - eps) * ln(0.05 / eps)``,
+#: 0.06 at eps = 1e-2, 0.31 at 1e-4 (this default) and 0.54 at 1e-6. Report PSI with its epsilon.
+PSI_EPSILON = 1e-4
+
+
+def renamed_argument(new_name: str, new_value: Any, old_name: str, old_value: Any, owner: str,
+                     default: Any) -> Any:
+    """Accept an argument's old name for one release, with a ``DeprecationWarning``.
+
+    Returns the value to use: the old one when only it was given. Giving both is an error.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     renamed_argument("alpha", 0.05, "level", 0.01, "detect_drift", 0.05)
+    0.01
+    >>> str(caught[0].message)
+    "detect_drift: 'level' is renamed 'alpha'; 'level' will stop working in the next release."
+    """
+    if old_value is None:
+        return new_value
+    if new_value is not default and new_value != default:
+        raise parameter_error(old_name, owner, f"left out when {new_name!r} is given", old_value,
+                              f"{old_name!r} is the old name of {new_name!r}; give only {new_name!r}.")
+    warnings.warn(f"{owner}: {old_name!r} is renamed {new_name!r}; {old_name!r} will stop working in "
+                  "the next release.", DeprecationWarning, stacklevel=3)
+    return old_value
+
+
+def check_correction(correction: Any, owner: str, name: str = "correction") -> str:
+    """The correction's one spelling; ``None`` (the old spelling of ``"none"``) is accepted
+    with a ``DeprecationWarning``."""
+    if correction is None:
+        warnings.warn(f"{owner}: correction=None is spelled correction='none' now; None will stop "
+                      "working in the next release.", DeprecationWarning, stacklevel=3)
+        return "none"
+    return check_choice(correction, name, owner, CORRECTIONS)
+
+
+def adjust_pvalues(pvalues, correction: str = "bonferroni", *, method: str | None = None) -> np.ndarray:
+    """Adjust p-values for testing several hypotheses at once (along the last axis).
+
+    Parameters
+    ----------
+    pvalues : array-like
+        One p-value per hypothesis (feature, slice); a 2-D array holds one row per family
+        (e.g. per monitoring window). NaN marks a hypothesis not tested: it stays NaN and does
+        not count in its family's size.
+    correction : {"none", "bonferroni", "holm", "bh"}, default="bonferroni"
+        "bonferroni" multiplies by the number of tests; "holm" is Holm's step-down version
+        (never less powerful, the same family-wise guarantee); "bh" is Benjamini-Hochberg's
+        step-up false discovery rate. Equal to statsmodels' ``multipletests``.
+    method : str, optional
+        The old name of ``correction`` (deprecated).
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values, capped at 1: reject a hypothesis when its adjusted p-value is
+        below the significance level ``alpha``.
+
+    Examples
+    --------
+    >>> adjust_pvalues([0.01, 0.02, 0.03, 0.5], "bonferroni").tolist()
+    [0.04, 0.08, 0.12, 1.0]
+    >>> [round(p, 4) for p in adjust_pvalues([0.01, 0.02, 0.03, 0.5], "bh").tolist()]
+    [0.04, 0.04, 0.04, 0.5]
+    >>> adjust_pvalues([0.01, float("nan"), 0.02], "holm").tolist()
+    [0.02, nan, 0.02]
+    """
+    owner = "adjust_pvalues"
+    correction = renamed_argument("correction", correction, "method", method, owner, "bonferroni")
+    correction = check_correction(correction, owner)
+    p = np.array(pvalues, dtype=float)
+    tested = np.isfinite(p)
+    if p.size == 0 or np.any(np.isinf(p)) or np.any((p[tested] < 0) | (p[tested] > 1)):
+        raise parameter_error("pvalues", owner, "a non-empty array of numbers in [0, 1] (NaN: not tested)",
+                              p.tolist() if p.size < 8 else f"an array of shape {p.shape}")
+    if correction == "none":
+        return p
+    squeeze = p.ndim == 0
+    rows = np.atleast_1d(p).reshape(-1, p.shape[-1] if p.ndim else 1)
+    out = np.full(rows.shape, np.nan)
+    for i, row in enumerate(rows):  # one family per row; a loop keeps NaN handling exact
+        keep = np.flatnonzero(np.isfinite(row))
+        m = keep.size
+        if not m:
+            continue
+        q = row[keep]
+        if correction == "bonferroni":
+            out[i, keep] = np.minimum(q * m, 1.0)
+            continue
+        order = np.argsort(q, kind="stable")
+        ranked = q[order]
+        if correction == "holm":
+            stepped = np.maximum.accumulate(ranked * (m - np.arange(m)))
+        else:
+            stepped = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
+        adjusted = np.empty(m)
+        adjusted[order] = np.minimum(stepped, 1.0)
+        out[i, keep] = adjusted
+    out = out.reshape(p.shape) if not squeeze else out.reshape(())
+    return out
+
+
+def psi_from_counts(reference_counts, current_counts, *, epsilon: float = PSI_EPSILON) -> np.ndarray | float:
+    """Population stability index from bin counts: ``sum((c - r) * ln(c / r))``.
+
+    Parameters
+    ----------
+    reference_counts, current_counts : array-like
+        Counts per bin along the last axis (rows: windows or features), e.g. from a
+        ``GROUP BY`` in a database. Both are turned into proportions of their own totals.
+    epsilon : float, default=1e-4
+        The proportion an empty bin is given so the logarithm stays finite (see
+        :data:`PSI_EPSILON`: a bin seen on one side only contributes about ``p ln(p / eps)``,
+        so a smaller epsilon gives a larger PSI).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        One PSI per row (a float for 1-D counts).
+
+    Examples
+    --------
+    >>> round(psi_from_counts([50, 50], [25, 75]), 4)
+    0.2747
+
+    A category seen only now (5 % of the current rows): epsilon sets the answer.
+
+    >>> [round(psi_from_counts([95, 5, 0], [90, 5, 5], epsilon=e), 3) for e in (1e-2, 1e-4, 1e-6)]
+    [0.067, 0.313, 0.544]
+    """
+    epsilon = check_float(epsilon, "epsilon", "psi_from_counts", low=0, high=0.1, low_open=True)
+    r = np.asarray(reference_counts, dtype=float)
+    c = np.asarray(current_counts, dtype=float)
+    if r.shape[-1] != c.shape[-1] or np.any(r < 0) or np.any(c < 0):
+        raise parameter_error("current_counts", "psi_from_counts",
+                              f"non-negative counts over the same {r.shape[-1]} bins as the reference",
+                              f"shape {c.shape}")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.maximum(r / r.sum(axis=-1, keepdims=True), epsilon)
+        c = np.maximum(c / c.sum(axis=-1, keepdims=True), epsilon)
+        psi = ((c - r) * np.log(c / r)).sum(axis=-1)
+    return float(psi) if np.ndim(psi) == 0 else psi
+
+
+def psi_null(reference_counts, window: int, *, quantile: float = 0.95, n_resamples: int = 2000,
+             epsilon: float = PSI_EPSILON, seed=0) -> dict:
+    """PSI's distribution with no shift, for windows of ``window`` rows: a sample-size-aware threshold.
+
+    The rule of thumb (PSI < 0.1 stable, > 0.25 major shift) ignores sample size, yet PSI of a
+    small window is large by chance alone: its bin shares are noisy and every noisy share adds
+    a positive term. Drawing a reference of the same size and a window from the reference's
+    own bin shares (a parametric bootstrap: ``Multinomial(n, shares)`` for both, so the
+    reference's own noise counts too) gives PSI's null distribution at these sizes; its
+    ``quantile`` is a threshold that raises a false alarm in about ``1 - quantile`` of the
+    comparisons without shift, whatever the window size.
+
+    Parameters
+    ----------
+    reference_counts : array-like of int
+        Reference counts per bin (deciles of a numeric feature, or categories).
+    window : int
+        Rows per monitored window.
+    quantile : float, default=0.95
+        The null quantile returned as ``threshold`` (0.95: 5 % false alarms).
+    n_resamples : int, default=2000
+        Simulated windows.
+    epsilon : float, default=1e-4
+        As in :func:`psi_from_counts`.
+    seed : int or numpy.random.Generator, default=0
+
+    Returns
+    -------
+    dict
+        ``threshold`` (the null quantile), ``mean`` (average PSI with no shift),
+        ``above_0.1`` and ``above_0.25`` (the share of shift-free windows the rule of thumb
+        calls moderate or major), and ``samples``.
+
+    Examples
+    --------
+    Deciles of a 5,000-row reference, windows of 50 and of 5,000 rows:
+
+    >>> small = psi_null([500] * 10, 50, seed=0)
+    >>> round(small["threshold"], 2), round(small["mean"], 2), round(small["above_0.25"], 2)
+    (0.76, 0.23, 0.28)
+    >>> round(psi_null([500] * 10, 5000, seed=0)["threshold"], 4)
+    0.007
+    """
+    from ._random import resolve_rng
+    from ._validation import check_int
+
+    owner = "psi_null"
+    window = check_int(window, "window", owner, low=1, high=100_000_000)
+    quantile = check_float(quantile, "quantile", owner, low=0, high=1, low_open=True, high_open=True)
+    n_resamples = check_int(n_resamples, "n_resamples", owner, low=10, high=1_000_000)
+    counts = np.asarray(reference_counts, dtype=float)
+    if counts.ndim != 1 or counts.size < 2 or np.any(counts < 0) or counts.sum() <= 0:
+        raise parameter_error("reference_counts", owner, "at least two non-negative bin counts", counts.tolist())
+    rng = resolve_rng(seed, owner)
+    shares = counts / counts.sum()
+    windows = rng.multinomial(window, shares, size=n_resamples)
+    references = rng.multinomial(round(float(counts.sum())), shares, size=n_resamples)
+    samples = psi_from_counts(references, windows, epsilon=epsilon)
+    return {"threshold": float(np.quantile(samples, quantile)), "mean": float(samples.mean()),
+            "above_0.1": float((samples > 0.1).mean()), "above_0.25": float((samples > 0.25).mean()),
+            "samples": samples}
