@@ -210,7 +210,7 @@ def test_not_a_dataframe_and_a_missing_file(tmp_path):
     ("x", "log_loss", {"edges": [-1.0, 0.0, 1.0]}),
     ("region", "precision", {}),
     ("channel", "recall", {"correction": "bh"}),
-    ("region", "mae", {"level": 0.9}),
+    ("region", "mae", {"confidence": 0.9}),
 ])
 def test_slice_report_equals_slice_metrics(log, tmp_path, by, metric, options):
     expected = slice_metrics(log, by, metric, target="label", prediction="score", **options)
@@ -332,7 +332,7 @@ def test_estimate_refuses_a_model_without_predict_proba_and_unknown_labels():
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression().fit(log[["x"]], log["label"])
-    with pytest.raises(ParameterError, match="'target' parameter.*classes_"):
+    with pytest.raises(ParameterError, match=r"'target' parameter.*classes_"):
         estimate_log_performance(log.assign(label=log["label"] + 5), model, ["x"], target="label")
     with pytest.raises(ParameterError, match="Did you mean 'x'"):
         estimate_log_performance(log, model, ["xx"])

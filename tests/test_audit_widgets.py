@@ -27,12 +27,12 @@ def test_log_slice_chart_shows_slice_report_and_rejudges_without_recomputing(log
         expected = slice_report(log, "region", "accuracy", window=CURRENT, prediction="score")
         assert chart.result["slice"].tolist() == expected["slice"].tolist()
         np.testing.assert_allclose(chart.result["metric"], expected["metric"], rtol=1e-12)
-        assert chart.result.attrs["engine"] == "duckdb"
+        assert chart.result.extra["engine"] == "duckdb"
         table = chart.set(by="channel", metric="calibration")
         assert set(table["slice"]) == {"app", "web"} and chart.updates == 1
         cached = len(chart._tables)
         big = chart.set(min_size=300)
-        assert (big["status"] == "too small").all() and len(chart._tables) == cached
+        assert ((big["size"] < 300) == (big["status"] == "too small")).all() and len(chart._tables) == cached
     finally:
         chart.close()
 

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_float, check_int, parameter_error
+from .._validation import check_float, check_int, parameter_error
+from ..statistics import check_correction, psi_from_counts, renamed_argument
 from ._frames import LogFrame, as_log, windowed
 from ._progress import Steps
 
@@ -95,13 +96,13 @@ def binned_wasserstein(reference_counts, current_counts, width: float) -> tuple[
     return float(estimate.sum() * width), float(bound.sum() * width)
 
 
-def _psi_js(reference_counts, current_counts, epsilon: float = 1e-4, base: float = 2.0) -> tuple[float, float]:
-    """PSI and Jensen-Shannon distance from counts, as the course's functions compute them."""
+def _psi_js(reference_counts, current_counts, base: float = 2.0) -> tuple[float, float]:
+    """PSI (:func:`mlfail_widgets.statistics.psi_from_counts`) and the Jensen-Shannon distance
+    (as :func:`~mlfail_widgets.failures.shift.jensen_shannon_distance` computes it) from counts."""
+    psi = float(psi_from_counts(reference_counts, current_counts))
     r = np.asarray(reference_counts, float)
     c = np.asarray(current_counts, float)
     r, c = r / r.sum(), c / c.sum()
-    rp, cp = np.maximum(r, epsilon), np.maximum(c, epsilon)
-    psi = float(((cp - rp) * np.log(cp / rp)).sum())
     middle = (r + c) / 2
 
     def kl(p):
@@ -168,7 +169,7 @@ def drift_report(
     columns: Sequence[str] | None = None,
     *,
     timestamp: str = "timestamp",
-    level: float = 0.05,
+    alpha: float = 0.05,
     correction: str = "bonferroni",
     bins: int = 10,
     grid: int = 2048,
@@ -176,6 +177,7 @@ def drift_report(
     min_rows: int = 20,
     threads: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    level: float | None = None,
 ):
     """Test every feature of a log for drift between two time windows, in the log's own engine.
 
@@ -190,8 +192,9 @@ def drift_report(
         The features to test (default: every column but ``timestamp``).
     timestamp : str, default="timestamp"
         The time column: timestamps, or ISO-8601 text parsed by the engine.
-    level, correction, bins
-        As in :func:`mlfail_widgets.failures.shift.detect_drift`.
+    alpha, correction, bins
+        As in :func:`mlfail_widgets.failures.shift.detect_drift` (``level`` is the old name of
+        ``alpha``).
     grid : int, default=2048
         Equal-width bins per numeric column when the windows are too large to test exactly.
     exact_max_rows : int, default=1_000_000
@@ -246,8 +249,9 @@ def drift_report(
 
     from ..failures.shift import DriftReport, adjust_pvalues, detect_drift
 
-    level = check_float(level, "level", _OWNER, low=0, high=1, low_open=True, high_open=True)
-    correction = check_choice(correction, "correction", _OWNER, ("none", "bonferroni", "holm", "bh"))
+    alpha = renamed_argument("alpha", alpha, "level", level, _OWNER, 0.05)
+    alpha = check_float(alpha, "alpha", _OWNER, low=0, high=1, low_open=True, high_open=True)
+    correction = check_correction(correction, _OWNER)
     bins = check_int(bins, "bins", _OWNER, low=2, high=1000)
     grid = check_int(grid, "grid", _OWNER, low=16, high=1_000_000)
     exact_max_rows = check_int(exact_max_rows, "exact_max_rows", _OWNER, low=0)
@@ -308,7 +312,7 @@ def drift_report(
             if c not in numeric:
                 for f in frames:
                     f[c] = f[c].astype(str)
-        report = detect_drift(frames[0], frames[1], columns, level=level, correction=correction, bins=bins)
+        report = detect_drift(frames[0], frames[1], columns, alpha=alpha, correction=correction, bins=bins)
         table = report.table
         table["method"] = "exact"
         table["statistic_bound"] = 0.0
@@ -357,12 +361,24 @@ def drift_report(
                                                "jensen_shannon", "wasserstein_sd", "statistic_bound",
                                                "pvalue_low", "wasserstein_bound"])
         table.insert(5, "adjusted_pvalue", adjust_pvalues(table["pvalue"].to_numpy(), correction))
-        table.insert(6, "drifted", table["adjusted_pvalue"] < level)
+        table.insert(6, "drifted", table["adjusted_pvalue"] < alpha)
         table["method"] = "binned"
+        from types import SimpleNamespace
+
+        from ..failures.shift.report import _effect
+
+        each = alpha / len(columns) if correction != "none" else alpha  # Bonferroni's per-test level
+        effects = [_effect(row.type, row.statistic, (int(rows[0]), int(rows[1])), each,
+                           SimpleNamespace(dof=len(categories[row.column][0]) - 1) if row.type == "categorical" else None)
+                   for row in table.itertuples()]
+        for name, values in zip(["effect_size", "effect_measure", "detectable", "power_small"],
+                                zip(*effects, strict=True), strict=True):
+            table[name] = values
+        table["psi_null95"] = np.nan  # the exact path has it; from counts alone it is not computed
         table = table[["column", "type", "test", "statistic", "pvalue", "adjusted_pvalue", "drifted", "psi",
-                       "jensen_shannon", "wasserstein_sd", "method", "statistic_bound", "wasserstein_bound",
-                       "pvalue_low"]]
-        report = DriftReport(table, level, correction)
+                       "jensen_shannon", "wasserstein_sd", "effect_size", "effect_measure", "detectable",
+                       "power_small", "psi_null95", "method", "statistic_bound", "wasserstein_bound", "pvalue_low"]]
+        report = DriftReport(table, alpha, correction)
     steps.finish()
     report.table.attrs.update(engine=log.engine, rows={"reference": int(rows[0]), "current": int(rows[1])},
                               reference=tuple(str(v) for v in bounds["reference"]),

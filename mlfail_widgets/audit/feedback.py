@@ -38,8 +38,8 @@ class FeedbackCheck:
     daily : pandas.DataFrame
         One row per day: ``day``, ``impressions``, ``items_shown``, ``catalogue`` (items first
         shown by then), ``exposure_gini``, ``new_item_share``, ``play_rate``.
-    slices : pandas.DataFrame
-        The slice table (columns of ``slice_metrics``) of the current window by ``popularity``
+    slices : SliceResult
+        The slices (as ``slice_metrics`` returns them) of the current window by ``popularity``
         and ``age``.
     metric : str
         ``"calibration"`` (mean predicted minus played) or ``"rate"`` (play rate).
@@ -69,7 +69,7 @@ def feedback_check(
     head: float = 0.1,
     torso: float = 0.5,
     min_size: int = 30,
-    level: float = 0.95,
+    confidence: float = 0.95,
     threads: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> FeedbackCheck:
@@ -89,7 +89,7 @@ def feedback_check(
     head, torso : float, default=0.1, 0.5
         The top ``head`` share of items by reference plays is the head, down to ``torso`` the
         torso, the rest (and items never played then) the tail.
-    min_size, level
+    min_size, confidence
         As in :func:`mlfail_widgets.audit.slice_report` (Holm's correction over all slices).
 
     Returns
@@ -121,7 +121,7 @@ def feedback_check(
     head = check_float(head, "head", _OWNER, low=0, high=1, low_open=True)
     torso = check_float(torso, "torso", _OWNER, low=head, high=1, fix="torso is a larger share than head.")
     min_size = check_int(min_size, "min_size", _OWNER, low=1)
-    level = check_float(level, "level", _OWNER, low=0, high=1, low_open=True, high_open=True)
+    confidence = check_float(confidence, "confidence", _OWNER, low=0, high=1, low_open=True, high_open=True)
     log = as_log(data, _OWNER, threads=threads)
     log.check([item, played], "item" if item not in log.columns else "played")
     if prediction is not None:
@@ -188,9 +188,7 @@ def feedback_check(
         k = len(labels)
         sums = [np.bincount(codes[now], weights=w[now], minlength=k) for w in (n, values, q)]
         blocks.append(slice_table(by, labels, sums[0], sums[1], sums[2], kind=kind, metric=metric, fixed=True,
-                                  level=level, correction="holm", min_size=1))
-    attrs = blocks[0].attrs
-    table = pd.concat(blocks, ignore_index=True)
-    table.attrs.update(attrs)
+                                  confidence=confidence, correction="holm", min_size=1, engine=log.engine))
+    both = blocks[0].with_rows(pd.concat([b.by_slice for b in blocks], ignore_index=True))
     steps.finish()
-    return FeedbackCheck(daily, apply_min_size(table, min_size), metric)
+    return FeedbackCheck(daily, apply_min_size(both, min_size), metric)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_choice, check_float, check_int, parameter_error
+from ..statistics import check_correction
 from ._frames import LogFrame, as_log, windowed
 from ._progress import Steps
 
@@ -29,23 +30,14 @@ _COLUMNS = ["by", "slice", "size", "metric", "low", "high", "gap", "flagged", "s
 _OWNER = "slice_report"
 
 
-def _p_values(kind: str, value, std, n, overall: float) -> np.ndarray:
-    """Two-sided p-values of "the slice's metric equals the overall value": the score test that
-    Wilson's interval inverts, or Student's t (the tests of ``slice_metrics``)."""
-    from scipy import stats as st
-
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if kind == "proportion":
-            p = 2 * st.norm.sf(np.abs(value - overall) / np.sqrt(overall * (1 - overall) / n))
-        else:
-            p = 2 * st.t.sf(np.abs(value - overall) / (std / np.sqrt(n)), np.maximum(n - 1, 1))
-        return np.where(value == overall, 1.0, np.where(np.isnan(p) & np.isfinite(value), 0.0, p))
-
-
 def slice_table(by: str, labels: Sequence[str], n, total, square=None, *, kind: str = "proportion",
-                metric: str = "accuracy", fixed: bool = False, level: float = 0.95,
-                correction: str | None = "holm", min_size: int = 30, size=None):
-    """A slice table (the columns of :func:`mlfail_widgets.slicing.slice_metrics`) from aggregates.
+                metric: str = "accuracy", fixed: bool = False, confidence: float = 0.95,
+                correction: str = "holm", min_size: int = 30, size=None, engine: str = ""):
+    """The result of :func:`mlfail_widgets.slicing.slice_metrics` from per-slice aggregates.
+
+    The metric, intervals and flags come from :func:`mlfail_widgets.slicing.compare_slices`
+    (each slice against the rest of the rows); this adds the labels, sizes, statuses and the
+    order of ``slice_metrics``'s table.
 
     Parameters
     ----------
@@ -59,60 +51,52 @@ def slice_table(by: str, labels: Sequence[str], n, total, square=None, *, kind: 
         (for means).
     kind : {"proportion", "mean"}
     metric : str
-        The metric's name (shown and stored in ``attrs``).
+        The metric's name.
     fixed : bool, default=False
         Keep the given order (bins); otherwise slices are sorted by metric, lowest first.
-    level, correction, min_size
+    confidence, correction, min_size
         As in ``slice_metrics``.
     size : array-like, optional
         Rows per slice (default: ``n``); a slice without rows is "empty".
+    engine : str
+        Where the aggregates were computed (kept in ``result.extra["engine"]``).
+
+    Returns
+    -------
+    SliceResult
 
     Examples
     --------
-    >>> table = slice_table("region", ["north", "new"], [900, 300], [765, 180])
-    >>> table[["slice", "size", "metric", "flagged"]].round(3).values.tolist()
-    [['new', 300, 0.6, True], ['north', 900, 0.85, True]]
+    >>> result = slice_table("region", ["north", "south", "new"], [900, 900, 300], [765, 770, 180])
+    >>> result[["slice", "size", "metric", "flagged"]].round(3).values.tolist()
+    [['new', 300, 0.6, True], ['north', 900, 0.85, True], ['south', 900, 0.856, True]]
     """
     import pandas as pd
 
-    from ..intervals import mean_interval, proportion_interval
-    from ..slicing import apply_min_size
+    from ..slicing import SliceResult, apply_min_size, compare_slices
 
     n = np.asarray(n, dtype=float)
     total = np.asarray(total, dtype=float)
-    N, T = n.sum(), total.sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = total / n
-        overall = T / N
-        if kind == "mean":
-            square = np.asarray(square, dtype=float)
-            std = np.sqrt(np.maximum(square - total * value, 0) / (n - 1))
-            overall_std = np.sqrt(max(square.sum() - T * overall, 0) / (N - 1))
-            low, high = mean_interval(value, std, n, level)
-            overall_low, overall_high = mean_interval(overall, overall_std, N, level)
-        else:
-            std = None
-            low, high = proportion_interval(total, n, level)
-            overall_low, overall_high = proportion_interval(T, N, level)
+    compared = compare_slices(n, total, None if kind == "proportion" else square, kind=kind,
+                              confidence=confidence, correction=correction, min_size=1)
+    value = compared.value
     k = len(labels)
     size = (n if size is None else np.asarray(size, dtype=float)).astype(np.int64)
     status = np.select([size == 0, ~np.isfinite(value)], ["empty", "undefined"], "ok")
-    p = np.where(status == "ok", _p_values(kind, value, std, n, overall), np.nan)
     ok = status == "ok"
     block = pd.DataFrame({"by": by, "slice": list(labels), "size": size, "metric": value,
-                          "low": np.where(ok, low, np.nan), "high": np.where(ok, high, np.nan),
-                          "gap": value - overall, "flagged": False, "status": status, "p_value": p,
-                          "p_adjusted": np.nan, "note": ""})
+                          "low": np.where(ok, compared.low, np.nan), "high": np.where(ok, compared.high, np.nan),
+                          "gap": value - compared.overall, "flagged": False, "status": status,
+                          "p_value": np.where(ok, compared.p_value, np.nan), "p_adjusted": np.nan, "note": ""})
     block["_missing"] = np.asarray(labels, dtype=object) == "missing"
     block["_undefined"] = ~np.isfinite(value)
     block["_rank"] = np.arange(k) if fixed else 0
     keys = ["_missing", "_rank"] if fixed else ["_missing", "_undefined", "metric", "slice"]
     table = block.sort_values(keys, kind="stable")[_COLUMNS].reset_index(drop=True)
-    table.attrs.update(overall=float(overall), overall_low=float(overall_low), overall_high=float(overall_high),
-                       metric=metric, level=level, correction=correction,
-                       method="wilson" if kind == "proportion" else "t",
-                       rows=int(size.sum()), min_size=1)
-    return apply_min_size(table, min_size)
+    result = SliceResult(table, compared.overall, compared.overall_low, compared.overall_high, metric,
+                         compared.confidence, compared.correction, "wilson" if kind == "proportion" else "t",
+                         compared.test, int(size.sum()), 1, extra={"engine": engine})
+    return apply_min_size(result, min_size)
 
 
 # ----------------------------------------------------------------------------- per-row values
@@ -255,8 +239,8 @@ def slice_report(
     bins: int = 4,
     edges: Sequence[float] | None = None,
     min_size: int = 30,
-    level: float = 0.95,
-    correction: str | None = "holm",
+    confidence: float = 0.95,
+    correction: str = "holm",
     threads: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ):
@@ -279,7 +263,7 @@ def slice_report(
         Only the rows of this time window (default: every row).
     timestamp, target, prediction : str
         Column names.
-    bins, edges, min_size, level, correction
+    bins, edges, min_size, confidence, correction
         As in ``slice_metrics``.
     threads : int, optional
         DuckDB threads, when ``data`` is a file path.
@@ -288,9 +272,9 @@ def slice_report(
 
     Returns
     -------
-    pandas.DataFrame
-        The table of ``slice_metrics`` (same columns and ``attrs``), with ``attrs["engine"]``.
-        On the same rows and slices its numbers equal ``slice_metrics``'s.
+    SliceResult
+        As ``slice_metrics`` returns it (``result.extra["engine"]`` names the engine). On the
+        same rows and slices its numbers equal ``slice_metrics``'s.
 
     Examples
     --------
@@ -313,8 +297,8 @@ def slice_report(
     kind = LOG_METRICS[metric]
     bins = check_int(bins, "bins", _OWNER, low=1, high=1000)
     min_size = check_int(min_size, "min_size", _OWNER, low=1)
-    level = check_float(level, "level", _OWNER, low=0, high=1, low_open=True, high_open=True)
-    correction = check_choice(correction, "correction", _OWNER, ("holm", "bonferroni", "bh", None))
+    confidence = check_float(confidence, "confidence", _OWNER, low=0, high=1, low_open=True, high_open=True)
+    correction = check_correction(correction, _OWNER)
     log = as_log(data, _OWNER, threads=threads)
     if not isinstance(by, str):
         raise parameter_error("by", _OWNER, "one column name", by, "Call it once per column.")
@@ -393,8 +377,8 @@ def slice_report(
         labels = [*labels, "missing"]
         labels = [lab for lab, kept in zip(labels, keep, strict=True) if kept]
         n, total, square, size = n[keep], total[keep], square[keep], size[keep]
-    table = slice_table(by, labels, n, total, square, kind=kind, metric=metric, fixed=fixed, level=level,
-                        correction=correction, min_size=min_size, size=size)
-    table.attrs["engine"] = log.engine
+    table = slice_table(by, labels, n, total, square, kind=kind, metric=metric, fixed=fixed,
+                        confidence=confidence, correction=correction, min_size=min_size, size=size,
+                        engine=log.engine)
     steps.finish()
     return table

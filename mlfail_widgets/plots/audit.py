@@ -69,7 +69,7 @@ def update_drift(drawn: Drawn, report) -> None:
     rows = table.attrs.get("rows", {})
     flagged = int(table["drifted"].sum())
     drawn.artists["title"].set_text(
-        f"{flagged} of {len(table)} features drifted ({report.correction}, level {report.level:g}); "
+        f"{flagged} of {len(table)} features drifted ({report.correction}, alpha {report.alpha:g}); "
         f"{rows.get('reference', '?'):,} vs {rows.get('current', '?'):,} rows")
 
 

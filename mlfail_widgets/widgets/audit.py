@@ -92,21 +92,17 @@ def _progress(progress: Any):
     return progress or None
 
 
-def _summary(table) -> str:
-    return slice_plot_summary(table)
-
-
-def slice_plot_summary(table) -> str:
-    """The key numbers of a slice table, one line of HTML (flagged slices, overall, largest gap)."""
-    attrs = table.attrs
-    metric = str(attrs["metric"])
+def slice_plot_summary(result) -> str:
+    """The key numbers of a slice result, one line of HTML (flagged slices, overall, largest gap)."""
+    metric = str(result.metric)
     show = slice_plot._format
+    table = result.by_slice
     tested = table[table["status"] == "ok"]
     flagged = table[table["flagged"]]
     columns = html.escape(", ".join(dict.fromkeys(str(b) for b in table["by"])))
     text = (f"<b>{len(flagged)} of {len(tested)}</b> slices of <b>{columns}</b> flagged; "
-            f"overall {html.escape(metric)} <b>{show(attrs['overall'], metric)}</b> on "
-            f"{attrs['rows']:,} rows ({html.escape(str(attrs.get('engine', '')))})")
+            f"overall {html.escape(metric)} <b>{show(result.overall, metric)}</b> on "
+            f"{result.rows:,} rows ({html.escape(str(result.extra.get('engine', '')))})")
     if len(tested):
         worst = tested.loc[tested["gap"].abs().idxmax()]
         text += (f"; largest gap: <b>{html.escape(str(worst['slice']))}</b> "
@@ -147,9 +143,7 @@ class LogSliceChart(Panel):
                 self._tables[key] = slice_report(log, by, metric, window=window, timestamp=timestamp,
                                                  target=target, prediction=prediction, min_size=1,
                                                  progress=progress, **options)
-            table = apply_min_size(self._tables[key], min_size)
-            table.attrs["engine"] = log.engine
-            return table
+            return apply_min_size(self._tables[key], min_size)
 
         compute.__name__ = "slice_report"
         super().__init__(
@@ -186,7 +180,7 @@ def log_slice_chart(
     metrics : str or list of str, default=("accuracy",)
         Metrics of :data:`mlfail_widgets.audit.LOG_METRICS`.
     window, timestamp, target, prediction, min_size, **options
-        Passed to ``slice_report`` (``bins``, ``edges``, ``level``, ``correction``).
+        Passed to ``slice_report`` (``bins``, ``edges``, ``confidence``, ``correction``).
     progress : bool or callable, default=True
         True: a :class:`ProgressBar` for calls over two seconds (in a notebook).
 
