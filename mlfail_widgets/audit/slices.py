@@ -285,7 +285,7 @@ def slice_report(
     >>> log = pd.DataFrame({"region": region, "label": 1, "prediction": correct.astype(int)})
     >>> table = slice_report(log, "region")
     >>> table[["slice", "size", "metric", "flagged"]].round(3).values.tolist()
-    [['new', 302, 0.609, True], ['west', 865, 0.831, False], ['north', 919, 0.841, False], ['south', 914, 0.846, False]]
+    [['new', 302, 0.609, True], ['west', 865, 0.831, False], ['north', 919, 0.841, True], ['south', 914, 0.846, True]]
     >>> slice_report(log, "regoin")
     Traceback (most recent call last):
     ...
