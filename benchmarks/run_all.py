@@ -57,7 +57,7 @@ def machine() -> dict:
 
 #: Issue 10's figures first, in its order; then the chapters' own scripts.
 ORDER = ["course_time", "widget_latency", "import_time", "drift_detection", "drift_peers", "streaming_detection",
-         "streaming_peers", "feedback_loop", "scaling", "book", "room"]
+         "streaming_peers", "feedback_loop", "scaling", "book", "room", "audit_scale", "audit_peers"]
 
 
 def scripts(only: list[str] | None) -> list[Path]:

@@ -1,0 +1,271 @@
+"""Any dataframe in, small aggregates out: the compatibility layer of :mod:`mlfail_widgets.audit`.
+
+Every input (a pandas, polars or pyarrow table, a DuckDB relation, a Dask or PySpark dataframe,
+or the path of a Parquet or CSV file) becomes a `narwhals <https://narwhals-dev.github.io>`_
+frame over the *same* native object: narwhals translates one set of expressions into the
+engine's own (pandas, polars, pyarrow, DuckDB SQL, Dask graphs, Spark SQL), so the aggregations
+run where the data is and only their small results (counts per bin, per slice, per day) come
+back as numpy arrays. A file is opened as a DuckDB relation (in-process, no server): DuckDB
+reads only the columns a query needs, in streaming passes, so a log larger than memory works.
+Nothing here converts a whole input to pandas.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_columns, parameter_error
+
+__all__ = ["LogFrame", "as_log", "window_bounds"]
+
+#: DuckDB's memory limit when the audit opens a file itself.
+DUCKDB_MEMORY = "512MB"
+_FILES = {".parquet": "read_parquet", ".pq": "read_parquet", ".csv": "read_csv", ".tsv": "read_csv"}
+
+
+def _narwhals():
+    import narwhals as nw
+
+    return nw
+
+
+def _duckdb_connection(threads: int | None = None):
+    import duckdb
+
+    connection = duckdb.connect()
+    # A log read from files is streamed: DuckDB needs little memory for the audit's counts, and
+    # these keep its buffers (and so the process's peak) small on any size of log.
+    connection.execute(f"SET memory_limit='{DUCKDB_MEMORY}'")
+    connection.execute("SET preserve_insertion_order=false")
+    if threads:
+        connection.execute(f"PRAGMA threads={int(threads)}")
+    return connection
+
+
+@dataclass
+class LogFrame:
+    """A log as a narwhals lazy frame, with what the audit functions need to know about it.
+
+    ``frame`` is lazy (DuckDB, Dask, Spark, polars) or eager (pandas, pyarrow), never a copy
+    of the data; ``engine`` is narwhals' name of the backend ("duckdb", "dask", "pyspark",
+    "pandas", ...); ``columns`` the column names; ``owner`` the public function being run.
+    """
+
+    frame: Any
+    engine: str
+    columns: list
+    owner: str
+    schema: dict
+    connection: Any = None  # the DuckDB connection a file was opened with (kept alive)
+
+    def check(self, names, parameter: str) -> list[str]:
+        """``names`` (a str or list) checked against the log's columns, with "did you mean"."""
+        return check_columns(self, names, parameter, self.owner)
+
+    def is_numeric(self, column: str) -> bool:
+        dtype = self.schema[column]
+        return bool(dtype.is_numeric()) and not self.is_boolean(column)
+
+    def is_boolean(self, column: str) -> bool:
+        return self.schema[column] == _narwhals().Boolean
+
+    def is_temporal(self, column: str) -> bool:
+        return bool(self.schema[column].is_temporal())
+
+    def collect(self, query) -> dict[str, np.ndarray]:
+        """Run a (small) query in the engine; its columns as numpy arrays."""
+        out = query.collect() if hasattr(query, "collect") else query
+        return {name: _numpy(out[name]) for name in out.columns}
+
+
+def _numpy(series) -> np.ndarray:
+    values = series.to_numpy()
+    if values.dtype == object and len(values) and not isinstance(values[0], str):
+        try:  # DuckDB's HUGEINT sums come back as Decimal
+            return values.astype(float)
+        except (TypeError, ValueError):
+            return values
+    return values
+
+
+def as_log(data: Any, owner: str, *, threads: int | None = None) -> LogFrame:
+    """Wrap ``data`` (any supported dataframe, or a Parquet/CSV path) for the audit functions.
+
+    Parameters
+    ----------
+    data : DataFrame, relation, or str or Path
+        pandas, polars (eager or lazy), pyarrow Table, DuckDB relation, Dask or PySpark
+        dataframe, or the path of a ``.parquet`` or ``.csv`` file (a glob such as
+        ``"logs/*.parquet"`` works too), opened with DuckDB.
+    owner : str
+        The public function the learner called (named in errors).
+    threads : int, optional
+        DuckDB threads for a file (default: DuckDB's, all cores).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = as_log(pd.DataFrame({"x": [1.0, 2.0]}), "drift_report")
+    >>> log.engine, log.columns
+    ('pandas', ['x'])
+    >>> as_log([1, 2], "drift_report")
+    Traceback (most recent call last):
+    ...
+    mlfail_widgets._validation.ParameterError: The 'data' parameter of drift_report must be a dataframe (pandas, polars, pyarrow, DuckDB, Dask, PySpark) or the path of a .parquet/.csv file. Got [1, 2] instead. Load your log with e.g. pandas.read_parquet(path), or pass the path itself.
+    """
+    nw = _narwhals()
+    connection = None
+    if isinstance(data, LogFrame):
+        return LogFrame(data.frame, data.engine, data.columns, owner, data.schema, data.connection)
+    if isinstance(data, (str, Path)):
+        path = Path(data)
+        reader = _FILES.get(path.suffix.lower())
+        if reader is None:
+            raise parameter_error("data", owner, "a .parquet or .csv file (or a dataframe)", str(data),
+                                  "Convert the log to Parquet, or load it yourself and pass the dataframe.")
+        if not any(c in str(data) for c in "*?[") and not path.is_file():
+            raise parameter_error("data", owner, "the path of an existing file", str(data),
+                                  "Check the path (relative paths start in the notebook's folder).")
+        connection = _duckdb_connection(threads)
+        data = getattr(connection, reader)(str(data))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*narwhals-dask.*", category=FutureWarning)
+        try:
+            frame = nw.from_native(data)
+        except TypeError:
+            raise parameter_error(
+                "data", owner,
+                "a dataframe (pandas, polars, pyarrow, DuckDB, Dask, PySpark) or the path of a .parquet/.csv file",
+                data, "Load your log with e.g. pandas.read_parquet(path), or pass the path itself.") from None
+    if isinstance(frame, nw.Series):
+        raise parameter_error("data", owner, "a dataframe with named columns (not a series)",
+                              type(data).__name__, "Pass series.to_frame() or the whole table.")
+    schema = dict(frame.collect_schema())
+    engine = str(frame.implementation).lower().replace("implementation.", "")
+    return LogFrame(frame, engine, list(schema), owner, schema, connection)
+
+
+def _timestamp(value: Any, parameter: str, owner: str):
+    import pandas as pd
+
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        stamp = None
+    if stamp is None or stamp is pd.NaT:
+        raise parameter_error(parameter, owner, "a pair (start, end) of dates or timestamps", value,
+                              "Write e.g. ('2026-01-01', '2026-01-08'): start included, end excluded.")
+    return stamp
+
+
+def window_bounds(window: Any, parameter: str, owner: str) -> tuple:
+    """``(start, end)`` of a window as two pandas Timestamps, start < end.
+
+    Examples
+    --------
+    >>> window_bounds(("2026-01-01", "2026-01-08"), "reference", "drift_report")
+    (Timestamp('2026-01-01 00:00:00'), Timestamp('2026-01-08 00:00:00'))
+    >>> window_bounds(("2026-01-08", "2026-01-01"), "reference", "drift_report")
+    Traceback (most recent call last):
+    ...
+    mlfail_widgets._validation.ParameterError: The 'reference' parameter of drift_report must be a window (start, end) with start before end. Got ('2026-01-08', '2026-01-01') instead. The start is included, the end excluded.
+    """
+    if not isinstance(window, (tuple, list)) or len(window) != 2:
+        raise parameter_error(parameter, owner, "a pair (start, end) of dates or timestamps", window,
+                              "Write e.g. ('2026-01-01', '2026-01-08'): start included, end excluded.")
+    start, end = (_timestamp(v, parameter, owner) for v in window)
+    if start.tzinfo is not None:
+        start = start.tz_convert("UTC").tz_localize(None)
+    if end.tzinfo is not None:
+        end = end.tz_convert("UTC").tz_localize(None)
+    if not start < end:
+        raise parameter_error(parameter, owner, "a window (start, end) with start before end", tuple(window),
+                              "The start is included, the end excluded.")
+    return start, end
+
+
+def timestamp_expression(log: LogFrame, column: str, parameter: str = "timestamp"):
+    """A narwhals expression for ``column`` as a naive datetime (UTC if it had a time zone).
+
+    A text column is parsed in the engine; if its values do not parse, a ParameterError names
+    the column and shows a value.
+    """
+    nw = _narwhals()
+    log.check(column, parameter)
+    dtype = log.schema[column]
+    expression = nw.col(column)
+    if dtype.is_temporal():
+        if getattr(dtype, "time_zone", None):
+            expression = expression.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        return expression
+    if dtype == nw.String:
+        parsed = expression.str.to_datetime()
+        try:
+            log.collect(log.frame.select(parsed.alias("_t")).head(1000))
+        except Exception as error:  # the engines raise their own errors for text that does not parse
+            sample = log.collect(log.frame.select(nw.col(column)).head(1))[column]
+            shown = sample[0] if len(sample) else column
+            raise parameter_error(
+                parameter, log.owner, "a column of timestamps (or ISO-8601 text such as '2026-01-31 12:00:00')",
+                column, f"Its values do not parse as dates (for example {shown!r}): "
+                f"{type(error).__name__}. Convert it first, e.g. pandas.to_datetime(log[{column!r}], format=...).") from None
+        return parsed
+    raise parameter_error(parameter, log.owner, "a column of timestamps or of ISO-8601 date text", column,
+                          f"It has type {dtype}. Convert it first, e.g. pandas.to_datetime(log[{column!r}], unit='s').")
+
+
+def window_expression(log: LogFrame, timestamp: str, windows: dict, *, name: str = "_window"):
+    """An integer expression: the index of the window each row falls in (null outside all)."""
+    nw = _narwhals()
+    t = timestamp_expression(log, timestamp)
+    bounds = {parameter: window_bounds(window, parameter, log.owner) for parameter, window in windows.items()}
+    names = list(bounds)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            (a, b), (c, d) = bounds[first], bounds[second]
+            if a < d and c < b:
+                raise parameter_error(second, log.owner, f"a window that does not overlap {first!r} {(str(a), str(b))}",
+                                      (str(c), str(d)), "Pick windows that do not share rows.")
+    expression = None
+    for index, (start, end) in reversed(list(enumerate(bounds.values()))):
+        inside = (t >= nw.lit(start.to_pydatetime())) & (t < nw.lit(end.to_pydatetime()))
+        step = nw.when(inside).then(nw.lit(index))
+        expression = step if expression is None else step.otherwise(expression)
+    return expression.alias(name), bounds
+
+
+def windowed(log: LogFrame, frame, timestamp: str, windows: dict):
+    """``frame`` restricted to the rows of the windows, with their index in a ``_window`` column.
+
+    The restriction is a plain filter on the time column (a range per window, merged when two
+    windows touch), so an engine that reads Parquet skips the row groups outside the windows;
+    the index then needs one comparison per row for two windows.
+    """
+    nw = _narwhals()
+    expression, bounds = window_expression(log, timestamp, windows)  # validates, refuses overlaps
+    t = timestamp_expression(log, timestamp)
+    ordered = sorted(range(len(bounds)), key=lambda i: list(bounds.values())[i][0])
+    spans = [list(bounds.values())[i] for i in ordered]
+    merged = [list(spans[0])]
+    for start, end in spans[1:]:
+        if start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    keep = None
+    for start, end in merged:
+        inside = (t >= nw.lit(start.to_pydatetime())) & (t < nw.lit(end.to_pydatetime()))
+        keep = inside if keep is None else keep | inside
+    if len(ordered) == 1:
+        index = nw.lit(0)
+    elif len(ordered) == 2:
+        later = t >= nw.lit(spans[1][0].to_pydatetime())
+        index = later.cast(nw.Int64) if ordered == [0, 1] else (~later).cast(nw.Int64)
+    else:
+        return frame.with_columns(expression).filter(~nw.col("_window").is_null()), bounds
+    return frame.filter(keep).with_columns(index.alias("_window")), bounds

@@ -1,0 +1,357 @@
+"""mlfail_widgets.audit: the course's detectors on a log, in any engine, against the pandas path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlfail_widgets._validation import ParameterError
+from mlfail_widgets.audit import (
+    binned_ks,
+    binned_wasserstein,
+    drift_report,
+    estimate_log_performance,
+    feedback_check,
+    monitor_metric,
+    slice_report,
+)
+from mlfail_widgets.failures.shift import detect_drift, ks_test, wasserstein_distance
+from mlfail_widgets.slicing import slice_metrics
+
+REFERENCE = ("2026-01-01", "2026-01-11")
+CURRENT = ("2026-01-11", "2026-01-21")
+
+
+def make_log(rows: int = 4000, shift: float = 0.3, seed: int = 0) -> pd.DataFrame:
+    """Half the rows in each window; x and the channel mix move in the current one."""
+    rng = np.random.default_rng(seed)
+    half = rows // 2
+    current = np.arange(rows) >= half
+    x = rng.normal(size=rows) + shift * current
+    channel = np.where(rng.random(rows) < np.where(current, 0.5, 0.3), "app", "web")
+    score = 1 / (1 + np.exp(-x))
+    label = (rng.random(rows) < score).astype(int)
+    return pd.DataFrame({
+        "timestamp": pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(rows) * (20 * 86400 / rows), unit="s"),
+        "x": x, "z": rng.normal(size=rows), "n_items": rng.integers(0, 5, rows),
+        "channel": channel, "region": rng.choice(["north", "south", "new"], size=rows),
+        "score": score, "label": label})
+
+
+@pytest.fixture(scope="module")
+def log() -> pd.DataFrame:
+    return make_log()
+
+
+def windows(log: pd.DataFrame):
+    t = log["timestamp"]
+    first = log[(t >= REFERENCE[0]) & (t < REFERENCE[1])]
+    second = log[(t >= CURRENT[0]) & (t < CURRENT[1])]
+    return first.reset_index(drop=True), second.reset_index(drop=True)
+
+
+FEATURES = ["x", "z", "n_items", "channel", "region"]
+
+
+def engines(log: pd.DataFrame, tmp_path):
+    """The same log in every engine the audit accepts (each a test case)."""
+    import duckdb
+    import polars as pl
+    import pyarrow as pa
+
+    connection = duckdb.connect()
+    parquet = tmp_path / "log.parquet"
+    log.to_parquet(parquet)
+    csv = tmp_path / "log.csv"
+    log.to_csv(csv, index=False)
+    return {"pandas": log, "polars": pl.from_pandas(log), "polars-lazy": pl.from_pandas(log).lazy(),
+            "pyarrow": pa.Table.from_pandas(log), "duckdb": connection.from_df(log),
+            "parquet": parquet, "csv": str(csv)}, connection
+
+
+# ----------------------------------------------------------------------------- count maths
+def test_binned_ks_bounds_hold_against_scipy():
+    rng = np.random.default_rng(3)
+    for trial in range(30):
+        a, b = rng.normal(size=500), rng.normal(rng.uniform(-0.5, 0.5), rng.uniform(0.5, 2), size=700)
+        edges = np.linspace(min(a.min(), b.min()), max(a.max(), b.max()), rng.integers(8, 200))
+        ca = np.histogram(a, edges)[0]
+        cb = np.histogram(b, edges)[0]
+        low, high = binned_ks(ca, cb)
+        true = ks_test(a, b).statistic
+        assert low - 1e-12 <= true <= high + 1e-12, trial
+        estimate, bound = binned_wasserstein(ca, cb, edges[1] - edges[0])
+        assert abs(wasserstein_distance(a, b) - estimate) <= bound + 1e-12, trial
+
+
+def test_binned_ks_on_equal_samples_is_zero_with_one_bin_of_slack():
+    assert binned_ks([3, 3, 3], [3, 3, 3]) == (0.0, pytest.approx(1 / 3))
+
+
+def test_binned_flags_hold_their_level_when_nothing_moves():
+    """Flags from the binned path (its conservative p-value) make at most ~5% false alarms."""
+    from scipy.stats import kstwo
+
+    rng = np.random.default_rng(11)
+    n, m, trials, alarms = 3000, 3000, 400, 0
+    effective = round(n * m / (n + m))
+    for _ in range(trials):
+        a, b = rng.normal(size=n), rng.normal(size=m)
+        edges = np.linspace(-6, 6, 513)
+        low, _ = binned_ks(np.histogram(a, edges)[0], np.histogram(b, edges)[0])
+        alarms += kstwo.sf(low, effective) < 0.05
+    rate = alarms / trials
+    assert rate <= 0.05 + 2.6 * np.sqrt(0.05 * 0.95 / trials)  # at most the level (one-sided 99.5%)
+
+
+# ----------------------------------------------------------------------------- drift report
+def test_exact_path_equals_the_pandas_report(log):
+    reference, current = windows(log)
+    ours = drift_report(log, REFERENCE, CURRENT, FEATURES).table
+    theirs = detect_drift(reference, current, FEATURES).table
+    for column in ["statistic", "pvalue", "adjusted_pvalue", "psi", "jensen_shannon", "wasserstein_sd"]:
+        np.testing.assert_allclose(ours[column], theirs[column], rtol=1e-9, atol=1e-12, err_msg=column)
+    assert ours["drifted"].tolist() == theirs["drifted"].tolist()
+    assert set(ours["method"]) == {"exact"}
+    assert ours.attrs["rows"] == {"reference": len(reference), "current": len(current)}
+
+
+def test_every_input_type_gives_the_same_report(log, tmp_path):
+    frames, connection = engines(log, tmp_path)
+    expected = drift_report(log, REFERENCE, CURRENT, FEATURES, exact_max_rows=0).table
+    for name, data in frames.items():
+        for exact in (0, 10**6):
+            table = drift_report(data, REFERENCE, CURRENT, FEATURES, exact_max_rows=exact).table
+            reference = expected if not exact else drift_report(log, REFERENCE, CURRENT, FEATURES).table
+            for column in ["statistic", "pvalue", "psi", "jensen_shannon", "wasserstein_sd"]:
+                np.testing.assert_allclose(table[column], reference[column], rtol=1e-9, atol=1e-12,
+                                           err_msg=f"{name} exact={exact} {column}")
+            assert table.attrs["engine"] in ("pandas", "polars", "pyarrow", "duckdb"), name
+    connection.close()
+
+
+def test_binned_path_is_within_its_stated_bounds(log):
+    from scipy.stats import kstwo
+
+    reference, current = windows(log)
+    exact = detect_drift(reference, current, FEATURES).table.set_index("column")
+    binned = drift_report(log, REFERENCE, CURRENT, FEATURES, exact_max_rows=0, grid=512).table.set_index("column")
+    assert set(binned["method"]) == {"binned"}
+    for column in ["x", "z", "n_items"]:
+        row, truth = binned.loc[column], exact.loc[column]
+        assert row["statistic"] - 1e-12 <= truth["statistic"] <= row["statistic"] + row["statistic_bound"] + 1e-12
+        asymptotic = kstwo.sf(truth["statistic"], round(len(reference) * len(current) / (len(reference) + len(current))))
+        assert row["pvalue_low"] - 1e-12 <= asymptotic <= row["pvalue"] + 1e-12  # scipy's large-sample p
+        assert abs(row["wasserstein_sd"] - truth["wasserstein_sd"]) <= row["wasserstein_bound"] + 1e-9
+    for column in ["channel", "region"]:  # categories: counts only, so exact on any size
+        for field in ["statistic", "pvalue", "psi", "jensen_shannon"]:
+            assert binned.loc[column, field] == pytest.approx(exact.loc[column, field], rel=1e-9, abs=1e-12)
+    assert binned.loc["x", "statistic_bound"] < 0.02
+    assert binned.loc["x", "drifted"] and binned.loc["channel", "drifted"]
+
+
+def test_text_timestamps_are_parsed_in_the_engine(log):
+    text = log.assign(timestamp=log["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S.%f"))
+    a = drift_report(text, REFERENCE, CURRENT, ["x"]).table
+    b = drift_report(log, REFERENCE, CURRENT, ["x"]).table
+    assert a["statistic"].tolist() == b["statistic"].tolist()
+
+
+def test_progress_is_reported_step_by_step(log):
+    seen = []
+    drift_report(log, REFERENCE, CURRENT, ["x", "channel"], exact_max_rows=0,
+                 progress=lambda done, total, label: seen.append((done, total, label)))
+    assert [s[0] for s in seen] == [*list(range(len(seen) - 1)), seen[-1][1]]
+    assert seen[-1][2] == "done"
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(("change", "call", "words"), [
+    ({}, dict(columns=["xx"]), ["'columns'", "Did you mean 'x'"]),
+    ({}, dict(timestamp="timestmp"), ["'timestamp'", "Did you mean 'timestamp'"]),
+    ({"timestamp": "yesterday-ish"}, {}, ["'timestamp'", "do not parse", "yesterday-ish"]),
+    ({"timestamp": 5}, {}, ["'timestamp'", "Convert it first"]),
+    ({}, dict(current=("2027-01-01", "2027-02-01")), ["'current'", "holds 0 rows", "at least 20 rows"]),
+    ({}, dict(current=("2026-01-20 23:00", "2026-01-21"), min_rows=100), ["'current'", "at least 100 rows"]),
+    ({}, dict(current=("2026-01-05", "2026-01-15")), ["'current'", "does not overlap"]),
+    ({}, dict(current=("soon", "later")), ["'current'", "pair (start, end)"]),
+    ({"x": np.nan}, {}, ["'columns'", "missing"]),
+])
+def test_bad_input_gets_a_clear_error(log, change, call, words):
+    data = log.copy()
+    for column, value in change.items():
+        if column == "x":
+            data.loc[5, "x"] = value
+        else:
+            data[column] = value
+    arguments = dict(reference=REFERENCE, current=CURRENT, columns=FEATURES) | call
+    with pytest.raises(ParameterError) as caught:
+        drift_report(data, **arguments)
+    for word in words:
+        assert word in str(caught.value)
+    assert "drift_report" in str(caught.value)
+
+
+def test_not_a_dataframe_and_a_missing_file(tmp_path):
+    with pytest.raises(ParameterError, match="'data' parameter of drift_report"):
+        drift_report({"x": [1]}, REFERENCE, CURRENT)
+    with pytest.raises(ParameterError, match="existing file"):
+        drift_report(tmp_path / "nope.parquet", REFERENCE, CURRENT)
+    with pytest.raises(ParameterError, match=r"parquet or \.csv"):
+        drift_report(tmp_path / "log.xlsx", REFERENCE, CURRENT)
+
+
+# ----------------------------------------------------------------------------- slices
+@pytest.mark.parametrize(("by", "metric", "options"), [
+    ("region", "accuracy", {}),
+    ("channel", "calibration", {}),
+    ("n_items", "rate", {}),
+    ("x", "log_loss", {"edges": [-1.0, 0.0, 1.0]}),
+    ("region", "precision", {}),
+    ("channel", "recall", {"correction": "bh"}),
+    ("region", "mae", {"confidence": 0.9}),
+])
+def test_slice_report_equals_slice_metrics(log, tmp_path, by, metric, options):
+    expected = slice_metrics(log, by, metric, target="label", prediction="score", **options)
+    frames, connection = engines(log, tmp_path)
+    for name in ("pandas", "duckdb", "polars", "parquet"):
+        table = slice_report(frames[name], by, metric, target="label", prediction="score", **options)
+        assert table["slice"].tolist() == expected["slice"].tolist(), name
+        assert table["size"].tolist() == expected["size"].tolist(), name
+        assert table["flagged"].tolist() == expected["flagged"].tolist(), name
+        for column in ["metric", "low", "high", "p_value", "p_adjusted", "gap"]:
+            np.testing.assert_allclose(table[column], expected[column], rtol=1e-9, atol=1e-12,
+                                       err_msg=f"{name} {column}")
+        assert table.attrs["overall"] == pytest.approx(expected.attrs["overall"], rel=1e-12)
+    connection.close()
+
+
+def test_slice_report_in_a_window_and_by_quantile_bins(log):
+    _reference, current = windows(log)
+    table = slice_report(log, "x", "accuracy", window=CURRENT, prediction="score")
+    assert table["size"].sum() == len(current)
+    assert len(table) == 4 and table.attrs["rows"] == len(current)
+    assert table["size"].min() > 0.2 * len(current)  # quartiles from the fine grid: about a quarter each
+
+
+def test_slice_report_refuses_a_label_column_with_other_values(log):
+    data = log.assign(label=np.where(np.arange(len(log)) % 7 == 0, 2, log["label"]))
+    with pytest.raises(ParameterError) as caught:
+        slice_report(data, "region", "accuracy", prediction="score")
+    assert "'target' parameter of slice_report" in str(caught.value)
+    assert "0/1" in str(caught.value) and "2" in str(caught.value)
+
+
+def test_slice_report_refuses_an_empty_window(log):
+    with pytest.raises(ParameterError, match="'window' parameter of slice_report must be a window with rows"):
+        slice_report(log, "region", window=("2030-01-01", "2030-02-01"), prediction="score")
+
+
+# ----------------------------------------------------------------------------- feedback, estimate, monitor
+def impressions(days: int = 30, per_day: int = 600, seed: int = 0) -> pd.DataFrame:
+    """A recommender log: popular items shown more; a new item every day; tail under-predicted."""
+    rng = np.random.default_rng(seed)
+    day = np.repeat(np.arange(days), per_day)
+    item = np.minimum(rng.zipf(1.4, size=day.size), 50 + day) - 1  # item i released on day i - 50
+    played = (rng.random(day.size) < np.where(item < 5, 0.4, 0.25)).astype(int)
+    return pd.DataFrame({"timestamp": pd.Timestamp("2026-01-01") + pd.to_timedelta(day, unit="D"),
+                         "item_id": item, "played": played, "score": 0.3})
+
+
+def test_feedback_check_matches_the_course_metrics_on_the_rows():
+    from mlfail_widgets.failures.feedback import gini
+
+    log = impressions()
+    check = feedback_check(log, ("2026-01-01", "2026-01-15"), ("2026-01-15", "2026-01-31"), new_days=3)
+    day5 = log[log["timestamp"] == pd.Timestamp("2026-01-06")]
+    seen = log[log["timestamp"] <= pd.Timestamp("2026-01-06")]["item_id"].unique()
+    exposure = day5["item_id"].value_counts().reindex(seen, fill_value=0).to_numpy()
+    row = check.daily.iloc[5]
+    assert row["exposure_gini"] == pytest.approx(gini(exposure), rel=1e-12)
+    assert row["catalogue"] == len(seen) and row["impressions"] == len(day5)
+    first = log.groupby("item_id")["timestamp"].min()
+    new = (day5["timestamp"] - day5["item_id"].map(first)).dt.days < 3
+    assert row["new_item_share"] == pytest.approx(new.mean(), rel=1e-12)
+    # the slices equal slice_metrics on the current rows, with the same tiers and ages
+    current = log[log["timestamp"] >= pd.Timestamp("2026-01-15")].copy()
+    plays = log[log["timestamp"] < pd.Timestamp("2026-01-15")].groupby("item_id")["played"].sum()
+    items = np.sort(log["item_id"].unique())
+    ref = plays.reindex(items, fill_value=0)
+    rank = pd.Series(np.argsort(np.argsort(-ref.to_numpy(), kind="stable")), index=items) / len(items)
+    share, played = current["item_id"].map(rank), current["item_id"].map(ref)
+    tier = np.where((share < 0.1) & (played > 0), "head", np.where((share < 0.5) & (played > 0), "torso", "tail"))
+    current["popularity"] = pd.Categorical(tier, ["head", "torso", "tail"], ordered=True)
+    age = (current["timestamp"] - current["item_id"].map(first)).dt.days < 3
+    current["age"] = pd.Categorical(np.where(age, "new", "old"), ["new", "old"], ordered=True)
+    expected = slice_metrics(current, ["popularity", "age"], "calibration", target="played", prediction="score")
+    np.testing.assert_allclose(check.slices["metric"], expected["metric"], rtol=1e-9)
+    np.testing.assert_allclose(check.slices["p_adjusted"], expected["p_adjusted"], rtol=1e-9, atol=1e-15)
+    assert check.slices["flagged"].tolist() == expected["flagged"].tolist()
+    assert check.slices.set_index("slice").loc["head", "flagged"]  # popular items under-predicted
+
+
+def test_feedback_check_refuses_a_play_column_that_is_not_0_or_1():
+    log = impressions(days=5).assign(played=lambda f: f["played"] * 3)
+    with pytest.raises(ParameterError, match="'played' parameter of feedback_check must be a column of 0/1"):
+        feedback_check(log, ("2026-01-01", "2026-01-03"), ("2026-01-03", "2026-01-06"))
+
+
+def test_estimate_with_a_scikit_learn_pipeline_equals_the_chapter_05_estimate():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from mlfail_widgets.failures.shift import estimate_performance
+
+    log = make_log(3000)
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(log[["x", "z"]], log["label"])
+    ours = estimate_log_performance(log, model, ["x", "z"], window=CURRENT, target="label")
+    _, current = windows(log)
+
+    class Wrapped:  # chapter 05's function takes the frame and the model's target name
+        classes_ = model.classes_
+        target = "label"
+
+        def predict_proba(self, frame):
+            return model.predict_proba(frame[["x", "z"]])
+
+    theirs = estimate_performance(Wrapped(), current)
+    assert ours.expected == pytest.approx(theirs.expected, rel=1e-12)
+    assert ours.realised == pytest.approx(theirs.realised, rel=1e-12)
+    assert ours.daily["rows"].sum() == len(current) == ours.n
+
+
+def test_estimate_refuses_a_model_without_predict_proba_and_unknown_labels():
+    from sklearn.svm import LinearSVC
+
+    log = make_log(600)
+    model = LinearSVC().fit(log[["x"]], log["label"])
+    with pytest.raises(ParameterError, match="'model' parameter of estimate_log_performance"):
+        estimate_log_performance(log, model, ["x"])
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression().fit(log[["x"]], log["label"])
+    with pytest.raises(ParameterError, match=r"'target' parameter.*classes_"):
+        estimate_log_performance(log.assign(label=log["label"] + 5), model, ["x"], target="label")
+    with pytest.raises(ParameterError, match="Did you mean 'x'"):
+        estimate_log_performance(log, model, ["xx"])
+
+
+def test_monitor_metric_alarms_after_the_change_and_not_before():
+    rng = np.random.default_rng(5)
+    days = np.repeat(pd.date_range("2026-01-01", periods=90), 300)
+    correct = rng.random(days.size) < np.where(days >= pd.Timestamp("2026-03-01"), 0.75, 0.85)
+    log = pd.DataFrame({"timestamp": days, "label": 1, "prediction": correct.astype(int)})
+    for detector in ("cusum", "page_hinkley"):
+        timeline = monitor_metric(log, "accuracy", detector=detector, threshold=5)
+        assert timeline.alarms and min(timeline.alarms) >= pd.Timestamp("2026-03-01"), detector
+        assert min(timeline.alarms) <= pd.Timestamp("2026-03-05"), detector
+    daily = log.groupby("timestamp")["prediction"].mean().to_numpy()
+    np.testing.assert_allclose(timeline.daily["value"], daily, rtol=1e-12)
+
+
+def test_monitor_metric_needs_more_days_than_its_baseline():
+    log = impressions(days=10)
+    with pytest.raises(ParameterError, match="'baseline' parameter of monitor_metric"):
+        monitor_metric(log, "mean", column="played")
