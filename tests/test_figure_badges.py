@@ -157,3 +157,19 @@ def test_the_check_sees_a_box_over_a_line():
     badge = style.label_simulated(ax)
     fig.canvas.draw()
     assert not _covers(badge.get_bbox_patch().get_window_extent(renderer), ax, renderer)
+
+
+def test_a_badge_beside_a_best_placed_legend_draws():
+    """A legend at loc="best" measures every artist of its axes, the badge included; the badge
+    must not measure that legend back (it recursed without end in chapter 08's timeline)."""
+    from mlfail_widgets.plots import new_figure, render_png
+    from mlfail_widgets.plots.style import label_simulated
+
+    fig, ax = new_figure((4, 3))
+    ax.plot([0, 1, 2], [0, 1, 0], label="metric")
+    ax.legend(loc="best")
+    ax.set_title("A daily metric")
+    badge = label_simulated(ax)
+    assert render_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+    renderer = fig.canvas.get_renderer()
+    assert badge.get_window_extent(renderer).y0 >= ax.title.get_window_extent(renderer).y1 - 1

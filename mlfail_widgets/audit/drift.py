@@ -249,9 +249,9 @@ def drift_report(
 
     from ..failures.shift import DriftReport, adjust_pvalues, detect_drift
 
-    alpha = renamed_argument("alpha", alpha, "level", level, _OWNER, 0.05)
+    alpha = renamed_argument("alpha", alpha, "level", level, 0.05)
     alpha = check_float(alpha, "alpha", _OWNER, low=0, high=1, low_open=True, high_open=True)
-    correction = check_correction(correction, _OWNER)
+    correction = check_correction(correction)
     bins = check_int(bins, "bins", _OWNER, low=2, high=1000)
     grid = check_int(grid, "grid", _OWNER, low=16, high=1_000_000)
     exact_max_rows = check_int(exact_max_rows, "exact_max_rows", _OWNER, low=0)

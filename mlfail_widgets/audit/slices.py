@@ -298,7 +298,7 @@ def slice_report(
     bins = check_int(bins, "bins", _OWNER, low=1, high=1000)
     min_size = check_int(min_size, "min_size", _OWNER, low=1)
     confidence = check_float(confidence, "confidence", _OWNER, low=0, high=1, low_open=True, high_open=True)
-    correction = check_correction(correction, _OWNER)
+    correction = check_correction(correction)
     log = as_log(data, _OWNER, threads=threads)
     if not isinstance(by, str):
         raise parameter_error("by", _OWNER, "one column name", by, "Call it once per column.")

@@ -51,7 +51,7 @@ numeric(
     "to new songs, on average over the days of the current window?",
     _new_share,
     abs_tol=0.0002,
-    hint="check.daily has a 'day' and a 'new_item_share' column: keep the rows whose day is in CURRENT "
+    hint="loop.daily has a 'day' and a 'new_item_share' column: keep the rows whose day is in CURRENT "
     "(start included, end excluded), then take the .mean() of the share.",
     explanation="About a tenth of a percent: new songs are released every few days, yet the popularity "
     "recommender almost never shows them, so they never gather the plays that would make them popular. "
@@ -66,8 +66,8 @@ choice(
     ["yes", "no"],
     _new_flagged(),
     option_hints={
-        "yes": "Look at check.slices for the slice 'new' with new_days=14: its 'flagged' column.",
-        "no": "Look at check.slices for the slice 'new' with new_days=14: its 'flagged' column.",
+        "yes": "Look at loop.slices for the slice 'new' with new_days=14: its 'flagged' column.",
+        "no": "Look at loop.slices for the slice 'new' with new_days=14: its 'flagged' column.",
     },
     explanation="With 14 days, the new slice has about twice the rows, and its over-prediction (about "
     "+0.08) is now clear of chance after the correction. With 7 days it had 57 rows: too few to tell. "

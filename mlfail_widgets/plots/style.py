@@ -109,8 +109,12 @@ def label_simulated(ax, text: str = "SIMULATED", colour: str = SIMULATED):
         # Read at draw time: titles set or changed after the stamp count too.
         boxes = [t.get_window_extent(renderer) for t in (ax.title, ax._left_title, ax._right_title)
                  if t.get_visible() and t.get_text()]
-        if ax.get_legend() is not None:  # a legend in the title row (the drill's panels)
-            boxes.append(ax.get_legend().get_window_extent(renderer))
+        legend = ax.get_legend()
+        # A legend in the title row (the drill's panels) is placed at a fixed spot. A legend at
+        # loc="best" (code 0) sits inside the axes and, to find its place, measures every artist
+        # there, this badge included: reading it here would recurse without end.
+        if legend is not None and getattr(legend, "_loc", 0) != 0:
+            boxes.append(legend.get_window_extent(renderer))
         return max([ax.get_window_extent(renderer), *boxes], key=lambda box: box.y1)
 
     return ax.annotate(

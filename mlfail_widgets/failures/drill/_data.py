@@ -104,7 +104,7 @@ def drift_report(world: int, rng, *, shift: tuple | None = None, unused_offset: 
     current = _sample(DRIFT_ROWS, rng, shift)
     if unused_offset:
         current["x4"] = current["x4"] + unused_offset
-    report = detect_drift(_training_sample(world), current, columns=list(_ALL), level=0.01).table
+    report = detect_drift(_training_sample(world), current, columns=list(_ALL), alpha=0.01).table
     return pd.DataFrame({
         "feature": [DISPLAY_NAMES[c] for c in report["column"]],
         "used_by_model": [c in USED for c in report["column"]],
