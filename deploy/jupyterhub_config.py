@@ -44,11 +44,12 @@ USERS = {name.strip() for name in os.environ.get("MLFAIL_HUB_USERS", "").split("
 PASSWORD = os.environ.get("MLFAIL_HUB_PASSWORD", "")
 GRADED = os.environ.get("MLFAIL_GRADED", "0")
 
-# Per-user limits. Basis: the room benchmark (benchmarks/room.py, issue 17) was not merged when this
-# was written. Measured instead by deploy/hubcheck.py (tests/test_hub.py) on 2026-12-04: one learner's
-# server plus kernel running chapter 00 peaks at 358 MiB resident (the same for each of three users),
-# and the course's budget is that every chapter runs headless in under 20 s on one core. One core and
-# 1 GB leave room for the heavier chapters (05 trains models, 06 simulates a recommender).
+# Per-user limits. Basis: the room benchmark (benchmarks/room.py, issue 17; README "How many
+# learners per machine") served 4 learners at once on 2 cores with every lesson of chapters 03
+# and 04 holding, i.e. half a core each on average, with peaks of a full core while a learner's
+# demo measures; deploy/hubcheck.py (tests/test_hub.py) measured one learner's server plus kernel
+# at 358 MiB resident in chapter 00. So: a cap of one core (guarantee half a core where the
+# spawner has guarantees) and 1 GB, which leaves room for chapters 05 and 06.
 # LocalProcessSpawner does not enforce limits (it passes them to the server as CPU_LIMIT / MEM_LIMIT,
 # which jupyter-resource-usage displays); DockerSpawner and KubeSpawner (Zero to JupyterHub) do.
 CPU_LIMIT = float(os.environ.get("MLFAIL_HUB_CPU_LIMIT", "1.0"))
