@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["MUSIC_LOG", "make_music_log", "music_log_path"]
+__all__ = ["MUSIC_LOG", "make_music_log", "music_log_path", "penguins_path"]
 
 #: The shipped file's name in ``data/``.
 MUSIC_LOG = "music_impressions.parquet"
@@ -57,6 +57,19 @@ def make_music_log(*, days: int = 60, listeners: int = 300, songs: int = 400, se
         "score": np.round(log["predicted"].to_numpy(dtype=float), 6),
         "played": log["played"].to_numpy().astype(np.int8), "audit": log["audit"].to_numpy().astype(np.int8)})
     return out.sort_values("timestamp", kind="stable").reset_index(drop=True)
+
+
+def penguins_path() -> Path:
+    """Path of ``data/penguins.csv`` (the Palmer penguins of chapter 05), wherever the course runs.
+
+    Examples
+    --------
+    >>> penguins_path().name
+    'penguins.csv'
+    """
+    from .._data import data_path
+
+    return data_path("penguins.csv")
 
 
 def music_log_path() -> Path:
