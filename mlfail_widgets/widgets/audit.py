@@ -94,20 +94,9 @@ def _progress(progress: Any):
 
 def slice_plot_summary(result) -> str:
     """The key numbers of a slice result, one line of HTML (flagged slices, overall, largest gap)."""
-    metric = str(result.metric)
-    show = slice_plot._format
-    table = result.by_slice
-    tested = table[table["status"] == "ok"]
-    flagged = table[table["flagged"]]
-    columns = html.escape(", ".join(dict.fromkeys(str(b) for b in table["by"])))
-    text = (f"<b>{len(flagged)} of {len(tested)}</b> slices of <b>{columns}</b> flagged; "
-            f"overall {html.escape(metric)} <b>{show(result.overall, metric)}</b> on "
-            f"{result.rows:,} rows ({html.escape(str(result.extra.get('engine', '')))})")
-    if len(tested):
-        worst = tested.loc[tested["gap"].abs().idxmax()]
-        text += (f"; largest gap: <b>{html.escape(str(worst['slice']))}</b> "
-                 f"{show(worst['metric'], metric)} ({worst['gap']:+.3g})")
-    return text
+    from .slices import summary_line
+
+    return summary_line(result, f"on {result.rows:,} rows ({html.escape(str(result.extra.get('engine', '')))})")
 
 
 class LogSliceChart(Panel):

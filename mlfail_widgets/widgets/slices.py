@@ -27,7 +27,11 @@ def _name(metric: str | Callable) -> str:
     return metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
 
 
-def _summary(result) -> str:
+def summary_line(result, overall_note: str) -> str:
+    """Flagged slices, the overall value followed by ``overall_note``, and the largest gap (HTML).
+
+    The one summary line of every slice chart (a table's here, a log's in ``widgets.audit``).
+    """
     metric = str(result.metric)
     show = slice_plot._format
     table = result.by_slice
@@ -35,13 +39,20 @@ def _summary(result) -> str:
     flagged = table[table["flagged"]]
     columns = html.escape(", ".join(dict.fromkeys(str(b) for b in table["by"])))
     text = (f"<b>{len(flagged)} of {len(tested)}</b> slices of <b>{columns}</b> flagged; "
-            f"overall {html.escape(metric)} <b>{show(result.overall, metric)}</b> "
-            f"({result.confidence:.0%} interval {show(result.overall_low, metric)} to "
-            f"{show(result.overall_high, metric)})")
+            f"overall {html.escape(metric)} <b>{show(result.overall, metric)}</b> {overall_note}")
     if len(tested):
         worst = tested.loc[tested["gap"].abs().idxmax()]
         text += (f"; largest gap: <b>{html.escape(str(worst['slice']))}</b> "
                  f"{show(worst['metric'], metric)} ({worst['gap']:+.3g})")
+    return text
+
+
+def _summary(result) -> str:
+    metric = str(result.metric)
+    show = slice_plot._format
+    table = result.by_slice
+    text = summary_line(result, f"({result.confidence:.0%} interval {show(result.overall_low, metric)} to "
+                                f"{show(result.overall_high, metric)})")
     small = int((table["status"] == "too small").sum())
     if small:
         text += f"; {small} too small to judge"
