@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..slicing import SliceResult
 
 from .._validation import check_choice, check_columns, check_int, parameter_error
 from ..plots import slices as slice_plot
@@ -27,7 +30,7 @@ def _name(metric: str | Callable) -> str:
     return metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
 
 
-def summary_line(result, overall_note: str) -> str:
+def summary_line(result: SliceResult, overall_note: str) -> str:
     """Flagged slices, the overall value followed by ``overall_note``, and the largest gap (HTML).
 
     The one summary line of every slice chart (a table's here, a log's in ``widgets.audit``).
