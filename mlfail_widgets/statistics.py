@@ -13,13 +13,14 @@ Pure numpy; the names of the rules follow statsmodels' ``multipletests`` (``"bon
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ._validation import argument_helper, check_choice, check_float, owner_name, parameter_error
 
-__all__ = ["CORRECTIONS", "PSI_EPSILON", "adjust_pvalues", "psi_from_counts", "psi_null", "renamed_argument"]
+__all__ = ["CORRECTIONS", "PSI_EPSILON", "DriftEffect", "adjust_pvalues", "drift_effect", "psi_from_counts", "psi_null",
+           "renamed_argument"]
 
 #: The multiple-testing corrections: none, Bonferroni, Holm's step-down, Benjamini-Hochberg.
 CORRECTIONS = ("none", "bonferroni", "holm", "bh")
@@ -235,3 +236,54 @@ def psi_null(reference_counts, window: int, *, quantile: float = 0.95, n_resampl
     return {"threshold": float(np.quantile(samples, quantile)), "mean": float(samples.mean()),
             "above_0.1": float((samples > 0.1).mean()), "above_0.25": float((samples > 0.25).mean()),
             "samples": samples}
+
+
+class DriftEffect(NamedTuple):
+    """The effect beside a drift p-value (see :func:`drift_effect`)."""
+
+    size: float
+    measure: str
+    detectable: float
+    power_small: float
+
+
+def drift_effect(kind: str, statistic: float, sizes: tuple[int, int], alpha_each: float,
+                 dof: int | None = None) -> DriftEffect:
+    """Effect size beside a drift test, the smallest effect flagged at these sizes, and power.
+
+    Parameters
+    ----------
+    kind : {"numeric", "categorical"}
+        ``"numeric"``: ``statistic`` is the two-sample KS D; ``"categorical"``: the chi-square.
+    statistic : float
+    sizes : tuple of int
+        Rows of the reference and of the current window.
+    alpha_each : float
+        The level each test is run at (Bonferroni's ``alpha / features`` in a report).
+    dof : int, optional
+        Degrees of freedom of the chi-square (categories - 1); needed when categorical.
+
+    Returns
+    -------
+    DriftEffect
+        ``size`` (KS D, or Cramer's V), ``measure`` (its name), ``detectable`` (the smallest
+        effect flagged at these sizes) and ``power_small`` (power against a small effect,
+        Cohen's w = 0.1, from the chi-square's noncentral law; NaN where not cheap).
+
+    Examples
+    --------
+    >>> effect = drift_effect("categorical", 40.0, (1000, 1000), 0.01, dof=3)
+    >>> round(effect.size, 3), effect.measure, round(effect.detectable, 3), round(effect.power_small, 2)
+    (0.141, "Cramer's V", 0.075, 0.91)
+    """
+    from scipy import stats
+
+    n, m = sizes
+    if kind == "numeric":
+        effective = np.round(max(n, m) * min(n, m) / (n + m))
+        return DriftEffect(float(statistic), "KS D (largest ECDF gap)",
+                           float(stats.kstwo.isf(alpha_each, effective)), np.nan)
+    total, dof = n + m, max(int(dof or 1), 1)
+    critical = stats.chi2.isf(alpha_each, dof)
+    return DriftEffect(float(np.sqrt(statistic / total)), "Cramer's V", float(np.sqrt(critical / total)),
+                       float(stats.ncx2.sf(critical, dof, total * 0.1**2)))

@@ -363,13 +363,11 @@ def drift_report(
         table.insert(5, "adjusted_pvalue", adjust_pvalues(table["pvalue"].to_numpy(), correction))
         table.insert(6, "drifted", table["adjusted_pvalue"] < alpha)
         table["method"] = "binned"
-        from types import SimpleNamespace
-
-        from ..failures.shift.report import _effect
+        from ..statistics import drift_effect
 
         each = alpha / len(columns) if correction != "none" else alpha  # Bonferroni's per-test level
-        effects = [_effect(row.type, row.statistic, (int(rows[0]), int(rows[1])), each,
-                           SimpleNamespace(dof=len(categories[row.column][0]) - 1) if row.type == "categorical" else None)
+        effects = [drift_effect(row.type, row.statistic, (int(rows[0]), int(rows[1])), each,
+                               len(categories[row.column][0]) - 1 if row.type == "categorical" else None)
                    for row in table.itertuples()]
         for name, values in zip(["effect_size", "effect_measure", "detectable", "power_small"],
                                 zip(*effects, strict=True), strict=True):

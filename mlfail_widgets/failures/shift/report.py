@@ -17,6 +17,7 @@ from ...statistics import (
     CORRECTIONS,
     adjust_pvalues,
     check_correction,
+    drift_effect,
     psi_from_counts,
     psi_null,
     renamed_argument,
@@ -163,7 +164,8 @@ def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
     table.insert(6, "drifted", table["adjusted_pvalue"] < alpha)
     sizes = (len(reference), len(current))
     each = alpha / len(columns) if correction != "none" else alpha  # Bonferroni's per-test level
-    effects = [_effect(row.type, row.statistic, sizes, each, table_of.get(row.column))
+    effects = [drift_effect(row.type, row.statistic, sizes, each,
+                            table_of[row.column].dof if row.column in table_of else None)
                for row in table.itertuples()]
     for name, values in zip(["effect_size", "effect_measure", "detectable", "power_small"], zip(*effects, strict=True),
                             strict=True):
@@ -177,22 +179,6 @@ def _psi_and_counts(reference, current, bins: int, counts: dict, column) -> floa
     r, c = _binned_counts(reference, current, bins)
     counts[column] = r
     return float(psi_from_counts(r, c))
-
-
-def _effect(kind: str, statistic: float, sizes: tuple[int, int], each: float, chi) -> tuple:
-    """Effect size, its name, the smallest effect flagged at these sizes, and the power against
-    a small effect (Cohen's w = 0.1) where it is cheap (the chi-square's noncentral law)."""
-    from scipy import stats
-
-    n, m = sizes
-    if kind == "numeric":
-        effective = np.round(max(n, m) * min(n, m) / (n + m))
-        return float(statistic), "KS D (largest ECDF gap)", float(stats.kstwo.isf(each, effective)), np.nan
-    total, dof = n + m, max(chi.dof, 1)
-    critical = stats.chi2.isf(each, dof)
-    v = float(np.sqrt(statistic / total))
-    return (v, "Cramer's V", float(np.sqrt(critical / total)),
-            float(stats.ncx2.sf(critical, dof, total * 0.1**2)))
 
 
 def evidently_default_rule(reference, current, columns=None):
