@@ -169,6 +169,72 @@ def chart(rows: list[dict], path: Path) -> None:
 BENCH_README = HERE / "README.md"
 
 
+DATES = "<!-- bench:dates "  # per-script run dates, kept in the README so partial runs stay honest
+
+
+def _previous(text: str) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, str]]:
+    """The table rows, notes and run dates already in the README, by script name."""
+    import re
+
+    body = text.split(README_START, 1)[1].split(README_END, 1)[0]
+    header_date = re.search(r"Measured by `make bench`(?: --quick)? on (\d{4}-\d\d-\d\d)", body)
+    dates: dict[str, str] = {}
+    if DATES in body:
+        dates = json.loads(body.split(DATES, 1)[1].split("-->", 1)[0])
+    rows: dict[str, list[str]] = {}
+    notes: dict[str, list[str]] = {}
+    for line in body.splitlines():
+        row = re.match(r"\| (\w+)\.py \|", line)
+        note = re.match(r"- (\w+)\.py, ", line)
+        for match, into in ((row, rows), (note, notes)):
+            if match:
+                into.setdefault(match.group(1), []).append(line)
+                if header_date:
+                    dates.setdefault(match.group(1), header_date.group(1))
+    return rows, notes, dates
+
+
+def merged_text(header: str, rows: list[dict], notes: list[str], previous: str | None, today: str) -> str:
+    """The README's table text: this run's rows, plus, for a partial run (``--only``), every other
+    script's rows from the table already there, each script with the date it was measured on.
+
+    >>> old = (f"{README_START}\\nMeasured by `make bench` on 2026-01-01: x.\\n\\n"
+    ...        "| script | figure |\\n|---|---|\\n| a.py | old a |\\n| b.py | old b |\\n{README_END}")
+    >>> new = merged_text("Measured by `make bench` on 2026-02-02: y.", [{"benchmark": "a", "figure": "new a"}],
+    ...                   [], old, "2026-02-02")
+    >>> "old a" in new, "old b" in new, "2026-01-01 (b.py)" in new
+    (False, True, True)
+    """
+    ran = {r["benchmark"] for r in rows}
+    table_lines = table(rows).splitlines()
+    dates = {name: today for name in ran}
+    kept_notes: list[str] = []
+    if previous is not None and README_START in previous:
+        old_rows, old_notes, old_dates = _previous(previous)
+        kept = [name for name in old_rows if name not in ran]
+        order = {name: i for i, name in enumerate(ORDER)}
+        by_script: dict[str, list[str]] = {}
+        for line in table_lines[2:]:
+            by_script.setdefault(line.split(".py |", 1)[0].strip("| "), []).append(line)
+        for name in kept:
+            by_script[name] = old_rows[name]
+            dates[name] = old_dates.get(name, "an earlier run")
+            kept_notes.extend(old_notes.get(name, []))
+        names = sorted(by_script, key=lambda n: (order.get(n, len(order)), n))
+        table_lines = table_lines[:2] + [line for n in names for line in by_script[n]]
+        if kept:
+            earlier: dict[str, list[str]] = {}
+            for name in kept:
+                earlier.setdefault(dates[name], []).append(f"{name}.py")
+            header += (" This run re-measured " + ", ".join(f"{n}.py" for n in sorted(ran)) +
+                       "; the other rows keep the date of the run that measured them: " +
+                       "; ".join(f"{d} ({', '.join(sorted(n))})" for d, n in sorted(earlier.items())) + ".")
+    all_notes = notes + kept_notes
+    return (f"{header}\n\n" + "\n".join(table_lines) +
+            ("\n\nNotes:\n\n" + "\n".join(all_notes) if all_notes else "") +
+            f"\n\n{DATES}{json.dumps(dict(sorted(dates.items())))} -->")
+
+
 def update_readme(markdown: str, readme: Path = BENCH_README) -> None:
     """Write the table between the bench markers of ``benchmarks/README.md``."""
     text = readme.read_text()
@@ -234,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     notes = [f"- {r['benchmark']}.py, {r['figure']}: {r.get('note') or r.get('error') or r.get('peer_error')}"
              for r in rows if r.get("note") or r.get("error") or r.get("peer_error")]
     text = header + "\n\n" + markdown + ("\n\nNotes:\n\n" + "\n".join(notes) if notes else "")
+    # --only with --update-readme replaces those scripts' rows and keeps the others, dated
+    readme_text = merged_text(header, rows, notes, BENCH_README.read_text() if args.only else None, info["date"])
     (OUT / "results.json").write_text(json.dumps({"machine": info, "rows": rows}, indent=2, default=str))
     (OUT / "results.md").write_text(text + "\n")
     chart(rows, OUT / "results.png")
@@ -242,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nWritten: {OUT / 'results.json'}, {OUT / 'results.md'}, {OUT / 'results.png'} "
           f"({info['total_seconds']:.0f} s in all)")
     if args.update_readme:
-        update_readme(text)
+        update_readme(readme_text)
     missed = [r for r in rows if r.get("ok") is False]
     if missed:
         print(f"\n{len(missed)} figure(s) miss their target or failed.", file=sys.stderr)
