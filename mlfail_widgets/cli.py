@@ -57,7 +57,7 @@ def _table(runs) -> str:
     return "\n".join(lines)
 
 
-_SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
+_SIGNAL_NAMES: dict[int, str] = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
 
 
 class _Stopped(Exception):

@@ -19,8 +19,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._tempdirs import pid_prefix, remove_stale_dirs
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 __all__ = ["NotebookRun", "export_html", "run_notebook", "stop_running_kernels", "widget_errors",
            "write_index"]
@@ -42,7 +46,7 @@ class NotebookRun:
     cell: int | None = None  # 1-based index among all cells of the failing cell
     error: str = ""  # "NameError: name 'x' is not defined"
     line: str = ""  # the source line that raised, when it can be found
-    notebook: object = field(default=None, repr=False)
+    notebook: NotebookNode | None = field(default=None, repr=False)
     where: str = ""  # what failed when it is no cell: "the file", "the kernel", ...
 
     @property

@@ -7,9 +7,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..._validation import ParameterError, check_float
 from ._wheels import file_sha256
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["GoldenReport", "GuardReport", "Lock", "VersionCheck", "golden_test", "lock_problems",
            "lock_wheels", "version_guard"]
@@ -122,15 +126,15 @@ def lock_problems(text: str, expected: Lock | None = None) -> list[str]:
     if not entries and not problems:
         return ["the lock file is empty: it pins no package (pip would install nothing and report success)"]
     if expected is not None and not problems:
-        found = {name: (version, hashes) for name, version, hashes in entries}
+        written = {name: (version, hashes) for name, version, hashes in entries}
         for name in sorted(expected.pins):
-            if name not in found:
+            if name not in written:
                 problems.append(f"{name} is missing from the lock file (the file is truncated or edited)")
-            elif found[name][0] != expected.pins[name]:
-                problems.append(f"{name} is pinned to {found[name][0]}, not the vetted {expected.pins[name]}")
-            elif expected.hashes[name] not in found[name][1]:
+            elif written[name][0] != expected.pins[name]:
+                problems.append(f"{name} is pinned to {written[name][0]}, not the vetted {expected.pins[name]}")
+            elif expected.hashes[name] not in written[name][1]:
                 problems.append(f"the hash of {name} in the file is not the vetted wheel's")
-        for name in sorted(set(found) - set(expected.pins)):
+        for name in sorted(set(written) - set(expected.pins)):
             problems.append(f"{name} is in the lock file but was never vetted")
     return problems
 
@@ -277,11 +281,11 @@ class GoldenReport:
     (False, True, True)
     """
 
-    expected: object
-    served: object
+    expected: np.ndarray
+    served: np.ndarray
     tolerance: float
-    changed: object
-    flipped: object
+    changed: np.ndarray
+    flipped: np.ndarray
     accuracy_expected: float
     accuracy_served: float
 

@@ -144,11 +144,12 @@ class DependencyLab:
         self.lock = lock_wheels(locked).write(self.root / "requirements.lock")
         self._published: list[str] = []
         self._index_folder = self.root / "index"
-        self._resources.index = LocalIndex(self._index_folder)
-        self._resources.index.publish(self._wheel("songpipe", PIPELINE_VERSION))
+        # the lab uses self._index and self._down; _resources holds them to close them
+        self._index = self._resources.index = LocalIndex(self._index_folder)
+        self._index.publish(self._wheel("songpipe", PIPELINE_VERSION))
         for version in published:
             self.publish(version)
-        self._resources.down = ClosedPort()
+        self._down = self._resources.down = ClosedPort()
         self._mirror: Path | None = None
 
     def _wheel(self, name: str, version: str) -> Path:
@@ -169,20 +170,20 @@ class DependencyLab:
     def index_url(self) -> str:
         """The URL of the local package index (answers while the lab is open)."""
         self._check_open()
-        return self._resources.index.url
+        return self._index.url
 
     @property
     def down_url(self) -> str:
         """An index URL on a port that refuses connections: the index is down."""
         self._check_open()
-        return f"http://127.0.0.1:{self._resources.down.port}/simple"
+        return f"http://127.0.0.1:{self._down.port}/simple"
 
     def publish(self, version: str) -> None:
         """The third party publishes scalekit ``version`` on the index (from now on pip sees it)."""
         self._check_open()
         version = check_choice(version, "version", SCALEKIT_VERSIONS)
         if version not in self._published:
-            self._resources.index.publish(self._wheel("scalekit", version))
+            self._index.publish(self._wheel("scalekit", version))
             self._published = sorted([*self._published, version], key=SCALEKIT_VERSIONS.index)
 
     def tampered_mirror(self) -> Path:
@@ -252,9 +253,14 @@ class DependencyLab:
         source = check_choice(source, "source", SOURCES)
         index_up = check_bool(index_up, "index_up")
         arguments, where = self._sources(source, index_up)
-        requirements = ["--require-hashes", "-r", str(self.lock.path)]
+        lock_file = self.lock.path
+        if lock_file is None:  # a Lock built in memory and assigned to lab.lock
+            raise ParameterError(f"{owner_name()}: lab.lock was never written to a file, so pip has "
+                                 "nothing to read. Write it first: lab.lock.write(lab.root / "
+                                 "'requirements.lock').")
+        requirements = ["--require-hashes", "-r", str(lock_file)]
         try:
-            text = self.lock.path.read_text()
+            text = lock_file.read_text()
         except (OSError, UnicodeDecodeError) as error:
             problems = [f"the lock file cannot be read ({type(error).__name__}: {error})"]
         else:
@@ -332,7 +338,7 @@ class DependencyLab:
         self.close()
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else f"index {self._resources.index.url}"
+        state = "closed" if self._closed else f"index {self._index.url}"
         return f"DependencyLab(published={self.published}, {state})"
 
 

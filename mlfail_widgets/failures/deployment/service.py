@@ -21,6 +21,7 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -88,7 +89,7 @@ class ModelService:
         self.env = os.environ if env is None else env
         self.served: ServedModel | None = None
         self._model = None
-        self._cached_path = None
+        self._cached_path: Path | None = None
 
     @property
     def deploy_path(self) -> str:
