@@ -87,7 +87,7 @@ def _last_line(path: str) -> str:
     return _ANSI.sub("", lines[-1])[:200] if lines else ""
 
 
-def widget_errors(notebook) -> list[str]:
+def widget_errors(notebook: NotebookNode) -> list[str]:
     """Errors a widget callback left in the saved widget state of an executed notebook."""
     state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     found = []

@@ -13,6 +13,10 @@ from __future__ import annotations
 import html as _html
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ipywidgets as w
 
 __all__ = ["Hidden"]
 
@@ -65,7 +69,7 @@ class Hidden:
         return (f'<div class="mlfail-hidden"><button disabled>{_html.escape(self.label)}</button> '
                 f"<i>{_html.escape(self.title)}: click the button in Jupyter to show it.</i></div>")
 
-    def widget(self):
+    def widget(self) -> w.VBox:
         """A button and an empty box; the click fills the box (an ipywidgets ``VBox``)."""
         import ipywidgets as w
 

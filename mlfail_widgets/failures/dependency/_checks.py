@@ -14,6 +14,10 @@ from ._wheels import file_sha256
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
+    from numpy.typing import ArrayLike
+
+    from ._releases import GoldenSet
 
 __all__ = ["GoldenReport", "GuardReport", "Lock", "VersionCheck", "golden_test", "lock_problems",
            "lock_wheels", "version_guard"]
@@ -213,7 +217,7 @@ class GuardReport:
         return "; ".join(f"{c.package}: locked {c.locked or '-'}, installed {c.installed or '-'}"
                          for c in self.drifted)
 
-    def table(self):
+    def table(self) -> pd.DataFrame:
         """The checks as a DataFrame (package, locked, installed, status)."""
         import pandas as pd
 
@@ -332,7 +336,7 @@ class GoldenReport:
         return f"GoldenReport({'passed' if self.passed else 'FAILED'}: {self.describe()})"
 
 
-def golden_test(served, golden, *, tolerance: float = 1e-6) -> GoldenReport:
+def golden_test(served: ArrayLike, golden: GoldenSet, *, tolerance: float = 1e-6) -> GoldenReport:
     """Compare the pipeline's predictions on the golden set with those recorded at release.
 
     A silent break changes no code path and raises nothing; only the numbers move. This test

@@ -14,9 +14,11 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..._tempdirs import make_temp_dir
 from ..._validation import ParameterError, check_bool, check_choice, check_float, owner_name
@@ -32,6 +34,9 @@ from ._releases import (
 from ._runs import PipelineRun
 from ._smoke import run_pipeline
 from ._wheels import build_wheel, wheel_name
+
+if TYPE_CHECKING:
+    from ..._random import Seed
 
 __all__ = ["LOCKED_VERSION", "SOURCES", "DependencyLab"]
 
@@ -100,7 +105,8 @@ class DependencyLab:
     1.1.0 True
     """
 
-    def __init__(self, *, seed=0, published=SCALEKIT_VERSIONS, timeout: float = 60.0):
+    def __init__(self, *, seed: Seed = 0, published: str | Sequence[str] = SCALEKIT_VERSIONS,
+                 timeout: float = 60.0) -> None:
         self.timeout = check_float(timeout, "timeout", low=1, high=600)
         if isinstance(published, str):
             published = [published]
@@ -306,7 +312,8 @@ class DependencyLab:
             self._cache[key] = run
         return run
 
-    def compare(self, requirements, *, source: str = "index", index_up: bool = True) -> list:
+    def compare(self, requirements: str | Sequence[str], *, source: str = "index",
+                index_up: bool = True) -> list[PipelineRun]:
         """:meth:`run` for several requirements, two pip processes at a time."""
         requirements = [requirements] if isinstance(requirements, str) else list(requirements)
         for requirement in requirements:

@@ -41,7 +41,7 @@ EXAMPLES = "'scalekit>=1.0', 'scalekit==1.1.0', 'scalekit~=1.1' or 'scalekit<2'"
 
 
 @argument_helper
-def parse_requirement(requirement, package: str = "scalekit") -> str:
+def parse_requirement(requirement: str, package: str = "scalekit") -> str:
     """Check a requirement on ``package`` and return it normalised (``"scalekit>=1.0"``).
 
     A bare specifier (``">=1.0"``) is read as a requirement on ``package``; the bare name

@@ -14,7 +14,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["SmokeResult", "run_pipeline"]
 
@@ -102,7 +105,7 @@ class SmokeResult:
     stderr: str = field(default="", repr=False)
 
 
-def run_pipeline(target: str | Path | None, rows, *, timeout: float = 30.0) -> SmokeResult:
+def run_pipeline(target: str | Path | None, rows: ArrayLike, *, timeout: float = 30.0) -> SmokeResult:
     """Import ``songpipe`` from ``target`` in a new process, clean ``rows`` and score them.
 
     ``target`` None (nothing was installed) runs the same script against an empty folder, so
