@@ -55,7 +55,7 @@ def _promote_in_place(registry: ModelRegistry, version: int, on_stage) -> None:
         handle.write(pointer[len(pointer) // 2 :])
 
 
-def interrupt_promotion(registry: ModelRegistry, version, *, method: str = "write-then-rename",
+def interrupt_promotion(registry: ModelRegistry, version: int | str, *, method: str = "write-then-rename",
                         timeout: float = 10.0) -> InterruptedPromotion:
     """Start promoting ``version`` in a child process and SIGKILL it in the middle of the write.
 

@@ -22,12 +22,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..._validation import check_choice, check_float
 from .errors import DeploymentError
 from .registry import ModelRegistry
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .checks import Predictor
 
 __all__ = ["DEPLOY_PATHS", "CanaryResult", "Check", "DeployReport", "ModelService", "ServedModel",
            "canary", "deploy", "promote_with_canary", "verify_deployment"]
@@ -123,7 +129,7 @@ class ModelService:
                                   dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
         return self.served
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Answer a request."""
         if self._model is None:
             raise DeploymentError("The service has not loaded a model yet: call reload() first.")
@@ -179,7 +185,7 @@ class CanaryResult:
     detail: str
 
 
-def canary(predictor, golden: tuple, *, min_accuracy: float = 0.8, baseline: float | None = None,
+def canary(predictor: Predictor, golden: tuple[ArrayLike, ArrayLike], *, min_accuracy: float = 0.8, baseline: float | None = None,
            tolerance: float = 0.02, version: int | None = None) -> CanaryResult:
     """Score ``predictor`` on the labelled ``golden`` set; pass if it clears the bar.
 
@@ -210,7 +216,7 @@ def canary(predictor, golden: tuple, *, min_accuracy: float = 0.8, baseline: flo
     return CanaryResult(version, accuracy, bar, passed, f"golden accuracy {accuracy:.1%}, {relation} the bar {bar:.1%}")
 
 
-def promote_with_canary(registry: ModelRegistry, version, golden: tuple, *, min_accuracy: float = 0.8,
+def promote_with_canary(registry: ModelRegistry, version: int | str, golden: tuple[ArrayLike, ArrayLike], *, min_accuracy: float = 0.8,
                         tolerance: float = 0.02) -> CanaryResult:
     """Promote ``version`` only if it loads cleanly and passes the canary on ``golden``.
 
