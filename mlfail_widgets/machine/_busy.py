@@ -30,7 +30,7 @@ class BusyReading:
 
     seconds: float
     others_cores: float
-    top: list
+    top: list[tuple[str, int, float]]
     steal_share: float | None
     throttled_share: float | None
     cores: float

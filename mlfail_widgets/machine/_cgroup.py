@@ -37,7 +37,7 @@ class CgroupLimits:
     periods: int | None = None
     throttled_periods: int | None = None
     throttled_seconds: float | None = None
-    paths: dict = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
     nested: bool = False
 
     @property

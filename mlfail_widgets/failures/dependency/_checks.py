@@ -46,8 +46,8 @@ class Lock:
     '--hash=sha256:ababababab'
     """
 
-    pins: dict
-    hashes: dict
+    pins: dict[str, str]
+    hashes: dict[str, str]
     path: Path | None = None
 
     @property
@@ -199,7 +199,7 @@ class GuardReport:
     (True, ['ok'])
     """
 
-    checks: list
+    checks: list[VersionCheck]
 
     @property
     def ok(self) -> bool:
@@ -207,7 +207,7 @@ class GuardReport:
         return all(check.status == "ok" for check in self.checks)
 
     @property
-    def drifted(self) -> list:
+    def drifted(self) -> list[VersionCheck]:
         return [check for check in self.checks if check.status != "ok"]
 
     def describe(self) -> str:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from ..._validation import ParameterError, argument_helper, owner_name
 from ._wheels import file_sha256
@@ -127,10 +128,10 @@ class InstallResult:
     "pip install --target <lab>/targets/001 --index-url http://127.0.0.1:.../simple 'songpipe==1.0.0' 'scalekit~=1.1'"
     """
 
-    requirements: list
-    command: list
+    requirements: list[str]
+    command: list[str]
     ok: bool
-    installed: dict
+    installed: dict[str, str]
     target: Path | None
     seconds: float
     stdout: str
@@ -138,7 +139,7 @@ class InstallResult:
     message: str
     where: str = ""
     returncode: int = 0
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pip_error(self) -> str:

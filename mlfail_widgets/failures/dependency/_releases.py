@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..._random import resolve_rng
 
@@ -301,11 +301,11 @@ class GoldenSet:
     ((200, 3), (200,))
     """
 
-    model: Any
-    reference: Any
-    features: Any
-    labels: Any
-    expected: Any
+    model: LogisticRegression
+    reference: np.ndarray
+    features: np.ndarray
+    labels: np.ndarray
+    expected: np.ndarray
 
     def __len__(self) -> int:
         return len(self.labels)

@@ -90,7 +90,7 @@ class PipelineRun:
         return bool(self.smoke and self.smoke.imported)
 
     @property
-    def warnings(self) -> tuple:
+    def warnings(self) -> tuple[str, ...]:
         return self.smoke.warnings if self.smoke else ()
 
     @property

@@ -98,8 +98,8 @@ class SmokeResult:
     clean_traceback: str | None
     predict_error: str | None
     probabilities: Any
-    warnings: tuple
-    versions: dict
+    warnings: tuple[str, ...]
+    versions: dict[str, str]
     module_file: str | None
     seconds: float
     stderr: str = field(default="", repr=False)

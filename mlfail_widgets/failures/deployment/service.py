@@ -135,7 +135,7 @@ class ModelService:
             raise DeploymentError("The service has not loaded a model yet: call reload() first.")
         return self._model.predict(X)
 
-    def version_info(self) -> dict:
+    def version_info(self) -> dict[str, int | str | None]:
         """What a ``/version`` endpoint returns: the version and hash actually loaded."""
         if self.served is None:
             return {"version": None, "sha256": None, "source": None}
