@@ -238,7 +238,7 @@ def export_html(run: NotebookRun, directory: str | Path) -> Path:
     return target
 
 
-def _title(notebook, fallback: str) -> str:
+def _title(notebook: NotebookNode, fallback: str) -> str:
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():

@@ -97,7 +97,7 @@ class BusyWatch:
     True
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.reading: BusyReading | None = None
 
     def __enter__(self) -> BusyWatch:
@@ -142,6 +142,6 @@ class BusyWatch:
                                    throttled, cpu_limit(cgroup))
         return self.reading
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.reading is None:
             self.stop()

@@ -132,7 +132,7 @@ class DependencyLab:
             self.close()
             raise
 
-    def _build(self, seed, published) -> None:
+    def _build(self, seed: Seed, published: list[str]) -> None:
         self.golden = train_pipeline(seed)
         self.wheelhouse = self.root / "wheelhouse"
         self.wheelhouse.mkdir()
@@ -341,7 +341,7 @@ class DependencyLab:
     def __enter__(self) -> DependencyLab:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:

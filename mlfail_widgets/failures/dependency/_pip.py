@@ -287,7 +287,7 @@ def run_pip(sources: Sequence[str], requirements: Sequence[str], target: str | P
                          seconds, stdout, stderr, message, where, process.returncode)
 
 
-def _text(output) -> str:
+def _text(output: str | bytes | None) -> str:
     if output is None:
         return ""
     text = output.decode(errors="replace") if isinstance(output, bytes) else output
@@ -295,7 +295,7 @@ def _text(output) -> str:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # no request log on the learner's screen
+    def log_message(self, format: str, *args: Any) -> None:  # no request log on the learner's screen
         pass
 
 
@@ -361,7 +361,7 @@ class LocalIndex:
     def __enter__(self) -> LocalIndex:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -381,7 +381,7 @@ class ClosedPort:
     refused
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.bind(("127.0.0.1", 0))
         self.port = self._socket.getsockname()[1]
@@ -392,5 +392,5 @@ class ClosedPort:
     def __enter__(self) -> int:
         return self.port
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -46,7 +46,7 @@ class WeeklyData:
     def weeks(self) -> int:
         return self.X.shape[0]
 
-    def _rows(self, week, part: str) -> tuple[np.ndarray, np.ndarray]:
+    def _rows(self, week: int, part: str) -> tuple[np.ndarray, np.ndarray]:
         week = check_int(week, "week", low=1, high=self.weeks)
         n = self.X.shape[1]
         cut = {"train": slice(0, n // 2), "golden": slice(n // 2, 3 * n // 4),

@@ -34,6 +34,7 @@ from .errors import CorruptFileError, DeploymentError, IntegrityError, UnsafePic
 from .safe_pickle import restricted_loads
 
 if TYPE_CHECKING:
+    import numpy as np
     from numpy.typing import ArrayLike
 
     from .checks import Predictor
@@ -416,7 +417,7 @@ class ModelRegistry:
         return LoadedModel(model, metadata.version, digest, path, checks)
 
 
-def _rows(value, name: str):
+def _rows(value: ArrayLike, name: str) -> np.ndarray:
     """``value`` as a 2-D float array of finite numbers with at least one row; a clear error if not."""
     import numpy as np
 
@@ -432,7 +433,8 @@ def _rows(value, name: str):
     return rows
 
 
-def _unpickle(data: bytes, path: Path, restricted: bool, allowed) -> Any:
+def _unpickle(data: bytes, path: Path, restricted: bool,
+              allowed: Iterable[tuple[str, str]] | None) -> Any:
     try:
         return restricted_loads(data, allowed) if restricted else pickle.loads(data)
     except UnsafePickleError:

@@ -92,7 +92,7 @@ class _WritesMarker:
     def __init__(self, marker: str | os.PathLike[str]):
         self.marker = pathlib.Path(marker)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, tuple[pathlib.Path, str]]:
         return (pathlib.Path.write_text, (self.marker, "this file was written by a pickle\n"))
 
 

@@ -63,7 +63,7 @@ class TimelineState:
 
     def series(self) -> dict[str, np.ndarray]:
         """Step series over time: production and served version, and their accuracies."""
-        def column(name):
+        def column(name: str) -> np.ndarray:
             return np.array([np.nan if getattr(e, name) is None else getattr(e, name) for e in self.events],
                             dtype=float)
         return {"time": column("time"), "production": column("production"), "served": column("served"),
@@ -137,7 +137,7 @@ class DeploymentTimeline:
     def __enter__(self) -> DeploymentTimeline:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
