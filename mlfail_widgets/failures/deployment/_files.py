@@ -169,8 +169,9 @@ def folder_or_sandbox(folder: str | os.PathLike[str] | None) -> tuple[Path, Sand
     (True, True)
     >>> sandbox.close(); root.exists()
     False
-    >>> folder_or_sandbox("/tmp/registry")
-    (PosixPath('/tmp/registry'), None)
+    >>> root, sandbox = folder_or_sandbox("my-registry")
+    >>> root.name, sandbox
+    ('my-registry', None)
     """
     if folder is not None:
         return Path(folder), None

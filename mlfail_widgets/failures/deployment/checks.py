@@ -21,6 +21,15 @@ class Predictor(Protocol):
     A fitted :class:`~mlfail_widgets.models.LogisticRegression` or scikit-learn estimator, a
     :class:`~mlfail_widgets.failures.deployment.LoadedModel` and a
     :class:`~mlfail_widgets.failures.deployment.ModelService` all are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlfail_widgets.models import LogisticRegression
+    >>> X = np.random.default_rng(0).normal(size=(40, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> model: Predictor = LogisticRegression().fit(X, y)
+    >>> predictions(model, X[:3]).shape  # predict_proba: one column per class
+    (3, 2)
     """
 
     def predict(self, X: ArrayLike) -> ArrayLike: ...
