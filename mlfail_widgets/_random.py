@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
 from ._validation import argument_helper, parameter_error
 
-__all__ = ["resolve_rng"]
+__all__ = ["Seed", "resolve_rng"]
+
+#: What a ``seed`` parameter accepts (annotate ``seed: Seed``; :func:`resolve_rng` reads it).
+Seed: TypeAlias = "int | np.random.Generator | None"
 
 
 @argument_helper

@@ -93,7 +93,7 @@ def remove_stale_dirs(prefix: str, directory: str | Path | None = None) -> list[
     (['mlfail-demo-999999999-abc'], True)
     """
     folder = Path(tempfile.gettempdir() if directory is None else directory)
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -129,7 +129,7 @@ def remove_stale_files(directory: str | Path) -> list[Path]:
     1
     ['.production.json.999999999.ab12.tmp']
     """
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(directory))
     except OSError:

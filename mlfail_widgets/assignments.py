@@ -12,7 +12,7 @@ Points: a numeric exercise is worth :data:`POINTS` ``["numeric"]``, a choice
 ``POINTS["choice"]``, an open question ``POINTS["open"]`` (graded by hand).
 
 The model answer of a numeric exercise is the value the checker itself computes
-(``Exercise.expected()``) when the assignment is written, with the exercise's hint, which says
+(``Exercise.expected_value()``) when the assignment is written, with the exercise's hint, which says
 how to compute it, as a comment.
 """
 
@@ -125,7 +125,7 @@ def assignment_notebook(chapter: str) -> Any:
                                                                  locked=True)))
         name = _variable(exercise.id)
         if exercise.kind == "numeric":
-            model = repr(float(exercise.expected()))
+            model = repr(exercise.expected_value())
             how = f"  # {exercise.hint}" if exercise.hint else ""
         else:
             model, how = repr(exercise.answer), ""

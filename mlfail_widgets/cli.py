@@ -17,7 +17,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .runner import NotebookRun
 
 FIRST_CHAPTER = "00_why_ml_systems_fail.ipynb"
 
@@ -47,7 +53,7 @@ def _notebooks(arguments: list[str]) -> list[Path]:
     return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def _table(runs) -> str:
+def _table(runs: Sequence[NotebookRun]) -> str:
     width = max(len(run.path.stem) for run in runs)
     lines = [f"{'chapter':<{width}}  {'seconds':>7}  status", f"{'-' * width}  {'-' * 7}  ------"]
     for run in runs:
@@ -57,7 +63,7 @@ def _table(runs) -> str:
     return "\n".join(lines)
 
 
-_SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
+_SIGNAL_NAMES: dict[int, str] = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
 
 
 class _Stopped(Exception):
@@ -72,17 +78,17 @@ class _Stopped(Exception):
         return 128 + self.signum  # the shell's convention: 130 for SIGINT, 143 for SIGTERM
 
 
-def _raise_stopped(signum, _frame) -> None:
+def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
     for name in (signal.SIGINT, signal.SIGTERM):  # a second signal ends the command at once
         signal.signal(name, signal.SIG_DFL)
     raise _Stopped(signum)
 
 
-def _run_one(path: Path, timeout: int):
+def _run_one(path: Path, timeout: int) -> NotebookRun:
     """Run one notebook in a worker thread, so that the main thread can take a signal at once."""
     from .runner import run_notebook
 
-    result: list = []
+    result: list[NotebookRun | BaseException] = []
 
     def work() -> None:
         try:
@@ -113,7 +119,8 @@ def _run_one(path: Path, timeout: int):
     return result[0]
 
 
-def _interrupted(runs, notebooks, stopped: _Stopped, started: float) -> int:
+def _interrupted(runs: list[NotebookRun], notebooks: Sequence[Path], stopped: _Stopped,
+                 started: float) -> int:
     from .runner import NotebookRun
 
     signal_name = _SIGNAL_NAMES.get(stopped.signum, f"signal {stopped.signum}")
@@ -219,7 +226,7 @@ def command_doctor(_args: argparse.Namespace) -> int:
     return 0 if all(c.ok for c in checks if c.required) else 1
 
 
-def _bounded_int(low: int, high: int, what: str):
+def _bounded_int(low: int, high: int, what: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)

@@ -11,6 +11,10 @@ import shutil
 import sys
 from dataclasses import dataclass
 from importlib import metadata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .machine import CgroupLimits
 
 __all__ = ["Check", "environment_report", "format_report"]
 
@@ -98,7 +102,7 @@ def _sensors() -> list[Check]:
     return checks
 
 
-def _container(limits=None) -> Check:
+def _container(limits: CgroupLimits | None = None) -> Check:
     """The container's CPU quota and memory limit (cgroup), which psutil does not report."""
     from .machine import cpu_limit, read_cgroup_limits, stress_capacity
 

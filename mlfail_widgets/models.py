@@ -52,7 +52,7 @@ class LogisticRegression:
         self.l2 = l2
         self.max_iter = max_iter
 
-    def _check_X(self, X) -> np.ndarray:
+    def _check_X(self, X: ArrayLike) -> np.ndarray:
         X = np.asarray(X, dtype=float)
         if X.ndim != 2:
             raise ParameterError(

@@ -19,8 +19,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._tempdirs import pid_prefix, remove_stale_dirs
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 __all__ = ["NotebookRun", "export_html", "run_notebook", "stop_running_kernels", "widget_errors",
            "write_index"]
@@ -42,7 +46,7 @@ class NotebookRun:
     cell: int | None = None  # 1-based index among all cells of the failing cell
     error: str = ""  # "NameError: name 'x' is not defined"
     line: str = ""  # the source line that raised, when it can be found
-    notebook: object = field(default=None, repr=False)
+    notebook: NotebookNode | None = field(default=None, repr=False)
     where: str = ""  # what failed when it is no cell: "the file", "the kernel", ...
 
     @property
@@ -83,7 +87,7 @@ def _last_line(path: str) -> str:
     return _ANSI.sub("", lines[-1])[:200] if lines else ""
 
 
-def widget_errors(notebook) -> list[str]:
+def widget_errors(notebook: NotebookNode) -> list[str]:
     """Errors a widget callback left in the saved widget state of an executed notebook."""
     state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     found = []
@@ -234,7 +238,7 @@ def export_html(run: NotebookRun, directory: str | Path) -> Path:
     return target
 
 
-def _title(notebook, fallback: str) -> str:
+def _title(notebook: NotebookNode, fallback: str) -> str:
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():

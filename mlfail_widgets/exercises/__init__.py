@@ -78,6 +78,18 @@ class Exercise:
     def chapter(self) -> str:
         return self.id.split(".")[0]
 
+    def expected_value(self) -> float:
+        """The number a numeric exercise expects (computed now, from the course's code).
+
+        Examples
+        --------
+        >>> Exercise("99.1", "numeric", "How many?", expected=lambda: 3).expected_value()
+        3.0
+        """
+        if self.expected is None:
+            raise ValueError(f"exercise {self.id} is a {self.kind} exercise: it expects no number")
+        return float(self.expected())
+
 
 @dataclass
 class Feedback:
@@ -236,7 +248,7 @@ def _check_numeric(exercise: Exercise, answer: Any) -> Feedback:
         return Feedback(exercise.id, False, f"This exercise wants a number; got {_describe_answer(answer)}")
     if not math.isfinite(value):
         return Feedback(exercise.id, False, f"This exercise wants a finite number; got {value!r}.")
-    expected = float(exercise.expected())
+    expected = exercise.expected_value()
     if math.isclose(value, expected, rel_tol=exercise.rel_tol, abs_tol=exercise.abs_tol):
         return Feedback(exercise.id, True, exercise.explanation or "That is the expected value.")
     direction = "high" if value > expected else "low"
@@ -293,7 +305,7 @@ def solution(exercise_id: str) -> Hidden | str:
         return (f"Try {left} more time(s) with check({exercise.id!r}, ...) first; "
                 f"hint({exercise.id!r}) may help.")
     if exercise.kind == "numeric":
-        text = f"The expected value is {exercise.expected():.6g}. {exercise.explanation}".strip()
+        text = f"The expected value is {exercise.expected_value():.6g}. {exercise.explanation}".strip()
     else:
         text = f"The answer is {exercise.answer!r}. {exercise.explanation}".strip()
     return Hidden(f"Solution of {exercise.id}", text, label="Show the solution")

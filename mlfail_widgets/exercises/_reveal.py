@@ -13,6 +13,10 @@ from __future__ import annotations
 import html as _html
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import ipywidgets as w
 
 __all__ = ["Hidden"]
 
@@ -65,7 +69,7 @@ class Hidden:
         return (f'<div class="mlfail-hidden"><button disabled>{_html.escape(self.label)}</button> '
                 f"<i>{_html.escape(self.title)}: click the button in Jupyter to show it.</i></div>")
 
-    def widget(self):
+    def widget(self) -> w.VBox:
         """A button and an empty box; the click fills the box (an ipywidgets ``VBox``)."""
         import ipywidgets as w
 
@@ -74,7 +78,7 @@ class Hidden:
         shown = w.HTML(value="")
         shown.add_class("mlfail-revealed")
 
-        def reveal(_button) -> None:
+        def reveal(_button: w.Button) -> None:
             shown.value = self.to_html()
             button.disabled = True
 
@@ -83,7 +87,7 @@ class Hidden:
         box.add_class("mlfail-hidden")
         return box
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         try:
             bundle = self.widget()._repr_mimebundle_()
         except ImportError:  # no ipywidgets: the sentence only

@@ -1,24 +1,31 @@
 """Exercises of chapter 08, "Your own system"."""
 
+from __future__ import annotations
+
 import functools
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import choice, numeric, open_question
+
+if TYPE_CHECKING:
+    from ..audit import FeedbackCheck
 
 REFERENCE = ("2026-01-05", "2026-01-19")  # the music log's first two weeks
 CURRENT = ("2026-02-20", "2026-03-06")  # and its last two
 FEATURES = ["position", "score", "device", "played"]
 
 
-def _music_log():
+def _music_log() -> Path:
     from ..audit.datasets import music_log_path
 
     return music_log_path()
 
 
 @functools.lru_cache(maxsize=1)
-def _feedback():
+def _feedback() -> FeedbackCheck:
     from ..audit import feedback_check
 
     return feedback_check(_music_log(), REFERENCE, CURRENT)

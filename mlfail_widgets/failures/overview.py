@@ -9,10 +9,14 @@ is, given only 96 outages.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .._data import data_path
 from .._validation import check_choice, check_float, check_int
 from ..intervals import PROPORTION_METHODS, proportion_interval
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FAILURE_TYPES", "FailureType", "OutageShare", "load_outage_study", "outage_share"]
 
@@ -58,7 +62,7 @@ FAILURE_TYPES: tuple[FailureType, ...] = (
 )
 
 
-def load_outage_study():
+def load_outage_study() -> pd.DataFrame:
     """The outage study as a DataFrame (``family``, ``outages``, ``examples``).
 
     Examples

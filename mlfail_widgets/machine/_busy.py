@@ -30,7 +30,7 @@ class BusyReading:
 
     seconds: float
     others_cores: float
-    top: list
+    top: list[tuple[str, int, float]]
     steal_share: float | None
     throttled_share: float | None
     cores: float
@@ -97,7 +97,7 @@ class BusyWatch:
     True
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.reading: BusyReading | None = None
 
     def __enter__(self) -> BusyWatch:
@@ -132,14 +132,16 @@ class BusyWatch:
             steal_share = max(0.0, (steal - self._cpu.steal) / total_delta)
         cgroup = read_cgroup_limits()
         throttled = None
-        if cgroup.periods is not None and self._cgroup.periods is not None:
-            periods = cgroup.periods - self._cgroup.periods
+        now, before = cgroup, self._cgroup
+        if (now.periods is not None and before.periods is not None
+                and now.throttled_periods is not None and before.throttled_periods is not None):
+            periods = now.periods - before.periods
             if periods > 0:
-                throttled = (cgroup.throttled_periods - self._cgroup.throttled_periods) / periods
+                throttled = (now.throttled_periods - before.throttled_periods) / periods
         self.reading = BusyReading(seconds, float(sum(row[2] for row in used)), used[:20], steal_share,
                                    throttled, cpu_limit(cgroup))
         return self.reading
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.reading is None:
             self.stop()

@@ -37,7 +37,7 @@ class CgroupLimits:
     periods: int | None = None
     throttled_periods: int | None = None
     throttled_seconds: float | None = None
-    paths: dict = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
     nested: bool = False
 
     @property
@@ -130,14 +130,14 @@ def _read_v1(root: Path, lines: dict) -> CgroupLimits:
     nested = any(relative.strip("/") for names, relative in lines.items() if "cpu" in names.split(","))
     for folder in cpu_folders:
         quota, period = _read(folder / "cpu.cfs_quota_us"), _read(folder / "cpu.cfs_period_us")
-        with contextlib.suppress(TypeError, ValueError, ZeroDivisionError):
-            if int(quota) > 0:
+        with contextlib.suppress(ValueError, ZeroDivisionError):
+            if quota is not None and period is not None and int(quota) > 0:
                 quotas.append(int(quota) / int(period))
     memory_folders = _v1_folders(root, lines, "memory")
     for folder in memory_folders:
         limit = _read(folder / "memory.limit_in_bytes")
-        with contextlib.suppress(TypeError, ValueError):
-            if int(limit) < _UNLIMITED_V1:
+        with contextlib.suppress(ValueError):
+            if limit is not None and int(limit) < _UNLIMITED_V1:
                 memories.append(int(limit))
     stat, usage_seconds, memory_usage = {}, None, None
     if cpu_folders:

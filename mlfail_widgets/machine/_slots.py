@@ -7,8 +7,10 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ._cgroup import stress_capacity
 
@@ -61,7 +63,7 @@ class StressSlots:
         self.path = self.folder / self.FILE
 
     @contextlib.contextmanager
-    def _locked(self):
+    def _locked(self) -> Iterator[list[dict[str, Any]]]:
         import fcntl
 
         lock_path = self.folder / (self.FILE + ".lock")

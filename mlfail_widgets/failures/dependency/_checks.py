@@ -7,9 +7,17 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..._validation import ParameterError, check_float
 from ._wheels import file_sha256
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from numpy.typing import ArrayLike
+
+    from ._releases import GoldenSet
 
 __all__ = ["GoldenReport", "GuardReport", "Lock", "VersionCheck", "golden_test", "lock_problems",
            "lock_wheels", "version_guard"]
@@ -38,8 +46,8 @@ class Lock:
     '--hash=sha256:ababababab'
     """
 
-    pins: dict
-    hashes: dict
+    pins: dict[str, str]
+    hashes: dict[str, str]
     path: Path | None = None
 
     @property
@@ -122,15 +130,15 @@ def lock_problems(text: str, expected: Lock | None = None) -> list[str]:
     if not entries and not problems:
         return ["the lock file is empty: it pins no package (pip would install nothing and report success)"]
     if expected is not None and not problems:
-        found = {name: (version, hashes) for name, version, hashes in entries}
+        written = {name: (version, hashes) for name, version, hashes in entries}
         for name in sorted(expected.pins):
-            if name not in found:
+            if name not in written:
                 problems.append(f"{name} is missing from the lock file (the file is truncated or edited)")
-            elif found[name][0] != expected.pins[name]:
-                problems.append(f"{name} is pinned to {found[name][0]}, not the vetted {expected.pins[name]}")
-            elif expected.hashes[name] not in found[name][1]:
+            elif written[name][0] != expected.pins[name]:
+                problems.append(f"{name} is pinned to {written[name][0]}, not the vetted {expected.pins[name]}")
+            elif expected.hashes[name] not in written[name][1]:
                 problems.append(f"the hash of {name} in the file is not the vetted wheel's")
-        for name in sorted(set(found) - set(expected.pins)):
+        for name in sorted(set(written) - set(expected.pins)):
             problems.append(f"{name} is in the lock file but was never vetted")
     return problems
 
@@ -191,7 +199,7 @@ class GuardReport:
     (True, ['ok'])
     """
 
-    checks: list
+    checks: list[VersionCheck]
 
     @property
     def ok(self) -> bool:
@@ -199,7 +207,7 @@ class GuardReport:
         return all(check.status == "ok" for check in self.checks)
 
     @property
-    def drifted(self) -> list:
+    def drifted(self) -> list[VersionCheck]:
         return [check for check in self.checks if check.status != "ok"]
 
     def describe(self) -> str:
@@ -209,7 +217,7 @@ class GuardReport:
         return "; ".join(f"{c.package}: locked {c.locked or '-'}, installed {c.installed or '-'}"
                          for c in self.drifted)
 
-    def table(self):
+    def table(self) -> pd.DataFrame:
         """The checks as a DataFrame (package, locked, installed, status)."""
         import pandas as pd
 
@@ -277,11 +285,11 @@ class GoldenReport:
     (False, True, True)
     """
 
-    expected: object
-    served: object
+    expected: np.ndarray
+    served: np.ndarray
     tolerance: float
-    changed: object
-    flipped: object
+    changed: np.ndarray
+    flipped: np.ndarray
     accuracy_expected: float
     accuracy_served: float
 
@@ -328,7 +336,7 @@ class GoldenReport:
         return f"GoldenReport({'passed' if self.passed else 'FAILED'}: {self.describe()})"
 
 
-def golden_test(served, golden, *, tolerance: float = 1e-6) -> GoldenReport:
+def golden_test(served: ArrayLike, golden: GoldenSet, *, tolerance: float = 1e-6) -> GoldenReport:
     """Compare the pipeline's predictions on the golden set with those recorded at release.
 
     A silent break changes no code path and raises nothing; only the numbers move. This test

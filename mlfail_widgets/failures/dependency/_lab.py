@@ -14,9 +14,11 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..._tempdirs import make_temp_dir
 from ..._validation import ParameterError, check_bool, check_choice, check_float, owner_name
@@ -32,6 +34,9 @@ from ._releases import (
 from ._runs import PipelineRun
 from ._smoke import run_pipeline
 from ._wheels import build_wheel, wheel_name
+
+if TYPE_CHECKING:
+    from ..._random import Seed
 
 __all__ = ["LOCKED_VERSION", "SOURCES", "DependencyLab"]
 
@@ -100,7 +105,8 @@ class DependencyLab:
     1.1.0 True
     """
 
-    def __init__(self, *, seed=0, published=SCALEKIT_VERSIONS, timeout: float = 60.0):
+    def __init__(self, *, seed: Seed = 0, published: str | Sequence[str] = SCALEKIT_VERSIONS,
+                 timeout: float = 60.0) -> None:
         self.timeout = check_float(timeout, "timeout", low=1, high=600)
         if isinstance(published, str):
             published = [published]
@@ -126,7 +132,7 @@ class DependencyLab:
             self.close()
             raise
 
-    def _build(self, seed, published) -> None:
+    def _build(self, seed: Seed, published: list[str]) -> None:
         self.golden = train_pipeline(seed)
         self.wheelhouse = self.root / "wheelhouse"
         self.wheelhouse.mkdir()
@@ -144,11 +150,12 @@ class DependencyLab:
         self.lock = lock_wheels(locked).write(self.root / "requirements.lock")
         self._published: list[str] = []
         self._index_folder = self.root / "index"
-        self._resources.index = LocalIndex(self._index_folder)
-        self._resources.index.publish(self._wheel("songpipe", PIPELINE_VERSION))
+        # the lab uses self._index and self._down; _resources holds them to close them
+        self._index = self._resources.index = LocalIndex(self._index_folder)
+        self._index.publish(self._wheel("songpipe", PIPELINE_VERSION))
         for version in published:
             self.publish(version)
-        self._resources.down = ClosedPort()
+        self._down = self._resources.down = ClosedPort()
         self._mirror: Path | None = None
 
     def _wheel(self, name: str, version: str) -> Path:
@@ -169,20 +176,20 @@ class DependencyLab:
     def index_url(self) -> str:
         """The URL of the local package index (answers while the lab is open)."""
         self._check_open()
-        return self._resources.index.url
+        return self._index.url
 
     @property
     def down_url(self) -> str:
         """An index URL on a port that refuses connections: the index is down."""
         self._check_open()
-        return f"http://127.0.0.1:{self._resources.down.port}/simple"
+        return f"http://127.0.0.1:{self._down.port}/simple"
 
     def publish(self, version: str) -> None:
         """The third party publishes scalekit ``version`` on the index (from now on pip sees it)."""
         self._check_open()
         version = check_choice(version, "version", SCALEKIT_VERSIONS)
         if version not in self._published:
-            self._resources.index.publish(self._wheel("scalekit", version))
+            self._index.publish(self._wheel("scalekit", version))
             self._published = sorted([*self._published, version], key=SCALEKIT_VERSIONS.index)
 
     def tampered_mirror(self) -> Path:
@@ -252,9 +259,14 @@ class DependencyLab:
         source = check_choice(source, "source", SOURCES)
         index_up = check_bool(index_up, "index_up")
         arguments, where = self._sources(source, index_up)
-        requirements = ["--require-hashes", "-r", str(self.lock.path)]
+        lock_file = self.lock.path
+        if lock_file is None:  # a Lock built in memory and assigned to lab.lock
+            raise ParameterError(f"{owner_name()}: lab.lock was never written to a file, so pip has "
+                                 "nothing to read. Write it first: lab.lock.write(lab.root / "
+                                 "'requirements.lock').")
+        requirements = ["--require-hashes", "-r", str(lock_file)]
         try:
-            text = self.lock.path.read_text()
+            text = lock_file.read_text()
         except (OSError, UnicodeDecodeError) as error:
             problems = [f"the lock file cannot be read ({type(error).__name__}: {error})"]
         else:
@@ -300,7 +312,8 @@ class DependencyLab:
             self._cache[key] = run
         return run
 
-    def compare(self, requirements, *, source: str = "index", index_up: bool = True) -> list:
+    def compare(self, requirements: str | Sequence[str], *, source: str = "index",
+                index_up: bool = True) -> list[PipelineRun]:
         """:meth:`run` for several requirements, two pip processes at a time."""
         requirements = [requirements] if isinstance(requirements, str) else list(requirements)
         for requirement in requirements:
@@ -328,11 +341,11 @@ class DependencyLab:
     def __enter__(self) -> DependencyLab:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else f"index {self._resources.index.url}"
+        state = "closed" if self._closed else f"index {self._index.url}"
         return f"DependencyLab(published={self.published}, {state})"
 
 

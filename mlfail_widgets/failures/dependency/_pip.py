@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from ..._validation import ParameterError, argument_helper, owner_name
 from ._wheels import file_sha256
@@ -41,7 +42,7 @@ EXAMPLES = "'scalekit>=1.0', 'scalekit==1.1.0', 'scalekit~=1.1' or 'scalekit<2'"
 
 
 @argument_helper
-def parse_requirement(requirement, package: str = "scalekit") -> str:
+def parse_requirement(requirement: str, package: str = "scalekit") -> str:
     """Check a requirement on ``package`` and return it normalised (``"scalekit>=1.0"``).
 
     A bare specifier (``">=1.0"``) is read as a requirement on ``package``; the bare name
@@ -127,10 +128,10 @@ class InstallResult:
     "pip install --target <lab>/targets/001 --index-url http://127.0.0.1:.../simple 'songpipe==1.0.0' 'scalekit~=1.1'"
     """
 
-    requirements: list
-    command: list
+    requirements: list[str]
+    command: list[str]
     ok: bool
-    installed: dict
+    installed: dict[str, str]
     target: Path | None
     seconds: float
     stdout: str
@@ -138,7 +139,7 @@ class InstallResult:
     message: str
     where: str = ""
     returncode: int = 0
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pip_error(self) -> str:
@@ -286,7 +287,7 @@ def run_pip(sources: Sequence[str], requirements: Sequence[str], target: str | P
                          seconds, stdout, stderr, message, where, process.returncode)
 
 
-def _text(output) -> str:
+def _text(output: str | bytes | None) -> str:
     if output is None:
         return ""
     text = output.decode(errors="replace") if isinstance(output, bytes) else output
@@ -294,7 +295,7 @@ def _text(output) -> str:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # no request log on the learner's screen
+    def log_message(self, format: str, *args: Any) -> None:  # no request log on the learner's screen
         pass
 
 
@@ -360,7 +361,7 @@ class LocalIndex:
     def __enter__(self) -> LocalIndex:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -380,7 +381,7 @@ class ClosedPort:
     refused
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.bind(("127.0.0.1", 0))
         self.port = self._socket.getsockname()[1]
@@ -391,5 +392,5 @@ class ClosedPort:
     def __enter__(self) -> int:
         return self.port
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -21,9 +21,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..._random import resolve_rng
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from ..._random import Seed
+    from ...models import LogisticRegression
 
 __all__ = ["FEATURES", "RELEASES", "SCALEKIT_VERSIONS", "GoldenSet", "Release", "make_songs",
            "pipeline_sources", "release_notes", "scalekit_sources", "train_pipeline"]
@@ -59,7 +66,7 @@ RELEASES: tuple[Release, ...] = (
 SCALEKIT_VERSIONS: tuple[str, ...] = tuple(release.version for release in RELEASES)
 
 
-def release_notes():
+def release_notes() -> pd.DataFrame:
     """The release notes of ``scalekit`` as a DataFrame (``version``, ``kind``, ``notes``).
 
     Examples
@@ -224,7 +231,7 @@ def predict(rows, threshold=0.5):
 '''
 
 
-def pipeline_sources(model, reference) -> dict[str, str]:
+def pipeline_sources(model: LogisticRegression, reference: np.ndarray) -> dict[str, str]:
     """The files of the ``songpipe`` wheel: its code and the trained model as JSON.
 
     ``model`` is a fitted binary :class:`~mlfail_widgets.models.LogisticRegression`;
@@ -244,7 +251,7 @@ def pipeline_sources(model, reference) -> dict[str, str]:
             "songpipe/model.json": json.dumps(payload)}
 
 
-def make_songs(n: int, seed=None):
+def make_songs(n: int, seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``n`` songs: features (``FEATURES``, raw units) and whether the listener saved it.
 
     Play counts are log-normal (a long tail of hits), completion rates Beta(4, 3), days since
@@ -294,17 +301,17 @@ class GoldenSet:
     ((200, 3), (200,))
     """
 
-    model: Any
-    reference: Any
-    features: Any
-    labels: Any
-    expected: Any
+    model: LogisticRegression
+    reference: np.ndarray
+    features: np.ndarray
+    labels: np.ndarray
+    expected: np.ndarray
 
     def __len__(self) -> int:
         return len(self.labels)
 
 
-def train_pipeline(seed=None, *, n_train: int = 400, n_golden: int = 200) -> GoldenSet:
+def train_pipeline(seed: Seed = None, *, n_train: int = 400, n_golden: int = 200) -> GoldenSet:
     """Train the pipeline's model and record its golden predictions.
 
     Examples

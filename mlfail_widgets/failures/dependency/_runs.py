@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ._checks import GoldenReport, GuardReport
 from ._pip import InstallResult
 from ._smoke import SmokeResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Check", "PipelineRun", "runs_table"]
 
@@ -85,7 +90,7 @@ class PipelineRun:
         return bool(self.smoke and self.smoke.imported)
 
     @property
-    def warnings(self) -> tuple:
+    def warnings(self) -> tuple[str, ...]:
         return self.smoke.warnings if self.smoke else ()
 
     @property
@@ -142,7 +147,7 @@ class PipelineRun:
         return "\n".join(lines)
 
 
-def runs_table(runs):
+def runs_table(runs: Iterable[PipelineRun]) -> pd.DataFrame:
     """Several runs side by side as a DataFrame: one row per run.
 
     Examples

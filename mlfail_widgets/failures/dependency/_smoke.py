@@ -14,7 +14,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["SmokeResult", "run_pipeline"]
 
@@ -95,14 +98,14 @@ class SmokeResult:
     clean_traceback: str | None
     predict_error: str | None
     probabilities: Any
-    warnings: tuple
-    versions: dict
+    warnings: tuple[str, ...]
+    versions: dict[str, str]
     module_file: str | None
     seconds: float
     stderr: str = field(default="", repr=False)
 
 
-def run_pipeline(target: str | Path | None, rows, *, timeout: float = 30.0) -> SmokeResult:
+def run_pipeline(target: str | Path | None, rows: ArrayLike, *, timeout: float = 30.0) -> SmokeResult:
     """Import ``songpipe`` from ``target`` in a new process, clean ``rows`` and score them.
 
     ``target`` None (nothing was installed) runs the same script against an empty folder, so

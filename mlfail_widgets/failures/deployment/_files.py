@@ -8,10 +8,14 @@ import secrets
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..._tempdirs import pid_prefix, remove_stale_dirs
 
-__all__ = ["Sandbox", "atomic_write", "fingerprint", "sha256_bytes"]
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+__all__ = ["Sandbox", "atomic_write", "fingerprint", "folder_or_sandbox", "sha256_bytes"]
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -25,7 +29,7 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def fingerprint(*arrays) -> str:
+def fingerprint(*arrays: ArrayLike) -> str:
     """A sha256 over the shapes, dtypes and bytes of arrays: the identity of a training set.
 
     Two data sets with the same fingerprint hold the same numbers in the same order.
@@ -63,7 +67,7 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path, data: bytes, *, mode: int = 0o644,
+def atomic_write(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644,
                  on_stage: Callable[[str], None] | None = None) -> None:
     """Replace ``path`` with ``data`` so that a reader sees the old file or the new, never half.
 
@@ -147,8 +151,29 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
         return f"Sandbox({str(self.path)!r})"
+
+
+def folder_or_sandbox(folder: str | os.PathLike[str] | None) -> tuple[Path, Sandbox | None]:
+    """``folder`` as a Path, or (when it is None) the path of a new :class:`Sandbox` and the
+    sandbox, which the caller closes when done.
+
+    Examples
+    --------
+    >>> root, sandbox = folder_or_sandbox(None)
+    >>> root.is_dir(), sandbox is not None
+    (True, True)
+    >>> sandbox.close(); root.exists()
+    False
+    >>> root, sandbox = folder_or_sandbox("my-registry")
+    >>> root.name, sandbox
+    ('my-registry', None)
+    """
+    if folder is not None:
+        return Path(folder), None
+    sandbox = Sandbox()
+    return sandbox.path, sandbox

@@ -4,10 +4,36 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import CodeVersionError, SmokeTestError
 
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike
+
 __all__ = ["check_code_version", "code_version_of", "running_code_version", "smoke_check"]
+
+
+class Predictor(Protocol):
+    """What deployment code calls on a model: ``predict`` (and ``predict_proba`` if it has one).
+
+    A fitted :class:`~mlfail_widgets.models.LogisticRegression` or scikit-learn estimator, a
+    :class:`~mlfail_widgets.failures.deployment.LoadedModel` and a
+    :class:`~mlfail_widgets.failures.deployment.ModelService` all are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlfail_widgets.models import LogisticRegression
+    >>> X = np.random.default_rng(0).normal(size=(40, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> model: Predictor = LogisticRegression().fit(X, y)
+    >>> predictions(model, X[:3]).shape  # predict_proba: one column per class
+    (3, 2)
+    """
+
+    def predict(self, X: ArrayLike) -> ArrayLike: ...
+
 
 
 def code_version_of(cls: type) -> str:
@@ -77,17 +103,18 @@ def running_code_version(saved: str) -> str:
     return code_version_of(cls)
 
 
-def predictions(model, rows):
+def predictions(model: Predictor, rows: ArrayLike) -> np.ndarray:
     """Probabilities (or labels) of ``model`` on ``rows``, as floats: what a smoke test compares."""
     import numpy as np
 
     X = np.asarray(rows, dtype=float)
-    if callable(getattr(model, "predict_proba", None)):
-        return np.asarray(model.predict_proba(X), dtype=float)
+    predict_proba = getattr(model, "predict_proba", None)
+    if callable(predict_proba):
+        return np.asarray(predict_proba(X), dtype=float)
     return np.asarray(model.predict(X), dtype=float)
 
 
-def smoke_check(model, inputs, expected, *, tolerance: float = 1e-9) -> str:
+def smoke_check(model: Predictor, inputs: ArrayLike, expected: ArrayLike, *, tolerance: float = 1e-9) -> str:
     """Predict on the recorded ``inputs``; raise :class:`SmokeTestError` unless it matches ``expected``.
 
     Examples

@@ -20,16 +20,21 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..._random import resolve_rng
 from ..._validation import check_choice, check_float, check_int
-from ._files import Sandbox
+from ._files import folder_or_sandbox
 from .checks import check_code_version
 from .errors import CodeVersionError, DeploymentError
+
+if TYPE_CHECKING:
+    from ..._random import Seed
 
 __all__ = ["CODE_CHANGES", "CrossVersionLoad", "code_change", "load_across_versions"]
 
@@ -164,8 +169,8 @@ def _run(mode: str, code: Path, pickle_path: Path, spec: dict, timeout: float) -
     return json.loads(done.stdout)
 
 
-def load_across_versions(change: str = "renamed attribute", *, rows: int = 200, seed=None,
-                         folder=None, timeout: float = 30.0) -> CrossVersionLoad:
+def load_across_versions(change: str = "renamed attribute", *, rows: int = 200, seed: Seed = None,
+                         folder: str | os.PathLike[str] | None = None, timeout: float = 30.0) -> CrossVersionLoad:
     """Save a model with release 1.0 in one process and load it with another release in another.
 
     Parameters
@@ -196,8 +201,7 @@ def load_across_versions(change: str = "renamed attribute", *, rows: int = 200, 
     timeout = check_float(timeout, "timeout", low=1, high=600)
     requests = resolve_rng(seed).normal(size=(rows, 3)).round(4).tolist()
     spec = {"weights": [1.2, -0.8, 0.5], "bias": -0.4, "cutoff": 0.3, "rows": requests}
-    sandbox = Sandbox() if folder is None else None
-    root = sandbox.path if sandbox else Path(folder)
+    root, sandbox = folder_or_sandbox(folder)
     try:
         for name, source in (("release_1", _RELEASE_1), ("loading_release", _RELEASES[change])):
             (root / name).mkdir(parents=True, exist_ok=True)

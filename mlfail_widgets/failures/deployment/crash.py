@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..._validation import check_choice, check_float
@@ -43,7 +44,7 @@ class InterruptedPromotion:
         return self.readable and self.after == self.before
 
 
-def _promote_in_place(registry: ModelRegistry, version: int, on_stage) -> None:
+def _promote_in_place(registry: ModelRegistry, version: int, on_stage: Callable[[str], None]) -> None:
     """The naive promotion: truncate the pointer and write it where it is."""
     pointer = json.dumps({"version": version, "sha256": registry.metadata(version).sha256,
                           "promoted_at": "", "previous": None, "reason": ""}).encode()
@@ -55,7 +56,7 @@ def _promote_in_place(registry: ModelRegistry, version: int, on_stage) -> None:
         handle.write(pointer[len(pointer) // 2 :])
 
 
-def interrupt_promotion(registry: ModelRegistry, version, *, method: str = "write-then-rename",
+def interrupt_promotion(registry: ModelRegistry, version: int | str, *, method: str = "write-then-rename",
                         timeout: float = 10.0) -> InterruptedPromotion:
     """Start promoting ``version`` in a child process and SIGKILL it in the middle of the write.
 

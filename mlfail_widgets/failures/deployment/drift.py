@@ -9,13 +9,21 @@ confidence, just more often wrongly.
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..._random import resolve_rng
 from ..._validation import check_float, check_int
 from ...models import LogisticRegression
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..._random import Seed
+    from .registry import ModelRegistry, ModelVersion
 
 __all__ = ["WeeklyData", "accuracy_by_version", "drifting_weeks", "register_weekly_models", "train_week"]
 
@@ -38,7 +46,7 @@ class WeeklyData:
     def weeks(self) -> int:
         return self.X.shape[0]
 
-    def _rows(self, week, part: str) -> tuple[np.ndarray, np.ndarray]:
+    def _rows(self, week: int, part: str) -> tuple[np.ndarray, np.ndarray]:
         week = check_int(week, "week", low=1, high=self.weeks)
         n = self.X.shape[1]
         cut = {"train": slice(0, n // 2), "golden": slice(n // 2, 3 * n // 4),
@@ -59,7 +67,7 @@ class WeeklyData:
 
 
 def drifting_weeks(weeks: int = 12, *, rows_per_week: int = 800, drift_per_week: float = 8.0,
-                   noise: float = 0.15, seed=None) -> WeeklyData:
+                   noise: float = 0.15, seed: Seed = None) -> WeeklyData:
     """Weeks of labelled data whose decision boundary turns by ``drift_per_week`` degrees a week.
 
     Parameters
@@ -97,7 +105,7 @@ def drifting_weeks(weeks: int = 12, *, rows_per_week: int = 800, drift_per_week:
     return WeeklyData(X, (score > 0).astype(int), angle, drift)
 
 
-def train_week(data: WeeklyData, week: int, *, flipped_labels: bool = False):
+def train_week(data: WeeklyData, week: int, *, flipped_labels: bool = False) -> LogisticRegression:
     """Train week ``week``'s model; ``flipped_labels`` simulates a label-encoding bug upstream.
 
     With ``flipped_labels`` the 0 and 1 labels are swapped (a new upstream job encodes the
@@ -117,7 +125,7 @@ def train_week(data: WeeklyData, week: int, *, flipped_labels: bool = False):
     return LogisticRegression().fit(X, y)
 
 
-def accuracy_by_version(data: WeeklyData, week: int):
+def accuracy_by_version(data: WeeklyData, week: int) -> pd.DataFrame:
     """The accuracy, on week ``week``'s traffic, of the model trained in each week up to it.
 
     Version ``v`` is the model trained on week ``v``; ``weeks_old`` is how stale it is.
@@ -139,7 +147,8 @@ def accuracy_by_version(data: WeeklyData, week: int):
                         index=pd.Index(range(1, week + 1), name="version"))
 
 
-def register_weekly_models(registry, data: WeeklyData, weeks, *, flipped_weeks=()) -> list:
+def register_weekly_models(registry: ModelRegistry, data: WeeklyData, weeks: Iterable[int], *,
+                           flipped_weeks: Container[int] = ()) -> list[ModelVersion]:
     """Train one model per week in ``weeks`` and register each (version numbers follow).
 
     Each version records its golden-set accuracy under ``metrics`` and its week under ``tags``.

@@ -98,7 +98,7 @@ def _child(path: str, uid: int, gid: int, write_end: int) -> None:
     os.write(write_end, json.dumps(result).encode())
 
 
-def load_as_service_user(path, *, user: str = "nobody", timeout: float = 10.0) -> ReadAttempt:
+def load_as_service_user(path: str | os.PathLike[str], *, user: str = "nobody", timeout: float = 10.0) -> ReadAttempt:
     """Open ``path`` from a forked child running as ``user``; return what happened.
 
     Run as root, the child drops to ``user`` before opening the file. Run as anyone else,
@@ -137,7 +137,7 @@ def load_as_service_user(path, *, user: str = "nobody", timeout: float = 10.0) -
                        result["errno"], result["sha256"])
 
 
-def make_private(path) -> int:
+def make_private(path: str | os.PathLike[str]) -> int:
     """Make ``path`` unreadable to the service user; return the new mode.
 
     As root: mode 0o600, what a training job with ``umask 077`` or :func:`tempfile.mkstemp`
@@ -156,7 +156,7 @@ def make_private(path) -> int:
     return mode
 
 
-def make_readable(path) -> None:
+def make_readable(path: str | os.PathLike[str]) -> None:
     """The fix: mode 0o644 for a file (0o755 for a folder): anyone may read, only the owner write.
 
     Examples

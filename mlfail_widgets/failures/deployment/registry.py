@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._tempdirs import remove_stale_files
 from ..._validation import argument_helper, check_int, parameter_error
@@ -32,6 +32,12 @@ from ._files import atomic_write, fingerprint, sha256_bytes
 from .checks import check_code_version, code_version_of, predictions, running_code_version, smoke_check
 from .errors import CorruptFileError, DeploymentError, IntegrityError, UnsafePickleError
 from .safe_pickle import restricted_loads
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike
+
+    from .checks import Predictor
 
 __all__ = ["LoadedModel", "ModelRegistry", "ModelVersion", "Promotion", "TornLogWarning"]
 
@@ -108,7 +114,7 @@ class LoadedModel:
     path: Path
     checks: list[str] = field(default_factory=list)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> ArrayLike:
         return self.model.predict(X)
 
 
@@ -137,7 +143,7 @@ class ModelRegistry:
     (1, True, True)
     """
 
-    def __init__(self, root, *, create: bool = False):
+    def __init__(self, root: str | os.PathLike[str], *, create: bool = False) -> None:
         if not isinstance(root, (str, os.PathLike)) or not str(root).strip():
             raise parameter_error("root", "a folder path (str or pathlib.Path)", root,
                                   fix="For example ModelRegistry(sandbox.path / 'registry', create=True).")
@@ -201,11 +207,11 @@ class ModelRegistry:
     def _folder(self, version: int) -> Path:
         return self.root / "versions" / f"v{version}"
 
-    def model_path(self, version) -> Path:
+    def model_path(self, version: int | str) -> Path:
         """Where version ``version``'s pickle lives."""
         return self._folder(self.check_version(version)) / "model.pkl"
 
-    def metadata(self, version) -> ModelVersion:
+    def metadata(self, version: int | str) -> ModelVersion:
         """The metadata of ``version`` (``"v3"`` and ``3`` both work)."""
         number = self.check_version(version)
         path = self._folder(number) / "metadata.json"
@@ -216,8 +222,8 @@ class ModelRegistry:
                 f"The metadata of version {number} ({path}) is unreadable ({error}). Without it the "
                 "model cannot be verified: re-register the model from its training run.") from error
 
-    def register(self, model, *, training_data: tuple | None = None, metrics: dict | None = None,
-                 tags: dict | None = None, smoke_inputs=None, file_mode: int = 0o644) -> ModelVersion:
+    def register(self, model: Predictor, *, training_data: tuple | None = None, metrics: dict | None = None,
+                 tags: dict | None = None, smoke_inputs: ArrayLike | None = None, file_mode: int = 0o644) -> ModelVersion:
         """Pickle ``model`` as the next version, with its metadata beside it.
 
         Parameters
@@ -285,7 +291,7 @@ class ModelRegistry:
                 "(registry.promote(N)); promotions with write-then-rename cannot leave it so."
             ) from error
 
-    def promote(self, version, *, reason: str = "",
+    def promote(self, version: int | str, *, reason: str = "",
                 on_stage: Callable[[str], None] | None = None) -> Promotion:
         """Point production at ``version``, atomically (write a temporary file, then rename).
 
@@ -356,7 +362,7 @@ class ModelRegistry:
                     "unaffected (it is written atomically).", TornLogWarning, stacklevel=2)
         return found
 
-    def version_at(self, path) -> int:
+    def version_at(self, path: str | os.PathLike[str]) -> int:
         """The version whose pickle is ``path`` (what a service that cached a path serves)."""
         folder = Path(path).parent.name
         if not (folder.startswith("v") and folder[1:].isdigit()):
@@ -365,7 +371,7 @@ class ModelRegistry:
         return int(folder[1:])
 
     # ------------------------------------------------------------------ loading
-    def load(self, version=None, *, verify_hash: bool = True, restricted: bool = True,
+    def load(self, version: int | str | None = None, *, verify_hash: bool = True, restricted: bool = True,
              allowed: Iterable[tuple[str, str]] | None = None, check_code: bool = True,
              smoke_test: bool = True) -> LoadedModel:
         """Load a version (production by default) with every check a deployment should make.
@@ -411,7 +417,7 @@ class ModelRegistry:
         return LoadedModel(model, metadata.version, digest, path, checks)
 
 
-def _rows(value, name: str):
+def _rows(value: ArrayLike, name: str) -> np.ndarray:
     """``value`` as a 2-D float array of finite numbers with at least one row; a clear error if not."""
     import numpy as np
 
@@ -427,7 +433,8 @@ def _rows(value, name: str):
     return rows
 
 
-def _unpickle(data: bytes, path: Path, restricted: bool, allowed) -> Any:
+def _unpickle(data: bytes, path: Path, restricted: bool,
+              allowed: Iterable[tuple[str, str]] | None) -> Any:
     try:
         return restricted_loads(data, allowed) if restricted else pickle.loads(data)
     except UnsafePickleError:

@@ -11,10 +11,11 @@ outside your organisation, prefer a format that holds only data (ONNX, safetenso
 from __future__ import annotations
 
 import io
+import os
 import pathlib
 import pickle
 from collections.abc import Iterable
-from typing import cast
+from typing import IO, Any, cast
 
 from .errors import UnsafePickleError
 
@@ -57,11 +58,11 @@ class RestrictedUnpickler(pickle.Unpickler):
     mlfail_widgets.failures.deployment.errors.UnsafePickleError: Refused to load 'collections.OrderedDict' from a pickle: it is not on the allowed list ...
     """
 
-    def __init__(self, file, *, allowed: Iterable[tuple[str, str]] = DEFAULT_ALLOWED):
+    def __init__(self, file: IO[bytes], *, allowed: Iterable[tuple[str, str]] = DEFAULT_ALLOWED) -> None:
         super().__init__(file)
         self.allowed = frozenset(tuple(pair) for pair in allowed)
 
-    def find_class(self, module: str, name: str):
+    def find_class(self, module: str, name: str) -> Any:
         if (module, name) in self.allowed:
             return super().find_class(module, name)
         raise UnsafePickleError(
@@ -72,7 +73,7 @@ class RestrictedUnpickler(pickle.Unpickler):
         )
 
 
-def restricted_loads(data: bytes, allowed: Iterable[tuple[str, str]] | None = None):
+def restricted_loads(data: bytes, allowed: Iterable[tuple[str, str]] | None = None) -> Any:
     """Unpickle ``data`` with :class:`RestrictedUnpickler` (``allowed`` adds to the defaults).
 
     Examples
@@ -88,14 +89,14 @@ def restricted_loads(data: bytes, allowed: Iterable[tuple[str, str]] | None = No
 class _WritesMarker:
     """The payload: unpickling it calls ``Path.write_text(marker, ...)`` and nothing else."""
 
-    def __init__(self, marker: pathlib.Path):
+    def __init__(self, marker: str | os.PathLike[str]):
         self.marker = pathlib.Path(marker)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, tuple[pathlib.Path, str]]:
         return (pathlib.Path.write_text, (self.marker, "this file was written by a pickle\n"))
 
 
-def malicious_pickle(marker) -> bytes:
+def malicious_pickle(marker: str | os.PathLike[str]) -> bytes:
     """A harmless malicious pickle: loading it writes the file ``marker`` and nothing more.
 
     A real attacker would call ``os.system`` the same way; this one only proves that code ran.

@@ -21,12 +21,19 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..._validation import check_choice, check_float
 from .errors import DeploymentError
 from .registry import ModelRegistry
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .checks import Predictor
 
 __all__ = ["DEPLOY_PATHS", "CanaryResult", "Check", "DeployReport", "ModelService", "ServedModel",
            "canary", "deploy", "promote_with_canary", "verify_deployment"]
@@ -88,7 +95,7 @@ class ModelService:
         self.env = os.environ if env is None else env
         self.served: ServedModel | None = None
         self._model = None
-        self._cached_path = None
+        self._cached_path: Path | None = None
 
     @property
     def deploy_path(self) -> str:
@@ -122,13 +129,13 @@ class ModelService:
                                   dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
         return self.served
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Answer a request."""
         if self._model is None:
             raise DeploymentError("The service has not loaded a model yet: call reload() first.")
         return self._model.predict(X)
 
-    def version_info(self) -> dict:
+    def version_info(self) -> dict[str, int | str | None]:
         """What a ``/version`` endpoint returns: the version and hash actually loaded."""
         if self.served is None:
             return {"version": None, "sha256": None, "source": None}
@@ -178,7 +185,7 @@ class CanaryResult:
     detail: str
 
 
-def canary(predictor, golden: tuple, *, min_accuracy: float = 0.8, baseline: float | None = None,
+def canary(predictor: Predictor, golden: tuple[ArrayLike, ArrayLike], *, min_accuracy: float = 0.8, baseline: float | None = None,
            tolerance: float = 0.02, version: int | None = None) -> CanaryResult:
     """Score ``predictor`` on the labelled ``golden`` set; pass if it clears the bar.
 
@@ -209,7 +216,7 @@ def canary(predictor, golden: tuple, *, min_accuracy: float = 0.8, baseline: flo
     return CanaryResult(version, accuracy, bar, passed, f"golden accuracy {accuracy:.1%}, {relation} the bar {bar:.1%}")
 
 
-def promote_with_canary(registry: ModelRegistry, version, golden: tuple, *, min_accuracy: float = 0.8,
+def promote_with_canary(registry: ModelRegistry, version: int | str, golden: tuple[ArrayLike, ArrayLike], *, min_accuracy: float = 0.8,
                         tolerance: float = 0.02) -> CanaryResult:
     """Promote ``version`` only if it loads cleanly and passes the canary on ``golden``.
 

@@ -8,19 +8,22 @@ for the figure. The widget only maps buttons to these methods.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..._random import resolve_rng
 from ..._validation import check_float, check_int
-from ._files import Sandbox
+from ._files import folder_or_sandbox
 from .drift import drifting_weeks, register_weekly_models
 from .errors import DeploymentError
 from .registry import ModelRegistry
 from .service import ModelService, deploy, promote_with_canary
+
+if TYPE_CHECKING:
+    from ..._random import Seed
 
 __all__ = ["DeploymentTimeline", "TimelineEvent", "TimelineState"]
 
@@ -60,7 +63,7 @@ class TimelineState:
 
     def series(self) -> dict[str, np.ndarray]:
         """Step series over time: production and served version, and their accuracies."""
-        def column(name):
+        def column(name: str) -> np.ndarray:
             return np.array([np.nan if getattr(e, name) is None else getattr(e, name) for e in self.events],
                             dtype=float)
         return {"time": column("time"), "production": column("production"), "served": column("served"),
@@ -105,15 +108,15 @@ class DeploymentTimeline:
     """
 
     def __init__(self, *, deploy_path: str = "env var", weeks: int = 12, drift_per_week: float = 12.0,
-                 broken_week: int | None = 6, min_accuracy: float = 0.75, seed=0, folder=None):
+                 broken_week: int | None = 6, min_accuracy: float = 0.75, seed: Seed = 0,
+                 folder: str | os.PathLike[str] | None = None) -> None:
         self.weeks = check_int(weeks, "weeks", low=2, high=52)
         self.broken_week = None if broken_week is None else check_int(
             broken_week, "broken_week", low=2, high=self.weeks)
         self.min_accuracy = check_float(min_accuracy, "min_accuracy", low=0, high=1)
         self.data = drifting_weeks(self.weeks, rows_per_week=1600, drift_per_week=drift_per_week,
                                    seed=resolve_rng(seed))
-        self._sandbox = Sandbox() if folder is None else None
-        root = self._sandbox.path if self._sandbox else Path(folder)
+        root, self._sandbox = folder_or_sandbox(folder)
         try:
             self.registry = ModelRegistry(root / "registry", create=True)
             self.service = ModelService(self.registry, deploy_path=deploy_path, env={"MODEL_VERSION": "1"})
@@ -134,7 +137,7 @@ class DeploymentTimeline:
     def __enter__(self) -> DeploymentTimeline:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
