@@ -12,7 +12,8 @@ call stack, from the ``__qualname__`` of the function the learner called (``KSRe
 for ``KSReference.__init__``, ``KSReference.test_windows`` for that method). The rule:
 
 * walk out from the failing check through the frames of this package (the run of frames
-  ends where the learner's code, a test, a thread or a widget callback called in);
+  ends where the learner's code, a test, a thread, a widget callback or the ``mlfail``
+  command line called in);
 * the *outermost public* function there names the error: the function the learner called
   (public: a name without a leading underscore, or ``__init__``/``__post_init__``/
   ``__new__``/``__call__``, which name their class). ``slice_chart`` building a
@@ -54,6 +55,9 @@ __all__ = [
 _F = TypeVar("_F", bound=Callable[..., Any])
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _THIS_FILE = os.path.abspath(__file__)
+# the command line calls in from outside, like a learner's code: `mlfail assignments` names
+# write_assignments, not cli.main
+_ENTRY_FILES = frozenset({_THIS_FILE, os.path.join(os.path.dirname(_THIS_FILE), "cli.py")})
 # dunders that stand for their class in a message ("The 'x' parameter of Fault ...")
 _CLASS_DUNDERS = ("__init__", "__post_init__", "__new__", "__call__")
 _HELPERS: set[CodeType] = set()
@@ -92,7 +96,7 @@ def argument_helper(function: _F) -> _F:
 
 def _in_package(code: CodeType) -> bool:
     filename = code.co_filename
-    return filename.startswith(_PACKAGE) and os.path.abspath(filename) != _THIS_FILE
+    return filename.startswith(_PACKAGE) and os.path.abspath(filename) not in _ENTRY_FILES
 
 
 def _is_public(code: CodeType) -> bool:
