@@ -127,11 +127,11 @@ def test_the_older_positional_forms_keep_working():
 @pytest.mark.parametrize("use_co_qualname", [True, False])
 def test_the_name_is_the_same_with_and_without_co_qualname(monkeypatch, use_co_qualname):
     # Python 3.10 has no code.co_qualname: the function object is found from the frame instead
-    from mlfail_widgets import _validation
+    from mlfail_widgets import _owner
     from mlfail_widgets.failures.downtime import Fault
     from mlfail_widgets.failures.shift import KSReference
 
-    monkeypatch.setattr(_validation, "_USE_CO_QUALNAME", use_co_qualname)
+    monkeypatch.setattr(_owner, "_USE_CO_QUALNAME", use_co_qualname)
     with pytest.raises(ParameterError, match=r"'method' parameter of KSReference\.test_windows must"):
         KSReference(np.arange(50.0)).test_windows(np.zeros((1, 20, 1)), method="exakt")
     with pytest.raises(ParameterError, match=r"parameter of Fault must"):
