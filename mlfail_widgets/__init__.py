@@ -1,5 +1,9 @@
 """mlfail: see machine-learning systems fail, detect it, fix it, in a notebook.
 
+The distribution (``pip install``, the ``mlfail`` command) is called ``mlfail``; the import
+name is ``mlfail_widgets``, the package folder's name, which the notebooks, ``%load_ext
+mlfail_widgets`` and the widget state saved in executed notebooks refer to.
+
 The public surface is small and loads lazily: ``import mlfail_widgets`` imports no numpy,
 pandas, matplotlib or ipywidgets; each name below loads its module on first use. The failure
 chapters live in :mod:`mlfail_widgets.failures` (one module per failure).

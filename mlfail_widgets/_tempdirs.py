@@ -18,11 +18,18 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["make_temp_dir", "owner_alive", "pid_prefix", "remove_stale_dirs", "remove_stale_files"]
 
 _TMP_FILE = re.compile(r"^\..+\.(\d+)\.[0-9a-f]+\.tmp$")
+
+
+def _tmp_file_owner(name: str) -> int | None:
+    """The pid in ``.<name>.<pid>.<hex>.tmp``, or None if ``name`` is not such a file."""
+    match = _TMP_FILE.match(name)
+    return int(match.group(1)) if match else None
 
 
 def owner_alive(pid: int) -> bool:
@@ -57,6 +64,16 @@ def pid_prefix(prefix: str) -> str:
     True
     """
     return f"{prefix}{os.getpid()}-"
+
+
+def _dead_owners_entries(folder: str | Path, owner: Callable[[str], int | None]) -> list[os.DirEntry[str]]:
+    """The entries of ``folder`` that ``owner`` reads a pid from and whose process is dead."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    return [entry for entry in entries
+            if (pid := owner(entry.name)) is not None and not owner_alive(pid)]
 
 
 def _owner(name: str, prefix: str) -> int | None:
@@ -94,14 +111,7 @@ def remove_stale_dirs(prefix: str, directory: str | Path | None = None) -> list[
     """
     folder = Path(tempfile.gettempdir() if directory is None else directory)
     removed: list[Path] = []
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return removed
-    for entry in entries:
-        pid = _owner(entry.name, prefix)
-        if pid is None or owner_alive(pid):
-            continue
+    for entry in _dead_owners_entries(folder, lambda name: _owner(name, prefix)):
         try:
             if not entry.is_dir(follow_symlinks=False):
                 continue
@@ -130,14 +140,7 @@ def remove_stale_files(directory: str | Path) -> list[Path]:
     ['.production.json.999999999.ab12.tmp']
     """
     removed: list[Path] = []
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return removed
-    for entry in entries:
-        match = _TMP_FILE.match(entry.name)
-        if match is None or owner_alive(int(match.group(1))):
-            continue
+    for entry in _dead_owners_entries(directory, _tmp_file_owner):
         try:
             os.unlink(entry.path)
         except FileNotFoundError:

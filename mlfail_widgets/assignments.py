@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ._validation import ParameterError
+from ._validation import ParameterError, parameter_error
 
 __all__ = ["POINTS", "AssignmentExists", "assignment_notebook", "write_assignments"]
 
@@ -94,8 +94,7 @@ def assignment_notebook(chapter: str) -> Any:
     exercises = [e for e in all_exercises().values() if e.chapter == chapter_id]
     if not exercises:
         known = sorted({e.chapter for e in all_exercises().values()})
-        raise ParameterError(f"The 'chapter' parameter of assignment_notebook must name a chapter with "
-                             f"exercises, one of {known}. Got {chapter!r} instead.")
+        raise parameter_error("chapter", f"a chapter with exercises, one of {known}", chapter)
     v4 = nbformat.v4
     cells = [
         v4.new_markdown_cell(
@@ -189,16 +188,21 @@ def write_assignments(folder: str | Path, chapters: list[str] | None = None) -> 
 
     root = Path(folder).expanduser().resolve()
     if root.exists() and not root.is_dir():
-        raise ParameterError(f"The 'folder' parameter of write_assignments must be a folder (an nbgrader "
-                             f"course folder); {str(root)!r} is a file. Pass a folder path.")
-    wanted = [str(c).strip().zfill(2) for c in chapters] if chapters else _chapters_with_exercises()
+        raise parameter_error("folder", "a folder (an nbgrader course folder), not a file", str(root),
+                              fix="Pass a folder path.")
+    known = _chapters_with_exercises()
+    wanted = [str(c).strip().zfill(2) for c in chapters] if chapters else known
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
+        raise parameter_error("chapters", f"chapters with exercises, among {known}", unknown,
+                              fix="Leave chapters out to write every chapter that has exercises.")
     existing = [root / "source" / f"ch{c}" for c in wanted if (root / "source" / f"ch{c}").exists()]
     if existing:
         raise AssignmentExists(
             f"The nbgrader folder {root} already has the assignment(s) "
             f"{', '.join(p.name for p in existing)} ({', '.join(str(p) for p in existing)}). Nothing was "
             "written. Move or delete those folders first, or choose another course folder.")
-    notebooks = {c: assignment_notebook(c) for c in wanted}  # any bad chapter fails before writing
+    notebooks = {c: assignment_notebook(c) for c in wanted}  # built before anything is written
     root.mkdir(parents=True, exist_ok=True)
     written = []
     with tempfile.TemporaryDirectory(dir=root, prefix=".mlfail-assignments-") as staging:

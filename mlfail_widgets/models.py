@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import ParameterError, check_float, check_int, owner_name
+from ._validation import ParameterError, check_float, check_int, owner_name, parameter_error
 
 __all__ = ["LogisticRegression"]
 
@@ -72,22 +72,14 @@ class LogisticRegression:
         X = self._check_X(X)
         y = np.asarray(y)
         if y.shape != (X.shape[0],):
-            raise ParameterError(
-                f"LogisticRegression.fit needs one label per row of X; got {y.shape[0] if y.ndim else 0} "
-                f"labels for {X.shape[0]} rows."
-            )
+            raise parameter_error("y", f"one label per row of X, an array of shape ({X.shape[0]},)", y.shape)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if self.classes_.size < 2:
-            raise ParameterError(
-                "LogisticRegression.fit needs at least two classes in y; "
-                f"got only {self.classes_.tolist()}."
-            )
+            raise parameter_error("y", "labels of at least two classes", self.classes_.tolist())
         weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
         if weight.shape != y.shape or (weight < 0).any() or not np.isfinite(weight).all():
-            raise ParameterError(
-                "The 'sample_weight' parameter of LogisticRegression.fit must hold one finite, "
-                "non-negative weight per row."
-            )
+            raise parameter_error("sample_weight", f"one finite, non-negative weight per row of X "
+                                  f"({X.shape[0]})", sample_weight)
         weight = weight / weight.mean()
         self.mean_ = X.mean(axis=0)
         self.scale_ = X.std(axis=0)
@@ -131,10 +123,8 @@ class LogisticRegression:
         self._fitted()
         X = self._check_X(X)
         if X.shape[1] != self.coef_.shape[1]:
-            raise ParameterError(
-                f"LogisticRegression.predict_proba got {X.shape[1]} features; the model was "
-                f"trained on {self.coef_.shape[1]}."
-            )
+            raise parameter_error("X", f"an array with the {self.coef_.shape[1]} feature column(s) the model "
+                                  "was trained on", X.shape)
         logits = ((X - self.mean_) / self.scale_) @ self.coef_.T + self.intercept_
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)

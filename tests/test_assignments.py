@@ -127,8 +127,22 @@ def test_an_existing_assignment_is_refused_and_nothing_is_written(tmp_path, caps
 
 def test_a_chapter_without_exercises_is_refused_before_anything_is_written(tmp_path, capsys):
     assert main(["assignments", str(tmp_path / "course"), "--chapters", "00", "42"]) == 2
-    assert "must name a chapter with exercises" in capsys.readouterr().err
+    # the message names the function the command called and its parameter, not cli.main
+    assert ("The 'chapters' parameter of write_assignments must be chapters with exercises"
+            in capsys.readouterr().err)
     assert not (tmp_path / "course").exists()
+
+
+def test_argument_errors_name_the_function_and_parameter_from_the_call_stack(tmp_path):
+    from mlfail_widgets._validation import ParameterError
+
+    with pytest.raises(ParameterError, match=r"^The 'chapter' parameter of assignment_notebook must be a "
+                                             r"chapter with exercises, one of \['00'.*Got '42' instead\.$"):
+        assignment_notebook("42")
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(ParameterError, match=r"^The 'folder' parameter of write_assignments must be a folder "
+                                             r"\(an nbgrader course folder\), not a file\. Got '/.* instead\. Pass a folder path\.$"):
+        write_assignments(tmp_path / "a-file")
 
 
 def test_the_command_writes_the_config_once_and_says_what_to_do_next(tmp_path, capsys):

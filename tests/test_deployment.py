@@ -179,6 +179,13 @@ def test_a_promotion_killed_midway_leaves_the_old_pointer_intact(registry):
     assert registry.promote(6).version == 6  # the registry keeps working
 
 
+def test_a_promotion_crash_needs_a_version_in_production(tmp_path, data):
+    empty = ModelRegistry(tmp_path / "registry", create=True)
+    register_weekly_models(empty, data, weeks=[1])
+    with pytest.raises(DeploymentError, match=r"^interrupt_promotion needs a version in production"):
+        interrupt_promotion(empty, 1)
+
+
 def test_the_same_kill_breaks_an_in_place_write(registry):
     crash = interrupt_promotion(registry, 6, method="in place")
     assert not crash.intact and not crash.readable

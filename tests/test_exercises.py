@@ -57,10 +57,14 @@ def test_placeholder_answer_is_not_judged():
 
 
 def test_unknown_exercise_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"^check\('99\.9', \.\.\.\): There is no exercise '99\.9'"):
+    with pytest.raises(ValueError, match=r"^The 'exercise_id' parameter of check must be the id of an exercise, "
+                                         r"like '05\.2' \(chapter\.number\)\. Got '99\.9' instead\. There is no "
+                                         r"exercise '99\.9'; known here: 00\.1, "):
         check("99.9", 1)
-    with pytest.raises(ValueError, match=r"^solution\('7\.9'\): There is no exercise"):  # names the function called
+    with pytest.raises(ValueError, match=r"^The 'exercise_id' parameter of solution must be"):  # the function called
         solution("7.9")
+    with pytest.raises(ValueError, match=r"^The 'exercise_id' parameter of hint must be"):
+        hint("00.99")
     assert "outage_share" in hint("00.1")
 
 

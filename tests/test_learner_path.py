@@ -45,9 +45,9 @@ def test_a_drill_passed_as_a_seed_gets_a_hint():
 def test_outage_share_with_a_study_size_first_suggests_study_size():
     from mlfail_widgets.failures.overview import outage_share
 
-    with pytest.raises(ParameterError, match=r"'level' parameter of outage_share.*Did you mean study_size=30\?"):
+    with pytest.raises(ParameterError, match=r"'confidence' parameter of outage_share.*Did you mean study_size=30\?"):
         outage_share(30)
-    with pytest.raises(ParameterError, match=r"Did you mean level=0\.95 or study_size=95\?"):
+    with pytest.raises(ParameterError, match=r"Did you mean confidence=0\.95 or study_size=95\?"):
         outage_share(95)
 
 
@@ -94,3 +94,18 @@ def test_the_demonstration_drill_is_never_a_learners():
     assert all(0 <= learner_seed(n, workshop_seed=w) <= MAX_SEED for n in (1, 10_000) for w in (0, 10**6))
     assert demo.reveal().failure == "hardware" and repr(demo) == "IncidentDrill.demonstration()"
     assert demo.evidence.health["p99_ms"].max() > 2.5 * demo.evidence.health["p99_ms"].median()
+
+
+def test_outage_share_takes_confidence_and_its_old_name_level_for_one_release():
+    from mlfail_widgets.failures.overview import outage_share
+
+    new = outage_share(confidence=0.9, study_size=30)
+    assert new.confidence == 0.9 and new.low < 0.6 < new.high
+    with pytest.warns(DeprecationWarning, match="'level' is renamed 'confidence'"):
+        old = outage_share(level=0.9, study_size=30)
+    assert (old.low, old.high) == (new.low, new.high)
+    with pytest.warns(DeprecationWarning, match="OutageShare.level is renamed OutageShare.confidence"):
+        assert old.level == 0.9
+    with pytest.raises(ParameterError, match="'level' parameter of outage_share must be left out when "
+                                             "'confidence' is given"):
+        outage_share(0.8, level=0.9)

@@ -46,9 +46,18 @@ def test_sample_weights_shift_the_decision():
 
 @pytest.mark.parametrize("call,match", [
     (lambda m: m.fit(np.zeros(5), np.zeros(5)), "2-D array"),
-    (lambda m: m.fit(np.zeros((5, 1)), np.zeros(5)), "at least two classes"),
-    (lambda m: m.fit(np.zeros((5, 1)), np.zeros(4)), "one label per row"),
+    (lambda m: m.fit(np.zeros((5, 1)), np.zeros(5)),
+     r"^The 'y' parameter of LogisticRegression.fit must be labels of at least two classes. Got \[0.0\]"),
+    (lambda m: m.fit(np.zeros((5, 1)), np.zeros(4)),
+     r"^The 'y' parameter of LogisticRegression.fit must be one label per row of X, an array of shape \(5,\)\. "
+     r"Got \(4,\) instead\.$"),
+    (lambda m: m.fit(np.zeros((4, 1)), [0, 1, 0, 1], sample_weight=[1, -1, 1, 1]),
+     r"^The 'sample_weight' parameter of LogisticRegression.fit must be one finite, non-negative weight"),
     (lambda m: m.predict([[1.0]]), "before fit"),
+    # the error names the method the learner called (predict), not the one that checks (predict_proba)
+    (lambda m: m.fit(np.arange(4.0).reshape(4, 1), [0, 0, 1, 1]).predict(np.zeros((2, 3))),
+     r"^The 'X' parameter of LogisticRegression.predict must be an array with the 1 feature column\(s\) "
+     r"the model was trained on\. Got \(2, 3\) instead\.$"),
 ])
 def test_bad_input_gets_a_clear_error(call, match):
     with pytest.raises(ParameterError, match=match):

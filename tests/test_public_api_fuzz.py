@@ -170,7 +170,7 @@ def _entries() -> list[Entry]:
         Entry("Checkbox", Checkbox, {"value": True}, {"value": bad("yes", "", 2, 0.5, NAN, [])}),
         # ---------------------------------------------------------------- other engineers' chapters
         Entry("outage_share", overview.outage_share, {},
-              {"level": bad(0, 1, 1.5, base=NOT_A_NUMBER), "method": wrong_text(["wilson", "wald", "exact",
+              {"confidence": bad(0, 1, 1.5, base=NOT_A_NUMBER), "method": wrong_text(["wilson", "wald", "exact",
                                                                                  "jeffreys", "agresti-coull"]),
                "study_size": bad(0, -1, base=NOT_AN_INT)}),
         Entry("replica_availability", downtime.replica_availability,

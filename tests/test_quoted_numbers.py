@@ -42,7 +42,7 @@ def test_chapter_00_exercise_uses_the_settings_its_prose_teaches():
     assert "95% Wilson interval" in text and "**30** outages" in text
     assert all_exercises()["00.1"].expected() == pytest.approx(
         __import__("mlfail_widgets.failures.overview", fromlist=["x"]).outage_share(
-            level=0.95, method="wilson", study_size=30).high)
+            confidence=0.95, method="wilson", study_size=30).high)
 
 
 @pytest.mark.parametrize("name", ["07_incident_drill.ipynb", "README"])

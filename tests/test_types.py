@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -109,7 +110,7 @@ def test_py_typed_ships_with_the_package():
     assert "py.typed" in config["tool"]["setuptools"]["package-data"]["mlfail_widgets"]
 
 
-def unannotated_public_functions() -> list[str]:
+def unannotated_public_functions(package: Path = PACKAGE, root: Path = ROOT) -> list[str]:
     """``path:line name`` of each public function missing a parameter or return annotation."""
     missing = []
 
@@ -127,9 +128,9 @@ def unannotated_public_functions() -> list[str]:
                     params = params[1:]
                 if any(p.annotation is None for p in params) or (
                         node.returns is None and node.name != "__init__"):
-                    missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {prefix}{node.name}")
+                    missing.append(f"{path.relative_to(root)}:{node.lineno} {prefix}{node.name}")
 
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in sorted(package.rglob("*.py")):
         visit(ast.parse(path.read_text()).body, "", False, path)
     return missing
 
@@ -158,13 +159,56 @@ def test_the_ratchet_records_every_improvement():
 
 
 def test_the_counter_sees_a_missing_annotation(tmp_path):
-    # the check above counts what it should: parameters, returns, self excluded
-    source = "class A:\n    def f(self, x: int) -> int: ...\n    def g(self, x): ...\ndef h(y: int): ...\n"
-    tree = ast.parse(source)
-    names = [n.name for c in tree.body for n in ast.walk(c) if isinstance(n, ast.FunctionDef)
-             and (any(p.annotation is None for p in n.args.args[1 if n.args.args and
-                  n.args.args[0].arg == "self" else 0:]) or n.returns is None)]
-    assert names == ["g", "h"]
+    # the counter the ratchet uses counts what it should: parameters and returns of public
+    # functions and methods, self/cls and private helpers excluded, __init__ needs no return
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "mod.py").write_text(
+        "class A:\n"
+        "    def __init__(self, x: int): ...\n"
+        "    def f(self, x: int) -> int: ...\n"
+        "    def g(self, x): ...\n"
+        "    @classmethod\n"
+        "    def make(cls) -> 'A': ...\n"
+        "    @staticmethod\n"
+        "    def s(x) -> int: ...\n"
+        "    def _private(self, x): ...\n"
+        "def h(y: int): ...\n"
+        "def k(*args: int, **kwargs) -> None: ...\n"
+        "def _helper(z): ...\n")
+    assert unannotated_public_functions(package, tmp_path) == [
+        "pkg/mod.py:4 A.g", "pkg/mod.py:8 A.s", "pkg/mod.py:10 h", "pkg/mod.py:11 k"]
+
+
+def _strict_modules() -> list[str]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    overrides = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["overrides"]
+    return [m for o in overrides if o.get("disallow_untyped_defs") for m in o["module"]]
+
+
+@pytest.mark.slow
+def test_a_new_unannotated_function_in_a_strict_module_fails_the_checker(tmp_path):
+    # the modules listed with disallow_untyped_defs = true reject an unannotated function, even a
+    # private one: each gets one appended (mypy reads the copy in place of the file)
+    if os.environ.get("CI", "").strip().lower() != "true":
+        pytest.importorskip("mypy", reason="mypy comes with the test extras: pip install -e '.[test]'")
+    modules = _strict_modules()
+    assert "mlfail_widgets._validation" in modules and "mlfail_widgets.failures.deployment.*" in modules
+    files, arguments = [], []
+    for module in modules:
+        path = ROOT / Path(*module.removesuffix(".*").split("."))
+        path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+        shadow = tmp_path / f"{module}.py"
+        shadow.write_text(path.read_text() + "\n\ndef _added_without_annotations(value):\n    return value\n")
+        files.append(str(path.relative_to(ROOT)))
+        arguments += ["--shadow-file", files[-1], str(shadow)]
+    result = subprocess.run([sys.executable, "-m", "mypy", *arguments, *files], cwd=ROOT,
+                            capture_output=True, text=True, timeout=900)
+    flagged = {line.split(":")[0] for line in result.stdout.splitlines() if "[no-untyped-def]" in line}
+    assert flagged == set(files), result.stdout[-4000:]
 
 
 @pytest.mark.slow

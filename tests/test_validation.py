@@ -127,11 +127,11 @@ def test_the_older_positional_forms_keep_working():
 @pytest.mark.parametrize("use_co_qualname", [True, False])
 def test_the_name_is_the_same_with_and_without_co_qualname(monkeypatch, use_co_qualname):
     # Python 3.10 has no code.co_qualname: the function object is found from the frame instead
-    from mlfail_widgets import _validation
+    from mlfail_widgets import _owner
     from mlfail_widgets.failures.downtime import Fault
     from mlfail_widgets.failures.shift import KSReference
 
-    monkeypatch.setattr(_validation, "_USE_CO_QUALNAME", use_co_qualname)
+    monkeypatch.setattr(_owner, "_USE_CO_QUALNAME", use_co_qualname)
     with pytest.raises(ParameterError, match=r"'method' parameter of KSReference\.test_windows must"):
         KSReference(np.arange(50.0)).test_windows(np.zeros((1, 20, 1)), method="exakt")
     with pytest.raises(ParameterError, match=r"parameter of Fault must"):
@@ -153,3 +153,23 @@ def test_a_nested_callback_is_not_named_but_the_method_that_defines_it():
         assert "parameter of DrillConsole.new_incident must be an int" in status
     finally:
         console.close()
+
+
+@pytest.mark.parametrize("module,new", [
+    ("mlfail_widgets.doctor", "EnvironmentCheck"),
+    ("mlfail_widgets.failures.dependency", "PipelineStep"),
+    ("mlfail_widgets.failures.deployment", "DeploymentCheck"),
+    ("mlfail_widgets.failures.deployment.service", "DeploymentCheck"),
+])
+def test_the_three_unrelated_check_classes_have_their_own_names_and_the_old_one_still_imports(module, new):
+    import importlib
+
+    namespace = importlib.import_module(module)
+    renamed = getattr(namespace, new)
+    assert new in namespace.__all__ and "Check" not in namespace.__all__
+    with pytest.warns(DeprecationWarning, match=rf"^{module}\.Check is renamed {module}\.{new}; "):
+        old = namespace.Check
+    assert old is renamed
+    with pytest.raises(AttributeError, match="has no attribute 'Chek'"):
+        namespace.Chek  # noqa: B018
+

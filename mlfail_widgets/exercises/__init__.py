@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import _course_mode
-from .._validation import ParameterError, owner_name
+from .._validation import ParameterError, parameter_error
 from ._reveal import Hidden
 
 __all__ = [
@@ -203,10 +203,8 @@ def _get(exercise_id: Any) -> Exercise:
         text = text.split(".")[0].zfill(2) + "." + text.split(".", 1)[1]
     if text not in _REGISTRY:
         known = ", ".join(sorted(_REGISTRY)) or "none loaded"
-        raise ParameterError(
-            f"{owner_name()}({exercise_id!r}{', ...' if owner_name() == 'check' else ''}): There is no exercise {exercise_id!r}. Exercise ids look "
-            f"like '05.2' (chapter.number); known here: {known}."
-        )
+        raise parameter_error("exercise_id", "the id of an exercise, like '05.2' (chapter.number)",
+                              exercise_id, fix=f"There is no exercise {exercise_id!r}; known here: {known}.")
     return _REGISTRY[text]
 
 

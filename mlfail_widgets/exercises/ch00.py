@@ -8,9 +8,9 @@ numeric(
     "With outage_share, find the upper end of the 95% Wilson interval for the share of "
     "non-ML outages in a what-if study of 30 outages with the same share. Give it as a "
     "fraction (e.g. 0.5, not 50%).",
-    lambda: outage_share(level=0.95, method="wilson", study_size=30).high,
+    lambda: outage_share(confidence=0.95, method="wilson", study_size=30).high,
     abs_tol=0.005,
-    hint="Call outage_share(level=..., method=..., study_size=...) and read its .high.",
+    hint="Call outage_share(confidence=..., method=..., study_size=...) and read its .high.",
     explanation="With only 30 outages the interval is wide: it still reaches far on both sides "
     "of the observed 63%.",
 )

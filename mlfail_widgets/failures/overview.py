@@ -8,6 +8,7 @@ is, given only 96 outages.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -82,10 +83,17 @@ class OutageShare:
 
     not_ml: int
     total: int
-    level: float
+    confidence: float
     method: str
     low: float
     high: float
+
+    @property
+    def level(self) -> float:
+        """Deprecated: the old name of :attr:`confidence` (kept for one release)."""
+        warnings.warn("OutageShare.level is renamed OutageShare.confidence; level will stop working in "
+                      "the next release.", DeprecationWarning, stacklevel=2)
+        return self.confidence
 
     @property
     def share(self) -> float:
@@ -97,17 +105,21 @@ class OutageShare:
         return self.low > 0.5
 
 
-def outage_share(level: float = 0.95, method: str = "wilson", study_size: int = 96) -> OutageShare:
+def outage_share(confidence: float = 0.95, method: str = "wilson", study_size: int = 96, *,
+                 level: float | None = None) -> OutageShare:
     """How sure is "most outages are not ML-specific"? The interval for the non-ML share.
 
     Parameters
     ----------
-    level : float, default=0.95
+    confidence : float, default=0.95
         Confidence level of the interval, in [0.5, 0.999].
     method : {"wilson", "clopper-pearson", "normal"}, default="wilson"
         How the interval is computed (see :func:`mlfail_widgets.intervals.proportion_interval`).
     study_size : int, default=96
         A what-if: a study of this many outages with the same share (60/96) as the real one.
+    level : float, optional
+        The old name of ``confidence`` (deprecated, accepted for one release with a
+        ``DeprecationWarning``).
 
     Examples
     --------
@@ -117,19 +129,23 @@ def outage_share(level: float = 0.95, method: str = "wilson", study_size: int = 
     >>> outage_share(study_size=20).majority_is_sure
     False
     """
+    from ..statistics import renamed_argument
+
+    confidence = renamed_argument("confidence", confidence, "level", level, 0.95)
     fix = None
-    if isinstance(level, (int, float)) and not isinstance(level, bool) and 1 < level <= 100_000:
-        options = [f"level={level / 100:g}"] if 50 <= level < 100 else []
-        if float(level).is_integer() and level >= 2:
-            options.append(f"study_size={int(level)}")
+    if (isinstance(confidence, (int, float)) and not isinstance(confidence, bool)
+            and 1 < confidence <= 100_000):
+        options = [f"confidence={confidence / 100:g}"] if 50 <= confidence < 100 else []
+        if float(confidence).is_integer() and confidence >= 2:
+            options.append(f"study_size={int(confidence)}")
         if options:
             fix = ("The first argument is the confidence level, a fraction (e.g. 0.95). Did you mean "
                    + " or ".join(options) + "? Pass other arguments by name: outage_share(study_size=...).")
-    level = check_float(level, "level", low=0.5, high=0.999, fix=fix)
+    confidence = check_float(confidence, "confidence", low=0.5, high=0.999, fix=fix)
     method = check_choice(method, "method", PROPORTION_METHODS)
     study_size = check_int(study_size, "study_size", low=2, high=100_000)
     study = load_outage_study().set_index("family")["outages"]
     real_not_ml, real_total = int(study.loc["not ML-specific"]), int(study.sum())
     not_ml = round(real_not_ml / real_total * study_size)
-    low, high = proportion_interval(not_ml, study_size, level, method=method)
-    return OutageShare(not_ml, study_size, level, method, low, high)
+    low, high = proportion_interval(not_ml, study_size, confidence, method=method)
+    return OutageShare(not_ml, study_size, confidence, method, low, high)

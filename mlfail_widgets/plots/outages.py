@@ -74,7 +74,7 @@ def update(drawn: Drawn, share) -> None:
     artists["interval"].set_color(colour)
     artists["estimate"].set_color(colour)
     artists["verdict"].set_text(
-        f"{share.level:.0%} interval ({share.method}): {share.low:.0%} to {share.high:.0%}\n"
+        f"{share.confidence:.0%} interval ({share.method}): {share.low:.0%} to {share.high:.0%}\n"
         + ("entirely above half: 'most' holds" if sure else "reaches below half: 'most' is not sure")
     )
     artists["verdict"].set_color(colour)

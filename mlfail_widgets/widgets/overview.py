@@ -13,7 +13,7 @@ __all__ = ["outage_panel"]
 
 def _summary(share) -> str:
     return (f"<b>{share.not_ml} of {share.total}</b> outages not ML-specific "
-            f"(<b>{share.share:.1%}</b>); {share.level:.1%} interval "
+            f"(<b>{share.share:.1%}</b>); {share.confidence:.1%} interval "
             f"<b>{share.low:.1%}</b> to <b>{share.high:.1%}</b>")
 
 
@@ -32,7 +32,7 @@ def outage_panel(**panel_options) -> Panel:
         outages.draw,
         outages.update,
         {
-            "level": Slider(0.5, 0.999, step=0.001, value=0.95, label="confidence level", fmt=".1%"),
+            "confidence": Slider(0.5, 0.999, step=0.001, value=0.95, label="confidence level", fmt=".1%"),
             "method": Choice(list(PROPORTION_METHODS), label="interval"),
             "study_size": Slider(10, 1000, value=96, label="outages in the study"),
         },

@@ -14,6 +14,7 @@ process whose path is the install folder.
   (:meth:`DependencyLab.install_locked`); a vendored wheelhouse for when the index is down.
 """
 
+from ..._deprecation import renamed_names
 from ._checks import (
     GoldenReport,
     GuardReport,
@@ -36,7 +37,7 @@ from ._releases import (
     release_notes,
     train_pipeline,
 )
-from ._runs import Check, PipelineRun, runs_table
+from ._runs import PipelineRun, PipelineStep, runs_table
 from ._smoke import SmokeResult, run_pipeline
 from ._wheels import build_wheel, file_sha256, wheel_name
 
@@ -46,7 +47,6 @@ __all__ = [
     "RELEASES",
     "SCALEKIT_VERSIONS",
     "SOURCES",
-    "Check",
     "ClosedPort",
     "DependencyLab",
     "GoldenReport",
@@ -56,6 +56,7 @@ __all__ = [
     "LocalIndex",
     "Lock",
     "PipelineRun",
+    "PipelineStep",
     "Release",
     "SmokeResult",
     "VersionCheck",
@@ -75,3 +76,6 @@ __all__ = [
     "version_guard",
     "wheel_name",
 ]
+
+# Check was this class's name until issue 22 (three unrelated Check classes): kept one release
+__getattr__ = renamed_names(__name__, {"Check": "PipelineStep"})

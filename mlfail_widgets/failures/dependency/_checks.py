@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..._validation import ParameterError, check_float
+from ..._validation import check_float, parameter_error
 from ._wheels import file_sha256
 
 if TYPE_CHECKING:
@@ -249,12 +249,11 @@ def version_guard(installed: Mapping[str, str], lock: Lock | Mapping[str, str]) 
     (False, 'scalekit: locked 1.1.0, installed 2.0.0')
     """
     if not isinstance(lock, (Lock, Mapping)):
-        raise ParameterError("The 'lock' parameter of version_guard must be a Lock or a mapping "
-                             f"package -> version. Got {type(lock).__name__} instead. Pass lab.lock.")
+        raise parameter_error("lock", "a Lock or a mapping package -> version", type(lock).__name__,
+                              fix="Pass lab.lock.")
     pins = lock.pins if isinstance(lock, Lock) else dict(lock)
     if not isinstance(installed, Mapping):
-        raise ParameterError("The 'installed' parameter of version_guard must be a mapping "
-                             f"package -> version. Got {type(installed).__name__} instead.")
+        raise parameter_error("installed", "a mapping package -> version", type(installed).__name__)
     names = sorted(set(pins) | set(installed))
     return GuardReport([VersionCheck(name, pins.get(name), installed.get(name)) for name in names])
 
@@ -368,13 +367,11 @@ def golden_test(served: ArrayLike, golden: GoldenSet, *, tolerance: float = 1e-6
     try:
         served = np.asarray(served, dtype=float)
     except (TypeError, ValueError):
-        raise ParameterError(f"The 'served' parameter of golden_test must be an array of "
-                             f"{expected.size} probabilities. Got {str(served)[:60]!r} instead. "
-                             "Pass what the pipeline's predict_proba returned.") from None
+        raise parameter_error("served", f"an array of {expected.size} probabilities", str(served),
+                              fix="Pass what the pipeline's predict_proba returned.") from None
     if served.shape != expected.shape:
-        raise ParameterError(f"The 'served' parameter of golden_test must be one prediction per golden "
-                             f"song ({expected.size}). Got an array of shape {served.shape} instead. Pass "
-                             "the pipeline's probabilities for golden.features, in order.")
+        raise parameter_error("served", f"one prediction per golden song, an array of shape {expected.shape}",
+                              served.shape, fix="Pass the pipeline's probabilities for golden.features, in order.")
     labels = np.asarray(golden.labels)
     # NaN or inf is no prediction at all: it counts as changed, flipped and wrong. (A plain
     # ``abs(served - expected) > tolerance`` is False for NaN, which would pass the test.)

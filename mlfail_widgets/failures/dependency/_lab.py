@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..._tempdirs import make_temp_dir
-from ..._validation import ParameterError, check_bool, check_choice, check_float, owner_name
+from ..._validation import ParameterError, check_bool, check_choice, check_float, owner_name, parameter_error
 from ._checks import golden_test, lock_problems, lock_wheels, version_guard
 from ._pip import PIP_FLAGS, ClosedPort, InstallResult, LocalIndex, parse_requirement, run_pip
 from ._releases import (
@@ -111,8 +111,8 @@ class DependencyLab:
         if isinstance(published, str):
             published = [published]
         elif not isinstance(published, (list, tuple)):
-            raise ParameterError(f"The 'published' parameter of DependencyLab must be a list of scalekit "
-                                 f"releases from {SCALEKIT_VERSIONS}. Got {published!r} instead.")
+            raise parameter_error("published", f"a list of scalekit releases from {SCALEKIT_VERSIONS}",
+                                  published)
         published = list(published)
         for version in published:
             check_choice(version, "published", SCALEKIT_VERSIONS)
@@ -218,8 +218,8 @@ class DependencyLab:
     def _pip(self, arguments: list[str], requirements: list[str], where: str) -> InstallResult:
         with self._lock:
             if self._closed:
-                raise ParameterError("DependencyLab: this lab was closed while pip was about to "
-                                     "run. Create a new one: DependencyLab(seed=...).")
+                raise ParameterError(f"{owner_name()}: this DependencyLab was closed while pip was about "
+                                     "to run. Create a new one: DependencyLab(seed=...).")
             self._counter += 1
             self._active += 1
             self._idle.notify_all()

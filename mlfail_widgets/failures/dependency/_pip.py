@@ -22,7 +22,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from ..._validation import ParameterError, argument_helper, owner_name
+from ..._validation import argument_helper, parameter_error
 from ._wheels import file_sha256
 
 __all__ = [
@@ -66,28 +66,23 @@ def parse_requirement(requirement: str, package: str = "scalekit") -> str:
     expected = f"a requirement on {package}, such as {EXAMPLES}"
     text = requirement
     if not isinstance(text, str):
-        raise ParameterError(f"The 'requirement' parameter of {owner_name()} must be {expected}. "
-                             f"Got {text!r} instead. Pass it as a string.")
+        raise parameter_error("requirement", expected, text, fix="Pass it as a string.")
     stripped = text.strip()
     if not stripped:
-        raise ParameterError(f"The 'requirement' parameter of {owner_name()} must be {expected}. Got "
-                             f"{text!r} instead. It is empty: write {package!r} for any version "
-                             f"(unpinned), or a pin such as '{package}==1.1.0'.")
+        raise parameter_error("requirement", expected, text, fix=f"It is empty: write {package!r} for any "
+                              f"version (unpinned), or a pin such as '{package}==1.1.0'.")
     candidate = package + stripped if stripped[:1] in ("<", ">", "=", "!", "~") else stripped
     try:
         parsed = Requirement(candidate)
     except InvalidRequirement as error:
         reason = str(error).splitlines()[0]
-        raise ParameterError(f"The 'requirement' parameter of {owner_name()} must be {expected}. Got "
-                             f"{text!r} instead. It does not parse: {reason}. The operators are "
-                             "==, !=, <, <=, >, >=, ~= (compatible release) and ===.") from None
+        raise parameter_error("requirement", expected, text, fix=f"It does not parse: {reason}. The "
+                              "operators are ==, !=, <, <=, >, >=, ~= (compatible release) and ===.") from None
     if canonicalize_name(parsed.name) != canonicalize_name(package):
-        raise ParameterError(f"The 'requirement' parameter of {owner_name()} must be {expected}. Got "
-                             f"{text!r} instead. This sandbox only publishes {package}; write "
-                             f"the requirement on {package}.")
+        raise parameter_error("requirement", expected, text, fix=f"This sandbox only publishes {package}; "
+                              f"write the requirement on {package}.")
     if parsed.extras or parsed.url or parsed.marker:
-        raise ParameterError(f"The 'requirement' parameter of {owner_name()} must be {expected}. Got "
-                             f"{text!r} instead. Leave out extras, URLs and markers.")
+        raise parameter_error("requirement", expected, text, fix="Leave out extras, URLs and markers.")
     return f"{package}{parsed.specifier}"
 
 

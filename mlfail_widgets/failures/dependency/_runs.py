@@ -13,16 +13,16 @@ from ._smoke import SmokeResult
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Check", "PipelineRun", "runs_table"]
+__all__ = ["PipelineRun", "PipelineStep", "runs_table"]
 
 
 @dataclass(frozen=True)
-class Check:
+class PipelineStep:
     """One line of the status board: a step, its status (ok, warn, fail, skip) and details.
 
     Examples
     --------
-    >>> Check("golden test", "fail", "79 decisions flipped").status
+    >>> PipelineStep("golden test", "fail", "79 decisions flipped").status
     'fail'
     """
 
@@ -103,38 +103,38 @@ class PipelineRun:
         return bool(self.install.ok and self.imported and not self.clean_error
                     and self.golden is not None and self.golden.passed)
 
-    def checks(self) -> list[Check]:
+    def checks(self) -> list[PipelineStep]:
         """The status board: pip, import, cleaning step, golden test, version guard."""
         install, smoke = self.install, self.smoke
         if install.ok:
-            rows = [Check("pip install", "ok", f"resolved scalekit {self.resolved} "
+            rows = [PipelineStep("pip install", "ok", f"resolved scalekit {self.resolved} "
                                               f"in {install.seconds:.1f} s")]
         else:
-            rows = [Check("pip install", "fail", install.message)]
+            rows = [PipelineStep("pip install", "fail", install.message)]
         if smoke is None:
-            rows.append(Check("import songpipe", "skip", "nothing was installed"))
+            rows.append(PipelineStep("import songpipe", "skip", "nothing was installed"))
         elif smoke.imported:
-            rows.append(Check("import songpipe", "ok", "imported from the install target"))
+            rows.append(PipelineStep("import songpipe", "ok", "imported from the install target"))
         else:
-            rows.append(Check("import songpipe", "fail", smoke.import_error or "failed"))
+            rows.append(PipelineStep("import songpipe", "fail", smoke.import_error or "failed"))
         if not self.imported or smoke is None:
-            rows.append(Check("clean step", "skip", "the pipeline did not import"))
+            rows.append(PipelineStep("clean step", "skip", "the pipeline did not import"))
         elif smoke.clean_error:
-            rows.append(Check("clean step", "fail", smoke.clean_error))
+            rows.append(PipelineStep("clean step", "fail", smoke.clean_error))
         elif any("clip_outliers" in warning for warning in smoke.warnings):
-            rows.append(Check("clean step", "warn", "ran, with a DeprecationWarning"))
+            rows.append(PipelineStep("clean step", "warn", "ran, with a DeprecationWarning"))
         else:
-            rows.append(Check("clean step", "ok", "ran without a warning"))
+            rows.append(PipelineStep("clean step", "ok", "ran without a warning"))
         if self.golden is None:
             reason = smoke.predict_error if smoke and smoke.predict_error else "no predictions"
-            rows.append(Check("golden test", "skip", reason))
+            rows.append(PipelineStep("golden test", "skip", reason))
         else:
-            rows.append(Check("golden test", "ok" if self.golden.passed else "fail",
+            rows.append(PipelineStep("golden test", "ok" if self.golden.passed else "fail",
                               self.golden.describe()))
         if not install.ok:
-            rows.append(Check("version guard", "skip", "nothing installed to check"))
+            rows.append(PipelineStep("version guard", "skip", "nothing installed to check"))
         else:
-            rows.append(Check("version guard", "ok" if self.guard.ok else "fail",
+            rows.append(PipelineStep("version guard", "ok" if self.guard.ok else "fail",
                               self.guard.describe()))
         return rows
 

@@ -10,6 +10,7 @@
 * :class:`DeploymentTimeline`: the state machine behind the chapter's widget.
 """
 
+from ..._deprecation import renamed_names
 from ._files import Sandbox, atomic_write, fingerprint, sha256_bytes
 from .checks import check_code_version, code_version_of, smoke_check
 from .code_versions import CODE_CHANGES, CrossVersionLoad, code_change, load_across_versions
@@ -29,7 +30,7 @@ from .safe_pickle import DEFAULT_ALLOWED, RestrictedUnpickler, malicious_pickle,
 from .service import (
     DEPLOY_PATHS,
     CanaryResult,
-    Check,
+    DeploymentCheck,
     DeployReport,
     ModelService,
     ServedModel,
@@ -46,11 +47,11 @@ __all__ = [
     "DEPLOY_PATHS",
     "PROMOTION_METHODS",
     "CanaryResult",
-    "Check",
     "CodeVersionError",
     "CorruptFileError",
     "CrossVersionLoad",
     "DeployReport",
+    "DeploymentCheck",
     "DeploymentError",
     "DeploymentTimeline",
     "IntegrityError",
@@ -94,3 +95,6 @@ __all__ = [
     "train_week",
     "verify_deployment",
 ]
+
+# Check was this class's name until issue 22 (three unrelated Check classes): kept one release
+__getattr__ = renamed_names(__name__, {"Check": "DeploymentCheck"})

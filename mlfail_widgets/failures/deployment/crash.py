@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..._validation import check_choice, check_float
+from ..._validation import check_choice, check_float, owner_name
 from ._process import forked, read_pipe
 from .errors import CorruptFileError, DeploymentError
 from .registry import POINTER, ModelRegistry
@@ -94,7 +94,7 @@ def interrupt_promotion(registry: ModelRegistry, version: int | str, *, method: 
     number = registry.check_version(version)
     current = registry.production()
     if current is None:
-        raise DeploymentError("interrupt_promotion needs a version in production to protect: "
+        raise DeploymentError(f"{owner_name()} needs a version in production to protect: "
                               "promote one first (registry.promote(N)).")
     before = set(registry.root.iterdir())
 

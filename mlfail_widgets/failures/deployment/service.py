@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..._deprecation import renamed_names
 from ..._validation import check_choice, check_float
 from .errors import DeploymentError
 from .registry import ModelRegistry
@@ -35,8 +36,21 @@ if TYPE_CHECKING:
 
     from .checks import Predictor
 
-__all__ = ["DEPLOY_PATHS", "CanaryResult", "Check", "DeployReport", "ModelService", "ServedModel",
-           "canary", "deploy", "promote_with_canary", "verify_deployment"]
+__all__ = [
+    "DEPLOY_PATHS",
+    "CanaryResult",
+    "DeployReport",
+    "DeploymentCheck",
+    "ModelService",
+    "ServedModel",
+    "canary",
+    "deploy",
+    "promote_with_canary",
+    "verify_deployment",
+]
+
+# Check was this class's name until issue 22 (three unrelated Check classes): kept one release
+__getattr__ = renamed_names(__name__, {"Check": "DeploymentCheck"})
 
 DEPLOY_PATHS = ("pointer", "cached path", "env var")
 
@@ -52,7 +66,7 @@ class ServedModel:
 
 
 @dataclass(frozen=True)
-class Check:
+class DeploymentCheck:
     """One named check of a deployment: passed or not, and why."""
 
     name: str
@@ -143,7 +157,7 @@ class ModelService:
                 "source": self.served.source}
 
 
-def verify_deployment(registry: ModelRegistry, service: ModelService) -> Check:
+def verify_deployment(registry: ModelRegistry, service: ModelService) -> DeploymentCheck:
     """The post-deploy check: does the service serve the version and hash production names?
 
     Examples
@@ -164,11 +178,11 @@ def verify_deployment(registry: ModelRegistry, service: ModelService) -> Check:
     expected = registry.production()
     served = service.served
     if expected is None or served is None:
-        return Check("served version", False, "nothing in production, or the service has not loaded")
+        return DeploymentCheck("served version", False, "nothing in production, or the service has not loaded")
     if (served.version, served.sha256) == (expected.version, expected.sha256):
-        return Check("served version", True,
+        return DeploymentCheck("served version", True,
                      f"serves v{served.version} ({served.sha256[:10]}), as production says")
-    return Check("served version", False,
+    return DeploymentCheck("served version", False,
                  f"production is v{expected.version} ({expected.sha256[:10]}) but the service serves "
                  f"v{served.version} ({served.sha256[:10]}), resolved from {served.source}. Fix the "
                  "deploy path so the service reads the production pointer, then deploy again.")
@@ -245,7 +259,7 @@ class DeployReport:
 
     served: ServedModel
     expected: int | None
-    checks: tuple[Check, ...] = field(default_factory=tuple)
+    checks: tuple[DeploymentCheck, ...] = field(default_factory=tuple)
 
     @property
     def verified(self) -> bool:
@@ -287,7 +301,7 @@ def deploy(registry: ModelRegistry, service: ModelService, *, verify: bool = Tru
     if golden is not None and pointer is not None:
         X, _ = golden
         agree = float(np.mean(np.asarray(service.predict(X)) == np.asarray(registry.load().predict(X))))
-        checks.append(Check("golden answers", agree == 1.0,
+        checks.append(DeploymentCheck("golden answers", agree == 1.0,
                             f"the service agrees with production v{pointer.version} on {agree:.0%} of "
                             f"{len(X)} golden rows"))
     return DeployReport(served, pointer.version if pointer else None, tuple(checks))
