@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from . import style
 
-__all__ = ["Artists", "Drawn", "encode_png", "new_figure", "render_png"]
+__all__ = ["Artists", "Drawn", "axes_of", "encode_png", "new_figure", "render_png"]
 
 
 def new_figure(figsize: tuple[float, float] = (8.0, 3.6), *, nrows: int = 1, ncols: int = 1,
@@ -36,6 +36,22 @@ def new_figure(figsize: tuple[float, float] = (8.0, 3.6), *, nrows: int = 1, nco
         FigureCanvasAgg(fig)
         axes = fig.subplots(nrows, ncols, squeeze=True, **subplot_kw)
     return fig, axes
+
+
+def axes_of(artist: Any) -> Any:
+    """The axes an artist was drawn on (for ``update`` functions; an artist without axes is a bug).
+
+    Examples
+    --------
+    >>> fig, ax = new_figure((2, 2))
+    >>> (line,) = ax.plot([0, 1])
+    >>> axes_of(line) is ax
+    True
+    """
+    axes = artist.axes
+    if axes is None:
+        raise ValueError(f"{artist!r} is not on any axes")
+    return axes
 
 
 def render_png(fig: Any, *, freeze_layout: bool = False) -> bytes:

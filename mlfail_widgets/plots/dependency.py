@@ -132,12 +132,13 @@ def update(drawn: Drawn[DependencyArtists], run: PipelineRun) -> None:
     left = artists.golden
     if run.golden is not None:
         golden = run.golden
-        artists.points.set_offsets(np.column_stack([golden.expected, golden.served]))
+        expected, served = np.asarray(golden.expected, dtype=float), np.asarray(golden.served, dtype=float)
+        artists.points.set_offsets(np.column_stack([expected, served]))
         artists.points.set_facecolor(_colours(run))
         artists.empty.set_text("")
         artists.empty.set_visible(False)
         verdict = ("golden test passed: every prediction reproduced" if golden.passed else
-                   f"golden test FAILED: {golden.n_flipped} of {len(golden.expected)} decisions flipped")
+                   f"golden test FAILED: {golden.n_flipped} of {len(expected)} decisions flipped")
         left.set_title(verdict, color=style.GOOD if golden.passed else style.ALARM, fontsize=11,
                        fontweight="bold")
     else:

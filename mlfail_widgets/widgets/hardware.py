@@ -5,12 +5,18 @@ where a real stress run goes next to a real model server while the resource moni
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._validation import ParameterError, check_choice, check_float, check_int
-from ..failures.hardware import LatencyRun, Scenario, measure_latency, simulate_thermal, usable_cores
+from ..failures.hardware import (
+    ContentionScenario,
+    LatencyRun,
+    measure_latency,
+    simulate_thermal,
+    usable_cores,
+)
 from ..plots import hardware as plots
 from ..plots._base import encode_png
 from ._errors import short_message
@@ -18,6 +24,11 @@ from ._figure import FigureWidget
 from .controls import Slider
 from .monitor import ResourceMonitor
 from .panel import Panel
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..failures.hardware import LatencyReport
 
 __all__ = ["MITIGATIONS", "ContentionLab", "thermal_panel"]
 
@@ -30,7 +41,8 @@ def _thermal_summary(run) -> str:
             "<i>(temperature simulated, load measured)</i>")
 
 
-def thermal_panel(utilisation, interval: float, *, duration: float = 300.0, **panel_options) -> Panel:
+def thermal_panel(utilisation: ArrayLike, interval: float, *, duration: float = 300.0,
+                  **panel_options: Any) -> Panel:
     """Sliders for the cooler and the load; the simulated CPU heats, throttles, maybe crashes.
 
     Parameters
@@ -67,7 +79,7 @@ def thermal_panel(utilisation, interval: float, *, duration: float = 300.0, **pa
 
 
 #: The mitigations the lab offers: what each changes in the scenario.
-MITIGATIONS = {
+MITIGATIONS: dict[str, dict[str, Any]] = {
     "none (1 BLAS thread)": {"threads": 1},
     "numpy's default BLAS threads (one per core)": {},
     "stress at nice 19": {"threads": 1, "stress_nice": 19},
@@ -115,7 +127,7 @@ class ContentionLab(FigureWidget):
         The latency objective, seconds.
     seed : int, default=0
         Seed of the arrival times.
-    preview : LatencyExperiment, optional
+    preview : LatencyReport, optional
         Show one of its runs (``preview_run``, default the second) and the machine during it
         until the first Run: the figure is then complete in a static export too.
     preview_run : str, optional
@@ -131,7 +143,8 @@ class ContentionLab(FigureWidget):
     """
 
     def __init__(self, seconds: float = 1.5, rate: float = 400.0, slo: float = 0.025, seed: int = 0,
-                 *, width: int = 2048, preview=None, preview_run: str | None = None):
+                 *, width: int = 2048, preview: LatencyReport | None = None,
+                 preview_run: str | None = None) -> None:
         self.seconds = check_float(seconds, "seconds", low=0.2, high=5)
         self.rate, self.slo, self.seed, self.width = rate, slo, seed, width
         # The monitor watches each run; it stops with the run, or after this bound at the latest.
@@ -161,7 +174,7 @@ class ContentionLab(FigureWidget):
             raise ParameterError("ContentionLab.run: a measurement is already running; wait for it.")
         try:
             self.monitor.start()
-            scenario = Scenario(f"{workers} stress worker(s), mitigation: {mitigation.split(' (')[0]}",
+            scenario = ContentionScenario(f"{workers} stress worker(s), mitigation: {mitigation.split(' (')[0]}",
                                 stress_workers=workers, **MITIGATIONS[mitigation])
             experiment = measure_latency([scenario], rate=self.rate, seconds=self.seconds,
                                          slo=self.slo, seed=self.seed, width=self.width,
