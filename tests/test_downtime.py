@@ -345,3 +345,14 @@ def test_ladder_and_storm_lessons_hold_in_the_simulator_and_fail_when_contradict
     lesson = storm_lesson(runs, storm, (0.2, 0.5))
     assert lesson.held and "normal load 250/s" in lesson.evidence
     assert not storm_lesson({"a": runs["backoff"], "b": runs["no backoff"]}, storm, (0.2, 0.5)).held
+
+
+def test_a_simulated_dependency_needs_its_policy():
+    import numpy as np
+
+    from mlfail_widgets._validation import ParameterError
+    from mlfail_widgets.failures.downtime import Fault, SimulatedService
+
+    store = SimulatedService(Fault(), 0.001, 0.0001, np.random.default_rng(0))
+    with pytest.raises(ParameterError, match="'dependency_policy' parameter of SimulatedService"):
+        SimulatedService(Fault(), 0.001, 0.0001, np.random.default_rng(0), dependency=store)

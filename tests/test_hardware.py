@@ -559,3 +559,12 @@ def test_auto_rate_times_a_request_and_keeps_the_idle_load():
         assert any("requests arrived at" in note for note in experiment.notes)
     with pytest.raises(ParameterError, match="'rate' parameter of measure_latency"):
         measure_latency([ContentionScenario("idle")], rate="fast")
+
+
+def test_draw_trace_without_a_trace_names_the_fix():
+    from mlfail_widgets._validation import ParameterError
+    from mlfail_widgets.failures.hardware import LatencyReport
+    from mlfail_widgets.plots.hardware import draw_trace
+
+    with pytest.raises(ParameterError, match=r"'experiment' parameter of draw_trace .* sample_interval=0\.2"):
+        draw_trace(LatencyReport([], {}, 100.0, 0.025))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._validation import ParameterError
+from .._validation import parameter_error
 from . import style
 from ._base import Artists, Drawn, axes_of, new_figure
 
@@ -267,8 +267,10 @@ def draw_trace(experiment: LatencyReport, ax: Any = None) -> Drawn[TraceArtists]
     """
     trace = experiment.trace
     if trace is None:
-        raise ParameterError("draw_trace needs an experiment that recorded the machine: measure_latency(..., "
-                             "sample_interval=0.2) records it; sample_interval=None records no trace.")
+        raise parameter_error("experiment", "a LatencyReport that recorded the machine (its trace)",
+                              "a LatencyReport without a trace",
+                              fix="Measure with measure_latency(..., sample_interval=0.2); "
+                                  "sample_interval=None records no trace.")
     with style.context():
         if ax is None:
             fig, ax = new_figure((10, 3.3))

@@ -89,7 +89,9 @@ class SimulatedService:
                  dependency: SimulatedService | None = None, dependency_policy: Policy | None = None) -> None:
         self.fault, self.own_time, self.refused_time = fault, own_time, refused_time
         if dependency is not None and dependency_policy is None:
-            raise ValueError("SimulatedService: a dependency needs the policy its calls go through.")
+            raise parameter_error("dependency_policy", "a Policy when a dependency is given", None,
+                                  fix="Pass the policy the service calls its dependency through, e.g. "
+                                      "make_policy('timeout').")
         self.rng, self.dependency, self.dependency_policy = rng, dependency, dependency_policy
         self.predictions, self.degraded_prediction = user_predictions()
 
