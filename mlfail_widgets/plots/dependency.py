@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import style
-from ._base import Artists, Drawn, new_figure
+from ._base import Artists, Drawn, figure_for
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -77,11 +77,7 @@ def draw(run: PipelineRun, ax: Any = None) -> Drawn[DependencyArtists]:
     from matplotlib.lines import Line2D
 
     with style.context():
-        if ax is None:
-            fig, (left, right) = new_figure((11, 4.6), ncols=2, width_ratios=[1, 1.55])
-        else:
-            left, right = ax
-            fig = left.figure
+        fig, (left, right) = figure_for(ax, (11, 4.6), ncols=2, width_ratios=[1, 1.55])
         left.fill_between([0, 0.5], 0.5, 1, color=style.ALARM, alpha=0.07, linewidth=0)
         left.fill_between([0.5, 1], 0, 0.5, color=style.ALARM, alpha=0.07, linewidth=0)
         left.text(0.03, 0.97, "flipped to 'save'", color=style.ALARM, fontsize=9, va="top")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import style
-from ._base import Artists, Drawn, new_figure
+from ._base import Artists, Drawn, figure_for, new_figure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,11 +83,7 @@ def draw(state: TimelineState, ax: Any = None) -> Drawn[TimelineArtists]:
     ['flagged', 'now', 'passed', 'production']
     """
     with style.context():
-        if ax is None:
-            fig, (top, bottom) = new_figure((9.5, 7.2), nrows=2, sharex=True, height_ratios=[3, 2])
-        else:
-            top, bottom = ax
-            fig = top.figure
+        fig, (top, bottom) = figure_for(ax, (9.5, 7.2), nrows=2, sharex=True, height_ratios=[3, 2])
         registered = top.scatter([], [], s=36, color=style.MUTED, zorder=2, label="registered version")
         (production,) = top.plot([], [], drawstyle="steps-post", color=style.GOOD, linewidth=2.6,
                                  label="production pointer (registry)", zorder=3)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import style
-from ._base import Artists, Drawn, axes_of, new_figure
+from ._base import Artists, Drawn, axes_of, figure_for, new_figure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -178,11 +178,7 @@ def draw_timeline(run: OutageRun, ax: Any = None) -> Drawn[CallArtists]:
     True
     """
     with style.context():
-        if ax is None:
-            fig, (top, bottom) = new_figure((9, 4.6), nrows=2, sharex=True, height_ratios=[1.6, 1])
-        else:
-            top, bottom = ax
-            fig = top.figure
+        fig, (top, bottom) = figure_for(ax, (9, 4.6), nrows=2, sharex=True, height_ratios=[1.6, 1])
         artists = _timeline_axes(top, bottom, run)
         summary = run.summary()
         top.set_title(f"{run.policy}, service {run.scenario.fault.describe()}: "
@@ -265,11 +261,7 @@ def draw_policies(summaries: dict[str, OutageSummary], ax: Any = None,
     5
     """
     with style.context():
-        if ax is None:
-            fig, axes = new_figure((10, 0.5 * len(summaries) + 1.9), ncols=2, width_ratios=[1.25, 1])
-        else:
-            axes = ax
-            fig = axes[0].figure
+        fig, axes = figure_for(ax, (10, 0.5 * len(summaries) + 1.9), ncols=2, width_ratios=[1.25, 1])
         artists = _policy_axes(axes[0], axes[1], list(summaries))
         if title:
             fig.suptitle(title)
@@ -341,11 +333,7 @@ def draw_agreement(simulated: pd.DataFrame, measured: pd.DataFrame, ax: Any = No
     ``availability`` and ``attempts_per_request`` (one row per run).
     """
     with style.context():
-        if ax is None:
-            fig, axes = new_figure((10, 3.8), ncols=2)
-        else:
-            axes = ax
-            fig = axes[0].figure
+        fig, axes = figure_for(ax, (10, 3.8), ncols=2)
         colours = dict(zip(simulated["policy"].unique(), style.PALETTE.values(), strict=False))
         for policy, colour in colours.items():
             sim = simulated[simulated["policy"] == policy]
@@ -376,10 +364,7 @@ def draw_storm(runs: dict[str, OutageRun], simulated: dict[str, OutageRun] | Non
     """
     simulated = simulated or {}
     with style.context():
-        if ax is None:
-            fig, axes = new_figure((9.5, 1.7 * len(runs) + 0.7), nrows=len(runs), sharex=True, sharey=True)
-        else:
-            axes, fig = ax, ax[0].figure
+        fig, axes = figure_for(ax, (9.5, 1.7 * len(runs) + 0.7), nrows=len(runs), sharex=True, sharey=True)
         axes = np.atleast_1d(axes)
         top = 0
         for axis, (label, run) in zip(axes, runs.items(), strict=True):
@@ -421,10 +406,7 @@ def draw_redundancy(table: RedundancyReport, ax: Any = None) -> Drawn[Redundancy
     from matplotlib.ticker import NullLocator
 
     with style.context():
-        if ax is None:
-            fig, ax = new_figure((8, 3.9))
-        else:
-            fig = ax.figure
+        fig, ax = figure_for(ax, (8, 3.9))
         lines: dict[str, Line2D] = {}
         points: dict[str, tuple[Line2D, LineCollection, Line2D]] = {}
         for name, colour, label in (("independent", style.GOOD, "independent failures"),

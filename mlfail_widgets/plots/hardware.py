@@ -13,7 +13,7 @@ import numpy as np
 
 from .._validation import parameter_error
 from . import style
-from ._base import Artists, Drawn, axes_of, new_figure
+from ._base import Artists, Drawn, axes_of, figure_for
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -132,12 +132,7 @@ def draw_latency(experiment: LatencyReport, ax: Any = None) -> Drawn[LatencyArti
     runs = experiment.runs
     rows = np.arange(len(runs))[::-1]
     with style.context():
-        if ax is None:
-            fig, (left, right) = new_figure((10, 1.3 + 0.45 * len(runs)), ncols=2,
-                                            width_ratios=[1.5, 1], sharey=True)
-        else:
-            left, right = ax
-            fig = left.figure
+        fig, (left, right) = figure_for(ax, (10, 1.3 + 0.45 * len(runs)), ncols=2, width_ratios=[1.5, 1], sharey=True)
         left.axvline(experiment.slo * 1000, color=style.NEUTRAL, linestyle="--", linewidth=1.2)
         slo_text = left.text(experiment.slo * 1000, rows[0] + 0.62, f" SLO {experiment.slo * 1000:g} ms",
                              color=style.NEUTRAL, fontsize=9, va="bottom")
@@ -209,10 +204,7 @@ def draw_requests(run: LatencyRun, ax: Any = None) -> Drawn[RequestArtists]:
     ['late', 'shed', 'timed out', 'within']
     """
     with style.context():
-        if ax is None:
-            fig, ax = new_figure((6.4, 3.4))
-        else:
-            fig = ax.figure
+        fig, ax = figure_for(ax, (6.4, 3.4))
         groups: dict[str, PathCollection] = {}
         for key, (label, colour), marker in zip(["within", "late", "shed", "timed out"], _OUTCOMES,
                                                 ["o", "o", "x", "s"], strict=True):
@@ -272,10 +264,7 @@ def draw_trace(experiment: LatencyReport, ax: Any = None) -> Drawn[TraceArtists]
                               fix="Measure with measure_latency(..., sample_interval=0.2); "
                                   "sample_interval=None records no trace.")
     with style.context():
-        if ax is None:
-            fig, ax = new_figure((10, 3.3))
-        else:
-            fig = ax.figure
+        fig, ax = figure_for(ax, (10, 3.3))
         for k, (name, start, end) in enumerate(experiment.windows):
             ax.axvspan(start, end, color=style.MUTED, alpha=0.35 if k % 2 else 0.2, linewidth=0)
             ax.text((start + end) / 2, 1.01, name, transform=ax.get_xaxis_transform(), ha="center",
@@ -310,12 +299,7 @@ def draw_thermal(run: ThermalRun, ax: Any = None) -> Drawn[ThermalArtists]:
     """
     model = run.model
     with style.context():
-        if ax is None:
-            fig, (load, heat, speed) = new_figure((9.5, 5.6), nrows=3, sharex=True,
-                                                  height_ratios=[1, 2.1, 1])
-        else:
-            load, heat, speed = ax
-            fig = load.figure
+        fig, (load, heat, speed) = figure_for(ax, (9.5, 5.6), nrows=3, sharex=True, height_ratios=[1, 2.1, 1])
         (load_line,) = load.plot([], [], color=style.NEUTRAL, linewidth=0.9)
         load.set_ylim(0, 105)
         load.set_ylabel("load (%)")
@@ -391,10 +375,7 @@ def draw_memory(result: MemoryPressureRun, ax: Any = None) -> Drawn[MemoryArtist
     """
     steps = np.array(result.steps, dtype=float).reshape(-1, 3)
     with style.context():
-        if ax is None:
-            fig, ax = new_figure((7.2, 3.3))
-        else:
-            fig = ax.figure
+        fig, ax = figure_for(ax, (7.2, 3.3))
         ax.axhline(result.limit_mb, color=style.ALARM, linestyle="--", linewidth=1.3)
         ax.text(0.01, result.limit_mb, f" address-space limit {result.limit_mb} MB",
                 transform=ax.get_yaxis_transform(), va="bottom", fontsize=9, color=style.ALARM)
@@ -445,11 +426,7 @@ def draw_bitflips(effects: pd.DataFrame, ax: Any = None) -> Drawn[BitFlipArtists
     with np.errstate(divide="ignore"):
         powers = np.log10(np.clip(np.nan_to_num(relative, nan=1e308, posinf=1e308), 1e-17, 1e308))
     with style.context():
-        if ax is None:
-            fig, (top, bottom) = new_figure((10, 4.8), nrows=2, sharex=True, height_ratios=[1.1, 1])
-        else:
-            top, bottom = ax
-            fig = top.figure
+        fig, (top, bottom) = figure_for(ax, (10, 4.8), nrows=2, sharex=True, height_ratios=[1.1, 1])
         ceiling = 12
         top.bar(bits, np.minimum(powers, ceiling) + 17, bottom=-17, color=colour, width=0.8)
         for bit, power in zip(bits, powers, strict=True):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import style
-from ._base import Artists, Drawn, axes_of, new_figure
+from ._base import Artists, Drawn, axes_of, figure_for
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,11 +57,7 @@ def draw(samples: pd.DataFrame, ax: Any = None, *, window: float | None = 60.0) 
     ['core_0', 'core_1']
     """
     with style.context():
-        if ax is None:
-            fig, (cpu, memory) = new_figure((9.5, 3.4), ncols=2, width_ratios=[1.6, 1])
-        else:
-            cpu, memory = ax
-            fig = cpu.figure
+        fig, (cpu, memory) = figure_for(ax, (9.5, 3.4), ncols=2, width_ratios=[1.6, 1])
         cores: dict[str, Line2D] = {}
         for i, name in enumerate(_cores(samples)):
             colour = style.PALETTE[_CORE_COLOURS[i % len(_CORE_COLOURS)]]

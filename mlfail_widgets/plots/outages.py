@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import style
-from ._base import Artists, Drawn, axes_of, new_figure
+from ._base import Artists, Drawn, axes_of, figure_for
 
 if TYPE_CHECKING:
     from matplotlib.collections import LineCollection
@@ -44,11 +44,7 @@ def draw(share: OutageShare, ax: Any = None) -> Drawn[OutageArtists]:
     ['bars', 'counts', 'estimate', 'interval', 'verdict']
     """
     with style.context():
-        if ax is None:
-            fig, (left, right) = new_figure((9, 3.2), ncols=2, width_ratios=[1.15, 1])
-        else:
-            left, right = ax
-            fig = left.figure
+        fig, (left, right) = figure_for(ax, (9, 3.2), ncols=2, width_ratios=[1.15, 1])
         bars = left.barh([1, 0], [share.not_ml, share.total - share.not_ml],
                          color=[style.GOOD, style.PALETTE["orange"]], height=0.6)
         left.set_yticks([1, 0], ["not ML-specific\n(software failures)", "ML-specific"])
