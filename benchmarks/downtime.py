@@ -21,8 +21,8 @@ _row = partial(row, "downtime")
 def run(quick: bool = False) -> list[dict]:
     from mlfail_widgets.failures.downtime import (
         Fault,
+        OutageScenario,
         PredictionService,
-        Scenario,
         explore,
         measure,
         outage_scenario,
@@ -37,11 +37,11 @@ def run(quick: bool = False) -> list[dict]:
 
     # 1,000 real requests: 4 clients x 250, all arriving within 0.25 s (so the run measures the
     # service's throughput, not the pace), through a flaky service with a scheduled outage.
-    faulty = Scenario(fault=Fault(error_rate=0.1, outages=[(0.1, 0.15)]), clients=4, interval=0.001,
+    faulty = OutageScenario(fault=Fault(error_rate=0.1, outages=[(0.1, 0.15)]), clients=4, interval=0.001,
                       max_calls=250, duration=5.0, patience=60.0)
     runs = []
     with PredictionService() as service:
-        measure(service, Scenario(duration=0.1))  # warm up
+        measure(service, OutageScenario(duration=0.1))  # warm up
         times = timed(lambda: runs.append(measure(service, faulty, "retry", retries=2, backoff=0.001)),
                       3 if quick else 5)
     summary = runs[-1].summary()

@@ -25,8 +25,8 @@ def run(quick: bool = False) -> list[dict]:
     import numpy as np
 
     from mlfail_widgets.failures.hardware import (
+        ContentionScenario,
         CPUStress,
-        Scenario,
         bit_flip_effects,
         measure_latency,
         run_memory_limited,
@@ -48,8 +48,8 @@ def run(quick: bool = False) -> list[dict]:
                      timed(stress_start_stop, repeat), limit=0.3))
 
     light = max(2, repeat // 3)
-    idle = [Scenario("idle", threads=1)]
-    stressed = [Scenario("stress", stress_workers=usable_cores(), threads=1)]
+    idle = [ContentionScenario("idle", threads=1)]
+    stressed = [ContentionScenario("stress", stress_workers=usable_cores(), threads=1)]
     rows.append(_row("latency measurement: server start, 0.5 s of requests, stop",
                      timed(lambda: measure_latency(idle, seconds=0.5, sample_interval=None), light),
                      limit=1.5))

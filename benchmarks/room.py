@@ -217,8 +217,8 @@ def busy_check(runs: int, busy: int = 2) -> dict:
     """The chapters' own calls ``runs`` times next to ``busy`` busy loops; how often each lesson held."""
     import psutil
 
-    from mlfail_widgets.failures.downtime import Fault, PredictionService, Scenario, measure_faults
-    from mlfail_widgets.failures.hardware import Scenario as Load
+    from mlfail_widgets.failures.downtime import Fault, OutageScenario, PredictionService, measure_faults
+    from mlfail_widgets.failures.hardware import ContentionScenario as Load
     from mlfail_widgets.failures.hardware import measure_latency
 
     # two busy programs that are not ours (re-parented, as another user's would be)
@@ -248,11 +248,11 @@ def busy_check(runs: int, busy: int = 2) -> dict:
             outcome["04"].append(str(experiment.lesson))
             outcome["busy_named"].append(bool(experiment.busy and experiment.busy.busy))
             faults = {  # chapter 03's own table
-                "healthy": Scenario(duration=0.2, interval=0.01),
-                "prediction service hard down": Scenario(fault=Fault(down=True), duration=0.2, interval=0.01),
-                "prediction service flaky (20% errors)": Scenario(fault=Fault(error_rate=0.2), duration=0.2, interval=0.01),
-                "feature store down": Scenario(store=Fault(down=True), duration=0.2, interval=0.01),
-                "feature store slow (+0.3 s), no store timeout": Scenario(
+                "healthy": OutageScenario(duration=0.2, interval=0.01),
+                "prediction service hard down": OutageScenario(fault=Fault(down=True), duration=0.2, interval=0.01),
+                "prediction service flaky (20% errors)": OutageScenario(fault=Fault(error_rate=0.2), duration=0.2, interval=0.01),
+                "feature store down": OutageScenario(store=Fault(down=True), duration=0.2, interval=0.01),
+                "feature store slow (+0.3 s), no store timeout": OutageScenario(
                     store=Fault(latency=0.3), store_timeout=None, duration=0.2, interval=0.01),
             }
             started = time.monotonic()

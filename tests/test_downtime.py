@@ -20,9 +20,9 @@ from mlfail_widgets.failures.downtime import (
     Fallback,
     Fault,
     NoTimeout,
+    OutageScenario,
     Reply,
     Retry,
-    Scenario,
     Timeout,
     Transport,
     VirtualClock,
@@ -206,7 +206,7 @@ def test_simulation_is_seeded():
 
 
 def test_retries_reduce_errors_for_a_transient_fault_in_simulation():
-    flaky = Scenario(fault=Fault(error_rate=0.3), duration=3.0, clients=5, interval=0.02)
+    flaky = OutageScenario(fault=Fault(error_rate=0.3), duration=3.0, clients=5, interval=0.02)
     single = simulate(flaky, "timeout", seed=1).summary()
     retried = simulate(flaky, "retry", retries=3, seed=1).summary()
 
@@ -218,7 +218,7 @@ def test_retries_reduce_errors_for_a_transient_fault_in_simulation():
 
 
 def test_retries_amplify_load_during_a_long_outage_in_simulation():
-    down = Scenario(fault=Fault(outages=[(0.0, 5.0)]), clients=5, duration=1.0, interval=0.01)
+    down = OutageScenario(fault=Fault(outages=[(0.0, 5.0)]), clients=5, duration=1.0, interval=0.01)
     single = simulate(down, "timeout", seed=1)
     storm = simulate(down, "retry", retries=4, backoff=0.0, seed=1)
     backed_off = simulate(down, "retry", retries=4, backoff=0.05, seed=1)
@@ -229,7 +229,7 @@ def test_retries_amplify_load_during_a_long_outage_in_simulation():
 
 
 def test_a_slow_store_cascades_unless_the_service_falls_back():
-    slow_store = Scenario(store=Fault(latency=0.3), duration=0.5, interval=0.2)
+    slow_store = OutageScenario(store=Fault(latency=0.3), duration=0.5, interval=0.2)
     # The service gives up on the store after 0.25 s and answers 503 ...
     assert simulate(slow_store, "timeout", timeout=0.5).outcomes() == {"error": 3}
     # ... too late for a client that also waits only 0.1 s: it times out first.
@@ -255,7 +255,7 @@ def test_a_hang_separates_timeouts_from_waiting_in_simulation():
 
 
 def test_sweep_and_explore_cover_every_knob():
-    table = sweep("outage", [0.0, 0.2, 0.5], policy="timeout", scenario=Scenario(duration=1.0))
+    table = sweep("outage", [0.0, 0.2, 0.5], policy="timeout", scenario=OutageScenario(duration=1.0))
     assert table["availability"].tolist()[0] == 1 and table["availability"].is_monotonic_decreasing
     result = explore(outage=0.6, policy="circuit breaker", retries=0)
     summaries = result.summaries
@@ -269,10 +269,10 @@ def test_simulation_rejects_bad_arguments():
     with pytest.raises(ParameterError, match="'scenario' parameter of simulate"):
         simulate("short outage")
     with pytest.raises(ParameterError, match="'policy' parameter of simulate"):
-        simulate(Scenario(), policy=Timeout(0.1))
+        simulate(OutageScenario(), policy=Timeout(0.1))
     # the learner called simulate, which passes retries on to make_policy
     with pytest.raises(ParameterError, match="'retries' parameter of simulate"):
-        simulate(Scenario(), "retry", retries=-2)
+        simulate(OutageScenario(), "retry", retries=-2)
 
 
 # ------------------------------------------------------------------------------------ replicas
@@ -345,3 +345,14 @@ def test_ladder_and_storm_lessons_hold_in_the_simulator_and_fail_when_contradict
     lesson = storm_lesson(runs, storm, (0.2, 0.5))
     assert lesson.held and "normal load 250/s" in lesson.evidence
     assert not storm_lesson({"a": runs["backoff"], "b": runs["no backoff"]}, storm, (0.2, 0.5)).held
+
+
+def test_a_simulated_dependency_needs_its_policy():
+    import numpy as np
+
+    from mlfail_widgets._validation import ParameterError
+    from mlfail_widgets.failures.downtime import Fault, SimulatedService
+
+    store = SimulatedService(Fault(), 0.001, 0.0001, np.random.default_rng(0))
+    with pytest.raises(ParameterError, match="'dependency_policy' parameter of SimulatedService"):
+        SimulatedService(Fault(), 0.001, 0.0001, np.random.default_rng(0), dependency=store)

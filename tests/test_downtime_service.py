@@ -16,8 +16,8 @@ from mlfail_widgets.failures.downtime import (
     CallFailed,
     Fault,
     HTTPTransport,
+    OutageScenario,
     PredictionService,
-    Scenario,
     calibrate,
     measure,
     outage_scenario,
@@ -84,7 +84,7 @@ def test_slow_service_times_out_or_makes_you_wait(service):
 
 
 def test_flaky_service_fails_at_its_error_rate(service):
-    run = measure(service, Scenario(fault=Fault(error_rate=0.3, seed=1), duration=0.4, interval=0.004))
+    run = measure(service, OutageScenario(fault=Fault(error_rate=0.3, seed=1), duration=0.4, interval=0.004))
     summary = run.summary()
     assert summary.calls == 100
     assert abs(summary.error_rate - 0.3) < 4 * math.sqrt(0.3 * 0.7 / summary.calls)
@@ -93,10 +93,10 @@ def test_flaky_service_fails_at_its_error_rate(service):
 
 def test_store_outage_cascades_and_the_service_can_degrade(service):
     # Generous client timeouts: a busy test machine must not turn an answer into a timeout.
-    cascade = measure(service, Scenario(store=Fault(down=True), duration=0.2, interval=0.02),
+    cascade = measure(service, OutageScenario(store=Fault(down=True), duration=0.2, interval=0.02),
                       "timeout", timeout=0.5)
     assert cascade.outcomes().keys() == {"error"}
-    degraded = measure(service, Scenario(store=Fault(down=True), duration=0.2, interval=0.02,
+    degraded = measure(service, OutageScenario(store=Fault(down=True), duration=0.2, interval=0.02,
                                          store_fallback=True), "timeout", timeout=0.5)
     assert degraded.summary().availability == 1 and degraded.summary().degraded_rate == 1
     service.inject(store=Fault(down=True))
@@ -118,7 +118,7 @@ def test_going_down_mid_request_resets_the_connection(service):
 
 
 def test_a_store_without_timeout_makes_the_service_wait(service):
-    run = measure(service, Scenario(store=Fault(latency=0.3), store_timeout=None, duration=0.2,
+    run = measure(service, OutageScenario(store=Fault(latency=0.3), store_timeout=None, duration=0.2,
                                     interval=0.05), "no timeout")
     outcomes = run.outcomes()
     assert outcomes.get("ok", 0) >= 1 and run.latency.min() >= 0.3  # slow, but answered ...
@@ -150,14 +150,14 @@ def test_start_and_close_without_with():
 
 # ------------------------------------------------------------------------------------ policies, real
 def test_retries_reduce_errors_for_a_transient_fault_real(service):
-    flaky = Scenario(fault=Fault(error_rate=0.3, seed=2), duration=0.4, interval=0.008)
+    flaky = OutageScenario(fault=Fault(error_rate=0.3, seed=2), duration=0.4, interval=0.008)
     single = measure(service, flaky, "timeout").summary()
     retried = measure(service, flaky, "retry", retries=3, backoff=0.001).summary()
     assert retried.error_rate < 0.06 < 0.15 < single.error_rate
 
 
 def test_retries_amplify_load_during_a_long_outage_real(service):
-    down = Scenario(fault=Fault(down=True), clients=3, duration=0.3, interval=0.01)
+    down = OutageScenario(fault=Fault(down=True), clients=3, duration=0.3, interval=0.01)
     single = measure(service, down, "timeout")
     storm = measure(service, down, "retry", retries=4, backoff=0.0)
     assert storm.summary().attempts_per_request == pytest.approx(5.0)
@@ -241,12 +241,12 @@ def test_cleanup_also_on_error_inside_the_block():
 
 # ------------------------------------------------------------------------------ rounds and lesson
 def test_measure_faults_interleaves_rounds_and_checks_the_lesson(service):
-    from mlfail_widgets.failures.downtime import Fault, Scenario, measure_faults
+    from mlfail_widgets.failures.downtime import Fault, OutageScenario, measure_faults
 
     result = measure_faults(service, {
-        "healthy": Scenario(duration=0.1, interval=0.01),
-        "flaky": Scenario(fault=Fault(error_rate=0.5), duration=0.1, interval=0.01),
-        "down": Scenario(fault=Fault(down=True), duration=0.1, interval=0.01),
+        "healthy": OutageScenario(duration=0.1, interval=0.01),
+        "flaky": OutageScenario(fault=Fault(error_rate=0.5), duration=0.1, interval=0.01),
+        "down": OutageScenario(fault=Fault(down=True), duration=0.1, interval=0.01),
     }, rounds=3, seed=1)
     table = result.table
     assert (table["rounds"] >= 3).all()
@@ -262,28 +262,28 @@ def test_measure_faults_interleaves_rounds_and_checks_the_lesson(service):
 
 
 def test_measure_faults_reports_a_lesson_that_did_not_hold(service):
-    from mlfail_widgets.failures.downtime import Scenario, measure_faults
+    from mlfail_widgets.failures.downtime import OutageScenario, measure_faults
 
     # two healthy scenarios: "the fault" costs nothing, and the lesson must say so, not pretend
-    result = measure_faults(service, {"healthy": Scenario(duration=0.1, interval=0.01),
-                                      "also healthy": Scenario(duration=0.1, interval=0.01)},
+    result = measure_faults(service, {"healthy": OutageScenario(duration=0.1, interval=0.01),
+                                      "also healthy": OutageScenario(duration=0.1, interval=0.01)},
                             rounds=1, max_rounds=2)
     assert not result.lesson.held
     assert "'also healthy' answered as much as 'healthy'" in str(result.lesson)
 
 
 def test_measure_faults_bad_arguments(service):
-    from mlfail_widgets.failures.downtime import Scenario, measure_faults
+    from mlfail_widgets.failures.downtime import OutageScenario, measure_faults
 
     with pytest.raises(ParameterError, match="'scenarios' parameter of measure_faults"):
-        measure_faults(service, [Scenario()])
+        measure_faults(service, [OutageScenario()])
     with pytest.raises(ParameterError, match="'max_rounds' parameter of measure_faults"):
-        measure_faults(service, {"a": Scenario(), "b": Scenario()}, rounds=3, max_rounds=2)
+        measure_faults(service, {"a": OutageScenario(), "b": OutageScenario()}, rounds=3, max_rounds=2)
 
 
 def test_summary_keeps_the_old_name_of_attempts_per_request():
-    from mlfail_widgets.failures.downtime import Fault, Scenario, simulate
+    from mlfail_widgets.failures.downtime import Fault, OutageScenario, simulate
 
-    summary = simulate(Scenario(fault=Fault(error_rate=0.2), duration=0.5, interval=0.01), "retry",
+    summary = simulate(OutageScenario(fault=Fault(error_rate=0.2), duration=0.5, interval=0.01), "retry",
                        retries=2, seed=0).summary()
     assert summary.attempts_per_call == summary.attempts_per_request > 1

@@ -171,7 +171,7 @@ def test_nothing_on_screen_names_the_failure(sweep):
             " ".join(map(str, table.columns)) + table.astype(str).to_string() for table in evidence.tables().values())
         assert not [name for name in names if name in shown.lower()], (seed, herring)
     drawn = plot.draw(drill.evidence)
-    texts = [ax.get_title().lower() for ax in drawn.figure.axes] + [drawn.artists["title"].get_text().lower()]
+    texts = [ax.get_title().lower() for ax in drawn.figure.axes] + [drawn.artists.title.get_text().lower()]
     assert not [name for name in names if any(name in t for t in texts)]
 
 

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 from mlfail_widgets import ParameterError
 from mlfail_widgets.failures.hardware import (
+    ContentionScenario,
     CPUStress,
     LatencyRun,
     ModelServer,
-    Scenario,
     ThermalModel,
     bit_field,
     bit_flip_effects,
@@ -242,7 +242,7 @@ def test_timeouts_bound_every_answer_and_batching_groups_requests(server):
 
 def test_measure_latency_records_a_trace_and_leaves_no_process():
     before = my_children()
-    experiment = measure_latency([Scenario("idle", threads=1), Scenario("stress", stress_workers=1, threads=1)],
+    experiment = measure_latency([ContentionScenario("idle", threads=1), ContentionScenario("stress", stress_workers=1, threads=1)],
                                  rate=200, seconds=0.3, width=128)
     assert list(experiment.summary.index) == ["idle", "stress"]
     names = [name for name, _, _ in experiment.windows]
@@ -256,15 +256,15 @@ def test_measure_latency_records_a_trace_and_leaves_no_process():
 
 
 def test_bad_latency_arguments_are_clear_errors(server):
-    with pytest.raises(ParameterError, match="'stress_workers' parameter of Scenario"):
-        Scenario("too many", stress_workers=CORES + 1)
+    with pytest.raises(ParameterError, match="'stress_workers' parameter of ContentionScenario"):
+        ContentionScenario("too many", stress_workers=CORES + 1)
     with pytest.raises(ParameterError, match="'max_queue' parameter"):
-        Scenario("q", max_queue=0)
+        ContentionScenario("q", max_queue=0)
     with pytest.raises(ParameterError, match="'timeout' parameter"):
         server.measure(timeout=-0.1)
     with pytest.raises(ParameterError, match="distinct scenario names"):
-        measure_latency([Scenario("a"), Scenario("a")])
-    with pytest.raises(ParameterError, match="Scenario objects"):
+        measure_latency([ContentionScenario("a"), ContentionScenario("a")])
+    with pytest.raises(ParameterError, match="ContentionScenario objects"):
         measure_latency([])
 
 
@@ -435,7 +435,7 @@ def test_an_interrupted_latency_experiment_leaves_no_server_and_no_worker():
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            measure_latency([Scenario("stress", stress_workers=1, threads=1)], rate=100, seconds=8, width=64)
+            measure_latency([ContentionScenario("stress", stress_workers=1, threads=1)], rate=100, seconds=8, width=64)
     finally:
         timer.cancel()
         signal.signal(signal.SIGINT, previous)
@@ -521,7 +521,7 @@ def test_simulate_thermal_with_text_is_a_clear_error():
 
 
 def test_measure_latency_lesson_holds_on_this_machine_and_counts_rounds():
-    experiment = measure_latency([Scenario("idle", threads=1), Scenario("stress", stress_workers=CORES, threads=1)],
+    experiment = measure_latency([ContentionScenario("idle", threads=1), ContentionScenario("stress", stress_workers=CORES, threads=1)],
                                  rate="auto", seconds=0.3, rounds=3)
     summary = experiment.summary
     assert (summary["p99_min"] <= summary["p99_ms"]).all() and (summary["p99_ms"] <= summary["p99_max"]).all()
@@ -533,13 +533,13 @@ def test_measure_latency_lesson_holds_on_this_machine_and_counts_rounds():
 
 
 def test_the_lesson_judge_reports_a_contradiction_instead_of_hiding_it():
-    from mlfail_widgets.failures.hardware._serving import _judge
+    from mlfail_widgets.failures.hardware.serving import _judge
 
     def run(name, p99):
         latency = np.full(100, p99 / 1000)
         return LatencyRun(name, np.zeros(100), np.zeros(100), latency, np.zeros(100, int), settings={"seconds": 0.3})
 
-    pair = (Scenario("idle"), Scenario("stress", stress_workers=1))
+    pair = (ContentionScenario("idle"), ContentionScenario("stress", stress_workers=1))
     lesson, decided = _judge(pair, {"idle": [run("idle", 50), run("idle", 60), run("idle", 40)],
                                     "stress": [run("stress", 30), run("stress", 20), run("stress", 90)]})
     assert not lesson.held and not decided and "could not separate them" in str(lesson)
@@ -552,10 +552,19 @@ def test_the_lesson_judge_reports_a_contradiction_instead_of_hiding_it():
 
 
 def test_auto_rate_times_a_request_and_keeps_the_idle_load():
-    experiment = measure_latency([Scenario("idle", threads=1)], rate="auto", seconds=0.2, width=512, rounds=1,
+    experiment = measure_latency([ContentionScenario("idle", threads=1)], rate="auto", seconds=0.2, width=512, rounds=1,
                                  sample_interval=None)
     assert 20 <= experiment.rate <= 400
     if experiment.rate < 400:
         assert any("requests arrived at" in note for note in experiment.notes)
     with pytest.raises(ParameterError, match="'rate' parameter of measure_latency"):
-        measure_latency([Scenario("idle")], rate="fast")
+        measure_latency([ContentionScenario("idle")], rate="fast")
+
+
+def test_draw_trace_without_a_trace_names_the_fix():
+    from mlfail_widgets._validation import ParameterError
+    from mlfail_widgets.failures.hardware import LatencyReport
+    from mlfail_widgets.plots.hardware import draw_trace
+
+    with pytest.raises(ParameterError, match=r"'experiment' parameter of draw_trace .* sample_interval=0\.2"):
+        draw_trace(LatencyReport([], {}, 100.0, 0.025))

@@ -21,7 +21,7 @@ def test_the_readme_drill_console_line_runs_and_names_the_learner():
     with console:
         drill = IncidentDrill.for_learner(7, workshop_seed=2026, level=2)
         assert console.drill.seed == drill.seed and console.drill.level == 2
-        title = console.drawn.artists["title"].get_text()
+        title = console.drawn.artists.title.get_text()
         assert title.startswith("Learner 7 (workshop 2026)") and str(drill.seed) not in title
         assert "Learner 7" in console._header() and str(drill.seed) not in console._header()
         bundle = console._repr_mimebundle_()

@@ -180,7 +180,7 @@ def _entries() -> list[Entry]:
         Entry("Fault", downtime.Fault, {},
               {"latency": bad(-1, base=NOT_A_NUMBER), "error_rate": bad(-0.1, 1.5, base=NOT_A_NUMBER),
                "down": bad(*NOT_A_BOOL[:-1]), "seed": bad(-1, base=NOT_AN_INT)}),
-        Entry("Scenario", downtime.Scenario, {},
+        Entry("OutageScenario", downtime.OutageScenario, {},
               {"duration": bad(0, -1, base=NOT_A_NUMBER), "clients": bad(0, -1, base=NOT_AN_INT),
                "interval": bad(0, -1, base=NOT_A_NUMBER)}),
         Entry("make_policy", downtime.make_policy, {"name": "retry"},

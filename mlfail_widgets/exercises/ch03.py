@@ -1,6 +1,6 @@
 """Exercises of chapter 03, "Downtime failure"."""
 
-from ..failures.downtime import Fault, Scenario, replica_availability, simulate
+from ..failures.downtime import Fault, OutageScenario, replica_availability, simulate
 from . import choice, numeric, open_question
 
 numeric(
@@ -8,10 +8,10 @@ numeric(
     "A flaky prediction service fails 20% of requests. Simulate 2 seconds of it, one request "
     "every 10 ms, with the 'retry' policy, retries=2 and seed=0. On average, how many attempts "
     "does one request cost the service?",
-    lambda: simulate(Scenario(fault=Fault(error_rate=0.2), duration=2.0, interval=0.01), "retry",
+    lambda: simulate(OutageScenario(fault=Fault(error_rate=0.2), duration=2.0, interval=0.01), "retry",
                      retries=2, seed=0).summary().attempts_per_request,
     abs_tol=0.01,
-    hint="simulate(Scenario(fault=Fault(error_rate=...), duration=..., interval=...), 'retry', "
+    hint="simulate(OutageScenario(fault=Fault(error_rate=...), duration=..., interval=...), 'retry', "
     "retries=..., seed=...).summary() has an attempts_per_request field.",
     explanation="Every request costs one attempt, a fifth of them a second, and a fifth of those "
     "a third: about 1 + 0.2 + 0.04. Retries turn a 20% error rate into well under 1%, for about a "

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from . import style
 
-__all__ = ["Artists", "Drawn", "encode_png", "new_figure", "render_png"]
+__all__ = ["Artists", "Drawn", "axes_of", "encode_png", "figure_for", "new_figure", "render_png"]
 
 
 def new_figure(figsize: tuple[float, float] = (8.0, 3.6), *, nrows: int = 1, ncols: int = 1,
@@ -36,6 +36,43 @@ def new_figure(figsize: tuple[float, float] = (8.0, 3.6), *, nrows: int = 1, nco
         FigureCanvasAgg(fig)
         axes = fig.subplots(nrows, ncols, squeeze=True, **subplot_kw)
     return fig, axes
+
+
+def figure_for(ax: Any, figsize: tuple[float, float], **options: Any) -> tuple[Any, Any]:
+    """``(figure, axes)`` for a ``draw(data, ax=None)``: a new styled figure and its axes, or
+    the given axes (one, or a sequence) and their figure.
+
+    ``options`` go to :func:`new_figure` (``nrows``, ``ncols``, ``width_ratios``...) when it
+    makes the figure.
+
+    Examples
+    --------
+    >>> fig, (left, right) = figure_for(None, (4, 2), ncols=2)
+    >>> figure_for((left, right), (4, 2))[0] is fig, figure_for(left, (4, 2)) == (fig, left)
+    (True, True)
+    """
+    if ax is None:
+        return new_figure(figsize, **options)
+    first: Any = ax
+    while isinstance(first, (list, tuple)) or getattr(first, "ndim", 0) > 0:  # a pair, or an array of axes
+        first = first[0]
+    return first.figure, ax
+
+
+def axes_of(artist: Any) -> Any:
+    """The axes an artist was drawn on (for ``update`` functions; an artist without axes is a bug).
+
+    Examples
+    --------
+    >>> fig, ax = new_figure((2, 2))
+    >>> (line,) = ax.plot([0, 1])
+    >>> axes_of(line) is ax
+    True
+    """
+    axes = artist.axes
+    if axes is None:
+        raise ValueError(f"{artist!r} is not on any axes")
+    return axes
 
 
 def render_png(fig: Any, *, freeze_layout: bool = False) -> bytes:

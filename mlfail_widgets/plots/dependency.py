@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import style
-from ._base import Artists, Drawn, new_figure
+from ._base import Artists, Drawn, figure_for
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -77,11 +77,7 @@ def draw(run: PipelineRun, ax: Any = None) -> Drawn[DependencyArtists]:
     from matplotlib.lines import Line2D
 
     with style.context():
-        if ax is None:
-            fig, (left, right) = new_figure((11, 4.6), ncols=2, width_ratios=[1, 1.55])
-        else:
-            left, right = ax
-            fig = left.figure
+        fig, (left, right) = figure_for(ax, (11, 4.6), ncols=2, width_ratios=[1, 1.55])
         left.fill_between([0, 0.5], 0.5, 1, color=style.ALARM, alpha=0.07, linewidth=0)
         left.fill_between([0.5, 1], 0, 0.5, color=style.ALARM, alpha=0.07, linewidth=0)
         left.text(0.03, 0.97, "flipped to 'save'", color=style.ALARM, fontsize=9, va="top")
@@ -132,12 +128,13 @@ def update(drawn: Drawn[DependencyArtists], run: PipelineRun) -> None:
     left = artists.golden
     if run.golden is not None:
         golden = run.golden
-        artists.points.set_offsets(np.column_stack([golden.expected, golden.served]))
+        expected, served = np.asarray(golden.expected, dtype=float), np.asarray(golden.served, dtype=float)
+        artists.points.set_offsets(np.column_stack([expected, served]))
         artists.points.set_facecolor(_colours(run))
         artists.empty.set_text("")
         artists.empty.set_visible(False)
         verdict = ("golden test passed: every prediction reproduced" if golden.passed else
-                   f"golden test FAILED: {golden.n_flipped} of {len(golden.expected)} decisions flipped")
+                   f"golden test FAILED: {golden.n_flipped} of {len(expected)} decisions flipped")
         left.set_title(verdict, color=style.GOOD if golden.passed else style.ALARM, fontsize=11,
                        fontweight="bold")
     else:

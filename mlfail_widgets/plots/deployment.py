@@ -3,12 +3,24 @@ and the cost of a stale model."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from . import style
-from ._base import Drawn, new_figure
+from ._base import Artists, Drawn, figure_for, new_figure
 
-__all__ = ["draw", "draw_staleness", "update"]
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.collections import PathCollection
+    from matplotlib.container import BarContainer
+    from matplotlib.lines import Line2D
+    from matplotlib.text import Text
+
+    from ..failures.deployment import TimelineState
+
+__all__ = ["StalenessArtists", "TimelineArtists", "draw", "draw_staleness", "update"]
 
 _OUTCOME_STYLE = {  # outcome -> (marker, face colour, edge colour, legend label)
     "passed": ("o", style.PALETTE["green"], "white", "check passed"),
@@ -25,7 +37,36 @@ def _kind(event) -> str | None:
     return "passed" if event.outcome == "passed" else "unchecked"
 
 
-def draw(state, ax=None) -> Drawn:
+@dataclass
+class TimelineArtists(Artists):
+    """What :func:`update` changes: the registry (top) and the accuracy (bottom) over the weeks."""
+
+    registered: PathCollection  # one dot per registered version
+    production: Line2D  # the production pointer (registry)
+    served: Line2D  # the version the service really serves
+    served_accuracy: Line2D
+    production_accuracy: Line2D
+    now: list[Line2D]  # the current week, on both axes
+    status: Text  # the status box above the axes
+    passed: PathCollection  # promote/deploy/rollback whose check passed
+    flagged: PathCollection  # ... whose check failed or canary refused
+    unchecked: PathCollection  # ... with no check run
+
+    def outcome(self, kind: str) -> PathCollection:
+        """The markers of one outcome kind (``"passed"``, ``"flagged"``, ``"unchecked"``)."""
+        markers: PathCollection = getattr(self, kind)
+        return markers
+
+
+@dataclass
+class StalenessArtists(Artists):
+    """The bars of :func:`draw_staleness` (drawn once, not updated)."""
+
+    bars: BarContainer
+    labels: list[Text]
+
+
+def draw(state: TimelineState, ax: Any = None) -> Drawn[TimelineArtists]:
     """The timeline of a :class:`~mlfail_widgets.failures.deployment.TimelineState`.
 
     Top: registered versions (dots), the production pointer and the version the service
@@ -42,11 +83,7 @@ def draw(state, ax=None) -> Drawn:
     ['flagged', 'now', 'passed', 'production']
     """
     with style.context():
-        if ax is None:
-            fig, (top, bottom) = new_figure((9.5, 7.2), nrows=2, sharex=True, height_ratios=[3, 2])
-        else:
-            top, bottom = ax
-            fig = top.figure
+        fig, (top, bottom) = figure_for(ax, (9.5, 7.2), nrows=2, sharex=True, height_ratios=[3, 2])
         registered = top.scatter([], [], s=36, color=style.MUTED, zorder=2, label="registered version")
         (production,) = top.plot([], [], drawstyle="steps-post", color=style.GOOD, linewidth=2.6,
                                  label="production pointer (registry)", zorder=3)
@@ -78,9 +115,9 @@ def draw(state, ax=None) -> Drawn:
         bottom.set_xticks(range(1, state.weeks + 1))
         fig.legend(handles=[registered, production, served, *markers.values()], loc="outside lower center",
                    ncols=3, fontsize=9)
-    drawn = Drawn(fig, {"registered": registered, "production": production, "served": served,
-                        "served_accuracy": served_accuracy, "production_accuracy": production_accuracy,
-                        "now": now, "status": status, **markers})
+    drawn = Drawn(fig, TimelineArtists(registered=registered, production=production, served=served,
+                                       served_accuracy=served_accuracy, production_accuracy=production_accuracy,
+                                       now=now, status=status, **markers))
     update(drawn, state)
     if ax is None:  # our own figure: a click redraws the data and the status box only
         from ._layered import redraw_changing
@@ -95,36 +132,38 @@ def _extend(times: np.ndarray, values: np.ndarray, end: float) -> tuple[np.ndarr
     return np.append(times, end), np.append(values, values[-1])
 
 
-def update(drawn: Drawn, state) -> None:
+def update(drawn: Drawn[TimelineArtists], state: TimelineState) -> None:
     """Change the timeline figure in place to show ``state``."""
     artists = drawn.artists
     series = state.series()
     end = state.week + 0.9
-    artists["registered"].set_offsets(np.array(state.registered, dtype=float).reshape(-1, 2))
-    for name in ("production", "served", "served_accuracy", "production_accuracy"):
-        artists[name].set_data(*_extend(series["time"], series[name], end))
+    artists.registered.set_offsets(np.array(state.registered, dtype=float).reshape(-1, 2))
+    for line, name in ((artists.production, "production"), (artists.served, "served"),
+                       (artists.served_accuracy, "served_accuracy"),
+                       (artists.production_accuracy, "production_accuracy")):
+        line.set_data(*_extend(series["time"], series[name], end))
     for kind in _OUTCOME_STYLE:
         points = [(e.time, e.served if e.action != "promote" else e.production)
                   for e in state.events if _kind(e) == kind]
-        artists[kind].set_offsets(np.array(points, dtype=float).reshape(-1, 2))
-    for line in artists["now"]:
+        artists.outcome(kind).set_offsets(np.array(points, dtype=float).reshape(-1, 2))
+    for line in artists.now:
         line.set_xdata([end, end])
     last = state.last
     production, served = last.production, last.served
     stale = production != served
     verdict = {"done": "no check", "passed": "checks passed", "caught": "CHECK FAILED",
                "refused": "CANARY REFUSED"}[last.outcome]
-    artists["status"].set_text(
+    artists.status.set_text(
         f"week {state.week}   deploy path: {state.deploy_path}\n"
         f"registry  : production v{production} ({state.production_sha[:8]})\n"
         f"service   : serves     v{served} ({state.served_sha[:8]})"
         + ("   <- STALE" if stale else "") + "\n"
         f"accuracy  : {last.served_accuracy:.1%} served, {last.production_accuracy:.1%} production\n"
         f"last      : {last.action}" + (" (verified)" if last.verified else "") + f": {verdict}")
-    artists["status"].set_color(style.ALARM if stale or last.outcome in ("caught", "refused") else "black")
+    artists.status.set_color(style.ALARM if stale or last.outcome in ("caught", "refused") else "black")
 
 
-def draw_staleness(table, ax=None) -> Drawn:
+def draw_staleness(table: pd.DataFrame, ax: Any = None) -> Drawn[StalenessArtists]:
     """Bars: the accuracy of every version on the current week's traffic (newest in blue).
 
     ``table`` is :func:`~mlfail_widgets.failures.deployment.accuracy_by_version`'s DataFrame.
@@ -133,7 +172,7 @@ def draw_staleness(table, ax=None) -> Drawn:
     --------
     >>> from mlfail_widgets.failures.deployment import accuracy_by_version, drifting_weeks
     >>> drawn = draw_staleness(accuracy_by_version(drifting_weeks(5, seed=0), 5))
-    >>> len(drawn.artists["bars"])
+    >>> len(drawn.artists.bars)
     5
     """
     with style.context():
@@ -150,4 +189,4 @@ def draw_staleness(table, ax=None) -> Drawn:
         ax.set_ylabel("accuracy")
         ax.set_title(f"Every version, scored on week {newest}'s traffic: older is worse")
         ax.grid(axis="x", visible=False)
-    return Drawn(fig, {"bars": bars, "labels": labels})
+    return Drawn(fig, StalenessArtists(bars=bars, labels=labels))

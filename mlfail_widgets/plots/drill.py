@@ -14,12 +14,25 @@ No panel names a failure type.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from . import style
-from ._base import Drawn, new_figure
+from ._base import Artists, Drawn, new_figure
 
-__all__ = ["draw", "update"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.container import BarContainer
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.text import Text
+
+    from ..failures.drill import Evidence
+
+__all__ = ["DayArtists", "DrillArtists", "DrillAxes", "HourArtists", "TodayArtists", "draw", "update"]
 
 _MAX_EVENTS = 12
 _FEATURES = 5
@@ -32,7 +45,72 @@ _PSI_TOP = 1.0  # PSI axis: 0.1 flags, 0.25 is a large shift; longer bars end at
 _SLICE_POSITIONS = np.array([0, 1, 2, 3.6, 4.6])
 
 
-def _hour_labels(evidence) -> list[str]:
+@dataclass
+class DrillAxes:
+    """The dashboard's nine panels."""
+
+    health: Axes  # the last 12 hours (left column) ...
+    latency: Axes
+    cpu: Axes
+    memory: Axes
+    quality: Axes  # the last days (middle column) ...
+    nightly: Axes
+    recommender: Axes
+    drift: Axes  # today (right column)
+    slices: Axes
+
+
+@dataclass
+class HourArtists(Artists):
+    """The last 12 hours: requests answered, latency, CPU per core and memory."""
+
+    answered: Line2D
+    p50: Line2D
+    p99: Line2D
+    cores: list[Line2D]
+    cpu_mean: Line2D
+    memory: Line2D
+
+
+@dataclass
+class DayArtists(Artists):
+    """The last days: quality, the changes, the nightly jobs and the recommender."""
+
+    accuracy: Line2D
+    positive: Line2D  # share of predicted 'saves'
+    events: LineCollection  # a dotted line per change (deploy, upgrade, ...)
+    event_labels: list[Text]
+    nightly: PathCollection  # one square per night and job
+    new_daily: Line2D
+    new_share: Line2D
+
+
+@dataclass
+class TodayArtists(Artists):
+    """Today: drift per feature and the recommender's slices (and the names on their axes)."""
+
+    psi: BarContainer
+    psi_values: list[Text]
+    psi_names: list[Text]
+    slice_bars: BarContainer
+    slice_ci: LineCollection
+    slice_notes: list[Text]
+    drift_names: list[str] = field(default_factory=list)
+    slice_names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DrillArtists(Artists):
+    """What :func:`update` changes: the three columns' artists and the title."""
+
+    axes: DrillAxes
+    hours: HourArtists
+    days: DayArtists
+    today: TodayArtists
+    title: Text
+
+
+def _hour_labels(evidence: Evidence) -> list[str]:
     times = [*list(evidence.health["time"]), evidence.now]
     return [str(times[i])[11:16] for i in _HOUR_TICKS]
 
@@ -76,75 +154,73 @@ def _legend_above(ax, right: float = 1.0, **options) -> None:
               handlelength=1.4, columnspacing=1.0, **options)
 
 
-def _layout(fig) -> dict:
+def _layout(fig: Figure) -> DrillAxes:
     outer = fig.add_gridspec(1, 3, width_ratios=[1.25, 1, 1])
     hours = outer[0].subgridspec(4, 1)
     days = outer[1].subgridspec(3, 1, height_ratios=[5, 1.6, 4])
     today = outer[2].subgridspec(2, 1, height_ratios=[1, 1.25])
-    a = {"health": fig.add_subplot(hours[0])}
-    for i, name in enumerate(("latency", "cpu", "memory"), start=1):
-        a[name] = fig.add_subplot(hours[i], sharex=a["health"])
-    a["quality"] = fig.add_subplot(days[0])
-    a["nightly"] = fig.add_subplot(days[1], sharex=a["quality"])
-    a["recommender"] = fig.add_subplot(days[2])
-    a["drift"] = fig.add_subplot(today[0])
-    a["slices"] = fig.add_subplot(today[1])
-    return a
+    health = fig.add_subplot(hours[0])
+    latency, cpu, memory = (fig.add_subplot(hours[i], sharex=health) for i in (1, 2, 3))
+    quality = fig.add_subplot(days[0])
+    return DrillAxes(health=health, latency=latency, cpu=cpu, memory=memory, quality=quality,
+                     nightly=fig.add_subplot(days[1], sharex=quality), recommender=fig.add_subplot(days[2]),
+                     drift=fig.add_subplot(today[0]), slices=fig.add_subplot(today[1]))
 
 
-def _twelve_hours(a: dict, artists: dict) -> None:
+def _twelve_hours(a: DrillAxes) -> HourArtists:
     x = np.arange(48) + 0.5
-    for name in ("health", "latency", "cpu"):
-        a[name].tick_params(labelbottom=False)
-    a["memory"].set_xlim(0, 48)
-    a["memory"].set_xticks(_HOUR_TICKS, [""] * len(_HOUR_TICKS))
-    a["memory"].set_xlabel("time of day (last 12 hours, 15-minute bins)")
+    for axis in (a.health, a.latency, a.cpu):
+        axis.tick_params(labelbottom=False)
+    a.memory.set_xlim(0, 48)
+    a.memory.set_xticks(_HOUR_TICKS, [""] * len(_HOUR_TICKS))
+    a.memory.set_xlabel("time of day (last 12 hours, 15-minute bins)")
 
-    a["health"].set_title("Requests answered (%)", loc="left")
-    artists["answered"], = a["health"].plot(x, np.zeros(48), color=style.GOOD, drawstyle="steps-mid")
-    a["health"].set_ylim(-4, 104)
-    a["health"].set_yticks([0, 50, 100])
+    a.health.set_title("Requests answered (%)", loc="left")
+    answered, = a.health.plot(x, np.zeros(48), color=style.GOOD, drawstyle="steps-mid")
+    a.health.set_ylim(-4, 104)
+    a.health.set_yticks([0, 50, 100])
 
-    a["latency"].set_title("Latency of answers (ms)", loc="left")
-    artists["p50"], = a["latency"].plot(x, np.ones(48), color=style.GOOD, label="p50")
-    artists["p99"], = a["latency"].plot(x, np.ones(48), color=style.ALARM, label="p99")
-    a["latency"].set_yscale("log")
-    a["latency"].minorticks_off()
-    _legend_above(a["latency"])
+    a.latency.set_title("Latency of answers (ms)", loc="left")
+    p50, = a.latency.plot(x, np.ones(48), color=style.GOOD, label="p50")
+    p99, = a.latency.plot(x, np.ones(48), color=style.ALARM, label="p99")
+    a.latency.set_yscale("log")
+    a.latency.minorticks_off()
+    _legend_above(a.latency)
 
-    a["cpu"].set_title("Host: CPU busy (%)", loc="left")
-    artists["cores"] = [a["cpu"].plot(x, np.zeros(48), color=style.MUTED, lw=0.9, label="one core" if i == 0
-                                      else None)[0] for i in range(8)]
-    artists["cpu_mean"], = a["cpu"].plot(x, np.zeros(48), color=style.NEUTRAL, lw=2.0, label="mean of 8")
-    a["cpu"].set_ylim(0, 104)
-    a["cpu"].set_yticks([0, 50, 100])
-    _legend_above(a["cpu"])
-    style.label_simulated(a["cpu"])
+    a.cpu.set_title("Host: CPU busy (%)", loc="left")
+    cores = [a.cpu.plot(x, np.zeros(48), color=style.MUTED, lw=0.9, label="one core" if i == 0 else None)[0]
+             for i in range(8)]
+    cpu_mean, = a.cpu.plot(x, np.zeros(48), color=style.NEUTRAL, lw=2.0, label="mean of 8")
+    a.cpu.set_ylim(0, 104)
+    a.cpu.set_yticks([0, 50, 100])
+    _legend_above(a.cpu)
+    style.label_simulated(a.cpu)
 
-    a["memory"].set_title("Host: memory used (%)", loc="left")
-    artists["memory"], = a["memory"].plot(x, np.zeros(48), color=style.PALETTE["purple"])
+    a.memory.set_title("Host: memory used (%)", loc="left")
+    memory, = a.memory.plot(x, np.zeros(48), color=style.PALETTE["purple"])
     # Static marks sit under the data (zorder < 2), so a new incident does not redraw them.
-    a["memory"].axhline(95, color=style.NEUTRAL, ls=":", lw=1.2, zorder=1.5)
-    a["memory"].text(0.5, 93, "95%", color=style.NEUTRAL, fontsize=9, va="top", zorder=1.5)
-    a["memory"].set_ylim(0, 104)
-    a["memory"].set_yticks([0, 50, 100])
-    style.label_simulated(a["memory"])
+    a.memory.axhline(95, color=style.NEUTRAL, ls=":", lw=1.2, zorder=1.5)
+    a.memory.text(0.5, 93, "95%", color=style.NEUTRAL, fontsize=9, va="top", zorder=1.5)
+    a.memory.set_ylim(0, 104)
+    a.memory.set_yticks([0, 50, 100])
+    style.label_simulated(a.memory)
+    return HourArtists(answered=answered, p50=p50, p99=p99, cores=cores, cpu_mean=cpu_mean, memory=memory)
 
 
-def _days(a: dict, artists: dict) -> None:
+def _days(a: DrillAxes) -> DayArtists:
     from matplotlib.collections import LineCollection
 
-    q = a["quality"]
+    q = a.quality
     q.set_title("Quality, from delayed labels (%)", loc="left")
     days = np.arange(_DAYS)
-    artists["accuracy"], = q.plot(days, np.zeros(_DAYS), "o-", color=style.GOOD, ms=5, label="accuracy")
-    artists["positive"], = q.plot(days, np.zeros(_DAYS), "s--", color=style.PALETTE["orange"], ms=4,
-                                  label="predicted 'saves'")
-    artists["events"] = LineCollection([], colors=style.NEUTRAL, linestyles=":", linewidths=1.2)
-    q.add_collection(artists["events"])
-    artists["event_labels"] = [q.text(0, 0.02, "", rotation=90, fontsize=8, color=style.NEUTRAL,
-                                      va="bottom", ha="right", transform=q.get_xaxis_transform())
-                               for _ in range(_MAX_EVENTS)]
+    accuracy, = q.plot(days, np.zeros(_DAYS), "o-", color=style.GOOD, ms=5, label="accuracy")
+    positive, = q.plot(days, np.zeros(_DAYS), "s--", color=style.PALETTE["orange"], ms=4,
+                       label="predicted 'saves'")
+    events = LineCollection([], colors=style.NEUTRAL, linestyles=":", linewidths=1.2)
+    q.add_collection(events)
+    event_labels = [q.text(0, 0.02, "", rotation=90, fontsize=8, color=style.NEUTRAL,
+                           va="bottom", ha="right", transform=q.get_xaxis_transform())
+                    for _ in range(_MAX_EVENTS)]
     q.set_ylim(0, 114)
     q.set_yticks(np.arange(0, 101, 20))
     q.set_xlim(-0.6, _DAYS + 0.6)  # today's column: its labels arrive tomorrow, its changes show
@@ -152,21 +228,20 @@ def _days(a: dict, artists: dict) -> None:
     q.legend(loc="upper left", ncols=2, fontsize=9).set_zorder(0.8)  # above 100%: no data there
     q.set_ylabel("share of the day's requests")
 
-    n = a["nightly"]
+    n = a.nightly
     n.set_title("Nightly jobs (vermillion: failed)", loc="left", fontsize=11)
-    artists["nightly"] = n.scatter(np.zeros(2 * _NIGHTS), np.repeat([1, 0], _NIGHTS), s=70, marker="s",
-                                   c=[style.GOOD] * (2 * _NIGHTS))
+    nightly = n.scatter(np.zeros(2 * _NIGHTS), np.repeat([1, 0], _NIGHTS), s=70, marker="s",
+                        c=[style.GOOD] * (2 * _NIGHTS))
     n.set_yticks([1, 0], ["clean logs", "checksum"], fontsize=9)
     n.set_ylim(-0.7, 1.7)
     n.grid(False)
     n.set_xticks(np.arange(1, _DAYS + 1, 3), [""] * len(range(1, _DAYS + 1, 3)))
     n.set_xlabel("day (changes dotted above)")
 
-    r = a["recommender"]
+    r = a.recommender
     r.set_title("Plays of songs out < 5 days (%)", loc="left")
-    artists["new_daily"], = r.plot(np.arange(21), np.zeros(21), "o", color=style.MUTED, ms=3.5,
-                                   label="per day")
-    artists["new_share"], = r.plot(np.arange(21), np.zeros(21), color=style.GOOD, label="5-day mean")
+    new_daily, = r.plot(np.arange(21), np.zeros(21), "o", color=style.MUTED, ms=3.5, label="per day")
+    new_share, = r.plot(np.arange(21), np.zeros(21), color=style.GOOD, label="5-day mean")
     r.set_ylabel("share of all plays")
     r.set_xlabel("day")
     r.set_xlim(-0.5, 20.5)
@@ -174,18 +249,20 @@ def _days(a: dict, artists: dict) -> None:
     r.set_xticks(np.arange(20, -1, -5)[::-1], [""] * 5)
     r.grid(axis="x", visible=False)  # the date labels change with the drill; no grid to redraw with them
     r.legend(loc="upper left", ncols=2).set_zorder(0.8)  # above the highest share seen (30%)
+    return DayArtists(accuracy=accuracy, positive=positive, events=events, event_labels=event_labels,
+                      nightly=nightly, new_daily=new_daily, new_share=new_share)
 
 
-def _today(a: dict, artists: dict) -> None:
+def _today(a: DrillAxes) -> TodayArtists:
     from matplotlib.collections import LineCollection
 
-    d = a["drift"]
+    d = a.drift
     d.set_title("Inputs today vs training data", loc="left")
-    artists["psi"] = d.barh(np.arange(_FEATURES)[::-1], np.zeros(_FEATURES), color=style.MUTED, height=0.7)
-    artists["psi_values"] = [d.text(0, y, "", va="center", fontsize=8.5) for y in np.arange(_FEATURES)[::-1]]
+    psi = d.barh(np.arange(_FEATURES)[::-1], np.zeros(_FEATURES), color=style.MUTED, height=0.7)
+    psi_values = [d.text(0, y, "", va="center", fontsize=8.5) for y in np.arange(_FEATURES)[::-1]]
     # Feature names above their bars (not as tick labels): the panel keeps its width for the bars.
-    artists["psi_names"] = [d.text(0.005, y + 0.38, "", va="bottom", fontsize=9, zorder=0.8)
-                            for y in np.arange(_FEATURES)[::-1]]
+    psi_names = [d.text(0.005, y + 0.38, "", va="bottom", fontsize=9, zorder=0.8)
+                 for y in np.arange(_FEATURES)[::-1]]
     d.axvline(0.1, color=style.NEUTRAL, ls=":", lw=1.2)
     d.text(0.1, 1.0, " 0.1: flag floor", transform=d.get_xaxis_transform(), fontsize=8.5,
            color=style.NEUTRAL, va="top", zorder=0.8)
@@ -198,19 +275,21 @@ def _today(a: dict, artists: dict) -> None:
     d.text(0.98, 0.02, "vermillion: flagged (adjusted p < 0.01 and PSI >= 0.1)", transform=d.transAxes,
            ha="right", fontsize=8.5, color=style.NEUTRAL, zorder=0.8)
 
-    s = a["slices"]
+    s = a.slices
     s.set_title("Recommender hit rate by slice", loc="left")
-    artists["slice_bars"] = s.bar(_SLICE_POSITIONS, np.zeros(_SLICES), width=0.75, color=style.GOOD)
-    artists["slice_ci"] = LineCollection([], colors=style.NEUTRAL, linewidths=1.5)
-    s.add_collection(artists["slice_ci"])
-    artists["slice_notes"] = [s.text(p, 0, "", ha="center", va="bottom", fontsize=8) for p in _SLICE_POSITIONS]
+    slice_bars = s.bar(_SLICE_POSITIONS, np.zeros(_SLICES), width=0.75, color=style.GOOD)
+    slice_ci = LineCollection([], colors=style.NEUTRAL, linewidths=1.5)
+    s.add_collection(slice_ci)
+    slice_notes = [s.text(p, 0, "", ha="center", va="bottom", fontsize=8) for p in _SLICE_POSITIONS]
     s.set_xticks(_SLICE_POSITIONS, [""] * _SLICES)
     s.set_ylim(0, 32)
     s.set_ylabel("plays per impression (%)")
     s.set_xlabel("popularity | age (on top: share of impressions)", fontsize=9.5)
+    return TodayArtists(psi=psi, psi_values=psi_values, psi_names=psi_names, slice_bars=slice_bars,
+                        slice_ci=slice_ci, slice_notes=slice_notes)
 
 
-def draw(evidence, ax=None, title: str | None = None) -> Drawn:
+def draw(evidence: Evidence, ax: Any = None, title: str | None = None) -> Drawn[DrillArtists]:
     """The dashboard of one drill's :class:`~mlfail_widgets.failures.drill.Evidence`.
 
     ``title`` names the drill as the learner knows it ("Learner 7 (workshop 2026)"); by
@@ -233,26 +312,24 @@ def draw(evidence, ax=None, title: str | None = None) -> Drawn:
         fig, _ = new_figure((12.8, 8.8), dpi=90)  # 1152 x 792 pixels: sharp at notebook width
         fig.clear()
         a = _layout(fig)
-        artists: dict = {"axes": a}
-        _twelve_hours(a, artists)
-        _days(a, artists)
-        _today(a, artists)
-        artists["title"] = fig.suptitle("", x=0.01, ha="left")
+        artists = DrillArtists(axes=a, hours=_twelve_hours(a), days=_days(a), today=_today(a),
+                               title=fig.suptitle("", x=0.01, ha="left"))
     drawn = Drawn(fig, artists)
     update(drawn, evidence, title)
     # A new incident changes the data, their numbers, the clock and date labels and the title;
     # the axes, their titles, legends and grids are drawn once.
-    changing = [artists[name] for name in ("answered", "p50", "p99", "cpu_mean", "memory", "accuracy",
-                                           "positive", "events", "nightly", "new_daily", "new_share",
-                                           "slice_ci", "title")]
-    changing += [*artists["cores"], *artists["event_labels"], *artists["psi"], *artists["psi_values"],
-                 *artists["slice_bars"], *artists["slice_notes"]]
-    changing += [a["memory"].xaxis, a["nightly"].xaxis, a["recommender"].xaxis]
-    redraw_changing(fig, changing, key=lambda: (tuple(artists["drift_names"]), tuple(artists["slice_names"])))
+    hours, days, today = artists.hours, artists.days, artists.today
+    changing = [hours.answered, hours.p50, hours.p99, hours.cpu_mean, hours.memory, days.accuracy,
+                days.positive, days.events, days.nightly, days.new_daily, days.new_share, today.slice_ci,
+                artists.title]
+    changing += [*hours.cores, *days.event_labels, *today.psi, *today.psi_values, *today.slice_bars,
+                 *today.slice_notes]
+    changing += [a.memory.xaxis, a.nightly.xaxis, a.recommender.xaxis]
+    redraw_changing(fig, changing, key=lambda: (tuple(today.drift_names), tuple(today.slice_names)))
     return drawn
 
 
-def update(drawn: Drawn, evidence, title: str | None = None) -> None:
+def update(drawn: Drawn[DrillArtists], evidence: Evidence, title: str | None = None) -> None:
     """Show another drill's evidence on the same artists.
 
     Examples
@@ -260,46 +337,46 @@ def update(drawn: Drawn, evidence, title: str | None = None) -> None:
     >>> from mlfail_widgets.failures.drill import IncidentDrill
     >>> drawn = draw(IncidentDrill(0).evidence)
     >>> update(drawn, IncidentDrill(1).evidence)
-    >>> drawn.artists["title"].get_text().startswith("Drill 1")
+    >>> drawn.artists.title.get_text().startswith("Drill 1")
     True
     """
-    art, a = drawn.artists, drawn.artists["axes"]
+    artists, a = drawn.artists, drawn.artists.axes
     title = title or f"Drill {evidence.seed}"
-    art["title"].set_text(f"{title}: paged at {evidence.now}. Which of the six failure types is "
-                          "it? (a simulated production system)")
-    _update_hours(art, a, evidence)
-    _update_days(art, a, evidence)
-    _update_today(art, a, evidence)
+    artists.title.set_text(f"{title}: paged at {evidence.now}. Which of the six failure types is "
+                           "it? (a simulated production system)")
+    _update_hours(artists.hours, a, evidence)
+    _update_days(artists.days, a, evidence)
+    _update_today(artists.today, a, evidence)
 
 
-def _update_hours(art: dict, a: dict, evidence) -> None:
+def _update_hours(art: HourArtists, a: DrillAxes, evidence: Evidence) -> None:
     health, resources = evidence.health, evidence.resources
-    a["memory"].set_xticks(_HOUR_TICKS, _hour_labels(evidence))
-    art["answered"].set_ydata(100 * health["availability"].to_numpy(float))
+    a.memory.set_xticks(_HOUR_TICKS, _hour_labels(evidence))
+    art.answered.set_ydata(100 * health["availability"].to_numpy(float))
     p99 = health["p99_ms"].to_numpy(float)
-    art["p50"].set_ydata(health["p50_ms"].to_numpy(float))
-    art["p99"].set_ydata(p99)
+    art.p50.set_ydata(health["p50_ms"].to_numpy(float))
+    art.p99.set_ydata(p99)
     # 5 ms to 1 s for every drill seen so far (so the axis stays as drawn); a slower one gets a
     # taller axis (and a redrawn background).
     peak = float(p99[np.isfinite(p99)].max(initial=0.0))
     top = next((t for t in _LATENCY_TICKS[7:] if t >= 1.2 * peak), _LATENCY_TICKS[-1])
     ticks = [t for t in _LATENCY_TICKS if t <= top]
-    a["latency"].set_ylim(_LATENCY_TICKS[0], top)
-    a["latency"].set_yticks(ticks, [f"{t:,}" for t in ticks])
+    a.latency.set_ylim(_LATENCY_TICKS[0], top)
+    a.latency.set_yticks(ticks, [f"{t:,}" for t in ticks])
     cores = [c for c in resources.columns if c.startswith("cpu_")]
-    for line, core in zip(art["cores"], cores, strict=True):
+    for line, core in zip(art.cores, cores, strict=True):
         line.set_ydata(resources[core].to_numpy(float))
-    art["cpu_mean"].set_ydata(resources[cores].to_numpy(float).mean(axis=1))
-    art["memory"].set_ydata(resources["memory"].to_numpy(float))
+    art.cpu_mean.set_ydata(resources[cores].to_numpy(float).mean(axis=1))
+    art.memory.set_ydata(resources["memory"].to_numpy(float))
 
 
-def _update_days(art: dict, a: dict, evidence) -> None:
+def _update_days(art: DayArtists, a: DrillAxes, evidence: Evidence) -> None:
     quality = evidence.quality
-    art["accuracy"].set_ydata(100 * quality["accuracy"].to_numpy(float))
-    art["positive"].set_ydata(100 * quality["predicted_positive"].to_numpy(float))
+    art.accuracy.set_ydata(100 * quality["accuracy"].to_numpy(float))
+    art.positive.set_ydata(100 * quality["predicted_positive"].to_numpy(float))
     events = _events(evidence)
-    art["events"].set_segments([[(p, 0), (p, 100)] for p, _ in events])
-    for i, text in enumerate(art["event_labels"]):
+    art.events.set_segments([[(p, 0), (p, 100)] for p, _ in events])
+    for i, text in enumerate(art.event_labels):
         position, label = events[i] if i < len(events) else (0.0, "")
         text.set_text(label[:40])
         text.set_x(position - 0.08)
@@ -311,21 +388,21 @@ def _update_days(art: dict, a: dict, evidence) -> None:
                        if line.component == "integrity-check" and line.level == "ERROR"}
     colours = [style.ALARM if status != "ok" else style.GOOD for status in runs["status"]]
     colours += [style.ALARM if night in checksum_failed else style.GOOD for night in runs["night"]]
-    art["nightly"].set_offsets(np.column_stack([np.tile(nights, 2), np.repeat([1, 0], len(nights))]))
-    art["nightly"].set_facecolor(colours)
+    art.nightly.set_offsets(np.column_stack([np.tile(nights, 2), np.repeat([1, 0], len(nights))]))
+    art.nightly.set_facecolor(colours)
     days = [*list(quality["date"]), str(runs["night"].iloc[-1])]  # the quality days, then today
-    ticks = a["nightly"].get_xticks()
-    a["nightly"].set_xticks(ticks, [str(days[int(t)])[5:] for t in ticks])
+    ticks = a.nightly.get_xticks()
+    a.nightly.set_xticks(ticks, [str(days[int(t)])[5:] for t in ticks])
 
     recommender = evidence.recommender
-    art["new_daily"].set_ydata(100 * recommender["new_song_share"].to_numpy(float))
-    art["new_share"].set_ydata(100 * recommender["new_song_share_5d"].to_numpy(float))
-    a["recommender"].set_xticks(*_day_labels(list(recommender["date"]), 5))
+    art.new_daily.set_ydata(100 * recommender["new_song_share"].to_numpy(float))
+    art.new_share.set_ydata(100 * recommender["new_song_share_5d"].to_numpy(float))
+    a.recommender.set_xticks(*_day_labels(list(recommender["date"]), 5))
 
 
-def _update_today(art: dict, a: dict, evidence) -> None:
+def _update_today(art: TodayArtists, a: DrillAxes, evidence: Evidence) -> None:
     drift = evidence.drift
-    for bar, text, row in zip(art["psi"], art["psi_values"], drift.itertuples(), strict=True):
+    for bar, text, row in zip(art.psi, art.psi_values, drift.itertuples(), strict=True):
         bar.set_width(row.psi)
         bar.set_color(style.ALARM if row.flagged else (style.GOOD if row.used_by_model else style.MUTED))
         bar.set_hatch("" if row.used_by_model else "//")
@@ -335,14 +412,14 @@ def _update_today(art: dict, a: dict, evidence) -> None:
         text.set_x(min(row.psi, _PSI_TOP) - 0.015 if inside else row.psi + 0.015)
         text.set_horizontalalignment("right" if inside else "left")
         text.set_color("white" if inside else style.NEUTRAL)
-    art["drift_names"] = [f"{f}{'' if used else ' (unused)'}"
+    art.drift_names = [f"{f}{'' if used else ' (unused)'}"
                           for f, used in zip(drift["feature"], drift["used_by_model"], strict=True)]
-    for text, name in zip(art["psi_names"], art["drift_names"], strict=True):
+    for text, name in zip(art.psi_names, art.drift_names, strict=True):
         text.set_text(name)
 
     slices = evidence.slices
     segments = []
-    for bar, text, row in zip(art["slice_bars"], art["slice_notes"], slices.itertuples(), strict=True):
+    for bar, text, row in zip(art.slice_bars, art.slice_notes, slices.itertuples(), strict=True):
         bar.set_height(100 * row.hit_rate)
         small = not np.isfinite(row.low)
         bar.set_color(style.MUTED if small else style.GOOD)
@@ -352,6 +429,6 @@ def _update_today(art: dict, a: dict, evidence) -> None:
             segments.append([(x, 100 * row.low), (x, 100 * row.high)])
         text.set_position((x, top + 0.4))
         text.set_text(f"{row.impression_share:.0%}" if row.impression_share >= 0.01 else f"{row.impression_share:.1%}")
-    art["slice_ci"].set_segments(segments)
-    art["slice_names"] = list(slices["slice"])
-    a["slices"].set_xticks(_SLICE_POSITIONS, art["slice_names"])
+    art.slice_ci.set_segments(segments)
+    art.slice_names = list(slices["slice"])
+    a.slices.set_xticks(_SLICE_POSITIONS, art.slice_names)

@@ -6,12 +6,32 @@ Each kind has ``draw_<kind>(data, ax=None) -> Drawn`` and ``update_<kind>(drawn,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
+from .._validation import parameter_error
 from . import style
-from ._base import Drawn, new_figure
+from ._base import Artists, Drawn, axes_of, figure_for
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.container import BarContainer
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+    from matplotlib.text import Annotation, Text
+
+    from ..failures.hardware import LatencyReport, LatencyRun, MemoryPressureRun, ThermalRun
 
 __all__ = [
+    "BitFlipArtists",
+    "LatencyArtists",
+    "MemoryArtists",
+    "RequestArtists",
+    "ThermalArtists",
+    "TraceArtists",
     "draw_bitflips",
     "draw_latency",
     "draw_memory",
@@ -28,41 +48,91 @@ _OUTCOMES = [("within the SLO", style.GOOD), ("served late", style.ALARM),
              ("timed out", style.PALETTE["sky"])]
 
 
-def _tag(ax, text: str, colour: str) -> None:
+@dataclass
+class LatencyArtists(Artists):
+    """What :func:`update_latency` changes: p50-p99 per scenario (left), where requests went (right)."""
+
+    spans: LineCollection  # p50 to p99, one segment per scenario
+    median: PathCollection
+    tail: PathCollection  # p99, coloured by the SLO
+    labels: list[Text]  # the p99 in ms beside each row
+    stacks: list[BarContainer]  # one per outcome (within, late, shed, timed out): a bar per scenario
+    rows: np.ndarray  # each scenario's row
+    slo_text: Text
+
+
+@dataclass
+class RequestArtists(Artists):
+    """What :func:`update_requests` changes: every request, by outcome, and the SLO line."""
+
+    groups: dict[str, PathCollection]  # "within", "late", "shed", "timed out"
+    slo: Line2D
+    slo_text: Text
+
+
+@dataclass
+class TraceArtists(Artists):
+    """The per-core lines of :func:`draw_trace` (drawn once, not updated)."""
+
+    cores: list[Line2D]
+
+
+@dataclass
+class ThermalArtists(Artists):
+    """What :func:`update_thermal` changes: load, temperature, frequency and the crash marker."""
+
+    load: Line2D
+    temperature: Line2D
+    frequency: Line2D
+    crash: Line2D  # a vertical line at the crash (hidden when the CPU survives)
+    crash_text: Text
+    summary: Text  # the title with the run's numbers
+
+
+@dataclass
+class MemoryArtists(Artists):
+    """The end-of-run note of :func:`draw_memory` (drawn once, not updated)."""
+
+    end: Annotation
+
+
+@dataclass
+class BitFlipArtists(Artists):
+    """The bars of :func:`draw_bitflips` (drawn once, not updated)."""
+
+    changed: list[Rectangle]  # share of predictions changed, one bar per bit
+
+
+def _tag(ax: Any, text: str, colour: str) -> None:
     """A small stamp in the title row, like ``style.label_simulated`` (never over the data)."""
     style.label_simulated(ax, text, colour)
 
 
-def _outcome_shares(run) -> list[float]:
+def _outcome_shares(run: LatencyRun) -> list[float]:
     served = run.served
     within = served & (run.latency <= run.slo)
     return [float(within.mean()), float((served & ~within).mean()), run.shed, run.timed_out]
 
 
 # ---------------------------------------------------------------------- latency by scenario
-def draw_latency(experiment, ax=None) -> Drawn:
+def draw_latency(experiment: LatencyReport, ax: Any = None) -> Drawn[LatencyArtists]:
     """p50 and p99 latency per scenario (left) and where the requests went (right).
 
-    ``experiment`` is a :class:`~mlfail_widgets.failures.hardware.LatencyExperiment`.
+    ``experiment`` is a :class:`~mlfail_widgets.failures.hardware.LatencyReport`.
 
     Examples
     --------
-    >>> from mlfail_widgets.failures.hardware import LatencyExperiment, LatencyRun
+    >>> from mlfail_widgets.failures.hardware import LatencyReport, LatencyRun
     >>> run = LatencyRun("idle", np.array([0.0, 0.1]), np.array([0.0, 0.1]),
     ...                  np.array([0.002, 0.104]), np.array([0, 0]))
-    >>> drawn = draw_latency(LatencyExperiment([run], {1: 1.0}, 100.0, 0.025))
-    >>> len(drawn.artists["labels"])
+    >>> drawn = draw_latency(LatencyReport([run], {1: 1.0}, 100.0, 0.025))
+    >>> len(drawn.artists.labels)
     1
     """
     runs = experiment.runs
     rows = np.arange(len(runs))[::-1]
     with style.context():
-        if ax is None:
-            fig, (left, right) = new_figure((10, 1.3 + 0.45 * len(runs)), ncols=2,
-                                            width_ratios=[1.5, 1], sharey=True)
-        else:
-            left, right = ax
-            fig = left.figure
+        fig, (left, right) = figure_for(ax, (10, 1.3 + 0.45 * len(runs)), ncols=2, width_ratios=[1.5, 1], sharey=True)
         left.axvline(experiment.slo * 1000, color=style.NEUTRAL, linestyle="--", linewidth=1.2)
         slo_text = left.text(experiment.slo * 1000, rows[0] + 0.62, f" SLO {experiment.slo * 1000:g} ms",
                              color=style.NEUTRAL, fontsize=9, va="bottom")
@@ -89,32 +159,32 @@ def draw_latency(experiment, ax=None) -> Drawn:
                      ncols=2, fontsize=9)
         right.grid(axis="y", visible=False)
         right.tick_params(axis="y", length=0)
-    drawn = Drawn(fig, {"spans": spans, "median": median, "tail": tail, "labels": labels,
-                        "stacks": stacks, "rows": rows, "slo_text": slo_text})
+    drawn = Drawn(fig, LatencyArtists(spans=spans, median=median, tail=tail, labels=labels, stacks=stacks,
+                                      rows=rows, slo_text=slo_text))
     update_latency(drawn, experiment)
     return drawn
 
 
-def update_latency(drawn: Drawn, experiment) -> None:
+def update_latency(drawn: Drawn[LatencyArtists], experiment: LatencyReport) -> None:
     """Show ``experiment`` (with as many scenarios as when drawn) on the existing artists."""
     artists = drawn.artists
-    rows = artists["rows"]
+    rows = artists.rows
     p50 = np.array([run.p50_ms for run in experiment.runs])
     p99 = np.array([run.p99_ms for run in experiment.runs])
     safe50, safe99 = np.nan_to_num(p50, nan=0.1), np.nan_to_num(p99, nan=0.1)
-    artists["spans"].set_segments([[(a, y), (b, y)] for a, b, y in zip(safe50, safe99, rows, strict=True)])
-    artists["median"].set_offsets(np.column_stack([safe50, rows]))
-    artists["tail"].set_offsets(np.column_stack([safe99, rows]))
+    artists.spans.set_segments([[(a, y), (b, y)] for a, b, y in zip(safe50, safe99, rows, strict=True)])
+    artists.median.set_offsets(np.column_stack([safe50, rows]))
+    artists.tail.set_offsets(np.column_stack([safe99, rows]))
     slo_ms = experiment.slo * 1000
-    artists["tail"].set_color([style.ALARM if v > slo_ms else style.GOOD for v in safe99])
-    for text, run, value, row in zip(artists["labels"], experiment.runs, safe99, rows, strict=True):
+    artists.tail.set_color([style.ALARM if v > slo_ms else style.GOOD for v in safe99])
+    for text, run, value, row in zip(artists.labels, experiment.runs, safe99, rows, strict=True):
         text.set_position((value * 1.25, row))
         text.set_text(f"{value:.0f} ms" if run.served.any() else "nothing served")
-    axes = artists["median"].axes
+    axes = axes_of(artists.median)
     axes.set_xlim(min(0.5, np.nanmin(safe50) * 0.7), max(slo_ms * 4, np.nanmax(safe99) * 6))
     shares = np.array([_outcome_shares(run) for run in experiment.runs])
     lefts = np.zeros(len(rows))
-    for k, bars in enumerate(artists["stacks"]):
+    for k, bars in enumerate(artists.stacks):
         for bar, left, width in zip(bars, lefts, shares[:, k], strict=True):
             bar.set_x(left)
             bar.set_width(width)
@@ -122,7 +192,7 @@ def update_latency(drawn: Drawn, experiment) -> None:
 
 
 # ---------------------------------------------------------------------- one run, request by request
-def draw_requests(run, ax=None) -> Drawn:
+def draw_requests(run: LatencyRun, ax: Any = None) -> Drawn[RequestArtists]:
     """Every request of one run: its latency against its arrival time, coloured by outcome.
 
     Examples
@@ -130,15 +200,12 @@ def draw_requests(run, ax=None) -> Drawn:
     >>> from mlfail_widgets.failures.hardware import LatencyRun
     >>> run = LatencyRun("idle", np.array([0.0, 0.1]), np.array([0.0, 0.1]),
     ...                  np.array([0.002, 0.104]), np.array([0, 0]))
-    >>> sorted(draw_requests(run).artists["groups"])
+    >>> sorted(draw_requests(run).artists.groups)
     ['late', 'shed', 'timed out', 'within']
     """
     with style.context():
-        if ax is None:
-            fig, ax = new_figure((6.4, 3.4))
-        else:
-            fig = ax.figure
-        groups = {}
+        fig, ax = figure_for(ax, (6.4, 3.4))
+        groups: dict[str, PathCollection] = {}
         for key, (label, colour), marker in zip(["within", "late", "shed", "timed out"], _OUTCOMES,
                                                 ["o", "o", "x", "s"], strict=True):
             groups[key] = ax.scatter([], [], s=12, marker=marker, color=colour, label=label,
@@ -153,23 +220,23 @@ def draw_requests(run, ax=None) -> Drawn:
         slo_text = ax.text(0.01, run.slo * 1000, " SLO", transform=ax.get_yaxis_transform(),
                            va="bottom", fontsize=9, color=style.NEUTRAL)
         _tag(ax, "MEASURED", style.GOOD)
-    drawn = Drawn(fig, {"groups": groups, "slo": slo, "slo_text": slo_text})
+    drawn = Drawn(fig, RequestArtists(groups=groups, slo=slo, slo_text=slo_text))
     update_requests(drawn, run)
     return drawn
 
 
-def update_requests(drawn: Drawn, run) -> None:
+def update_requests(drawn: Drawn[RequestArtists], run: LatencyRun) -> None:
     """Show ``run`` on the existing artists."""
-    groups = drawn.artists["groups"]
+    groups = drawn.artists.groups
     latency_ms = np.maximum(run.latency * 1000, 0.25)  # shed requests are refused at once
     within = run.served & (run.latency <= run.slo)
     masks = {"within": within, "late": run.served & ~within, "shed": run.status == 1,
              "timed out": run.status == 2}
     for key, mask in masks.items():
         groups[key].set_offsets(np.column_stack([run.arrival[mask], latency_ms[mask]]))
-    drawn.artists["slo"].set_ydata([run.slo * 1000] * 2)
-    drawn.artists["slo_text"].set_y(run.slo * 1000)
-    ax = drawn.artists["slo"].axes
+    drawn.artists.slo.set_ydata([run.slo * 1000] * 2)
+    drawn.artists.slo_text.set_y(run.slo * 1000)
+    ax = axes_of(drawn.artists.slo)
     ax.set_xlim(0, max(1e-3, float(run.arrival.max(initial=0))) * 1.02)
     with style.context():
         ax.set_title(f"{run.name or 'run'}: p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.0f} ms, "
@@ -177,25 +244,27 @@ def update_requests(drawn: Drawn, run) -> None:
 
 
 # ---------------------------------------------------------------------- the machine during the runs
-def draw_trace(experiment, ax=None) -> Drawn:
+def draw_trace(experiment: LatencyReport, ax: Any = None) -> Drawn[TraceArtists]:
     """CPU per core during :func:`measure_latency`, with each scenario's window shaded.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> from mlfail_widgets.failures.hardware import LatencyExperiment
+    >>> from mlfail_widgets.failures.hardware import LatencyReport
     >>> trace = pd.DataFrame({"time": [0.2, 0.4], "cpu_percent": [5.0, 90.0],
     ...                       "core_0": [5.0, 95.0], "core_1": [5.0, 85.0]})
-    >>> drawn = draw_trace(LatencyExperiment([], {}, 1.0, 0.025, trace, [("stress", 0.25, 0.4)]))
-    >>> len(drawn.artists["cores"])
+    >>> drawn = draw_trace(LatencyReport([], {}, 1.0, 0.025, trace, [("stress", 0.25, 0.4)]))
+    >>> len(drawn.artists.cores)
     2
     """
     trace = experiment.trace
+    if trace is None:
+        raise parameter_error("experiment", "a LatencyReport that recorded the machine (its trace)",
+                              "a LatencyReport without a trace",
+                              fix="Measure with measure_latency(..., sample_interval=0.2); "
+                                  "sample_interval=None records no trace.")
     with style.context():
-        if ax is None:
-            fig, ax = new_figure((10, 3.3))
-        else:
-            fig = ax.figure
+        fig, ax = figure_for(ax, (10, 3.3))
         for k, (name, start, end) in enumerate(experiment.windows):
             ax.axvspan(start, end, color=style.MUTED, alpha=0.35 if k % 2 else 0.2, linewidth=0)
             ax.text((start + end) / 2, 1.01, name, transform=ax.get_xaxis_transform(), ha="center",
@@ -212,11 +281,11 @@ def draw_trace(experiment, ax=None) -> Drawn:
         ax.legend(loc="lower right", ncols=len(cores), fontsize=8.5, framealpha=0.9, frameon=True)
         _tag(ax, "MEASURED", style.GOOD)
         ax.set_title("The machine during the latency experiment (psutil, per core)")
-    return Drawn(fig, {"cores": lines})
+    return Drawn(fig, TraceArtists(cores=lines))
 
 
 # ---------------------------------------------------------------------- thermal model (simulated)
-def draw_thermal(run, ax=None) -> Drawn:
+def draw_thermal(run: ThermalRun, ax: Any = None) -> Drawn[ThermalArtists]:
     """Measured load (replayed), simulated temperature and simulated CPU frequency over time.
 
     ``run`` is a :class:`~mlfail_widgets.failures.hardware.ThermalRun` for one cooler.
@@ -225,17 +294,12 @@ def draw_thermal(run, ax=None) -> Drawn:
     --------
     >>> from mlfail_widgets.failures.hardware import simulate_thermal
     >>> drawn = draw_thermal(simulate_thermal([1.0], interval=1.0, duration=300, cooling=0.4))
-    >>> drawn.artists["crash"].get_visible()
+    >>> drawn.artists.crash.get_visible()
     True
     """
     model = run.model
     with style.context():
-        if ax is None:
-            fig, (load, heat, speed) = new_figure((9.5, 5.6), nrows=3, sharex=True,
-                                                  height_ratios=[1, 2.1, 1])
-        else:
-            load, heat, speed = ax
-            fig = load.figure
+        fig, (load, heat, speed) = figure_for(ax, (9.5, 5.6), nrows=3, sharex=True, height_ratios=[1, 2.1, 1])
         (load_line,) = load.plot([], [], color=style.NEUTRAL, linewidth=0.9)
         load.set_ylim(0, 105)
         load.set_ylabel("load (%)")
@@ -263,8 +327,8 @@ def draw_thermal(run, ax=None) -> Drawn:
         speed.set_ylabel("frequency\n(% of nominal)")
         speed.set_xlabel("time (s)")
         style.label_simulated(speed)
-    drawn = Drawn(fig, {"load": load_line, "temperature": temperature, "frequency": frequency,
-                        "crash": crash, "crash_text": crash_text, "summary": summary})
+    drawn = Drawn(fig, ThermalArtists(load=load_line, temperature=temperature, frequency=frequency, crash=crash,
+                                      crash_text=crash_text, summary=summary))
     update_thermal(drawn, run)
     if ax is None:  # our own figure: a slider move redraws the curves and the summary only
         from ._layered import redraw_changing
@@ -273,47 +337,45 @@ def draw_thermal(run, ax=None) -> Drawn:
     return drawn
 
 
-def update_thermal(drawn: Drawn, run) -> None:
+def update_thermal(drawn: Drawn[ThermalArtists], run: ThermalRun) -> None:
     """Show ``run`` (one cooler) on the existing artists."""
     artists = drawn.artists
     time = run.time
-    artists["load"].set_data(time, run.utilisation * 100)
-    artists["temperature"].set_data(time, run.temperature)
-    artists["frequency"].set_data(time, np.where(run.alive, run.frequency * 100, np.nan))
-    artists["load"].axes.set_xlim(0, time[-1] if time.size > 1 else 1)
+    artists.load.set_data(time, run.utilisation * 100)
+    artists.temperature.set_data(time, run.temperature)
+    artists.frequency.set_data(time, np.where(run.alive, run.frequency * 100, np.nan))
+    axes_of(artists.load).set_xlim(0, time[-1] if time.size > 1 else 1)
     crashed = bool(run.crashed)
-    artists["crash"].set_visible(crashed)
+    artists.crash.set_visible(crashed)
     if crashed:
-        artists["crash"].set_xdata([run.crashed_at] * 2)
-        artists["crash_text"].set_position((run.crashed_at, 0.08))
-        artists["crash_text"].set_text(f" CRASH at {run.crashed_at:.0f} s:\n the CPU shut down")
+        crashed_at = float(run.crashed_at)
+        artists.crash.set_xdata([crashed_at] * 2)
+        artists.crash_text.set_position((crashed_at, 0.08))
+        artists.crash_text.set_text(f" CRASH at {crashed_at:.0f} s:\n the CPU shut down")
     else:
-        artists["crash_text"].set_text("")
-    artists["summary"].set_text(
+        artists.crash_text.set_text("")
+    artists.summary.set_text(
         f"cooling {run.cooling:.2f} W/K, load x{run.load:.2f}:  peak {run.peak:.0f} °C,  "
         f"throttled {run.throttled_share:.0%} of the time,  work done {run.work_done:.0%}"
         + ("  (crashed)" if crashed else ""))
-    artists["summary"].set_color(style.ALARM if crashed else style.NEUTRAL)
+    artists.summary.set_color(style.ALARM if crashed else style.NEUTRAL)
 
 
 # ---------------------------------------------------------------------- memory pressure
-def draw_memory(result, ax=None) -> Drawn:
+def draw_memory(result: MemoryPressureRun, ax: Any = None) -> Drawn[MemoryArtists]:
     """What the memory-limited child allocated, step by step, until it died (or finished).
 
     Examples
     --------
-    >>> from mlfail_widgets.failures.hardware import MemoryPressureResult
-    >>> result = MemoryPressureResult(128, 256, 96, 1, None, "MemoryError", 110.0, 0.1,
+    >>> from mlfail_widgets.failures.hardware import MemoryPressureRun
+    >>> result = MemoryPressureRun(128, 256, 96, 1, None, "MemoryError", 110.0, 0.1,
     ...                               [(32, 60.0, 0.01), (64, 90.0, 0.02), (96, 110.0, 0.03)])
-    >>> draw_memory(result).artists["end"].get_text()
+    >>> draw_memory(result).artists.end.get_text()
     'MemoryError at 96 MB'
     """
     steps = np.array(result.steps, dtype=float).reshape(-1, 3)
     with style.context():
-        if ax is None:
-            fig, ax = new_figure((7.2, 3.3))
-        else:
-            fig = ax.figure
+        fig, ax = figure_for(ax, (7.2, 3.3))
         ax.axhline(result.limit_mb, color=style.ALARM, linestyle="--", linewidth=1.3)
         ax.text(0.01, result.limit_mb, f" address-space limit {result.limit_mb} MB",
                 transform=ax.get_yaxis_transform(), va="bottom", fontsize=9, color=style.ALARM)
@@ -340,11 +402,11 @@ def draw_memory(result, ax=None) -> Drawn:
                      f"{result.limit_mb} MB limit")
         ax.legend(loc="lower right", fontsize=9)
         _tag(ax, "MEASURED", style.GOOD)
-    return Drawn(fig, {"end": end})
+    return Drawn(fig, MemoryArtists(end=end))
 
 
 # ---------------------------------------------------------------------- bit flips
-def draw_bitflips(effects, ax=None) -> Drawn:
+def draw_bitflips(effects: pd.DataFrame, ax: Any = None) -> Drawn[BitFlipArtists]:
     """For each of the 64 bits of one weight: how much the weight changes, how many predictions
     change, and whether redundant replicas notice.
 
@@ -354,7 +416,7 @@ def draw_bitflips(effects, ax=None) -> Drawn:
     --------
     >>> from mlfail_widgets.failures.hardware import bit_flip_effects, train_demo_model
     >>> model, X, y = train_demo_model(seed=0)
-    >>> len(draw_bitflips(bit_flip_effects(model, X[:100], y[:100])).artists["changed"])
+    >>> len(draw_bitflips(bit_flip_effects(model, X[:100], y[:100])).artists.changed)
     64
     """
     bits = effects["bit"].to_numpy()
@@ -364,11 +426,7 @@ def draw_bitflips(effects, ax=None) -> Drawn:
     with np.errstate(divide="ignore"):
         powers = np.log10(np.clip(np.nan_to_num(relative, nan=1e308, posinf=1e308), 1e-17, 1e308))
     with style.context():
-        if ax is None:
-            fig, (top, bottom) = new_figure((10, 4.8), nrows=2, sharex=True, height_ratios=[1.1, 1])
-        else:
-            top, bottom = ax
-            fig = top.figure
+        fig, (top, bottom) = figure_for(ax, (10, 4.8), nrows=2, sharex=True, height_ratios=[1.1, 1])
         ceiling = 12
         top.bar(bits, np.minimum(powers, ceiling) + 17, bottom=-17, color=colour, width=0.8)
         for bit, power in zip(bits, powers, strict=True):
@@ -401,4 +459,4 @@ def draw_bitflips(effects, ax=None) -> Drawn:
         checksum = int(effects["checksum_detects"].sum())
         bottom.legend(loc="center left", fontsize=8.5, title=f"sha256 checksum: {checksum} of 64 caught",
                       title_fontsize=8.5, frameon=True, framealpha=0.95)
-    return Drawn(fig, {"changed": list(changed)})
+    return Drawn(fig, BitFlipArtists(changed=list(changed)))

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 from . import style
-from ._base import Drawn, new_figure
+from ._base import Artists, Drawn, axes_of, figure_for
 
-__all__ = ["draw", "update"]
+if TYPE_CHECKING:
+    from matplotlib.collections import LineCollection
+    from matplotlib.container import BarContainer
+    from matplotlib.lines import Line2D
+    from matplotlib.text import Text
+
+    from ..failures.overview import OutageShare
+
+__all__ = ["OutageArtists", "draw", "update"]
 
 
-def draw(share, ax=None) -> Drawn:
+@dataclass
+class OutageArtists(Artists):
+    """What :func:`update` changes: the bars by family (left) and the interval (right)."""
+
+    bars: BarContainer  # not ML-specific, ML-specific
+    counts: list[Text]  # the count at the end of each bar
+    interval: LineCollection  # the interval for the not-ML share
+    estimate: Line2D  # the observed share
+    verdict: Text  # the interval in words, and whether "most" holds
+
+
+def draw(share: OutageShare, ax: Any = None) -> Drawn[OutageArtists]:
     """Outages by family (left) and the interval for the non-ML share (right).
 
     ``share`` is an :class:`mlfail_widgets.failures.overview.OutageShare`. With ``ax`` (a pair
@@ -22,11 +44,7 @@ def draw(share, ax=None) -> Drawn:
     ['bars', 'counts', 'estimate', 'interval', 'verdict']
     """
     with style.context():
-        if ax is None:
-            fig, (left, right) = new_figure((9, 3.2), ncols=2, width_ratios=[1.15, 1])
-        else:
-            left, right = ax
-            fig = left.figure
+        fig, (left, right) = figure_for(ax, (9, 3.2), ncols=2, width_ratios=[1.15, 1])
         bars = left.barh([1, 0], [share.not_ml, share.total - share.not_ml],
                          color=[style.GOOD, style.PALETTE["orange"]], height=0.6)
         left.set_yticks([1, 0], ["not ML-specific\n(software failures)", "ML-specific"])
@@ -49,32 +67,32 @@ def draw(share, ax=None) -> Drawn:
         verdict = right.text(0.02, 0.66, "", fontsize=10, va="center",
                              bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9})
         right.grid(axis="y", visible=False)
-        drawn = Drawn(fig, {"bars": bars, "counts": counts, "interval": interval,
-                            "estimate": estimate, "verdict": verdict})
+        drawn = Drawn(fig, OutageArtists(bars=bars, counts=counts, interval=interval, estimate=estimate,
+                                         verdict=verdict))
         update(drawn, share)
     return drawn
 
 
-def update(drawn: Drawn, share) -> None:
+def update(drawn: Drawn[OutageArtists], share: OutageShare) -> None:
     """Change the figure in place to show ``share``."""
     artists = drawn.artists
     values = [share.not_ml, share.total - share.not_ml]
-    for bar, count, value in zip(artists["bars"], artists["counts"], values, strict=True):
+    for bar, count, value in zip(artists.bars, artists.counts, values, strict=True):
         bar.set_width(value)
         count.set_position((value, bar.get_y() + bar.get_height() / 2))
         count.set_text(f" {value}")
-    left = artists["bars"][0].axes
+    left = axes_of(artists.bars[0])
     left.set_xlim(0, max(values) * 1.18)
     left.set_title(f"What broke the pipeline: {share.total} outages"
                    + ("" if share.total == 96 else " (what-if)"))
-    artists["interval"].set_segments([[(share.low, 1), (share.high, 1)]])
-    artists["estimate"].set_data([share.share], [1])
+    artists.interval.set_segments([[(share.low, 1), (share.high, 1)]])
+    artists.estimate.set_data([share.share], [1])
     sure = share.majority_is_sure
     colour = style.GOOD if sure else style.ALARM
-    artists["interval"].set_color(colour)
-    artists["estimate"].set_color(colour)
-    artists["verdict"].set_text(
+    artists.interval.set_color(colour)
+    artists.estimate.set_color(colour)
+    artists.verdict.set_text(
         f"{share.confidence:.0%} interval ({share.method}): {share.low:.0%} to {share.high:.0%}\n"
         + ("entirely above half: 'most' holds" if sure else "reaches below half: 'most' is not sure")
     )
-    artists["verdict"].set_color(colour)
+    artists.verdict.set_color(colour)

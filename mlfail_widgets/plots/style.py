@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 __all__ = [
     "ALARM",
@@ -65,10 +66,10 @@ RC = {
 }
 
 
-def _rc() -> dict:
+def _rc() -> dict[str, Any]:
     from cycler import cycler
 
-    rc = dict(RC)
+    rc: dict[str, Any] = dict(RC)
     rc["axes.prop_cycle"] = cycler(color=list(PALETTE.values())[:7])
     return rc
 
@@ -90,7 +91,7 @@ def context() -> Iterator[None]:
         yield
 
 
-def label_simulated(ax, text: str = "SIMULATED", colour: str = SIMULATED):
+def label_simulated(ax: Any, text: str = "SIMULATED", colour: str = SIMULATED) -> Any:
     """Stamp an axes as showing simulated, not measured, numbers (on the figure itself).
 
     The badge sits outside the axes, right-aligned above them: in the title row when the axes

@@ -43,8 +43,8 @@ def error_html(headline: str, message: str, note: str = "") -> str:
 class ActionRunner:
     """For button-driven widgets: run an action; on an exception keep its message in ``error``.
 
-    The subclass provides ``_show()``, which redraws the widget (and the error line from
-    ``error``) after every action.
+    The subclass (a :class:`~mlfail_widgets.widgets._figure.FigureWidget`) provides ``_show()``,
+    which redraws the widget and its error line (``FigureWidget._error_html``) after every action.
     """
 
     error: str | None = None
@@ -62,6 +62,3 @@ class ActionRunner:
         self.error = None
         self._show()
         return result
-
-    def _error_line(self, headline: str = "That action failed.") -> str:
-        return error_html(headline, self.error or "")

@@ -34,7 +34,7 @@ class Control:
     label: str | None = None
     continuous: bool = False
 
-    def build(self, name: str):  # pragma: no cover - abstract
+    def build(self, name: str) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
     @argument_helper
@@ -81,8 +81,9 @@ class Slider(Control):
     play: bool = False
     fmt: str | None = None
 
-    def __init__(self, low, high, step=None, value=None, label=None, continuous=True,
-                 play=False, fmt=None):
+    def __init__(self, low: float, high: float, step: float | None = None, value: float | None = None,
+                 label: str | None = None, continuous: bool = True, play: bool = False,
+                 fmt: str | None = None) -> None:
         # checked, but kept as given: ints stay ints (an int slider)
         check_float(low, "low", fix="Give the slider's range as two finite numbers.")
         check_float(high, "high", low=float(low), low_open=True,
@@ -101,14 +102,14 @@ class Slider(Control):
         return all(float(v).is_integer() for v in whole) and isinstance(self.value, numbers.Integral)
 
     @argument_helper
-    def check(self, name, value):
+    def check(self, name: str, value: Any) -> Any:
         if self.is_int:
             return check_int(value, name, low=int(self.low), high=int(self.high),
                              fix="Move the slider or pass a value inside its range.")
         return check_float(value, name, low=self.low, high=self.high,
                            fix="Move the slider or pass a value inside its range.")
 
-    def build(self, name):
+    def build(self, name: str) -> Any:
         import ipywidgets as w
 
         common = {
@@ -140,7 +141,7 @@ class Choice(Control):
 
     options: Sequence[Any] | dict = ()
 
-    def __init__(self, options, value=None, label=None):
+    def __init__(self, options: Any, value: Any = None, label: str | None = None) -> None:
         if isinstance(options, (str, bytes)) or not isinstance(options, (Sequence, dict)) or not len(options):
             raise parameter_error("options", "a non-empty list of options or a "
                                   "{label: value} dict", options, fix="For example Choice(['random', 'popularity']).")
@@ -154,10 +155,10 @@ class Choice(Control):
         return list(self.options.values()) if isinstance(self.options, dict) else list(self.options)
 
     @argument_helper
-    def check(self, name, value):
+    def check(self, name: str, value: Any) -> Any:
         return check_choice(value, name, self._values())
 
-    def build(self, name):
+    def build(self, name: str) -> Any:
         import ipywidgets as w
 
         options = list(self.options.items()) if isinstance(self.options, dict) else list(self.options)
@@ -175,17 +176,17 @@ class Checkbox(Control):
     True
     """
 
-    def __init__(self, value=False, label=None):
+    def __init__(self, value: bool = False, label: str | None = None) -> None:
         self.value, self.label, self.continuous = self.check("value", value), label, False
 
     @argument_helper
-    def check(self, name, value):
+    def check(self, name: str, value: Any) -> Any:
         # numpy's bool is numpy.bool_ (numpy 1) or numpy.bool (numpy 2)
         if isinstance(value, bool) or (type(value).__module__ == "numpy" and type(value).__name__ in ("bool_", "bool")):
             return bool(value)
         raise ParameterError(f"The {name!r} parameter of {owner_name()} must be True or False. Got {value!r} instead.")
 
-    def build(self, name):
+    def build(self, name: str) -> Any:
         import ipywidgets as w
 
         return w.Checkbox(value=self.value, description=self.description(name), indent=False)
@@ -201,16 +202,16 @@ class SeedBox(Control):
     2026
     """
 
-    def __init__(self, value=0, label="seed"):
+    def __init__(self, value: int = 0, label: str = "seed") -> None:
         value = self.check("value", value)
         self.value, self.label, self.continuous = value, label, False
 
     @argument_helper
-    def check(self, name, value):
+    def check(self, name: str, value: Any) -> Any:
         return check_int(value, name, low=0, high=2**32 - 1,
                          fix="A seed is a whole number such as 0 or 2026.")
 
-    def build(self, name):
+    def build(self, name: str) -> Any:
         import ipywidgets as w
 
         return w.BoundedIntText(value=self.value, min=0, max=2**32 - 1, step=1,

@@ -129,7 +129,7 @@ class DeploymentConsole(FigureWidget, ActionRunner):
         if self._widgets is None:
             return
         self._widgets["summary"].value = self._summary()
-        self._widgets["status"].value = self._error_line()
+        self._widgets["status"].value = self._error_html()
 
     def _build_widgets(self) -> dict[str, Any]:
         import ipywidgets as w

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..failures.downtime import POLICIES, explore, zone_table
 from ..plots import downtime
 from .controls import Checkbox, Choice, SeedBox, Slider
@@ -18,7 +20,7 @@ def _summary(exploration) -> str:
             "per request")
 
 
-def downtime_panel(**panel_options) -> Panel:
+def downtime_panel(**panel_options: Any) -> Panel:
     """Sliders for the fault (outage, errors, latency) and the policy; the simulator redraws.
 
     Examples
@@ -57,7 +59,7 @@ def _redundancy_summary(table) -> str:
             f"<b>{last['same_zone']:.4%}</b> in one zone (never above {table.ceiling:.4%})")
 
 
-def redundancy_panel(**panel_options) -> Panel:
+def redundancy_panel(**panel_options: Any) -> Panel:
     """Sliders for one replica's availability, the number of replicas and the zone's share.
 
     Examples

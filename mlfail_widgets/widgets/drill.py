@@ -14,12 +14,17 @@ import base64
 import contextlib
 import html
 import threading
+from typing import TYPE_CHECKING, Any
 
 from .._validation import ParameterError
 from ..failures.drill import FAILURE_TYPES, IncidentDrill
 from ..plots import drill as plot
-from ..plots._base import render_png
 from ._errors import ActionRunner
+from ._figure import FigureWidget
+
+if TYPE_CHECKING:
+    from ..exercises import Feedback
+    from ..failures.drill import Reveal
 
 __all__ = ["DrillConsole", "drill_console"]
 
@@ -32,7 +37,7 @@ _TABS = (("Logs", None), ("Deploys and serving", ("deploys", "serving")),
          ("Quality", ("quality",)), ("Recommender", ("recommender", "slices")))
 
 
-class DrillConsole(ActionRunner):
+class DrillConsole(FigureWidget, ActionRunner):
     """The dashboard, the logs and tables, and buttons to diagnose, reveal and move on.
 
     Parameters
@@ -67,37 +72,36 @@ class DrillConsole(ActionRunner):
             drill = IncidentDrill(seed, red_herring=red_herring, level=1 if level is None else level)
         self.drill = drill
         self.drawn = plot.draw(self.drill.evidence, title=self.drill.title)
-        self.png = render_png(self.drawn.figure, freeze_layout=True)
-        self.feedback = None
-        self.revealed = None
+        self._render_figure(freeze_layout=True)
+        self.feedback: Feedback | None = None
+        self.revealed: Reveal | None = None
         self.error: str | None = None
-        self._widgets: dict | None = None
         self._next: tuple[threading.Thread, dict] | None = None
         self._prefetch(self.drill.seed + 1)
 
     # ------------------------------------------------------------------ actions (the buttons)
-    def diagnose(self, answer):
+    def diagnose(self, answer: str) -> Feedback | None:
         """Judge ``answer`` (one of the six types) and show the feedback."""
         return self._act(lambda: self._set_feedback(self.drill.diagnose(answer)))
 
-    def _set_feedback(self, feedback):
+    def _set_feedback(self, feedback: Feedback) -> Feedback:
         self.feedback = feedback
         return feedback
 
-    def reveal(self):
+    def reveal(self) -> Reveal | None:
         """Explain the incident (failure, variant, evidence, fix, chapter)."""
-        def show():
+        def show() -> Reveal:
             self.revealed = self.drill.reveal()
             return self.revealed
         return self._act(show)
 
-    def new_incident(self, seed: int | None = None):
+    def new_incident(self, seed: int | None = None) -> IncidentDrill | None:
         """Go to drill ``seed`` (default: the next seed); the figure is updated in place."""
-        def move():
+        def move() -> IncidentDrill:
             target = self.drill.seed + 1 if seed is None else seed
             drill = self._built(target)
             plot.update(self.drawn, drill.evidence, drill.title)
-            self.png = render_png(self.drawn.figure)
+            self._render_figure()
             self.drill, self.feedback, self.revealed = drill, None, None
             return drill
         drill = self._act(move)
@@ -142,29 +146,29 @@ class DrillConsole(ActionRunner):
                 f"service's owners see something is wrong. Read the dashboard, the logs and the tables, then "
                 f"name the failure type.{herring}")
 
-    def _tab_html(self, sections) -> str:
+    def _tab_html(self, sections: tuple[str, ...] | None) -> str:
         evidence = self.drill.evidence
         if sections is None:
             return evidence.logs_html()
         return "".join(evidence.table_html(name) for name in sections)
 
+    def _texts(self) -> dict[str, str]:
+        """The HTML of every text part, by widget name (the tab pages under ``"pages"``)."""
+        return {"header": self._header(),
+                "feedback": "" if self.feedback is None else self.feedback._repr_html_(),
+                "reveal_box": "" if self.revealed is None else self.revealed.to_html(),
+                "status": self._error_html()}
+
     def _show(self) -> None:
         if self._widgets is None:
             return
-        w = self._widgets
-        w["image"].value = self.png
-        w["header"].value = self._header()
-        for page, (_, sections) in zip(w["pages"], _TABS, strict=True):
+        parts = self._widgets
+        for name, value in self._texts().items():
+            parts[name].value = value
+        for page, (_, sections) in zip(parts["pages"], _TABS, strict=True):
             page.value = self._tab_html(sections)
-        w["feedback"].value = "" if self.feedback is None else self.feedback._repr_html_()
-        w["reveal_box"].value = "" if self.revealed is None else self.revealed.to_html()
-        w["status"].value = self._error_line()
 
-    @property
-    def widget(self):
-        """The console as one ipywidgets box."""
-        if self._widgets is not None:
-            return self._widgets["box"]
+    def _build_widgets(self) -> dict[str, Any]:
         import ipywidgets as w
 
         answer = w.Dropdown(options=[(_LABELS[kind], kind) for kind in FAILURE_TYPES], value=FAILURE_TYPES[0],
@@ -178,21 +182,16 @@ class DrillConsole(ActionRunner):
         for name, button in buttons.items():
             button.add_class(f"mlfail-{name}")
         buttons["new"].add_class("mlfail-drive")
-        image = w.Image(value=self.png, format="png", layout=w.Layout(max_width="100%", height="auto"))
-        image.add_class("mlfail-figure")
-        pages = [w.HTML() for _ in _TABS]
+        pages = [w.HTML(self._tab_html(sections)) for _, sections in _TABS]
         tabs = w.Tab(children=pages, titles=[title for title, _ in _TABS])
-        header, feedback, reveal_box, status = w.HTML(), w.HTML(), w.HTML(), w.HTML()
-        status.add_class("mlfail-status")
-        box = w.VBox([header, image, tabs, w.HBox([answer, buttons["diagnose"], buttons["reveal"], buttons["new"]]),
-                      feedback, reveal_box, status])
-        box.add_class("mlfail-panel")
-        box.add_class("mlfail-main")
-        self._widgets = {"box": box, "image": image, "header": header, "pages": pages, "tabs": tabs,
-                         "feedback": feedback, "reveal_box": reveal_box, "status": status, "answer": answer,
-                         **buttons}
-        self._show()
-        return box
+        texts = self._texts()
+        header, feedback, reveal_box = (w.HTML(texts[name]) for name in ("header", "feedback", "reveal_box"))
+        status, image = self._line("mlfail-status", texts["status"]), self._figure_image()
+        box = self._box([header, image, tabs, w.HBox([answer, *buttons.values()]), feedback, reveal_box, status],
+                        "mlfail-panel", "mlfail-main")
+        return {"box": box, "image": image, "header": header, "pages": pages, "tabs": tabs,
+                "feedback": feedback, "reveal_box": reveal_box, "status": status, "answer": answer,
+                **buttons}
 
     def _static_html(self) -> str:
         image = base64.b64encode(self.png).decode("ascii")
@@ -200,32 +199,12 @@ class DrillConsole(ActionRunner):
                 f"<img src='data:image/png;base64,{image}' style='max-width:100%'/>"
                 + self.drill.evidence._repr_html_() + "</div>")
 
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        # The static fallback: exported HTML and frontends without ipywidgets show the dashboard
-        # image and the tables.
-        data["image/png"] = base64.b64encode(self.png).decode("ascii")
-        data["text/html"] = self._static_html()
-        data["text/plain"] = f"<mlfail DrillConsole, {self.drill.title}>"
-        return bundle
+    def _describe(self) -> str:
+        return f"<mlfail DrillConsole, {self.drill.title}>"
 
-    def close(self) -> None:
-        """Close the widgets and wait for a drill being built (the figure goes with the object)."""
+    def _release(self) -> None:
+        """Wait for a drill being built (close() then closes the widgets)."""
         self._join_prefetch()
-        if self._widgets is not None:
-            for name, widget in self._widgets.items():
-                if name != "pages":
-                    widget.close()
-            for page in self._widgets["pages"]:
-                page.close()
-            self._widgets = None
-
-    def __enter__(self) -> DrillConsole:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def drill_console(seed: int | IncidentDrill = 0, *, red_herring: bool | None = None,

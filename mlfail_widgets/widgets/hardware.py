@@ -4,19 +4,31 @@ where a real stress run goes next to a real model server while the resource moni
 
 from __future__ import annotations
 
-import base64
 import threading
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._validation import ParameterError, check_choice, check_float, check_int
-from ..failures.hardware import LatencyRun, Scenario, measure_latency, simulate_thermal, usable_cores
+from ..failures.hardware import (
+    ContentionScenario,
+    LatencyRun,
+    measure_latency,
+    simulate_thermal,
+    usable_cores,
+)
 from ..plots import hardware as plots
-from ..plots._base import encode_png, render_png
-from ._errors import error_html, short_message
+from ..plots._base import encode_png
+from ._errors import short_message
+from ._figure import FigureWidget
 from .controls import Slider
 from .monitor import ResourceMonitor
 from .panel import Panel
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..failures.hardware import LatencyReport
 
 __all__ = ["MITIGATIONS", "ContentionLab", "thermal_panel"]
 
@@ -29,7 +41,8 @@ def _thermal_summary(run) -> str:
             "<i>(temperature simulated, load measured)</i>")
 
 
-def thermal_panel(utilisation, interval: float, *, duration: float = 300.0, **panel_options) -> Panel:
+def thermal_panel(utilisation: ArrayLike, interval: float, *, duration: float = 300.0,
+                  **panel_options: Any) -> Panel:
     """Sliders for the cooler and the load; the simulated CPU heats, throttles, maybe crashes.
 
     Parameters
@@ -66,7 +79,7 @@ def thermal_panel(utilisation, interval: float, *, duration: float = 300.0, **pa
 
 
 #: The mitigations the lab offers: what each changes in the scenario.
-MITIGATIONS = {
+MITIGATIONS: dict[str, dict[str, Any]] = {
     "none (1 BLAS thread)": {"threads": 1},
     "numpy's default BLAS threads (one per core)": {},
     "stress at nice 19": {"threads": 1, "stress_nice": 19},
@@ -97,7 +110,7 @@ def _empty_run(slo: float) -> LatencyRun:
     return LatencyRun("press Run", empty, empty, empty, empty.astype(int), slo=slo)
 
 
-class ContentionLab:
+class ContentionLab(FigureWidget):
     """A real stress run next to a real model server, the resource monitor beside the latency chart.
 
     Pick how many CPU-burning workers run and which mitigation is in place, press Run: the
@@ -114,7 +127,7 @@ class ContentionLab:
         The latency objective, seconds.
     seed : int, default=0
         Seed of the arrival times.
-    preview : LatencyExperiment, optional
+    preview : LatencyReport, optional
         Show one of its runs (``preview_run``, default the second) and the machine during it
         until the first Run: the figure is then complete in a static export too.
     preview_run : str, optional
@@ -130,7 +143,8 @@ class ContentionLab:
     """
 
     def __init__(self, seconds: float = 1.5, rate: float = 400.0, slo: float = 0.025, seed: int = 0,
-                 *, width: int = 2048, preview=None, preview_run: str | None = None):
+                 *, width: int = 2048, preview: LatencyReport | None = None,
+                 preview_run: str | None = None) -> None:
         self.seconds = check_float(seconds, "seconds", low=0.2, high=5)
         self.rate, self.slo, self.seed, self.width = rate, slo, seed, width
         # The monitor watches each run; it stops with the run, or after this bound at the latest.
@@ -146,12 +160,11 @@ class ContentionLab:
                         window = trace[(trace["time"] >= start - 1) & (trace["time"] <= end + 1)]
                         self.monitor.sampler.load(window.assign(time=window["time"] - window["time"].min()))
         self.drawn = plots.draw_requests(self.result)
-        self.png = render_png(self.drawn.figure)
+        self._render_figure()
         self.error: str | None = None
         self.notes: list[str] = []
         self._busy = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._widgets: dict | None = None
 
     def run(self, workers: int = 2, mitigation: str = "none (1 BLAS thread)") -> LatencyRun:
         """Measure once (blocking, bounded): stress with ``workers``, serve, update the figures."""
@@ -161,7 +174,7 @@ class ContentionLab:
             raise ParameterError("ContentionLab.run: a measurement is already running; wait for it.")
         try:
             self.monitor.start()
-            scenario = Scenario(f"{workers} stress worker(s), mitigation: {mitigation.split(' (')[0]}",
+            scenario = ContentionScenario(f"{workers} stress worker(s), mitigation: {mitigation.split(' (')[0]}",
                                 stress_workers=workers, **MITIGATIONS[mitigation])
             experiment = measure_latency([scenario], rate=self.rate, seconds=self.seconds,
                                          slo=self.slo, seed=self.seed, width=self.width,
@@ -169,22 +182,22 @@ class ContentionLab:
             self.result = experiment.runs[0]
             self.notes = list(experiment.notes)  # e.g. other learners' stress: waited, or fewer workers
             plots.update_requests(self.drawn, self.result)
-            self.png = render_png(self.drawn.figure)
+            self._render_figure()
             self.error = None
-            if self._widgets is not None:
-                self._widgets["image"].value = self.png
         finally:
             self.monitor.stop()
             self._busy.release()
         return self.result
 
     # ----------------------------------------------------------------- widgets
-    def _clicked(self, _button) -> None:
+    def _clicked(self, _button: Any) -> None:
         parts = self._widgets
+        if parts is None:
+            return
         parts["run"].disabled = True
         parts["status"].value = f"Measuring for {self.seconds:g} s under stress..."
 
-        def work():
+        def work() -> None:
             try:
                 run = self.run(parts["workers"].value, parts["mitigation"].value)
                 parts["status"].value = (f"p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.0f} ms, "
@@ -192,44 +205,35 @@ class ContentionLab:
                                          "every stress worker has been stopped. " + " ".join(self.notes))
             except Exception as error:  # shown in the widget, which keeps working
                 self.error = short_message(error)
-                parts["status"].value = error_html("The run failed.", self.error)
+                parts["status"].value = self._error_html("The run failed.")
             finally:
                 parts["run"].disabled = False
 
         self._thread = threading.Thread(target=work, name="mlfail-contention-lab", daemon=True)
         self._thread.start()
 
-    @property
-    def widget(self):
-        if self._widgets is None:
-            import ipywidgets as w
+    def _build_widgets(self) -> dict[str, Any]:
+        import ipywidgets as w
 
-            workers = w.IntSlider(value=usable_cores(), min=0, max=usable_cores(),
-                                  description="stress workers", style={"description_width": "initial"})
-            mitigation = w.Dropdown(options=list(MITIGATIONS), description="mitigation",
-                                    style={"description_width": "initial"},
-                                    layout=w.Layout(width="420px"))
-            run = w.Button(description="Run", icon="play", button_style="primary")
-            run.on_click(self._clicked)
-            image = w.Image(value=self.png, format="png", layout=w.Layout(max_width="100%", height="auto"))
-            image.add_class("mlfail-figure")
-            status = w.HTML("Choose the stress and a mitigation, then press Run.")
-            status.add_class("mlfail-status")
-            figures = w.HBox([w.Box([self.monitor.widget], layout=w.Layout(width="60%")),
-                              w.Box([image], layout=w.Layout(width="40%"))])
-            box = w.VBox([w.HBox([workers, mitigation, run]), status, figures])
-            box.add_class("mlfail-contention-lab")
-            self._widgets = {"workers": workers, "mitigation": mitigation, "run": run, "image": image,
-                             "status": status, "box": box}
-        return self._widgets["box"]
+        workers = w.IntSlider(value=usable_cores(), min=0, max=usable_cores(),
+                              description="stress workers", style={"description_width": "initial"})
+        mitigation = w.Dropdown(options=list(MITIGATIONS), description="mitigation",
+                                style={"description_width": "initial"}, layout=w.Layout(width="420px"))
+        run = w.Button(description="Run", icon="play", button_style="primary")
+        run.on_click(self._clicked)
+        image = self._figure_image()
+        status = self._line("mlfail-status", "Choose the stress and a mitigation, then press Run.")
+        figures = w.HBox([w.Box([self.monitor.widget], layout=w.Layout(width="60%")),
+                          w.Box([image], layout=w.Layout(width="40%"))])
+        box = self._box([w.HBox([workers, mitigation, run]), status, figures], "mlfail-contention-lab")
+        return {"workers": workers, "mitigation": mitigation, "run": run, "image": image,
+                "status": status, "box": box}
 
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        static = _side_by_side(self.monitor.png, self.png)  # the static fallback: both figures
-        data["image/png"] = base64.b64encode(static).decode("ascii")
-        data["text/plain"] = f"<ContentionLab: last run {self.result.name!r}>"
-        return bundle
+    def _static_png(self) -> bytes:
+        return _side_by_side(self.monitor.png, self.png)  # the static fallback: both figures
+
+    def _describe(self) -> str:
+        return f"<ContentionLab: last run {self.result.name!r}>"
 
     def wait(self, timeout: float = 30.0) -> bool:
         """Wait for a measurement started from the widget; False on timeout."""
@@ -237,10 +241,7 @@ class ContentionLab:
             self._thread.join(timeout)
         return not (self._thread and self._thread.is_alive())
 
-    def close(self) -> None:
-        """Wait for a running measurement, stop the monitor, close the widgets."""
+    def _release(self) -> None:
+        """Wait for a running measurement and stop the monitor (close() then closes the widgets)."""
         self.wait()
         self.monitor.close()
-        if self._widgets is not None:
-            for widget in self._widgets.values():
-                widget.close()

@@ -19,7 +19,10 @@ from ._errors import error_html, short_message
 from ._figure import FigureWidget
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..plots._base import Drawn
+    from ..plots.monitor import MonitorArtists
 
 __all__ = ["ResourceMonitor"]
 
@@ -97,7 +100,7 @@ class ResourceMonitor(FigureWidget):
 
     # ----------------------------------------------------------------- state
     @property
-    def samples(self):
+    def samples(self) -> pd.DataFrame:
         return self.sampler.samples
 
     @property
@@ -105,7 +108,7 @@ class ResourceMonitor(FigureWidget):
         return self.sampler.running
 
     @property
-    def drawn(self):
+    def drawn(self) -> Drawn[MonitorArtists]:
         """The figure and its artists (created on first use)."""
         with self._lock:
             if self._drawn is None:
@@ -113,7 +116,7 @@ class ResourceMonitor(FigureWidget):
             return self._drawn
 
     @property
-    def figure(self):
+    def figure(self) -> Any:
         return self.drawn.figure
 
     @property

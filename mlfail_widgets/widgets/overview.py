@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..failures.overview import outage_share
 from ..intervals import PROPORTION_METHODS
 from ..plots import outages
@@ -17,26 +19,17 @@ def _summary(share) -> str:
             f"<b>{share.low:.1%}</b> to <b>{share.high:.1%}</b>")
 
 
-def outage_panel(**panel_options) -> Panel:
+def outage_panel(**panel_options: Any) -> Panel:
     """Sliders for the confidence level, the interval method and a what-if study size.
 
     Examples
     --------
-    >>> panel = outage_panel()
-    >>> panel.set(study_size=20).majority_is_sure
+    >>> with outage_panel() as panel:
+    ...     panel.set(study_size=20).majority_is_sure
     False
-    >>> panel.close()
     """
-    panel = Panel(
-        outage_share,
-        outages.draw,
-        outages.update,
-        {
-            "confidence": Slider(0.5, 0.999, step=0.001, value=0.95, label="confidence level", fmt=".1%"),
-            "method": Choice(list(PROPORTION_METHODS), label="interval"),
-            "study_size": Slider(10, 1000, value=96, label="outages in the study"),
-        },
-        summary=_summary,
-        **panel_options,
-    )
+    controls = {"confidence": Slider(0.5, 0.999, step=0.001, value=0.95, label="confidence level", fmt=".1%"),
+                "method": Choice(list(PROPORTION_METHODS), label="interval"),
+                "study_size": Slider(10, 1000, value=96, label="outages in the study")}
+    panel = Panel(outage_share, outages.draw, outages.update, controls, summary=_summary, **panel_options)
     return panel.mark_main("study_size")

@@ -8,20 +8,21 @@ replicas (:mod:`.redundancy`).
 
 Examples
 --------
->>> from mlfail_widgets.failures.downtime import PredictionService, Fault, measure, Scenario
+>>> from mlfail_widgets.failures.downtime import PredictionService, Fault, measure, OutageScenario
 >>> with PredictionService() as service:
-...     run = measure(service, Scenario(store=Fault(down=True), duration=0.2))
+...     run = measure(service, OutageScenario(store=Fault(down=True), duration=0.2))
 >>> run.outcomes()["error"] == run.summary().calls  # the store's outage cascades
 True
 """
 
+from ..._renamed import renamed_classes
 from .faults import MAX_LATENCY, Fault, ServiceClock, VirtualClock
 from .measure import (
     GRACE,
     OUTAGE_KINDS,
-    RunLog,
-    Scenario,
-    Summary,
+    OutageRun,
+    OutageScenario,
+    OutageSummary,
     compare,
     measure,
     outage_scenario,
@@ -42,17 +43,17 @@ from .policies import (
     make_policy,
 )
 from .redundancy import (
-    RedundancyTable,
+    RedundancyReport,
     redundancy_table,
     replica_availability,
     simulate_replicas,
     zone_table,
 )
-from .rounds import FaultComparison, ladder_lesson, measure_faults, storm_lesson
+from .rounds import FaultReport, ladder_lesson, measure_faults, storm_lesson
 from .service import USERS, HTTPTransport, PredictionService, baseline_prediction, user_predictions
 from .simulate import (
     SWEEPABLE,
-    Exploration,
+    PolicyReport,
     SimulatedService,
     SimulatedTransport,
     Timing,
@@ -63,11 +64,55 @@ from .simulate import (
 )
 
 __all__ = [
-    "GRACE", "MAX_LATENCY", "OUTAGE_KINDS", "POLICIES", "SWEEPABLE", "USERS", "CallFailed", "CircuitBreaker",
-    "CircuitOpen", "Exploration", "Fallback", "Fault", "FaultComparison", "HTTPTransport", "NoTimeout", "Policy",
-    "PredictionService", "RedundancyTable", "Reply", "Retry", "RunLog", "Scenario", "ServiceClock",
-    "SimulatedService", "SimulatedTransport", "Summary", "Timeout", "Timing", "Transport",
-    "VirtualClock", "baseline_prediction", "calibrate", "compare", "explore", "ladder_lesson", "make_policy", "measure", "measure_faults",
-    "outage_scenario", "redundancy_table", "replica_availability", "run_client", "simulate",
-    "simulate_replicas", "storm_lesson", "sweep", "user_predictions", "zone_table",
+    "GRACE",
+    "MAX_LATENCY",
+    "OUTAGE_KINDS",
+    "POLICIES",
+    "SWEEPABLE",
+    "USERS",
+    "CallFailed",
+    "CircuitBreaker",
+    "CircuitOpen",
+    "Fallback",
+    "Fault",
+    "FaultReport",
+    "HTTPTransport",
+    "NoTimeout",
+    "OutageRun",
+    "OutageScenario",
+    "OutageSummary",
+    "Policy",
+    "PolicyReport",
+    "PredictionService",
+    "RedundancyReport",
+    "Reply",
+    "Retry",
+    "ServiceClock",
+    "SimulatedService",
+    "SimulatedTransport",
+    "Timeout",
+    "Timing",
+    "Transport",
+    "VirtualClock",
+    "baseline_prediction",
+    "calibrate",
+    "compare",
+    "explore",
+    "ladder_lesson",
+    "make_policy",
+    "measure",
+    "measure_faults",
+    "outage_scenario",
+    "redundancy_table",
+    "replica_availability",
+    "run_client",
+    "simulate",
+    "simulate_replicas",
+    "storm_lesson",
+    "sweep",
+    "user_predictions",
+    "zone_table",
 ]
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"Scenario": OutageScenario, "Summary": OutageSummary, "RunLog": OutageRun, "Exploration": PolicyReport, "RedundancyTable": RedundancyReport, "FaultComparison": FaultReport})

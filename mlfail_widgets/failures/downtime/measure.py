@@ -2,23 +2,32 @@
 
 One client loop, :func:`run_client`, serves both worlds: :func:`measure` runs it in threads
 against the real HTTP service; :func:`~.simulate.simulate` runs it on a virtual clock. Both
-return a :class:`RunLog`, summarised the same way.
+return a :class:`OutageRun`, summarised the same way.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..._random import resolve_rng
+from ..._renamed import renamed_classes
 from ..._validation import argument_helper, check_bool, check_choice, check_float, check_int, parameter_error
 from .faults import MAX_LATENCY, Fault
 from .policies import CallFailed, check_policy, make_policy
 
-__all__ = ["GRACE", "OUTAGE_KINDS", "RunLog", "Scenario", "Summary", "compare", "measure",
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .policies import Policy, Transport
+    from .service import PredictionService
+
+__all__ = ["GRACE", "OUTAGE_KINDS", "OutageRun", "OutageScenario", "OutageSummary", "compare", "measure",
            "outage_scenario", "run_client"]
 
 #: Seconds a call already under way may run past the scenario's duration before it is cut off.
@@ -29,7 +38,7 @@ OUTAGE_KINDS = ("down", "hang")
 
 
 @dataclass(frozen=True)
-class Scenario:
+class OutageScenario:
     """A run: the faults, how many clients send requests and how often, and for how long.
 
     Parameters
@@ -56,12 +65,12 @@ class Scenario:
 
     Examples
     --------
-    >>> Scenario(fault=Fault(outages=[(0.2, 0.5)]), clients=4).fault.describe()
+    >>> OutageScenario(fault=Fault(outages=[(0.2, 0.5)]), clients=4).fault.describe()
     'down 0.2-0.5 s'
-    >>> Scenario(clients=0)
+    >>> OutageScenario(clients=0)
     Traceback (most recent call last):
     ...
-    mlfail_widgets._validation.ParameterError: The 'clients' parameter of Scenario must be an int in [1, 50]. Got 0 instead.
+    mlfail_widgets._validation.ParameterError: The 'clients' parameter of OutageScenario must be an int in [1, 50]. Got 0 instead.
     """
 
     fault: Fault = field(default_factory=Fault)
@@ -103,11 +112,11 @@ class Scenario:
         return client * self.interval / self.clients
 
 
-def outage_scenario(length: float = 0.3, start: float = 0.2, kind: str = "down", **options) -> Scenario:
+def outage_scenario(length: float = 0.3, start: float = 0.2, kind: str = "down", **options: Any) -> OutageScenario:
     """A scenario whose prediction service is out for ``length`` seconds from ``start``.
 
     ``kind="down"``: the port is closed (connections refused); ``kind="hang"``: requests are
-    accepted and get no answer before the window ends. Other options go to :class:`Scenario`
+    accepted and get no answer before the window ends. Other options go to :class:`OutageScenario`
     (``fault=`` adds the window to that fault).
 
     Examples
@@ -124,10 +133,10 @@ def outage_scenario(length: float = 0.3, start: float = 0.2, kind: str = "down",
     windows = ((start, start + length),) if length > 0 else ()
     field_name = "outages" if kind == "down" else "hangs"
     fault = replace(base, **{field_name: getattr(base, field_name) + windows})
-    return Scenario(fault=fault, **options)
+    return OutageScenario(fault=fault, **options)
 
 
-def run_client(policy, transport, users, interval: float, offset: float = 0.0,
+def run_client(policy: Policy, transport: Transport, users: Sequence[int] | np.ndarray, interval: float, offset: float = 0.0,
                patience: float = math.inf) -> list[tuple[float, float, str]]:
     """One client: a request for the next user arrives every ``interval`` seconds from ``offset``.
 
@@ -163,7 +172,7 @@ def run_client(policy, transport, users, interval: float, offset: float = 0.0,
 
 
 @dataclass(frozen=True)
-class Summary:
+class OutageSummary:
     """What a run bought: availability (answered or gracefully degraded), errors, latency, load.
 
     ``attempts_per_request`` is the number of attempts that reached (or tried to reach) the
@@ -192,12 +201,12 @@ class Summary:
 
 
 @dataclass
-class RunLog:
+class OutageRun:
     """Every request of a run (``start``: its arrival, ``end``, ``outcome``, ``client``) and every
     attempt's time."""
 
     policy: str
-    scenario: Scenario
+    scenario: OutageScenario
     simulated: bool
     start: np.ndarray
     end: np.ndarray
@@ -206,7 +215,8 @@ class RunLog:
     attempts: np.ndarray
 
     @classmethod
-    def from_clients(cls, policy, scenario, simulated, logs, attempts) -> RunLog:
+    def from_clients(cls, policy: str, scenario: OutageScenario, simulated: bool, logs: list[list[tuple[float, float, str]]],
+                     attempts: list[list[float]]) -> OutageRun:
         rows = [(s, e, o, c) for c, log in enumerate(logs) for s, e, o in log]
         start, end, outcome, client = zip(*rows, strict=True) if rows else ((), (), (), ())
         return cls(policy, scenario, simulated, np.array(start, float), np.array(end, float),
@@ -222,15 +232,15 @@ class RunLog:
     def answered(self) -> np.ndarray:
         return np.isin(self.outcome, ANSWERED)
 
-    def summary(self) -> Summary:
+    def summary(self) -> OutageSummary:
         """Availability, error rate, degraded share, latency p50/p99 (s), attempts per request."""
         calls = len(self.outcome)
         if not calls:
-            return Summary(self.policy, self.simulated, 0, *([math.nan] * 6))
+            return OutageSummary(self.policy, self.simulated, 0, *([math.nan] * 6))
         p50, p99 = np.percentile(self.latency, [50, 99])
         degraded = float(np.mean(self.outcome == "degraded"))
         available = float(np.mean(self.answered))
-        return Summary(self.policy, self.simulated, calls, available, 1 - available, degraded,
+        return OutageSummary(self.policy, self.simulated, calls, available, 1 - available, degraded,
                        float(p50), float(p99), len(self.attempts) / calls)
 
     def load(self, bin_width: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
@@ -257,7 +267,8 @@ class RunLog:
 
 # ------------------------------------------------------------------------------------ plans
 @argument_helper
-def policy_factory(policy, options: dict):
+def policy_factory(policy: str | Callable[[], Policy],
+                   options: dict[str, Any]) -> tuple[Callable[[int], Policy], str]:
     """A function ``seed -> fresh policy``, checked once now so bad options fail early."""
     policy = check_policy(policy)
     if isinstance(policy, str):
@@ -281,7 +292,7 @@ def policy_factory(policy, options: dict):
 
 
 @argument_helper
-def plan(scenario: Scenario, seed):
+def plan(scenario: OutageScenario, seed: int | np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """The users each client asks about, and each client's policy seed (same for real and sim)."""
     rng = resolve_rng(seed)
     from .service import USERS
@@ -290,7 +301,9 @@ def plan(scenario: Scenario, seed):
     return users, rng.integers(0, 2**32 - 1, size=scenario.clients)
 
 
-def measure(service, scenario: Scenario | None = None, policy="timeout", *, seed=0, **options) -> RunLog:
+def measure(service: PredictionService, scenario: OutageScenario | None = None,
+            policy: str | Callable[[], Policy] = "timeout", *, seed: int | np.random.Generator = 0,
+            **options: Any) -> OutageRun:
     """Run ``scenario`` against a real :class:`~.service.PredictionService` with ``policy``.
 
     Each client is a thread with its own policy and :class:`~.service.HTTPTransport`; the
@@ -301,7 +314,7 @@ def measure(service, scenario: Scenario | None = None, policy="timeout", *, seed
     ----------
     service : PredictionService
         A running service (inside its ``with`` block).
-    scenario : Scenario, optional
+    scenario : OutageScenario, optional
         Faults and workload; default a healthy service, one client, one second.
     policy : str or callable, default="timeout"
         A name from :data:`~.policies.POLICIES` (options such as ``timeout=0.05, retries=3``
@@ -323,9 +336,9 @@ def measure(service, scenario: Scenario | None = None, policy="timeout", *, seed
     if not isinstance(service, PredictionService):
         raise parameter_error("service", "a running PredictionService", service,
                               fix="Use it inside `with PredictionService() as service:`.")
-    scenario = Scenario() if scenario is None else scenario
-    if not isinstance(scenario, Scenario):
-        raise parameter_error("scenario", "a Scenario", scenario)
+    scenario = OutageScenario() if scenario is None else scenario
+    if not isinstance(scenario, OutageScenario):
+        raise parameter_error("scenario", "a OutageScenario", scenario)
     build, label = policy_factory(policy, options)
     users, seeds = plan(scenario, seed)
     service.configure(store_timeout=scenario.store_timeout, store_fallback=scenario.store_fallback)
@@ -357,19 +370,19 @@ def measure(service, scenario: Scenario | None = None, policy="timeout", *, seed
         raise failures[0]
     if any(thread.is_alive() for thread in threads):  # pragma: no cover - a bug, not a fault
         raise RuntimeError("a client thread did not stop by the run's deadline")
-    return RunLog.from_clients(label, scenario, False, logs, [t.attempts for t in transports])
+    return OutageRun.from_clients(label, scenario, False, logs, [t.attempts for t in transports])
 
 
-def compare(runs: dict):
+def compare(runs: dict[str, OutageRun]) -> pd.DataFrame:
     """One row per run: availability, error rate, degraded share, latency p50/p99 (ms), load.
 
-    ``runs`` maps a label (a fault, a policy) to a :class:`RunLog`. The ``outcomes`` column
+    ``runs`` maps a label (a fault, a policy) to a :class:`OutageRun`. The ``outcomes`` column
     counts how the requests ended.
 
     Examples
     --------
     >>> from mlfail_widgets.failures.downtime import simulate
-    >>> table = compare({"flaky": simulate(Scenario(fault=Fault(error_rate=1.0), duration=0.1))})
+    >>> table = compare({"flaky": simulate(OutageScenario(fault=Fault(error_rate=1.0), duration=0.1))})
     >>> table.loc["flaky", "outcomes"], float(table.loc["flaky", "availability"])
     ('error 20', 0.0)
     """
@@ -387,3 +400,6 @@ def compare(runs: dict):
             "simulated": run.simulated,
         }
     return pd.DataFrame.from_dict(rows, orient="index")
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"Scenario": OutageScenario, "Summary": OutageSummary, "RunLog": OutageRun})

@@ -19,12 +19,18 @@ In production you would reach for a library: ``tenacity`` for retries with backo
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._random import resolve_rng
 from ..._validation import argument_helper, check_bool, check_choice, check_float, check_int, parameter_error
 from .faults import MAX_LATENCY
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .faults import ServiceClock, VirtualClock
 
 __all__ = [
     "POLICIES",
@@ -88,7 +94,7 @@ class Transport:
     which is the load the client puts on the service.
     """
 
-    def __init__(self, clock, deadline: float = math.inf):
+    def __init__(self, clock: ServiceClock | VirtualClock, deadline: float = math.inf) -> None:
         self.clock = _DeadlineClock(clock, self)
         self.deadline = deadline
         self.attempts: list[float] = []
@@ -125,7 +131,7 @@ class Policy:
 
     name = "policy"
 
-    def call(self, transport, request):  # pragma: no cover - abstract
+    def call(self, transport: Transport, request: Any) -> Reply:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -137,7 +143,7 @@ class NoTimeout(Policy):
 
     name = "no timeout"
 
-    def call(self, transport, request):
+    def call(self, transport: Transport, request: Any) -> Reply:
         return transport.send(request, timeout=None)
 
 
@@ -150,7 +156,7 @@ class Timeout(Policy):
         self.seconds = check_float(seconds, "seconds", low=0.001, high=MAX_LATENCY,
                                    fix="A timeout is how long to wait for one answer, e.g. 0.1 s.")
 
-    def call(self, transport, request):
+    def call(self, transport: Transport, request: Any) -> Reply:
         return transport.send(request, timeout=self.seconds)
 
 
@@ -163,8 +169,8 @@ class Retry(Policy):
 
     name = "retry"
 
-    def __init__(self, inner, retries: int = 3, backoff: float = 0.02, cap: float = 1.0,
-                 jitter: bool = True, seed=0):
+    def __init__(self, inner: Policy, retries: int = 3, backoff: float = 0.02, cap: float = 1.0,
+                 jitter: bool = True, seed: int | np.random.Generator = 0) -> None:
         self.inner = inner
         self.retries = check_int(retries, "retries", low=1, high=20,
                                  fix="Use Timeout(...) alone for no retries.")
@@ -178,7 +184,7 @@ class Retry(Policy):
         ceiling = min(self.cap, self.backoff * 2**retry)
         return self.rng.uniform(0, ceiling) if self.jitter else ceiling
 
-    def call(self, transport, request):
+    def call(self, transport: Transport, request: Any) -> Reply:
         for retry in range(self.retries + 1):
             try:
                 return self.inner.call(transport, request)
@@ -186,6 +192,7 @@ class Retry(Policy):
                 if retry == self.retries or not failure.retryable:
                     raise
             transport.clock.sleep(self.delay(retry))
+        raise AssertionError("unreachable: the last retry returns or raises")  # pragma: no cover
 
 
 class CircuitBreaker(Policy):
@@ -198,7 +205,7 @@ class CircuitBreaker(Policy):
 
     name = "circuit breaker"
 
-    def __init__(self, inner, failures: int = 3, reset_after: float = 0.1):
+    def __init__(self, inner: Policy, failures: int = 3, reset_after: float = 0.1) -> None:
         self.inner = inner
         self.failures = check_int(failures, "failures", low=1, high=1000)
         self.reset_after = check_float(reset_after, "reset_after",
@@ -207,7 +214,7 @@ class CircuitBreaker(Policy):
         self.failed = 0  # failures in a row
         self.opened_at = -math.inf
 
-    def call(self, transport, request):
+    def call(self, transport: Transport, request: Any) -> Reply:
         if self.state == "open":
             if transport.clock.now() - self.opened_at < self.reset_after:
                 raise CircuitOpen()
@@ -231,12 +238,12 @@ class Fallback(Policy):
 
     name = "fallback"
 
-    def __init__(self, inner, baseline: Any = 0.5, cache: bool = True):
+    def __init__(self, inner: Policy, baseline: Any = 0.5, cache: bool = True) -> None:
         self.inner = inner
         self.baseline = baseline
         self.cache: dict | None = {} if check_bool(cache, "cache") else None
 
-    def call(self, transport, request):
+    def call(self, transport: Transport, request: Any) -> Reply:
         try:
             reply = self.inner.call(transport, request)
         except CallFailed:
@@ -255,7 +262,7 @@ POLICIES = ("no timeout", "timeout", "retry", "circuit breaker", "fallback")
 
 def make_policy(name: str = "fallback", *, timeout: float = 0.1, retries: int = 3,
                 backoff: float = 0.02, cap: float = 1.0, jitter: bool = True, failures: int = 3,
-                reset_after: float = 0.1, baseline: Any = 0.5, seed=0):
+                reset_after: float = 0.1, baseline: Any = 0.5, seed: int | np.random.Generator = 0) -> Policy:
     """A fresh policy from the ladder :data:`POLICIES`, each rung adding one mitigation.
 
     no timeout -> ``Timeout`` -> ``Retry(Timeout)`` -> ``Retry(CircuitBreaker(Timeout))`` ->
@@ -288,7 +295,7 @@ def make_policy(name: str = "fallback", *, timeout: float = 0.1, retries: int = 
     return policy
 
 
-def describe(policy) -> str:
+def describe(policy: Policy) -> str:
     """The policy stack as one line (also its ``repr``)."""
     if isinstance(policy, Timeout):
         return f"Timeout({policy.seconds:g})"
@@ -303,7 +310,7 @@ def describe(policy) -> str:
 
 
 @argument_helper
-def check_policy(policy):
+def check_policy(policy: Any) -> str | Callable[[], Policy]:
     """Accept a policy name from :data:`POLICIES` or a zero-argument factory of policies."""
     if isinstance(policy, str):
         return check_choice(policy, "policy", POLICIES)

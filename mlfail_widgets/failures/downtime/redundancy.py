@@ -17,13 +17,17 @@ which can never exceed 1 - z: past a few replicas, more copies in the same zone 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._random import resolve_rng
+from ..._renamed import renamed_classes
 from ..._validation import check_float, check_int, parameter_error
 from ...intervals import proportion_interval
 
-__all__ = ["RedundancyTable", "redundancy_table", "replica_availability", "simulate_replicas",
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["RedundancyReport", "redundancy_table", "replica_availability", "simulate_replicas",
            "zone_table"]
 
 _MINUTES_PER_MONTH = 30 * 24 * 60
@@ -73,14 +77,14 @@ def replica_availability(availability: float, replicas: int, common_cause: float
 
 
 def simulate_replicas(availability: float, replicas: int, common_cause: float = 0.0,
-                      periods: int = 100_000, seed=0) -> tuple[float, float, float]:
+                      periods: int = 100_000, seed: int | np.random.Generator = 0) -> tuple[float, float, float]:
     """Draw ``periods`` independent moments; the share in which at least one replica is up.
 
     Returns the estimate and its 95% Wilson interval ``(estimate, low, high)``.
 
     Examples
     --------
-    >>> estimate, low, high = simulate_replicas(0.9, 3, periods=20_000, seed=0)
+    >>> estimate, low, high = simulate_replicas(0.9, 3, periods=20_000, seed: int | np.random.Generator = 0)
     >>> low <= replica_availability(0.9, 3) <= high
     True
     """
@@ -95,7 +99,7 @@ def simulate_replicas(availability: float, replicas: int, common_cause: float = 
 
 
 @dataclass
-class RedundancyTable:
+class RedundancyReport:
     """Availability by number of replicas, independent and in one zone, closed form and simulated."""
 
     availability: float
@@ -109,7 +113,7 @@ class RedundancyTable:
 
 
 def redundancy_table(availability: float = 0.99, max_replicas: int = 5, common_cause: float = 0.005,
-                     periods: int = 50_000, seed=0) -> RedundancyTable:
+                     periods: int = 50_000, seed: int | np.random.Generator = 0) -> RedundancyReport:
     """Compare independent replicas with replicas in one zone, for 1 to ``max_replicas`` copies.
 
     The frame has, per number of replicas: the closed forms (``independent``, ``same_zone``),
@@ -136,11 +140,11 @@ def redundancy_table(availability: float = 0.99, max_replicas: int = 5, common_c
                         f"{name}_high": high,
                         f"{name}_downtime_minutes": (1 - exact) * _MINUTES_PER_MONTH})
         rows.append(row)
-    return RedundancyTable(a, z, pd.DataFrame(rows))
+    return RedundancyReport(a, z, pd.DataFrame(rows))
 
 
 def zone_table(availability: float = 0.99, max_replicas: int = 5, zone_share: float = 0.5,
-               periods: int = 50_000, seed=0) -> RedundancyTable:
+               periods: int = 50_000, seed: int | np.random.Generator = 0) -> RedundancyReport:
     """:func:`redundancy_table` with the zone's part given as a share of a replica's downtime.
 
     ``zone_share`` = 0.5 means half of the time a replica is down, its whole zone is down
@@ -155,3 +159,6 @@ def zone_table(availability: float = 0.99, max_replicas: int = 5, zone_share: fl
     zone_share = check_float(zone_share, "zone_share", low=0, high=1,
                              fix="0 is independent replicas; 1 means a replica is only ever down with its zone.")
     return redundancy_table(availability, max_replicas, zone_share * (1 - availability), periods, seed)
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"RedundancyTable": RedundancyReport})

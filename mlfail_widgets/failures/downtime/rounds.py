@@ -3,27 +3,36 @@
 One real run of a fifth of a second is at the mercy of whatever else the machine does at that
 moment. :func:`measure_faults` measures every scenario once per round, in turn (A B C, B C A,
 ...), so a burst elsewhere on the machine hits every scenario alike; the table shows the median
-of the rounds and their range, and :attr:`FaultComparison.lesson` says whether the chapter's
+of the rounds and their range, and :attr:`FaultReport.lesson` says whether the chapter's
 lesson ("every fault costs availability") held on this machine, and why not if it did not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..._renamed import renamed_classes
 from ..._validation import check_int, parameter_error
-from .measure import Scenario, compare, measure
+from .measure import OutageScenario, compare, measure
 
-__all__ = ["FaultComparison", "ladder_lesson", "measure_faults", "storm_lesson"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ...machine import BusyReading, Lesson
+    from .measure import OutageRun
+    from .service import PredictionService
+
+__all__ = ["FaultReport", "ladder_lesson", "measure_faults", "storm_lesson"]
 
 #: How much availability a fault must cost, at least, to count as "costing availability".
 MIN_COST = 0.05
 
 
 @dataclass
-class FaultComparison:
+class FaultReport:
     """Every round of :func:`measure_faults`, the runs the figures show, and the lesson's verdict.
 
     ``runs`` maps each label to its median round (by availability, then p50); ``rounds`` to every
@@ -33,12 +42,12 @@ class FaultComparison:
 
     runs: dict
     rounds: dict
-    lesson: object
-    busy: object = None
+    lesson: Lesson
+    busy: BusyReading | None = None
     notes: list = field(default_factory=list)
 
     @property
-    def table(self):
+    def table(self) -> pd.DataFrame:
         """:func:`~.measure.compare` of the median rounds, with each column's range over the rounds.
 
         Adds ``availability_min``/``_max``, ``p50_min``/``_max`` (ms) and ``rounds``.
@@ -102,8 +111,9 @@ def _judge(rounds: dict):
     return Lesson(bool(held), statement, evidence, why), decided
 
 
-def measure_faults(service, scenarios: dict, policy="no timeout", *, rounds: int = 3,
-                   max_rounds: int | None = None, seed=0, **options) -> FaultComparison:
+def measure_faults(service: PredictionService, scenarios: dict[str, OutageScenario], policy: str = "no timeout", *, rounds: int = 3,
+                   max_rounds: int | None = None, seed: int | np.random.Generator = 0,
+                   **options: Any) -> FaultReport:
     """Measure each scenario against the real service in interleaved rounds; check the lesson.
 
     The first scenario is the baseline (a healthy service); the lesson holds when it answers at
@@ -115,7 +125,7 @@ def measure_faults(service, scenarios: dict, policy="no timeout", *, rounds: int
     ----------
     service : PredictionService
         A running service.
-    scenarios : dict of str to Scenario
+    scenarios : dict of str to OutageScenario
         Label to scenario, the baseline first (2 to 12 of them).
     policy : str or callable, default="no timeout"
         The client policy, as in :func:`~.measure.measure` (``options`` go to it).
@@ -130,8 +140,8 @@ def measure_faults(service, scenarios: dict, policy="no timeout", *, rounds: int
     --------
     >>> from mlfail_widgets.failures.downtime import Fault, PredictionService
     >>> with PredictionService() as service:
-    ...     result = measure_faults(service, {"healthy": Scenario(duration=0.1, interval=0.01),
-    ...                                       "down": Scenario(fault=Fault(down=True), duration=0.1,
+    ...     result = measure_faults(service, {"healthy": OutageScenario(duration=0.1, interval=0.01),
+    ...                                       "down": OutageScenario(fault=Fault(down=True), duration=0.1,
     ...                                                        interval=0.01)}, rounds=2)
     >>> int(result.table.loc["down", "rounds"]) >= 2, float(result.table.loc["down", "availability"])
     (True, 0.0)
@@ -141,17 +151,17 @@ def measure_faults(service, scenarios: dict, policy="no timeout", *, rounds: int
     from ...machine import BusyWatch
 
     if not isinstance(scenarios, dict) or not 2 <= len(scenarios) <= 12 or not all(
-            isinstance(s, Scenario) for s in scenarios.values()):
-        raise parameter_error("scenarios", "a dict of 2 to 12 labels to Scenario objects, the "
+            isinstance(s, OutageScenario) for s in scenarios.values()):
+        raise parameter_error("scenarios", "a dict of 2 to 12 labels to OutageScenario objects, the "
                               "healthy baseline first", scenarios,
-                              fix='For example {"healthy": Scenario(), "down": Scenario(fault=Fault(down=True))}.')
+                              fix='For example {"healthy": OutageScenario(), "down": OutageScenario(fault=Fault(down=True))}.')
     rounds = check_int(rounds, "rounds", low=1, high=20)
     if max_rounds is None:
         max_rounds = 2 * rounds
     max_rounds = check_int(max_rounds, "max_rounds", low=rounds, high=40,
                            fix="It must be at least 'rounds'.")
     labels = list(scenarios)
-    measured = {label: [] for label in labels}
+    measured: dict[str, list[OutageRun]] = {label: [] for label in labels}
     notes = []
     with BusyWatch() as watch:
         done = 0
@@ -171,13 +181,13 @@ def measure_faults(service, scenarios: dict, policy="no timeout", *, rounds: int
     if done > rounds:
         notes.append(f"the measurement ran {done - rounds} more round(s) ({done} in all) to be sure")
     runs = {label: _median_round(runs) for label, runs in measured.items()}
-    return FaultComparison(runs, measured, lesson, reading, notes)
+    return FaultReport(runs, measured, lesson, reading, notes)
 
 
-def ladder_lesson(runs: dict):
+def ladder_lesson(runs: dict[str, OutageRun]) -> Lesson:
     """The policy ladder's lesson, checked on its runs: the fallback keeps (nearly) every user answered.
 
-    ``runs`` maps a policy label to its :class:`~.measure.RunLog` (the ``"fallback"`` rung among
+    ``runs`` maps a policy label to its :class:`~.measure.OutageRun` (the ``"fallback"`` rung among
     them). Holds when the fallback answers at least 95 % of requests and no other rung more.
 
     Examples
@@ -201,7 +211,7 @@ def ladder_lesson(runs: dict):
     return Lesson(bool(held), "only the fallback keeps (nearly) every user answered", evidence, why)
 
 
-def storm_lesson(runs: dict, scenario: Scenario, outage: tuple[float, float]):
+def storm_lesson(runs: dict[str, OutageRun], scenario: OutageScenario, outage: tuple[float, float]) -> Lesson:
     """The retry storm's lesson: without backoff, retries multiply the load during an outage.
 
     ``runs`` maps labels to runs in the order no backoff, then the backoff variants; ``outage`` is
@@ -220,8 +230,8 @@ def storm_lesson(runs: dict, scenario: Scenario, outage: tuple[float, float]):
     from ...machine import Lesson
 
     labels = list(runs)
-    if len(labels) < 2 or not isinstance(scenario, Scenario):
-        raise parameter_error("runs", "two or more runs (no backoff first) and their Scenario",
+    if len(labels) < 2 or not isinstance(scenario, OutageScenario):
+        raise parameter_error("runs", "two or more runs (no backoff first) and their OutageScenario",
                               labels)
     normal = scenario.clients / scenario.interval
     load = {label: run.load_between(*outage) for label, run in runs.items()}
@@ -232,3 +242,6 @@ def storm_lesson(runs: dict, scenario: Scenario, outage: tuple[float, float]):
     why = "" if held else "On this run the retries did not pile up as expected: a busy machine slowed the clients."
     return Lesson(bool(held), "retries without backoff multiply the load on a service that is down; backoff "
                   "keeps it low", evidence, why)
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"FaultComparison": FaultReport})

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from ..._validation import ParameterError, check_bool, check_float, check_int, parameter_error
-from ._http import HTTPTransport, _Endpoint
 from .faults import MAX_LATENCY, Fault, ServiceClock
-from .policies import CallFailed, Fallback, NoTimeout, Reply, Timeout
+from .http_transport import HTTPTransport, _Endpoint
+from .policies import CallFailed, Fallback, NoTimeout, Policy, Reply, Timeout
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["USERS", "HTTPTransport", "PredictionService", "baseline_prediction", "user_predictions"]
 
@@ -44,7 +48,7 @@ def _model():
     return features, model, features.mean(axis=0).round(3)
 
 
-def user_predictions():
+def user_predictions() -> tuple[np.ndarray, float]:
     """The service's answer for every user, and its answer from average features (degraded).
 
     Examples
@@ -68,9 +72,9 @@ def baseline_prediction() -> float:
     return float(user_predictions()[0].mean())
 
 
-def _store_policy(timeout: float | None, fallback: bool):
+def _store_policy(timeout: float | None, fallback: bool) -> Policy:
     """How the prediction service calls its feature store."""
-    policy = NoTimeout() if timeout is None else Timeout(timeout)
+    policy: Policy = NoTimeout() if timeout is None else Timeout(timeout)
     if fallback:
         policy = Fallback(policy, baseline=_model()[2].tolist(), cache=False)
     return policy

@@ -16,15 +16,23 @@ from __future__ import annotations
 
 import contextlib
 import statistics
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._random import resolve_rng
+from ..._renamed import renamed_classes
 from ..._validation import check_choice, check_float, check_int, parameter_error
 from .faults import Fault, VirtualClock
-from .measure import GRACE, RunLog, Scenario, outage_scenario, plan, policy_factory, run_client
+from .measure import GRACE, OutageRun, OutageScenario, outage_scenario, plan, policy_factory, run_client
 from .policies import POLICIES, CallFailed, Reply, Transport
 from .service import HTTPTransport, PredictionService, _store_policy, user_predictions
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from .policies import Policy
 
 __all__ = ["SWEEPABLE", "SimulatedService", "SimulatedTransport", "Timing", "calibrate",
            "explore", "simulate", "sweep"]
@@ -77,13 +85,17 @@ def calibrate(service: PredictionService, calls: int = 30) -> Timing:
 class SimulatedService:
     """A service on the virtual clock: its fault, its own time, and maybe a dependency."""
 
-    def __init__(self, fault: Fault, own_time: float, refused_time: float, rng,
-                 dependency: SimulatedService | None = None, dependency_policy=None):
+    def __init__(self, fault: Fault, own_time: float, refused_time: float, rng: np.random.Generator,
+                 dependency: SimulatedService | None = None, dependency_policy: Policy | None = None) -> None:
         self.fault, self.own_time, self.refused_time = fault, own_time, refused_time
+        if dependency is not None and dependency_policy is None:
+            raise parameter_error("dependency_policy", "a Policy when a dependency is given", None,
+                                  fix="Pass the policy the service calls its dependency through, e.g. "
+                                      "make_policy('timeout').")
         self.rng, self.dependency, self.dependency_policy = rng, dependency, dependency_policy
         self.predictions, self.degraded_prediction = user_predictions()
 
-    def respond(self, t: float, request) -> tuple[str | None, float, object, bool]:
+    def respond(self, t: float, request: Any) -> tuple[str | None, float, object, bool]:
         """``(failure kind or None, seconds until the outcome, value, degraded)`` for a request at t."""
         fault = self.fault
         if fault.is_down(t):
@@ -97,7 +109,7 @@ class SimulatedService:
         if fault.error_rate and self.rng.random() < fault.error_rate:
             return self._finish(t, waited, waited + self.own_time, "error", None, False)
         value, degraded, busy = request, False, waited
-        if self.dependency is not None:
+        if self.dependency is not None and self.dependency_policy is not None:
             clock = VirtualClock(t + waited)
             try:
                 reply = self.dependency_policy.call(SimulatedTransport(self.dependency, clock), request)
@@ -133,13 +145,14 @@ class SimulatedTransport(Transport):
         return Reply(value, degraded)
 
 
-def simulate(scenario: Scenario | None = None, policy="timeout", *, timing: Timing | None = None,
-             seed=0, **options) -> RunLog:
-    """Run ``scenario`` with ``policy`` on the virtual clock; the same :class:`RunLog` as :func:`measure`.
+def simulate(scenario: OutageScenario | None = None, policy: str | Callable[[], Policy] = "timeout", *,
+             timing: Timing | None = None,
+             seed: int | np.random.Generator = 0, **options: Any) -> OutageRun:
+    """Run ``scenario`` with ``policy`` on the virtual clock; the same :class:`OutageRun` as :func:`measure`.
 
     Parameters
     ----------
-    scenario : Scenario, optional
+    scenario : OutageScenario, optional
         Faults and workload (default: healthy, one client, one second).
     policy : str or callable, default="timeout"
         As for :func:`~.measure.measure`; options go to :func:`~.policies.make_policy`.
@@ -158,9 +171,9 @@ def simulate(scenario: Scenario | None = None, policy="timeout", *, timing: Timi
     ...     simulate(outage_scenario(0.3), "retry", seed=1).outcome.tolist()
     True
     """
-    scenario = Scenario() if scenario is None else scenario
-    if not isinstance(scenario, Scenario):
-        raise parameter_error("scenario", "a Scenario", scenario)
+    scenario = OutageScenario() if scenario is None else scenario
+    if not isinstance(scenario, OutageScenario):
+        raise parameter_error("scenario", "a OutageScenario", scenario)
     timing = Timing() if timing is None else timing
     if not isinstance(timing, Timing):
         raise parameter_error("timing", "a Timing", timing, fix="Use calibrate(service).")
@@ -176,14 +189,14 @@ def simulate(scenario: Scenario | None = None, policy="timeout", *, timing: Timi
         logs.append(run_client(build(int(seeds[index])), transport, users[index], scenario.interval,
                                scenario.offset(index), scenario.patience))
         attempts.append(transport.attempts)
-    return RunLog.from_clients(label, scenario, True, logs, attempts)
+    return OutageRun.from_clients(label, scenario, True, logs, attempts)
 
 
 #: What :func:`sweep` can vary: a scenario knob or a policy option.
 SWEEPABLE = ("outage", "error_rate", "store_latency", "clients", "timeout", "retries", "backoff")
 
 
-def _scenario_for(base: Scenario, parameter: str, value, outage_start: float, kind: str) -> Scenario:
+def _scenario_for(base: OutageScenario, parameter: str, value, outage_start: float, kind: str) -> OutageScenario:
     if parameter == "outage":
         return outage_scenario(value, start=outage_start, kind=kind, fault=base.fault,
                                **{k: getattr(base, k) for k in ("store", "duration", "clients", "interval",
@@ -198,9 +211,9 @@ def _scenario_for(base: Scenario, parameter: str, value, outage_start: float, ki
     return base
 
 
-def sweep(parameter: str, values, *, policy="retry", scenario: Scenario | None = None,
-          outage_start: float = 0.2, kind: str = "down", timing: Timing | None = None, seed=0,
-          **options):
+def sweep(parameter: str, values: Iterable[Any], *, policy: str | Callable[[], Policy] = "retry", scenario: OutageScenario | None = None,
+          outage_start: float = 0.2, kind: str = "down", timing: Timing | None = None, seed: int | np.random.Generator = 0,
+          **options: Any) -> pd.DataFrame:
     """Simulate one run per value of ``parameter``; a DataFrame of the summaries.
 
     ``parameter`` is one of :data:`SWEEPABLE`: ``"outage"`` (seconds out from
@@ -210,14 +223,14 @@ def sweep(parameter: str, values, *, policy="retry", scenario: Scenario | None =
 
     Examples
     --------
-    >>> table = sweep("retries", [0, 2, 4], scenario=Scenario(fault=Fault(error_rate=0.3)))
+    >>> table = sweep("retries", [0, 2, 4], scenario=OutageScenario(fault=Fault(error_rate=0.3)))
     >>> table["retries"].tolist(), bool(table["error_rate"].is_monotonic_decreasing)
     ([0, 2, 4], True)
     """
     import pandas as pd
 
     parameter = check_choice(parameter, "parameter", SWEEPABLE)
-    base = Scenario() if scenario is None else scenario
+    base = OutageScenario() if scenario is None else scenario
     rows = []
     for value in values:
         run_options = dict(options)
@@ -230,17 +243,18 @@ def sweep(parameter: str, values, *, policy="retry", scenario: Scenario | None =
 
 
 @dataclass
-class Exploration:
+class PolicyReport:
     """What the chapter's widget shows: one policy's run, and every policy's summary."""
 
-    run: RunLog
+    run: OutageRun
     summaries: dict
     policy: str
 
 
 def explore(outage: float = 0.4, kind: str = "down", error_rate: float = 0.0, latency: float = 0.0,
             policy: str = "fallback", timeout: float = 0.05, retries: int = 3,
-            backoff: float = 0.02, jitter: bool = True, clients: int = 5, seed=0) -> Exploration:
+            backoff: float = 0.02, jitter: bool = True, clients: int = 5,
+            seed: int | np.random.Generator = 0) -> PolicyReport:
     """Simulate every policy of the ladder on one fault; keep the run of ``policy``.
 
     The scenario: ``clients`` clients, each with a request every 10 ms for 1.5 s (users wait
@@ -263,4 +277,7 @@ def explore(outage: float = 0.4, kind: str = "down", error_rate: float = 0.0, la
                                fault=Fault(error_rate=error_rate, latency=latency))
     options: dict[str, Any] = {"timeout": timeout, "retries": retries, "backoff": backoff, "jitter": jitter}
     runs = {name: simulate(scenario, name, seed=seed, **options) for name in POLICIES}
-    return Exploration(runs[policy], {name: run.summary() for name, run in runs.items()}, policy)
+    return PolicyReport(runs[policy], {name: run.summary() for name, run in runs.items()}, policy)
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"Exploration": PolicyReport})

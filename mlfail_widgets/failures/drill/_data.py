@@ -11,8 +11,12 @@ default, a flipped bit) makes a measured share of them wrong (``accuracy_cost``)
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["DISPLAY_NAMES", "USED", "daily_quality", "drift_report"]
 
@@ -49,8 +53,8 @@ def _sample(n: int, rng, shift: tuple | None):
     return make_shift(kind, magnitude, n_reference=1, n_current=n, seed=rng).current
 
 
-def daily_quality(world: int, days: int, rng, *, change_day: int | None = None,
-                  shift: tuple | None = None, accuracy_cost: float = 0.0):
+def daily_quality(world: int, days: int, rng: np.random.Generator, *, change_day: int | None = None,
+                  shift: tuple | None = None, accuracy_cost: float = 0.0) -> pd.DataFrame:
     """Accuracy and predicted-positive share per day (``day`` counts back: -1 is yesterday).
 
     Examples
@@ -82,7 +86,8 @@ def daily_quality(world: int, days: int, rng, *, change_day: int | None = None,
                          "predicted_positive": positive})
 
 
-def drift_report(world: int, rng, *, shift: tuple | None = None, unused_offset: float = 0.0):
+def drift_report(world: int, rng: np.random.Generator, *, shift: tuple | None = None,
+                 unused_offset: float = 0.0) -> pd.DataFrame:
     """Chapter 05's per-feature drift tests: training data against the last 24 hours.
 
     Returns the table the learner sees: ``feature``, ``used_by_model``, ``test``,
@@ -104,7 +109,7 @@ def drift_report(world: int, rng, *, shift: tuple | None = None, unused_offset: 
     current = _sample(DRIFT_ROWS, rng, shift)
     if unused_offset:
         current["x4"] = current["x4"] + unused_offset
-    report = detect_drift(_training_sample(world), current, columns=list(_ALL), alpha=0.01).table
+    report = pd.DataFrame(detect_drift(_training_sample(world), current, columns=list(_ALL), alpha=0.01).table)
     return pd.DataFrame({
         "feature": [DISPLAY_NAMES[c] for c in report["column"]],
         "used_by_model": [c in USED for c in report["column"]],

@@ -17,10 +17,15 @@ decides it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._hardware import REPLICAS, bit_flip_facts
 from ._pipeline import release_runs
 from ._registry import registry_facts
 from ._service import BINS, Window
+
+if TYPE_CHECKING:
+    from ._story import Story
 
 __all__ = ["FAILURES", "HERRINGS"]
 
@@ -68,7 +73,7 @@ def _window(story, low: int, high: int, shortest: int, longest: int) -> tuple[in
 
 
 # ---------------------------------------------------------------------------------- failures
-def dependency(story, variant: str) -> None:
+def dependency(story: Story, variant: str) -> None:
     day = _slow_change(story)
     new = release_runs(story.world)["2.0.0"]
     image = "training" if variant == "removed function" else "serving"
@@ -94,7 +99,7 @@ def dependency(story, variant: str) -> None:
         story.quality["change_day"] = day
 
 
-def deployment(story, variant: str) -> None:
+def deployment(story: Story, variant: str) -> None:
     day = _slow_change(story)
     facts = registry_facts(story.world)
     story.serving["deploy_day"] = day
@@ -112,8 +117,9 @@ def deployment(story, variant: str) -> None:
         story.log(moment, "WARN", "model-loader", f"serve-0{replica}: keeping the model already in memory (v3)")
 
 
-def downtime(story, variant: str) -> None:
+def downtime(story: Story, variant: str) -> None:
     start, end = _window(story, 12, 40, 4, 12) if story.level == 1 else _window(story, 12, 40, 3, 6)
+    store: dict[str, bool | float]
     if variant == "feature store down":
         store = {"down": True}
     elif variant == "feature store slow":
@@ -125,7 +131,7 @@ def downtime(story, variant: str) -> None:
         _compound_store_restart(story, start)
 
 
-def hardware(story, variant: str) -> None:
+def hardware(story: Story, variant: str) -> None:
     if variant == "CPU saturation":
         start, end = _window(story, 12, 40, 3, 10) if story.level == 1 else _window(story, 12, 40, 3, 5)
         latency = round(_quiet(story, (0.05, 0.12), (0.05, 0.07)), 3)
@@ -173,7 +179,7 @@ def hardware(story, variant: str) -> None:
                       "mirrored requests")
 
 
-def shift(story, variant: str) -> None:
+def shift(story: Story, variant: str) -> None:
     day = _slow_change(story)
     if variant == "covariate shift":
         parameters = ("covariate", round(_quiet(story, (1.2, 2.0), (1.0, 1.3)), 2))
@@ -189,7 +195,7 @@ def shift(story, variant: str) -> None:
             _compound_drift(story)
 
 
-def feedback(story, variant: str) -> None:
+def feedback(story: Story, variant: str) -> None:
     story.recommender = variant
     if story.level >= 3:  # the compound: a seasonal move of a used input (harmless to the loop)
         _slow_change(story)

@@ -9,9 +9,12 @@ a sweep over hundreds of drills simulates each configuration once.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CONFIGS", "DAYS", "recommender_evidence"]
 
@@ -26,7 +29,7 @@ CONFIGS: dict[str | None, dict[str, Any]] = {
 
 
 @lru_cache(maxsize=16)
-def recommender_evidence(world: int, variant: str | None = None):
+def recommender_evidence(world: int, variant: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(daily, slices)``: per-day loop metrics and the hit rate per slice of the last 3 days.
 
     ``daily`` has ``day`` (-21 .. -1), ``new_song_share`` (share of plays going to songs

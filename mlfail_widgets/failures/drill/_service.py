@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BINS", "BIN_MINUTES", "CORES", "Window", "resource_trace", "service_health"]
 
@@ -49,10 +53,10 @@ def _timing():
 
 
 def _scenario(duration: float, fault: dict, store: dict, seed: int):
-    from ..downtime import Fault, Scenario
+    from ..downtime import Fault, OutageScenario
 
     store = {"error_rate": _BASE_ERRORS, **store}
-    return Scenario(fault=Fault(seed=seed, **fault), store=Fault(seed=seed + 1, **store),
+    return OutageScenario(fault=Fault(seed=seed, **fault), store=Fault(seed=seed + 1, **store),
                     duration=duration, clients=_CLIENTS, interval=_INTERVAL)
 
 
@@ -69,7 +73,7 @@ def _healthy(world: int):
     return run.start, run.end, run.outcome
 
 
-def service_health(world: int, window: Window | None, rng):
+def service_health(world: int, window: Window | None, rng: np.random.Generator) -> pd.DataFrame:
     """Requests, availability, error rate and latency (ms) per 15-minute bin.
 
     Examples
@@ -105,7 +109,8 @@ def service_health(world: int, window: Window | None, rng):
     return pd.DataFrame(rows, columns=["bin", "requests", "availability", "error_rate", "p50_ms", "p99_ms"])
 
 
-def resource_trace(hour_of_day, rng, *, saturated=None, busy_cores=None, leak=None):
+def resource_trace(hour_of_day: np.ndarray, rng: np.random.Generator, *, saturated: tuple[int, int] | None = None,
+                   busy_cores: Any = None, leak: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """CPU per core (%) and memory (%) per bin: a diurnal baseline and the given anomalies.
 
     ``saturated``: ``(start, end)`` bins where every core is nearly full. ``busy_cores``:

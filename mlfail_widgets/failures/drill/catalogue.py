@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -73,7 +74,7 @@ def _generator(*keys: int) -> np.random.Generator:
 
 
 @argument_helper
-def incident_for(seed, *, red_herring: bool | None = None, level: int = 1) -> Incident:
+def incident_for(seed: int, *, red_herring: bool | None = None, level: int = 1) -> Incident:
     """The failure type, variant and (optionally) red herring of drill ``seed``.
 
     Parameters
@@ -106,7 +107,7 @@ def incident_for(seed, *, red_herring: bool | None = None, level: int = 1) -> In
 
 
 @argument_helper
-def check_level(level) -> int:
+def check_level(level: Any) -> int:
     """``level`` as 1, 2 or 3, or a clear error naming ``owner``."""
     return check_int(level, "level", low=1, high=3,
                      fix="1: one clear signal; 2: a red herring and a quieter signal (workshops); "
@@ -129,7 +130,10 @@ def demonstration_incident() -> Incident:
 class IncidentLike:
     """Marker base of :class:`~.drill.IncidentDrill` (so a drill passed as a seed is recognised)."""
 
-    seed: int
+    @property
+    def seed(self) -> int:  # pragma: no cover - IncidentDrill's
+        """The drill's seed."""
+        raise NotImplementedError
 
 
 def _incident(seed: int, red_herring: bool, level: int) -> Incident:
@@ -146,7 +150,7 @@ def _incident(seed: int, red_herring: bool, level: int) -> Incident:
 
 
 @argument_helper
-def normalise_failure(answer) -> str:
+def normalise_failure(answer: Any) -> str:
     """A learner's answer as one of :data:`FAILURE_TYPES` ("Data shift" -> "shift").
 
     Examples
@@ -162,7 +166,7 @@ def normalise_failure(answer) -> str:
     return text
 
 
-def learner_seed(learner, *, workshop_seed: int = 0) -> int:
+def learner_seed(learner: int | str, *, workshop_seed: int = 0) -> int:
     """The drill seed of a learner: a number gives consecutive seeds, a name a stable hash.
 
     Learners 1, 2, 3, ... of a workshop get consecutive seeds starting at a multiple of six,

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ... import _course_mode
 from ..._validation import ParameterError
 from ..overview import FAILURE_TYPES as _COURSE_TYPES
-from .build import build
+from ._build import build
+from ._stories import fix_for, story_for
 from .catalogue import (
     FAILURE_TYPES,
     MAX_SEED,
@@ -26,8 +28,13 @@ from .catalogue import (
     learner_seed,
     normalise_failure,
 )
+from .evidence import Evidence
 from .findings import Findings, read_evidence
-from .stories import fix_for, story_for
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ...exercises import Feedback, Hidden
 
 __all__ = ["IncidentDrill", "Reveal", "answer_key"]
 
@@ -72,7 +79,7 @@ class Reveal:
     def __repr__(self) -> str:
         return repr(self.hidden())
 
-    def hidden(self):
+    def hidden(self) -> Hidden:
         """The reveal behind a button (what a notebook shows): nothing until the learner clicks."""
         from ...exercises import Hidden
 
@@ -127,13 +134,13 @@ class IncidentDrill(IncidentLike):
 
     def __init__(self, seed: int, *, red_herring: bool | None = None, level: int = 1):
         self._incident = incident_for(seed, red_herring=red_herring, level=level)
-        self._evidence = None
+        self._evidence: Evidence | None = None
         self._notes: dict = {}
         self._findings: Findings | None = None
         self.title = f"Drill {self._incident.seed}"
 
     @classmethod
-    def for_learner(cls, name_or_number, *, workshop_seed: int = 0, red_herring: bool | None = None,
+    def for_learner(cls, name_or_number: int | str, *, workshop_seed: int = 0, red_herring: bool | None = None,
                     level: int = 1) -> IncidentDrill:
         """The drill of one learner in a workshop (see :func:`~.catalogue.learner_seed`).
 
@@ -187,7 +194,7 @@ class IncidentDrill(IncidentLike):
         return self._incident.red_herring is not None
 
     @property
-    def evidence(self):
+    def evidence(self) -> Evidence:
         if self._evidence is None:
             self._evidence, self._notes = build(self._incident)
         return self._evidence
@@ -213,7 +220,7 @@ class IncidentDrill(IncidentLike):
         return self._notes.get("failure_lines", ())
 
     # ------------------------------------------------------------------ judging
-    def diagnose(self, answer):
+    def diagnose(self, answer: Any) -> Feedback:
         """Judge a diagnosis: one of ``FAILURE_TYPES`` ("deployment", "shift", ...).
 
         Right: what in the evidence decides it. Wrong: what in the evidence rules that answer
@@ -388,7 +395,8 @@ _DECIDED_BY_LEVEL_3 = {
 }
 
 
-def answer_key(learners: int, *, workshop_seed: int = 0, red_herring: bool | None = None, level: int = 1):
+def answer_key(learners: int, *, workshop_seed: int = 0, red_herring: bool | None = None,
+               level: int = 1) -> pd.DataFrame:
     """The instructor's table: learner, drill seed, level, failure type, variant, where the evidence is.
 
     Parameters

@@ -9,8 +9,12 @@ report, delayed labels and the recommender say. :mod:`.drill` builds its feedbac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .evidence import Evidence
 
 __all__ = ["Findings", "read_evidence"]
 
@@ -69,7 +73,7 @@ def _bin_end(stamp: str) -> str:
     return (dt.datetime.fromisoformat(stamp) + dt.timedelta(minutes=15)).strftime("%H:%M")
 
 
-def read_evidence(evidence) -> Findings:
+def read_evidence(evidence: Evidence) -> Findings:
     """Sum up ``evidence`` the way a careful on-call engineer would read the dashboard.
 
     Examples

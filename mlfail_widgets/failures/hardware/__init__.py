@@ -14,7 +14,8 @@ Everything here is real except the temperature:
   a weight and catch it with a checksum and with redundant computation.
 """
 
-from ._bitflip import (
+from ..._renamed import renamed_classes
+from .bitflip import (
     RedundantPrediction,
     bit_field,
     bit_flip_effects,
@@ -25,24 +26,24 @@ from ._bitflip import (
     train_demo_model,
     weights_checksum,
 )
-from ._memory import MemoryPressureResult, run_memory_limited
-from ._sampling import MIN_INTERVAL, MachineReport, ResourceSampler, cpu_busy_percent, machine_report
-from ._serving import LatencyExperiment, LatencyRun, ModelServer, Scenario, measure_latency
-from ._stress import MAX_STRESS_SECONDS, CPUStress, StressBusyError, usable_cores
-from ._thermal import ThermalModel, ThermalRun, simulate_thermal
+from .memory import MemoryPressureRun, run_memory_limited
+from .sampling import MIN_INTERVAL, MachineReport, ResourceSampler, cpu_busy_percent, machine_report
+from .serving import ContentionScenario, LatencyReport, LatencyRun, ModelServer, measure_latency
+from .stress import MAX_STRESS_SECONDS, CPUStress, StressBusyError, usable_cores
+from .thermal import ThermalModel, ThermalRun, simulate_thermal
 
 __all__ = [
     "MAX_STRESS_SECONDS",
     "MIN_INTERVAL",
     "CPUStress",
-    "LatencyExperiment",
+    "ContentionScenario",
+    "LatencyReport",
     "LatencyRun",
     "MachineReport",
-    "MemoryPressureResult",
+    "MemoryPressureRun",
     "ModelServer",
     "RedundantPrediction",
     "ResourceSampler",
-    "Scenario",
     "StressBusyError",
     "ThermalModel",
     "ThermalRun",
@@ -61,3 +62,6 @@ __all__ = [
     "usable_cores",
     "weights_checksum",
 ]
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"Scenario": ContentionScenario, "MemoryPressureResult": MemoryPressureRun, "LatencyExperiment": LatencyReport})

@@ -14,11 +14,16 @@ import collections
 import json
 import sys
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SERVED, SHED, TIMED_OUT = 0, 1, 2
 
 
-def build_model(width: int, features: int, seed: int):
+def build_model(width: int, features: int, seed: int) -> Callable[[np.ndarray], np.ndarray]:
     """A two-hidden-layer perceptron with random weights: its arithmetic is what matters here."""
     import numpy as np
 
@@ -33,7 +38,8 @@ def build_model(width: int, features: int, seed: int):
     return predict
 
 
-def serve(predict, inputs, *, rate, seconds, seed, max_batch=1, max_queue=None, timeout=None):
+def serve(predict: Callable[[np.ndarray], np.ndarray], inputs: np.ndarray, *, rate: float, seconds: float, seed: int,
+          max_batch: int = 1, max_queue: int | None = None, timeout: float | None = None) -> dict[str, list]:
     """Serve Poisson arrivals for ``seconds`` in real time; return per-request timings."""
     import numpy as np
 

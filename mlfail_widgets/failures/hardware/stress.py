@@ -18,8 +18,13 @@ import subprocess
 import sys
 import time
 import weakref
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..._validation import check_float, check_int, parameter_error
+
+if TYPE_CHECKING:
+    from ...machine import SlotGrant
 
 __all__ = ["MAX_STRESS_SECONDS", "CPUStress", "StressBusyError", "usable_cores"]
 
@@ -126,7 +131,7 @@ class CPUStress:
     mlfail_widgets._validation.ParameterError: The 'workers' parameter of CPUStress must be an int in [1, ...]. Got 0 instead. ...
     """
 
-    def __init__(self, workers: int = 1, seconds: float = 5.0, *, nice: int = 0, cpus=None,
+    def __init__(self, workers: int = 1, seconds: float = 5.0, *, nice: int = 0, cpus: Sequence[int] | None = None,
                  wait: float = 30.0):
         from ...machine import stress_capacity
 
@@ -140,7 +145,7 @@ class CPUStress:
         self.granted = 0
         self.waited = 0.0
         self.message = ""
-        self._grant = None
+        self._grant: SlotGrant | None = None
         self.seconds = check_float(seconds, "seconds", low=0, high=MAX_STRESS_SECONDS,
                                    low_open=True, fix="Stress runs are bounded; pick a short run.")
         self.nice = check_int(nice, "nice", low=0, high=19)
@@ -154,7 +159,7 @@ class CPUStress:
         self.cpus = cpus
         self._processes: list[subprocess.Popen] = []
         self.started_at = float("nan")
-        self._finalizer = None
+        self._finalizer: weakref.finalize | None = None
 
     @property
     def pids(self) -> list[int]:

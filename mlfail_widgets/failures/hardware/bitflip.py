@@ -9,12 +9,18 @@ in real fleets ("silent data corruption"); nothing crashes, so nothing alerts.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..._random import resolve_rng
 from ..._validation import ParameterError, check_int, parameter_error
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "RedundantPrediction",
@@ -41,7 +47,7 @@ def bit_field(bit: int) -> str:
     return "mantissa" if bit < 52 else ("exponent" if bit < 63 else "sign")
 
 
-def flip_bit(values, index: int, bit: int) -> np.ndarray:
+def flip_bit(values: ArrayLike, index: int, bit: int) -> np.ndarray:
     """A copy of the float64 array ``values`` with bit ``bit`` of element ``index`` flipped.
 
     The array is viewed as 64-bit integers and the bit is XOR-ed: exactly what a memory
@@ -79,7 +85,7 @@ def flip_bit(values, index: int, bit: int) -> np.ndarray:
     return array
 
 
-def weights_checksum(*arrays) -> str:
+def weights_checksum(*arrays: ArrayLike) -> str:
     """SHA-256 of the arrays' bytes (with their shapes and dtypes): any flipped bit changes it.
 
     Examples
@@ -99,7 +105,7 @@ def _parameters(model) -> list[np.ndarray]:
     return [model.coef_, model.intercept_, model.mean_, model.scale_]
 
 
-def model_checksum(model) -> str:
+def model_checksum(model: Any) -> str:
     """The checksum of a fitted :class:`~mlfail_widgets.models.LogisticRegression`'s parameters.
 
     Examples
@@ -111,7 +117,7 @@ def model_checksum(model) -> str:
     return weights_checksum(*_parameters(model))
 
 
-def corrupt_model(model, *, weight: int = 0, bit: int = 62):
+def corrupt_model(model: Any, *, weight: int = 0, bit: int = 62) -> Any:
     """A deep copy of ``model`` with bit ``bit`` of weight ``weight`` (flat index of ``coef_``) flipped.
 
     Examples
@@ -130,7 +136,8 @@ def corrupt_model(model, *, weight: int = 0, bit: int = 62):
     return broken
 
 
-def train_demo_model(seed=0, *, rows: int = 2000, features: int = 8):
+def train_demo_model(seed: int | np.random.Generator = 0, *, rows: int = 2000,
+                     features: int = 8) -> tuple[Any, np.ndarray, np.ndarray]:
     """A small fitted classifier and its held-out data ``(model, X_test, y_test)``, seeded.
 
     Examples
@@ -183,7 +190,7 @@ class RedundantPrediction:
         return bool(self.outputs_differ.any())
 
 
-def redundant_predict(replicas, X) -> RedundantPrediction:
+def redundant_predict(replicas: Sequence[Any], X: ArrayLike) -> RedundantPrediction:
     """Run the same rows through every replica (each with its own copy of the weights) and compare.
 
     Deterministic code on identical weights gives bit-identical outputs, so any difference
@@ -207,7 +214,7 @@ def redundant_predict(replicas, X) -> RedundantPrediction:
     return RedundantPrediction(probabilities, labels)
 
 
-def bit_flip_effects(model, X, y=None, *, weight: int = 0):
+def bit_flip_effects(model: Any, X: ArrayLike, y: ArrayLike | None = None, *, weight: int = 0) -> pd.DataFrame:
     """Flip each of the 64 bits of one weight in turn; what changes, and what catches it.
 
     Returns a DataFrame with one row per bit: ``bit``, ``field``, ``weight_before``,

@@ -15,8 +15,12 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ..._validation import ParameterError, check_float
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "MIN_INTERVAL",
@@ -40,7 +44,7 @@ def _busy_and_total(times) -> tuple[float, float]:
     return total - idle, total
 
 
-def cpu_busy_percent(before, after) -> float:
+def cpu_busy_percent(before: Any, after: Any) -> float:
     """Utilisation of one CPU between two ``psutil.cpu_times()`` readings, in percent.
 
     Examples
@@ -115,7 +119,7 @@ def machine_report(interval: float = 0.2) -> MachineReport:
     """
     import psutil
 
-    from ._stress import usable_cores
+    from .stress import usable_cores
 
     interval = check_float(interval, "interval", low=MIN_INTERVAL, high=5.0)
     before = psutil.cpu_times(percpu=True)
@@ -144,7 +148,8 @@ def machine_report(interval: float = 0.2) -> MachineReport:
         notes.append("no temperature sensor is exposed on this machine (typical of a virtual "
                      "machine): overheating can only be simulated here.")
     try:
-        load = tuple(float(v) for v in psutil.getloadavg())
+        one, five, fifteen = psutil.getloadavg()
+        load: tuple[float, float, float] | None = (float(one), float(five), float(fifteen))
     except (AttributeError, OSError):  # pragma: no cover - every supported OS has it
         load = None
     memory = psutil.virtual_memory()
@@ -255,12 +260,13 @@ class ResourceSampler:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._finalizer = None
+        self._finalizer: weakref.finalize | None = None
+        self._last: tuple[float, Any, float, int, float | None] | None = None  # the previous reading
         self.started_at = float("nan")
         self.error: str | None = None
 
     # --------------------------------------------------------------- sampling
-    def _read(self):
+    def _read(self) -> tuple[float, Any, float, int, float | None]:
         import psutil
 
         from ...machine import read_cgroup_limits
@@ -276,6 +282,8 @@ class ResourceSampler:
         import psutil
 
         now, cores, process_cpu, rss, container = self._read()
+        if self._last is None:  # start() reads once before the first sample
+            raise RuntimeError("ResourceSampler: start() it before taking samples.")
         last_time, last_cores, last_process_cpu, _, last_container = self._last
         self._last = (now, cores, process_cpu, rss, container)
         per_core = [cpu_busy_percent(b, a) for b, a in zip(last_cores, cores, strict=True)]
@@ -296,7 +304,8 @@ class ResourceSampler:
             "load_1min": load,
         }
         if self.container:
-            used = (container - last_container) if None not in (container, last_container) else float("nan")
+            used = (container - last_container if container is not None and last_container is not None
+                    else float("nan"))
             row["container_cpu_percent"] = max(0.0, 100.0 * used / wall / self.cores)
         with self._lock:
             self._rows.append(row)
@@ -315,7 +324,7 @@ class ResourceSampler:
                 self.error = f"{type(error).__name__}: {error}"
 
     @property
-    def samples(self):
+    def samples(self) -> pd.DataFrame:
         import pandas as pd
 
         with self._lock:
@@ -330,7 +339,7 @@ class ResourceSampler:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def load(self, samples) -> ResourceSampler:
+    def load(self, samples: pd.DataFrame) -> ResourceSampler:
         """Show an earlier recording: replace the samples with ``samples`` (a samples DataFrame).
 
         Only while not running; the next :meth:`start` records afresh.

@@ -22,7 +22,7 @@ import psutil
 
 from ..._validation import check_float, check_int, parameter_error
 
-__all__ = ["MemoryPressureResult", "run_memory_limited"]
+__all__ = ["MemoryPressureRun", "run_memory_limited"]
 
 _MB = 1024 * 1024
 
@@ -53,7 +53,7 @@ print("done", flush=True)
 
 
 @dataclass
-class MemoryPressureResult:
+class MemoryPressureRun:
     """How a memory-limited child ended, as its parent saw it."""
 
     limit_mb: int
@@ -86,7 +86,7 @@ class MemoryPressureResult:
 
 
 def run_memory_limited(limit_mb: int = 256, allocate_mb: int = 512, *, step_mb: int = 16,
-                       timeout: float = 10.0) -> MemoryPressureResult:
+                       timeout: float = 10.0) -> MemoryPressureRun:
     """Run a child limited to ``limit_mb`` of address space that tries to allocate ``allocate_mb``.
 
     Parameters
@@ -155,7 +155,7 @@ def run_memory_limited(limit_mb: int = 256, allocate_mb: int = 512, *, step_mb: 
     code = process.returncode
     lines = [line for line in errors.strip().splitlines() if line.strip()]
     error = lines[-1].split(":")[0].strip() if lines and code > 0 else ""
-    return MemoryPressureResult(
+    return MemoryPressureRun(
         limit_mb=limit_mb, requested_mb=allocate_mb, reached_mb=steps[-1][0] if steps else 0,
         returncode=code, signal=signal.Signals(-code).name if code < 0 else None, error=error,
         peak_rss_mb=max([peak] + [rss for _, rss, _ in steps if rss == rss]), seconds=time.monotonic() - began, steps=steps,

@@ -16,16 +16,23 @@ import select
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
 from ..._validation import ParameterError, check_float, check_int, parameter_error
-from ._sampling import ResourceSampler
 from ._server_child import SERVED, SHED, TIMED_OUT
-from ._stress import CPUStress, usable_cores
+from .sampling import ResourceSampler
+from .stress import CPUStress, usable_cores
 
-__all__ = ["LatencyExperiment", "LatencyRun", "ModelServer", "Scenario", "measure_latency"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ...machine import BusyReading, Lesson
+
+__all__ = ["ContentionScenario", "LatencyReport", "LatencyRun", "ModelServer", "measure_latency"]
 
 _STARTUP_SECONDS = 60.0
 #: "Stress raises the p99" needs the stressed p99 above this multiple of the idle one.
@@ -36,7 +43,15 @@ AUTO_LOAD, AUTO_MAX_RATE, AUTO_MIN_RATE = 0.45, 400.0, 20.0
 SLOT_WAIT = 180.0
 
 
-def _check_measure(rate, seconds, max_batch, max_queue, timeout, slo):
+def _pipe(stream: IO[str] | None) -> IO[str]:
+    """A pipe of the server process (always there: it is started with stdin, stdout, stderr pipes)."""
+    if stream is None:
+        raise RuntimeError("The model server process has no pipe to talk through.")
+    return stream
+
+
+def _check_measure(rate: object, seconds: float, max_batch: int, max_queue: int | None,
+                   timeout: float | None, slo: float) -> tuple[float, float, int, int | None, float | None, float]:
     rate = check_float(rate, "rate", low=1, high=5000,
                        fix="Requests per second; a few hundred load one core.")
     seconds = check_float(seconds, "seconds", low=0.05, high=10,
@@ -162,14 +177,21 @@ class ModelServer:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    def _live(self) -> subprocess.Popen:
+        """The server process (an error if it is not started)."""
+        if self._process is None:
+            raise RuntimeError("The model server is not running; start() it first.")
+        return self._process
+
     def _reply(self, seconds: float) -> dict:
-        stdout = self._process.stdout
+        process = self._live()
+        stdout = _pipe(process.stdout)
         ready, _, _ = select.select([stdout], [], [], seconds)
         line = stdout.readline() if ready else ""
         if not line:
             error = ""
-            if self._process.poll() is not None:
-                error = self._process.stderr.read()[-600:]
+            if process.poll() is not None:
+                error = _pipe(process.stderr).read()[-600:]
             self.close()
             raise RuntimeError("The model server did not answer in time" +
                                (f"; it said: {error}" if error else "."))
@@ -194,9 +216,9 @@ class ModelServer:
         )
         self.pid = None
         try:
-            self._process.stdin.write(json.dumps(
-                {"width": self.width, "features": self.features, "seed": self.seed}) + "\n")
-            self._process.stdin.flush()
+            stdin = _pipe(self._process.stdin)
+            stdin.write(json.dumps({"width": self.width, "features": self.features, "seed": self.seed}) + "\n")
+            stdin.flush()
         except BaseException:
             self.close()
             raise
@@ -243,8 +265,9 @@ class ModelServer:
         self.start()  # starts it if needed, and waits until it is ready
         command = {"rate": rate, "seconds": seconds, "seed": seed, "max_batch": max_batch,
                    "max_queue": max_queue, "timeout": timeout}
-        self._process.stdin.write(json.dumps(command) + "\n")
-        self._process.stdin.flush()
+        stdin = _pipe(self._live().stdin)
+        stdin.write(json.dumps(command) + "\n")
+        stdin.flush()
         raw = self._reply(3.0 * seconds + 30.0)
         settings = {"threads": self.threads, **command, "slo": slo}
         return LatencyRun(name, np.asarray(raw["arrival"]), np.asarray(raw["start"]),
@@ -257,7 +280,7 @@ class ModelServer:
         if process is None:
             return
         with contextlib.suppress(OSError, ValueError):
-            process.stdin.close()
+            _pipe(process.stdin).close()
         try:
             process.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -266,7 +289,7 @@ class ModelServer:
         finally:
             for stream in (process.stdout, process.stderr):
                 with contextlib.suppress(OSError, ValueError):
-                    stream.close()
+                    _pipe(stream).close()
 
     def __enter__(self) -> ModelServer:
         return self.start()
@@ -274,14 +297,15 @@ class ModelServer:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def __del__(self):
-        if getattr(self, "_process", None) is not None:
+    def __del__(self) -> None:
+        process = getattr(self, "_process", None)
+        if process is not None:
             with contextlib.suppress(Exception):
-                self._process.kill()
+                process.kill()
 
 
 @dataclass(frozen=True)
-class Scenario:
+class ContentionScenario:
     """One latency measurement: stress next to the server, and the mitigation in place.
 
     Parameters
@@ -299,12 +323,12 @@ class Scenario:
 
     Examples
     --------
-    >>> Scenario("stressed", stress_workers=2).stress_workers
+    >>> ContentionScenario("stressed", stress_workers=2).stress_workers
     2
-    >>> Scenario("bad", stress_workers=-1)
+    >>> ContentionScenario("bad", stress_workers=-1)
     Traceback (most recent call last):
     ...
-    mlfail_widgets._validation.ParameterError: The 'stress_workers' parameter of Scenario must be an int in [0, ...]. Got -1 instead.
+    mlfail_widgets._validation.ParameterError: The 'stress_workers' parameter of ContentionScenario must be an int in [0, ...]. Got -1 instead.
     """
 
     name: str
@@ -323,7 +347,7 @@ class Scenario:
         _check_measure(1, 1, self.max_batch, self.max_queue, self.timeout, 1)
 
 
-def _lesson_pair(scenarios) -> tuple | None:
+def _lesson_pair(scenarios: list[ContentionScenario]) -> tuple[ContentionScenario, ContentionScenario] | None:
     """The idle scenario and the plain stressed one (no mitigation) the chapter's lesson compares."""
     idle = next((s for s in scenarios if s.stress_workers == 0), None)
     plain = [s for s in scenarios if s.stress_workers > 0 and s.stress_nice == 0 and s.max_batch == 1
@@ -341,7 +365,7 @@ def _median_run(runs: list[LatencyRun]) -> LatencyRun:
 
 
 @dataclass
-class LatencyExperiment:
+class LatencyReport:
     """The runs of :func:`measure_latency`: every round of every scenario, and their summary.
 
     ``runs`` holds one run per scenario (the round with the median p99, which the figures show);
@@ -357,15 +381,15 @@ class LatencyExperiment:
     service_ms: dict[int, float]
     rate: float
     slo: float
-    trace: object = None
+    trace: pd.DataFrame | None = None
     windows: list = field(default_factory=list)
     rounds: dict = field(default_factory=dict)
-    lesson: object = None
-    busy: object = None
+    lesson: Lesson | None = None
+    busy: BusyReading | None = None
     notes: list = field(default_factory=list)
 
     @property
-    def summary(self):
+    def summary(self) -> pd.DataFrame:
         """One row per scenario: medians over the rounds, and the p50/p99 range (min, max).
 
         Columns: requests (per round), p50_ms, p99_ms, over_slo, shed, timed_out (medians over
@@ -402,7 +426,7 @@ class LatencyExperiment:
         raise KeyError(f"No scenario {name!r}; the scenarios are {[r.name for r in self.runs]}.")
 
 
-def _judge(pair, rounds: dict) -> tuple[object, bool]:
+def _judge(pair: tuple[ContentionScenario, ContentionScenario], rounds: dict) -> tuple[Lesson, bool]:
     """The lesson's verdict from the paired rounds, and whether more rounds could change it."""
     from ...machine import Lesson
 
@@ -431,10 +455,10 @@ def _judge(pair, rounds: dict) -> tuple[object, bool]:
     return Lesson(held, statement, evidence, why), decided
 
 
-def measure_latency(scenarios, *, rate: float | str = 400.0, seconds: float = 1.0, slo: float = 0.025,
+def measure_latency(scenarios: Sequence[ContentionScenario], *, rate: float | str = 400.0, seconds: float = 1.0, slo: float = 0.025,
                     seed: int = 0, width: int = 2048, sample_interval: float | None = 0.2,
                     rounds: int = 3, max_rounds: int | None = None,
-                    warmup: float = 0.2) -> LatencyExperiment:
+                    warmup: float = 0.2) -> LatencyReport:
     """Measure the model server's latency in each scenario, for real, in interleaved rounds.
 
     The servers start and are warmed up first (``warmup`` seconds of requests, not counted).
@@ -444,7 +468,7 @@ def measure_latency(scenarios, *, rate: float | str = 400.0, seconds: float = 1.
     machine, not from luck. The summary shows the median over the rounds and their range.
 
     The chapter's lesson, "stress raises the p99", is checked on the paired rounds of the first
-    idle scenario and the first stressed scenario without mitigation (:attr:`~LatencyExperiment.lesson`).
+    idle scenario and the first stressed scenario without mitigation (:attr:`~LatencyReport.lesson`).
     When the machine is busy, or the rounds disagree, the measurement adapts: it adds rounds of
     that pair, up to ``max_rounds``. A scenario without stress first waits (at most 10 s) until no
     other learner's stress workers run on the machine. Stress workers run only during their
@@ -455,14 +479,14 @@ def measure_latency(scenarios, *, rate: float | str = 400.0, seconds: float = 1.
 
     Parameters
     ----------
-    scenarios : sequence of Scenario
+    scenarios : sequence of ContentionScenario
         What to measure (at most 12).
     rate : float or "auto", default=400.0
         Requests per second, as in :meth:`ModelServer.measure`. ``"auto"`` times a request on
         the machine as it is now (after the warm-up) and picks the rate that keeps the idle server
         busy 45 % of one core, at most 400: about 400 on a quiet machine, fewer on a slow or busy
         one, where a fixed 400 would overload even the idle server (and no stress could make it
-        visibly worse). The rate used is in :attr:`LatencyExperiment.rate` and the notes.
+        visibly worse). The rate used is in :attr:`LatencyReport.rate` and the notes.
     seconds, slo, seed :
         As in :meth:`ModelServer.measure` (``seconds`` per scenario and round).
     width : int, default=2048
@@ -480,7 +504,7 @@ def measure_latency(scenarios, *, rate: float | str = 400.0, seconds: float = 1.
 
     Examples
     --------
-    >>> experiment = measure_latency([Scenario("idle", threads=1)], rate=100, seconds=0.2, width=64,
+    >>> experiment = measure_latency([ContentionScenario("idle", threads=1)], rate=100, seconds=0.2, width=64,
     ...                              rounds=2)
     >>> list(experiment.summary.columns)[:6]
     ['requests', 'p50_ms', 'p99_ms', 'over_slo', 'shed', 'timed_out']
@@ -490,8 +514,8 @@ def measure_latency(scenarios, *, rate: float | str = 400.0, seconds: float = 1.
     from ...machine import BusyWatch, StressSlots, stress_capacity
 
     scenarios = list(scenarios)
-    if not scenarios or len(scenarios) > 12 or not all(isinstance(s, Scenario) for s in scenarios):
-        raise ParameterError("measure_latency needs a list of 1 to 12 Scenario objects; got "
+    if not scenarios or len(scenarios) > 12 or not all(isinstance(s, ContentionScenario) for s in scenarios):
+        raise ParameterError("measure_latency needs a list of 1 to 12 ContentionScenario objects; got "
                              f"{scenarios!r:.80}.")
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
@@ -560,7 +584,7 @@ def measure_latency(scenarios, *, rate: float | str = 400.0, seconds: float = 1.
                                            min(scenario.stress_workers, capacity)))
                     time.sleep(0.05)  # let the workers reach the CPU
                 began = time.monotonic()
-                run = server.measure(rate, seconds, max_batch=scenario.max_batch,
+                run = server.measure(float(rate), seconds, max_batch=scenario.max_batch,
                                      max_queue=scenario.max_queue, timeout=scenario.timeout,
                                      slo=slo, seed=seed, name=scenario.name)
                 ended = time.monotonic()
@@ -605,7 +629,7 @@ def measure_latency(scenarios, *, rate: float | str = 400.0, seconds: float = 1.
         reading = watch.stop()
         service = {threads: server.service_ms for threads, server in servers.items()}
         if sampler is not None:
-            time.sleep(sample_interval)  # one idle sample after the last scenario
+            time.sleep(sample_interval or 0.0)  # one idle sample after the last scenario
             sampler.stop()
     if slot_waits:  # other learners' stress held the machine's slots: one sentence for all the runs
         fewer = sum(granted < wanted for _, granted, wanted in slot_waits)
@@ -616,5 +640,5 @@ def measure_latency(scenarios, *, rate: float | str = 400.0, seconds: float = 1.
         notes.append(f"the runs without stress waited {sum(waited):.1f} s in all for other learners' stress "
                      "workers on this machine to stop, so that they measured an idle machine")
     runs = [_median_run(measured[s.name]) for s in scenarios]
-    return LatencyExperiment(runs, service, rate, slo, sampler.samples if sampler else None, windows,
+    return LatencyReport(runs, service, rate, slo, sampler.samples if sampler else None, windows,
                              rounds=measured, lesson=lesson, busy=reading, notes=notes)

@@ -15,12 +15,16 @@ import math
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from ..._random import resolve_rng
 from ..._validation import parameter_error
 from .faults import MAX_LATENCY, Fault
 from .policies import CallFailed, Reply, Transport
+
+if TYPE_CHECKING:
+    from .faults import ServiceClock
 
 __all__ = ["HTTPTransport"]
 
@@ -40,7 +44,7 @@ class HTTPTransport(Transport):
     (True, False)
     """
 
-    def __init__(self, url: str, clock, deadline: float = float("inf")):
+    def __init__(self, url: str, clock: ServiceClock, deadline: float = float("inf")) -> None:
         super().__init__(clock, deadline)
         parts = urlsplit(url)
         if parts.scheme != "http" or parts.hostname != "127.0.0.1" or not parts.port:

@@ -8,10 +8,14 @@ with psutil while real stress ran.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..._validation import ParameterError, check_float, parameter_error
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["ThermalModel", "ThermalRun", "simulate_thermal"]
 
@@ -86,16 +90,16 @@ class ThermalModel:
                     low_open=True, fix="The CPU must throttle before it shuts down.")
         check_float(self.min_frequency, "min_frequency", low=0.05, high=1)
 
-    def power(self, utilisation, frequency=1.0):
+    def power(self, utilisation: np.ndarray | float, frequency: np.ndarray | float = 1.0) -> Any:
         """Heat (W) produced at ``utilisation`` in [0, 1] and ``frequency`` (fraction of nominal)."""
         return _plain(self.idle_power + (self.max_power - self.idle_power)
                       * np.asarray(utilisation, dtype=float) * frequency)
 
-    def steady_state(self, utilisation, frequency=1.0):
+    def steady_state(self, utilisation: np.ndarray | float, frequency: np.ndarray | float = 1.0) -> Any:
         """The temperature (°C) a constant load settles at: ``ambient + power / cooling``."""
         return _plain(self.ambient + self.power(utilisation, frequency) / self.cooling)
 
-    def frequency(self, temperature):
+    def frequency(self, temperature: np.ndarray | float) -> Any:
         """The throttled frequency (fraction of nominal) at ``temperature``."""
         span = self.critical_at - self.throttle_at
         drop = (np.asarray(temperature, dtype=float) - self.throttle_at) / span
@@ -117,30 +121,30 @@ class ThermalRun:
     load: float
 
     @property
-    def crashed(self):
+    def crashed(self) -> Any:
         """True where the CPU reached its critical temperature and shut down."""
         return _plain(~np.isnan(self.crashed_at))
 
     @property
-    def peak(self):
+    def peak(self) -> Any:
         """The highest temperature reached (°C)."""
         return _plain(self.temperature.max(axis=-1))
 
     @property
-    def throttled_share(self):
+    def throttled_share(self) -> Any:
         """Share of the time the CPU ran below its nominal frequency (while alive)."""
         return _plain(((self.frequency < 1.0) & self.alive).mean(axis=-1))
 
     @property
-    def work_done(self):
+    def work_done(self) -> Any:
         """Work done as a share of the work asked for (throttling slows it, a crash stops it)."""
         asked = self.utilisation.sum()
         done = (self.utilisation * self.frequency * self.alive).sum(axis=-1)
         return _plain(done / asked if asked > 0 else np.ones_like(done))
 
 
-def simulate_thermal(utilisation, interval: float, *, model: ThermalModel | None = None,
-                     cooling=None, load: float = 1.0, duration: float | None = None,
+def simulate_thermal(utilisation: ArrayLike, interval: float, *, model: ThermalModel | None = None,
+                     cooling: ArrayLike | None = None, load: float = 1.0, duration: float | None = None,
                      start_temperature: float | None = None) -> ThermalRun:
     """Simulate the CPU temperature under a measured utilisation trace.
 

@@ -1,0 +1,66 @@
+"""Renamed result classes: the old names still import, for one release, with a DeprecationWarning."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+RENAMED = [  # module, old name, new name
+    ("mlfail_widgets.failures.downtime", "Scenario", "OutageScenario"),
+    ("mlfail_widgets.failures.downtime", "Summary", "OutageSummary"),
+    ("mlfail_widgets.failures.downtime", "RunLog", "OutageRun"),
+    ("mlfail_widgets.failures.downtime", "Exploration", "PolicyReport"),
+    ("mlfail_widgets.failures.downtime", "RedundancyTable", "RedundancyReport"),
+    ("mlfail_widgets.failures.downtime", "FaultComparison", "FaultReport"),
+    ("mlfail_widgets.failures.downtime.measure", "Scenario", "OutageScenario"),
+    ("mlfail_widgets.failures.downtime.measure", "Summary", "OutageSummary"),
+    ("mlfail_widgets.failures.downtime.measure", "RunLog", "OutageRun"),
+    ("mlfail_widgets.failures.downtime.simulate", "Exploration", "PolicyReport"),
+    ("mlfail_widgets.failures.downtime.redundancy", "RedundancyTable", "RedundancyReport"),
+    ("mlfail_widgets.failures.downtime.rounds", "FaultComparison", "FaultReport"),
+    ("mlfail_widgets.failures.hardware", "Scenario", "ContentionScenario"),
+    ("mlfail_widgets.failures.hardware", "MemoryPressureResult", "MemoryPressureRun"),
+    ("mlfail_widgets.failures.hardware", "LatencyExperiment", "LatencyReport"),
+]
+
+
+@pytest.mark.parametrize(("module", "old", "new"), RENAMED)
+def test_old_name_is_the_new_class_with_a_deprecation_warning(module, old, new):
+    imported = importlib.import_module(module)
+    with pytest.warns(DeprecationWarning, match=rf"{module}\.{old} is renamed {new}; the old name will stop"):
+        value = getattr(imported, old)
+    assert value is getattr(imported, new)
+    assert value.__name__ == new
+    assert old not in getattr(imported, "__all__", [])  # the old name is not advertised
+
+
+def test_from_import_of_an_old_name_works():
+    with pytest.warns(DeprecationWarning, match="ContentionScenario"):
+        from mlfail_widgets.failures.hardware import Scenario
+    assert Scenario(name="idle").name == "idle"
+
+
+def test_unknown_names_still_raise_attribute_error():
+    downtime = importlib.import_module("mlfail_widgets.failures.downtime")
+    with pytest.raises(AttributeError, match="has no attribute 'Scenarios'"):
+        downtime.Scenarios  # noqa: B018
+
+
+def test_the_two_scenarios_are_different_classes():
+    from mlfail_widgets.failures.downtime import OutageScenario
+    from mlfail_widgets.failures.hardware import ContentionScenario
+
+    assert OutageScenario is not ContentionScenario
+    assert OutageScenario().duration == 1.0 and ContentionScenario("x").name == "x"
+
+
+@pytest.mark.parametrize("module", ["build", "stories"])
+def test_old_module_paths_of_the_drill_still_import_with_a_warning(module):
+    import sys
+
+    sys.modules.pop(f"mlfail_widgets.failures.drill.{module}", None)
+    with pytest.warns(DeprecationWarning, match=f"drill.{module} is private now"):
+        old = importlib.import_module(f"mlfail_widgets.failures.drill.{module}")
+    new = importlib.import_module(f"mlfail_widgets.failures.drill._{module}")
+    assert old.__all__ == new.__all__ and all(getattr(old, name) is getattr(new, name) for name in new.__all__)
