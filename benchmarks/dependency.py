@@ -28,7 +28,7 @@ def run(quick: bool = False) -> list[dict]:
         golden_test,
         run_pipeline,
     )
-    from mlfail_widgets.failures.dependency._releases import pipeline_sources, scalekit_sources
+    from mlfail_widgets.failures.dependency.releases import pipeline_sources, scalekit_sources
     from mlfail_widgets.plots import dependency as plot
     from mlfail_widgets.plots import render_png
 

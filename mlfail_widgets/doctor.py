@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING
 
-from ._deprecation import renamed_names
+from ._renamed import renamed_classes
 
 if TYPE_CHECKING:
     from .machine import CgroupLimits
 
 __all__ = ["EnvironmentCheck", "environment_report", "format_report"]
 
-# Check was this class's name until issue 22 (three unrelated Check classes): kept one release
-__getattr__ = renamed_names(__name__, {"Check": "EnvironmentCheck"})
 
 KEY_PACKAGES = (
     "mlfail", "jupyterlab", "ipywidgets", "jupyterlab_widgets", "ipykernel", "numpy", "pandas",
@@ -167,3 +165,6 @@ def format_report(checks: list[EnvironmentCheck]) -> str:
     lines.append("Everything the course needs is here." if not problems else
                  f"{len(problems)} problem(s) to fix before the course will run (marked !!).")
     return "\n".join(lines)
+
+# Old names (issue 22, DEVELOPERS.md "Result classes"), kept for one release with a DeprecationWarning
+__getattr__ = renamed_classes(__name__, {"Check": EnvironmentCheck})

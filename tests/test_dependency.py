@@ -32,7 +32,7 @@ from mlfail_widgets.failures.dependency import (
     runs_table,
     version_guard,
 )
-from mlfail_widgets.failures.dependency._releases import scalekit_sources
+from mlfail_widgets.failures.dependency.releases import scalekit_sources
 
 EXPECTED = {
     "scalekit>=1.0": "2.0.0",
@@ -372,7 +372,7 @@ def test_nothing_is_left_after_an_error_or_an_interrupt(monkeypatch):
     def interrupted(seed):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(dependency._lab, "train_pipeline", interrupted)
+    monkeypatch.setattr(dependency.lab, "train_pipeline", interrupted)
     with pytest.raises(KeyboardInterrupt):
         DependencyLab(seed=3)
     assert _lab_dirs() == before

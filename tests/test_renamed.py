@@ -22,6 +22,21 @@ RENAMED = [  # module, old name, new name
     ("mlfail_widgets.failures.hardware", "Scenario", "ContentionScenario"),
     ("mlfail_widgets.failures.hardware", "MemoryPressureResult", "MemoryPressureRun"),
     ("mlfail_widgets.failures.hardware", "LatencyExperiment", "LatencyReport"),
+    # chapters 01 and 02, the doctor (issue 22): three unrelated Check classes, and results named by the rule
+    ("mlfail_widgets.doctor", "Check", "EnvironmentCheck"),
+    ("mlfail_widgets.failures.dependency", "Check", "PipelineStep"),
+    ("mlfail_widgets.failures.dependency", "GoldenReport", "GoldenTestResult"),
+    ("mlfail_widgets.failures.dependency.checks", "GoldenReport", "GoldenTestResult"),
+    ("mlfail_widgets.failures.deployment", "Check", "DeploymentCheckResult"),
+    ("mlfail_widgets.failures.deployment", "DeploymentCheck", "DeploymentCheckResult"),
+    ("mlfail_widgets.failures.deployment", "CrossVersionLoad", "CrossVersionLoadResult"),
+    ("mlfail_widgets.failures.deployment", "InterruptedPromotion", "InterruptedPromotionResult"),
+    ("mlfail_widgets.failures.deployment", "ReadAttempt", "ServiceUserReadResult"),
+    ("mlfail_widgets.failures.deployment.service", "Check", "DeploymentCheckResult"),
+    ("mlfail_widgets.failures.deployment.service", "DeploymentCheck", "DeploymentCheckResult"),
+    ("mlfail_widgets.failures.deployment.code_versions", "CrossVersionLoad", "CrossVersionLoadResult"),
+    ("mlfail_widgets.failures.deployment.crash", "InterruptedPromotion", "InterruptedPromotionResult"),
+    ("mlfail_widgets.failures.deployment.permission", "ReadAttempt", "ServiceUserReadResult"),
 ]
 
 

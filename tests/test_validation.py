@@ -155,21 +155,3 @@ def test_a_nested_callback_is_not_named_but_the_method_that_defines_it():
         console.close()
 
 
-@pytest.mark.parametrize("module,new", [
-    ("mlfail_widgets.doctor", "EnvironmentCheck"),
-    ("mlfail_widgets.failures.dependency", "PipelineStep"),
-    ("mlfail_widgets.failures.deployment", "DeploymentCheck"),
-    ("mlfail_widgets.failures.deployment.service", "DeploymentCheck"),
-])
-def test_the_three_unrelated_check_classes_have_their_own_names_and_the_old_one_still_imports(module, new):
-    import importlib
-
-    namespace = importlib.import_module(module)
-    renamed = getattr(namespace, new)
-    assert new in namespace.__all__ and "Check" not in namespace.__all__
-    with pytest.warns(DeprecationWarning, match=rf"^{module}\.Check is renamed {module}\.{new}; "):
-        old = namespace.Check
-    assert old is renamed
-    with pytest.raises(AttributeError, match="has no attribute 'Chek'"):
-        namespace.Chek  # noqa: B018
-

@@ -14,9 +14,9 @@ process whose path is the install folder.
   (:meth:`DependencyLab.install_locked`); a vendored wheelhouse for when the index is down.
 """
 
-from ..._deprecation import renamed_names
-from ._checks import (
-    GoldenReport,
+from ..._renamed import renamed_classes
+from .checks import (
+    GoldenTestResult,
     GuardReport,
     Lock,
     VersionCheck,
@@ -25,9 +25,9 @@ from ._checks import (
     lock_wheels,
     version_guard,
 )
-from ._lab import LOCKED_VERSION, SOURCES, DependencyLab
-from ._pip import ClosedPort, InstallResult, LocalIndex, installed_versions, parse_requirement, run_pip
-from ._releases import (
+from .lab import LOCKED_VERSION, SOURCES, DependencyLab
+from .pip import ClosedPort, InstallResult, LocalIndex, installed_versions, parse_requirement, run_pip
+from .releases import (
     FEATURES,
     RELEASES,
     SCALEKIT_VERSIONS,
@@ -37,9 +37,9 @@ from ._releases import (
     release_notes,
     train_pipeline,
 )
-from ._runs import PipelineRun, PipelineStep, runs_table
-from ._smoke import SmokeResult, run_pipeline
-from ._wheels import build_wheel, file_sha256, wheel_name
+from .runs import PipelineRun, PipelineStep, runs_table
+from .smoke import SmokeResult, run_pipeline
+from .wheels import build_wheel, file_sha256, wheel_name
 
 __all__ = [
     "FEATURES",
@@ -49,8 +49,8 @@ __all__ = [
     "SOURCES",
     "ClosedPort",
     "DependencyLab",
-    "GoldenReport",
     "GoldenSet",
+    "GoldenTestResult",
     "GuardReport",
     "InstallResult",
     "LocalIndex",
@@ -77,5 +77,5 @@ __all__ = [
     "wheel_name",
 ]
 
-# Check was this class's name until issue 22 (three unrelated Check classes): kept one release
-__getattr__ = renamed_names(__name__, {"Check": "PipelineStep"})
+# Old names (issue 22, DEVELOPERS.md "Result classes"), kept for one release with a DeprecationWarning
+__getattr__ = renamed_classes(__name__, {"Check": PipelineStep, "GoldenReport": GoldenTestResult})

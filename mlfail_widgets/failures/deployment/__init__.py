@@ -10,11 +10,10 @@
 * :class:`DeploymentTimeline`: the state machine behind the chapter's widget.
 """
 
-from ..._deprecation import renamed_names
-from ._files import Sandbox, atomic_write, fingerprint, sha256_bytes
+from ..._renamed import renamed_classes
 from .checks import check_code_version, code_version_of, smoke_check
-from .code_versions import CODE_CHANGES, CrossVersionLoad, code_change, load_across_versions
-from .crash import PROMOTION_METHODS, InterruptedPromotion, interrupt_promotion
+from .code_versions import CODE_CHANGES, CrossVersionLoadResult, code_change, load_across_versions
+from .crash import PROMOTION_METHODS, InterruptedPromotionResult, interrupt_promotion
 from .drift import WeeklyData, accuracy_by_version, drifting_weeks, register_weekly_models, train_week
 from .errors import (
     CodeVersionError,
@@ -24,13 +23,14 @@ from .errors import (
     SmokeTestError,
     UnsafePickleError,
 )
-from .permission import ReadAttempt, load_as_service_user, make_private, make_readable, service_user
+from .files import Sandbox, atomic_write, fingerprint, sha256_bytes
+from .permission import ServiceUserReadResult, load_as_service_user, make_private, make_readable, service_user
 from .registry import LoadedModel, ModelRegistry, ModelVersion, Promotion, TornLogWarning
 from .safe_pickle import DEFAULT_ALLOWED, RestrictedUnpickler, malicious_pickle, restricted_loads
 from .service import (
     DEPLOY_PATHS,
     CanaryResult,
-    DeploymentCheck,
+    DeploymentCheckResult,
     DeployReport,
     ModelService,
     ServedModel,
@@ -49,22 +49,22 @@ __all__ = [
     "CanaryResult",
     "CodeVersionError",
     "CorruptFileError",
-    "CrossVersionLoad",
+    "CrossVersionLoadResult",
     "DeployReport",
-    "DeploymentCheck",
+    "DeploymentCheckResult",
     "DeploymentError",
     "DeploymentTimeline",
     "IntegrityError",
-    "InterruptedPromotion",
+    "InterruptedPromotionResult",
     "LoadedModel",
     "ModelRegistry",
     "ModelService",
     "ModelVersion",
     "Promotion",
-    "ReadAttempt",
     "RestrictedUnpickler",
     "Sandbox",
     "ServedModel",
+    "ServiceUserReadResult",
     "SmokeTestError",
     "TimelineEvent",
     "TimelineState",
@@ -96,5 +96,11 @@ __all__ = [
     "verify_deployment",
 ]
 
-# Check was this class's name until issue 22 (three unrelated Check classes): kept one release
-__getattr__ = renamed_names(__name__, {"Check": "DeploymentCheck"})
+# Old names (issue 22, DEVELOPERS.md "Result classes"), kept for one release with a DeprecationWarning
+__getattr__ = renamed_classes(__name__, {
+    "Check": DeploymentCheckResult,
+    "CrossVersionLoad": CrossVersionLoadResult,
+    "DeploymentCheck": DeploymentCheckResult,
+    "InterruptedPromotion": InterruptedPromotionResult,
+    "ReadAttempt": ServiceUserReadResult,
+})

@@ -28,15 +28,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..._random import resolve_rng
+from ..._renamed import renamed_classes
 from ..._validation import check_choice, check_float, check_int
-from ._files import folder_or_sandbox
 from .checks import check_code_version
 from .errors import CodeVersionError, DeploymentError
+from .files import folder_or_sandbox
 
 if TYPE_CHECKING:
     from ..._random import Seed
 
-__all__ = ["CODE_CHANGES", "CrossVersionLoad", "code_change", "load_across_versions"]
+__all__ = ["CODE_CHANGES", "CrossVersionLoadResult", "code_change", "load_across_versions"]
 
 _RELEASE_1 = '''"""Churn scorer: serving code release 1.0."""
 import math
@@ -121,7 +122,7 @@ def code_change(change: str) -> str:
 
 
 @dataclass(frozen=True)
-class CrossVersionLoad:
+class CrossVersionLoadResult:
     """What happened when release 1.0's pickle was loaded by another release."""
 
     change: str
@@ -170,7 +171,7 @@ def _run(mode: str, code: Path, pickle_path: Path, spec: dict, timeout: float) -
 
 
 def load_across_versions(change: str = "renamed attribute", *, rows: int = 200, seed: Seed = None,
-                         folder: str | os.PathLike[str] | None = None, timeout: float = 30.0) -> CrossVersionLoad:
+                         folder: str | os.PathLike[str] | None = None, timeout: float = 30.0) -> CrossVersionLoadResult:
     """Save a model with release 1.0 in one process and load it with another release in another.
 
     Parameters
@@ -217,6 +218,9 @@ def load_across_versions(change: str = "renamed attribute", *, rows: int = 200, 
     except CodeVersionError as error:
         verdict, passed = str(error), False
     predictions = None if loaded["predictions"] is None else tuple(loaded["predictions"])
-    return CrossVersionLoad(change, saved["code_version"], loaded["code_version"], loaded["loaded"],
+    return CrossVersionLoadResult(change, saved["code_version"], loaded["code_version"], loaded["loaded"],
                             loaded["load_error"], loaded["predict_error"], tuple(saved["predictions"]),
                             predictions, verdict, passed)
+
+# Old names (issue 22, DEVELOPERS.md "Result classes"), kept for one release with a DeprecationWarning
+__getattr__ = renamed_classes(__name__, {"CrossVersionLoad": CrossVersionLoadResult})

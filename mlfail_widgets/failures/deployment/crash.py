@@ -15,18 +15,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..._renamed import renamed_classes
 from ..._validation import check_choice, check_float, owner_name
 from ._process import forked, read_pipe
 from .errors import CorruptFileError, DeploymentError
 from .registry import POINTER, ModelRegistry
 
-__all__ = ["PROMOTION_METHODS", "InterruptedPromotion", "interrupt_promotion"]
+__all__ = ["PROMOTION_METHODS", "InterruptedPromotionResult", "interrupt_promotion"]
 
 PROMOTION_METHODS = ("write-then-rename", "in place")
 
 
 @dataclass(frozen=True)
-class InterruptedPromotion:
+class InterruptedPromotionResult:
     """What a promotion killed half-way left behind."""
 
     method: str
@@ -57,7 +58,7 @@ def _promote_in_place(registry: ModelRegistry, version: int, on_stage: Callable[
 
 
 def interrupt_promotion(registry: ModelRegistry, version: int | str, *, method: str = "write-then-rename",
-                        timeout: float = 10.0) -> InterruptedPromotion:
+                        timeout: float = 10.0) -> InterruptedPromotionResult:
     """Start promoting ``version`` in a child process and SIGKILL it in the middle of the write.
 
     Parameters
@@ -117,8 +118,11 @@ def interrupt_promotion(registry: ModelRegistry, version: int | str, *, method: 
     try:
         after = registry.production()
     except CorruptFileError as error:
-        return InterruptedPromotion(method, number, current.version, None, False, str(error),
+        return InterruptedPromotionResult(method, number, current.version, None, False, str(error),
                                     pointer_bytes, stray)
     assert after is not None  # the old pointer is intact, so something is in production
-    return InterruptedPromotion(method, number, current.version, after.version, True, "",
+    return InterruptedPromotionResult(method, number, current.version, after.version, True, "",
                                 pointer_bytes, stray)
+
+# Old names (issue 22, DEVELOPERS.md "Result classes"), kept for one release with a DeprecationWarning
+__getattr__ = renamed_classes(__name__, {"InterruptedPromotion": InterruptedPromotionResult})

@@ -20,11 +20,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..._renamed import renamed_classes
 from ..._validation import check_float, parameter_error
 from ._process import forked, read_pipe
 from .errors import DeploymentError
 
-__all__ = ["ReadAttempt", "load_as_service_user", "make_private", "make_readable", "service_user"]
+__all__ = ["ServiceUserReadResult", "load_as_service_user", "make_private", "make_readable", "service_user"]
 
 NOBODY = 65534
 
@@ -50,7 +51,7 @@ def service_user(user: str = "nobody") -> tuple[str, int, int]:
 
 
 @dataclass(frozen=True)
-class ReadAttempt:
+class ServiceUserReadResult:
     """How a service process running as another user fared opening a model file."""
 
     path: str
@@ -98,7 +99,7 @@ def _child(path: str, uid: int, gid: int, write_end: int) -> None:
     os.write(write_end, json.dumps(result).encode())
 
 
-def load_as_service_user(path: str | os.PathLike[str], *, user: str = "nobody", timeout: float = 10.0) -> ReadAttempt:
+def load_as_service_user(path: str | os.PathLike[str], *, user: str = "nobody", timeout: float = 10.0) -> ServiceUserReadResult:
     """Open ``path`` from a forked child running as ``user``; return what happened.
 
     Run as root, the child drops to ``user`` before opening the file. Run as anyone else,
@@ -132,7 +133,7 @@ def load_as_service_user(path: str | os.PathLike[str], *, user: str = "nobody", 
     if "child_error" in result:
         raise DeploymentError(f"The service-user process could not become {name!r} (uid {uid}): "
                               f"{result['child_error']}.")
-    return ReadAttempt(str(target), name, result["uid"], result["gid"], result["dropped"],
+    return ServiceUserReadResult(str(target), name, result["uid"], result["gid"], result["dropped"],
                        result["could_reach"], result["ok"], result["error"], result["error_type"],
                        result["errno"], result["sha256"])
 
@@ -168,3 +169,6 @@ def make_readable(path: str | os.PathLike[str]) -> None:
     '0o644'
     """
     os.chmod(path, 0o755 if Path(path).is_dir() else 0o644)
+
+# Old names (issue 22, DEVELOPERS.md "Result classes"), kept for one release with a DeprecationWarning
+__getattr__ = renamed_classes(__name__, {"ReadAttempt": ServiceUserReadResult})

@@ -8,7 +8,7 @@ Layout of a registry folder::
       production.json              the pointer: which version production serves
       promotions.log               one JSON line per promotion (who replaced what, when)
 
-Every file is written with :func:`~mlfail_widgets.failures.deployment._files.atomic_write`,
+Every file is written with :func:`~mlfail_widgets.failures.deployment.files.atomic_write`,
 so a crash at any moment leaves either the old file or the new one.
 """
 
@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..._tempdirs import remove_stale_files
 from ..._validation import argument_helper, check_int, parameter_error
-from ._files import atomic_write, fingerprint, sha256_bytes
 from .checks import check_code_version, code_version_of, predictions, running_code_version, smoke_check
 from .errors import CorruptFileError, DeploymentError, IntegrityError, UnsafePickleError
+from .files import atomic_write, fingerprint, sha256_bytes
 from .safe_pickle import restricted_loads
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..._deprecation import renamed_names
+from ..._renamed import renamed_classes
 from ..._validation import check_choice, check_float
 from .errors import DeploymentError
 from .registry import ModelRegistry
@@ -40,7 +40,7 @@ __all__ = [
     "DEPLOY_PATHS",
     "CanaryResult",
     "DeployReport",
-    "DeploymentCheck",
+    "DeploymentCheckResult",
     "ModelService",
     "ServedModel",
     "canary",
@@ -49,8 +49,6 @@ __all__ = [
     "verify_deployment",
 ]
 
-# Check was this class's name until issue 22 (three unrelated Check classes): kept one release
-__getattr__ = renamed_names(__name__, {"Check": "DeploymentCheck"})
 
 DEPLOY_PATHS = ("pointer", "cached path", "env var")
 
@@ -66,7 +64,7 @@ class ServedModel:
 
 
 @dataclass(frozen=True)
-class DeploymentCheck:
+class DeploymentCheckResult:
     """One named check of a deployment: passed or not, and why."""
 
     name: str
@@ -157,7 +155,7 @@ class ModelService:
                 "source": self.served.source}
 
 
-def verify_deployment(registry: ModelRegistry, service: ModelService) -> DeploymentCheck:
+def verify_deployment(registry: ModelRegistry, service: ModelService) -> DeploymentCheckResult:
     """The post-deploy check: does the service serve the version and hash production names?
 
     Examples
@@ -178,11 +176,11 @@ def verify_deployment(registry: ModelRegistry, service: ModelService) -> Deploym
     expected = registry.production()
     served = service.served
     if expected is None or served is None:
-        return DeploymentCheck("served version", False, "nothing in production, or the service has not loaded")
+        return DeploymentCheckResult("served version", False, "nothing in production, or the service has not loaded")
     if (served.version, served.sha256) == (expected.version, expected.sha256):
-        return DeploymentCheck("served version", True,
+        return DeploymentCheckResult("served version", True,
                      f"serves v{served.version} ({served.sha256[:10]}), as production says")
-    return DeploymentCheck("served version", False,
+    return DeploymentCheckResult("served version", False,
                  f"production is v{expected.version} ({expected.sha256[:10]}) but the service serves "
                  f"v{served.version} ({served.sha256[:10]}), resolved from {served.source}. Fix the "
                  "deploy path so the service reads the production pointer, then deploy again.")
@@ -259,7 +257,7 @@ class DeployReport:
 
     served: ServedModel
     expected: int | None
-    checks: tuple[DeploymentCheck, ...] = field(default_factory=tuple)
+    checks: tuple[DeploymentCheckResult, ...] = field(default_factory=tuple)
 
     @property
     def verified(self) -> bool:
@@ -301,7 +299,10 @@ def deploy(registry: ModelRegistry, service: ModelService, *, verify: bool = Tru
     if golden is not None and pointer is not None:
         X, _ = golden
         agree = float(np.mean(np.asarray(service.predict(X)) == np.asarray(registry.load().predict(X))))
-        checks.append(DeploymentCheck("golden answers", agree == 1.0,
+        checks.append(DeploymentCheckResult("golden answers", agree == 1.0,
                             f"the service agrees with production v{pointer.version} on {agree:.0%} of "
                             f"{len(X)} golden rows"))
     return DeployReport(served, pointer.version if pointer else None, tuple(checks))
+
+# Old names (issue 22, DEVELOPERS.md "Result classes"), kept for one release with a DeprecationWarning
+__getattr__ = renamed_classes(__name__, {"Check": DeploymentCheckResult, "DeploymentCheck": DeploymentCheckResult})

@@ -16,9 +16,9 @@ import numpy as np
 
 from ..._random import resolve_rng
 from ..._validation import check_float, check_int
-from ._files import folder_or_sandbox
 from .drift import drifting_weeks, register_weekly_models
 from .errors import DeploymentError
+from .files import folder_or_sandbox
 from .registry import ModelRegistry
 from .service import ModelService, deploy, promote_with_canary
 

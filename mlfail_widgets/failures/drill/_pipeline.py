@@ -30,7 +30,7 @@ class ReleaseRun:
     """The pipeline run against one ``scalekit`` release.
 
     ``clean_error`` and ``clean_traceback`` are None when the cleaning step worked;
-    ``golden`` is chapter 01's :class:`~mlfail_widgets.failures.dependency.GoldenReport`;
+    ``golden`` is chapter 01's :class:`~mlfail_widgets.failures.dependency.GoldenTestResult`;
     ``warnings`` the distinct warnings raised (``"DeprecationWarning: ..."``).
     """
 
@@ -52,7 +52,7 @@ def _module(name: str, source: str, extra_builtins: dict | None = None) -> types
 
 
 def _pipeline(version: str, golden):
-    from ..dependency._releases import pipeline_sources, scalekit_sources
+    from ..dependency.releases import pipeline_sources, scalekit_sources
 
     scalekit = _module("scalekit", scalekit_sources(version)["scalekit/__init__.py"])
     files = pipeline_sources(golden.model, golden.reference)

@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..._renamed import renamed_classes
 from ..._validation import check_float, parameter_error
-from ._wheels import file_sha256
+from .wheels import file_sha256
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
     from numpy.typing import ArrayLike
 
-    from ._releases import GoldenSet
+    from .releases import GoldenSet
 
-__all__ = ["GoldenReport", "GuardReport", "Lock", "VersionCheck", "golden_test", "lock_problems",
+__all__ = ["GoldenTestResult", "GuardReport", "Lock", "VersionCheck", "golden_test", "lock_problems",
            "lock_wheels", "version_guard"]
 
 
@@ -259,7 +260,7 @@ def version_guard(installed: Mapping[str, str], lock: Lock | Mapping[str, str]) 
 
 
 @dataclass
-class GoldenReport:
+class GoldenTestResult:
     """The golden-prediction test's verdict.
 
     Attributes
@@ -332,10 +333,10 @@ class GoldenReport:
         return text
 
     def __repr__(self) -> str:
-        return f"GoldenReport({'passed' if self.passed else 'FAILED'}: {self.describe()})"
+        return f"GoldenTestResult({'passed' if self.passed else 'FAILED'}: {self.describe()})"
 
 
-def golden_test(served: ArrayLike, golden: GoldenSet, *, tolerance: float = 1e-6) -> GoldenReport:
+def golden_test(served: ArrayLike, golden: GoldenSet, *, tolerance: float = 1e-6) -> GoldenTestResult:
     """Compare the pipeline's predictions on the golden set with those recorded at release.
 
     A silent break changes no code path and raises nothing; only the numbers move. This test
@@ -379,7 +380,10 @@ def golden_test(served: ArrayLike, golden: GoldenSet, *, tolerance: float = 1e-6
     with np.errstate(invalid="ignore"):
         changed = ~(np.abs(served - expected) <= tolerance)
         decided = served >= 0.5
-    return GoldenReport(expected, served, tolerance, changed,
+    return GoldenTestResult(expected, served, tolerance, changed,
                         missing | (decided != (expected >= 0.5)),
                         float(((expected >= 0.5) == labels).mean()),
                         float(((decided == labels) & ~missing).mean()))
+
+# Old names (issue 22, DEVELOPERS.md "Result classes"), kept for one release with a DeprecationWarning
+__getattr__ = renamed_classes(__name__, {"GoldenReport": GoldenTestResult})

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._checks import GoldenReport, GuardReport
-from ._pip import InstallResult
-from ._smoke import SmokeResult
+from .checks import GoldenTestResult, GuardReport
+from .pip import InstallResult
+from .smoke import SmokeResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,7 +47,7 @@ class PipelineRun:
         The pip run.
     smoke : SmokeResult or None
         The pipeline run in its own process (None when pip failed).
-    golden : GoldenReport or None
+    golden : GoldenTestResult or None
         The golden test (None when there were no predictions).
     guard : GuardReport
         The version guard against the lab's lock.
@@ -75,7 +75,7 @@ class PipelineRun:
     index_up: bool
     install: InstallResult
     smoke: SmokeResult | None
-    golden: GoldenReport | None
+    golden: GoldenTestResult | None
     guard: GuardReport
     cached: bool = False
     finished_at: float = 0.0

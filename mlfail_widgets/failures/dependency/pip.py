@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..._validation import argument_helper, parameter_error
-from ._wheels import file_sha256
+from .wheels import file_sha256
 
 __all__ = [
     "ClosedPort",

@@ -22,18 +22,18 @@ from typing import TYPE_CHECKING
 
 from ..._tempdirs import make_temp_dir
 from ..._validation import ParameterError, check_bool, check_choice, check_float, owner_name, parameter_error
-from ._checks import golden_test, lock_problems, lock_wheels, version_guard
-from ._pip import PIP_FLAGS, ClosedPort, InstallResult, LocalIndex, parse_requirement, run_pip
-from ._releases import (
+from .checks import golden_test, lock_problems, lock_wheels, version_guard
+from .pip import PIP_FLAGS, ClosedPort, InstallResult, LocalIndex, parse_requirement, run_pip
+from .releases import (
     PIPELINE_VERSION,
     SCALEKIT_VERSIONS,
     pipeline_sources,
     scalekit_sources,
     train_pipeline,
 )
-from ._runs import PipelineRun
-from ._smoke import run_pipeline
-from ._wheels import build_wheel, wheel_name
+from .runs import PipelineRun
+from .smoke import run_pipeline
+from .wheels import build_wheel, wheel_name
 
 if TYPE_CHECKING:
     from ..._random import Seed
