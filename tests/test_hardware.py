@@ -262,7 +262,7 @@ def test_bad_latency_arguments_are_clear_errors(server):
         ContentionScenario("q", max_queue=0)
     with pytest.raises(ParameterError, match="'timeout' parameter"):
         server.measure(timeout=-0.1)
-    with pytest.raises(ParameterError, match="distinct scenario names"):
+    with pytest.raises(ParameterError, match="'scenarios' parameter of measure_latency must be scenarios with distinct names"):
         measure_latency([ContentionScenario("a"), ContentionScenario("a")])
     with pytest.raises(ParameterError, match="ContentionScenario objects"):
         measure_latency([])

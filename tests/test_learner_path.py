@@ -32,7 +32,7 @@ def test_a_drill_given_with_a_conflicting_level_is_a_clear_error():
     from mlfail_widgets.widgets.drill import DrillConsole
 
     drill = IncidentDrill.for_learner(7, workshop_seed=2026)
-    with pytest.raises(ParameterError, match=r"drill_console got .* level=3.*Pass the drill alone"):
+    with pytest.raises(ParameterError, match=r"DrillConsole got .* level=3.*Pass the drill alone"):
         DrillConsole(drill, level=3)
 
 

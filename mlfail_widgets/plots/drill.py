@@ -302,12 +302,12 @@ def draw(evidence: Evidence, ax: Any = None, title: str | None = None) -> Drawn[
     >>> len(drawn.figure.axes)
     9
     """
-    from .._validation import ParameterError
+    from .._validation import parameter_error
     from ._layered import redraw_changing
 
     if ax is not None:
-        raise ParameterError("The drill dashboard draws its own figure of nine panels: call draw(evidence) "
-                             "without ax.")
+        raise parameter_error("ax", "None (the dashboard draws its own figure of nine panels)", ax,
+                              fix="Call draw(evidence) without ax.")
     with style.context():
         fig, _ = new_figure((12.8, 8.8), dpi=90)  # 1152 x 792 pixels: sharp at notebook width
         fig.clear()

@@ -16,7 +16,7 @@ import html
 import threading
 from typing import TYPE_CHECKING, Any
 
-from .._validation import ParameterError
+from .._validation import ParameterError, owner_name
 from ..failures.drill import FAILURE_TYPES, IncidentDrill
 from ..plots import drill as plot
 from ._errors import ActionRunner
@@ -66,7 +66,7 @@ class DrillConsole(FigureWidget, ActionRunner):
             if (level is not None and level != drill.level) or (
                     red_herring is not None and red_herring != drill.red_herring):
                 raise ParameterError(
-                    f"drill_console got {drill!r} and level={level}, red_herring={red_herring}, which "
+                    f"{owner_name()} got {drill!r} and level={level}, red_herring={red_herring}, which "
                     "disagree. Pass the drill alone (its level comes with it), or a seed with level=.")
         else:
             drill = IncidentDrill(seed, red_herring=red_herring, level=1 if level is None else level)

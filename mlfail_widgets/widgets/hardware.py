@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._validation import ParameterError, check_choice, check_float, check_int
+from .._validation import ParameterError, check_choice, check_float, check_int, owner_name
 from ..failures.hardware import (
     ContentionScenario,
     LatencyRun,
@@ -171,7 +171,7 @@ class ContentionLab(FigureWidget):
         workers = check_int(workers, "workers", low=0, high=usable_cores())
         mitigation = check_choice(mitigation, "mitigation", MITIGATIONS)
         if not self._busy.acquire(blocking=False):
-            raise ParameterError("ContentionLab.run: a measurement is already running; wait for it.")
+            raise ParameterError(f"{owner_name()}: a measurement is already running; wait for it.")
         try:
             self.monitor.start()
             scenario = ContentionScenario(f"{workers} stress worker(s), mitigation: {mitigation.split(' (')[0]}",

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from .._validation import ParameterError
+from .._validation import ParameterError, owner_name
 from ..plots import style
 from ..plots._base import Drawn, render_png
 from ._errors import short_message
@@ -298,7 +298,7 @@ class Panel(FigureWidget):
         for name, value in values.items():
             if name not in self.specs:
                 raise ParameterError(
-                    f"Panel.set got an unknown control {name!r}; the controls are "
+                    f"{owner_name()} got an unknown control {name!r}; the controls are "
                     + ", ".join(repr(n) for n in self.specs) + "."
                 )
             values[name] = self.specs[name].check(name, value)
@@ -325,7 +325,7 @@ class Panel(FigureWidget):
         ``mlfail-drive`` on the control they move. Returns the panel, for chaining.
         """
         if control not in self.specs:
-            raise ParameterError(f"Panel.mark_main got an unknown control {control!r}; the controls are "
+            raise ParameterError(f"{owner_name()} got an unknown control {control!r}; the controls are "
                                  + ", ".join(repr(n) for n in self.specs) + ".")
         self.widget.add_class("mlfail-main")
         self.controls[control].add_class("mlfail-drive")

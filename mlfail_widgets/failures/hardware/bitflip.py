@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..._random import resolve_rng
-from ..._validation import ParameterError, check_int, parameter_error
+from ..._validation import check_int, parameter_error
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,7 +76,7 @@ def flip_bit(values: ArrayLike, index: int, bit: int) -> np.ndarray:
     """
     array = np.array(values, dtype=np.float64, copy=True)
     if array.dtype != np.float64 or array.size == 0:
-        raise ParameterError("flip_bit needs a non-empty float64 array.")
+        raise parameter_error("values", "a non-empty array of float64 numbers", values)
     index = check_int(index, "index", low=0, high=array.size - 1,
                       fix=f"The array has {array.size} element(s).")
     bit = check_int(bit, "bit", low=0, high=63, fix="A float64 has bits 0 to 63.")
@@ -101,7 +101,7 @@ def weights_checksum(*arrays: ArrayLike) -> str:
 
 def _parameters(model) -> list[np.ndarray]:
     if not hasattr(model, "coef_"):
-        raise ParameterError("The model has no weights yet; fit it first.")
+        raise parameter_error("model", "a fitted model (it has no weights yet)", model, fix="Fit it first.")
     return [model.coef_, model.intercept_, model.mean_, model.scale_]
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..._validation import ParameterError, check_float
+from ..._validation import ParameterError, check_float, owner_name, parameter_error
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -345,11 +345,12 @@ class ResourceSampler:
         Only while not running; the next :meth:`start` records afresh.
         """
         if self.running:
-            raise ParameterError("ResourceSampler.load: stop the sampler first.")
+            raise ParameterError(f"{owner_name()}: the sampler is running; stop() it first, then load samples.")
         columns = list(self.samples.columns)
         missing = [c for c in columns if c not in samples.columns]
         if missing:
-            raise ParameterError(f"ResourceSampler.load needs the sampler's columns; missing {missing}.")
+            raise parameter_error("samples", f"a DataFrame with the sampler's columns (missing: {missing})",
+                                  f"a DataFrame with columns {list(samples.columns)}")
         rows = samples[columns].to_dict("records")
         with self._lock:
             self._rows.clear()

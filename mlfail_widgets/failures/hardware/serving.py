@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
-from ..._validation import ParameterError, check_float, check_int, parameter_error
+from ..._validation import check_float, check_int, parameter_error
 from ._server_child import SERVED, SHED, TIMED_OUT
 from .sampling import ResourceSampler
 from .stress import CPUStress, usable_cores
@@ -515,11 +515,10 @@ def measure_latency(scenarios: Sequence[ContentionScenario], *, rate: float | st
 
     scenarios = list(scenarios)
     if not scenarios or len(scenarios) > 12 or not all(isinstance(s, ContentionScenario) for s in scenarios):
-        raise ParameterError("measure_latency needs a list of 1 to 12 ContentionScenario objects; got "
-                             f"{scenarios!r:.80}.")
+        raise parameter_error("scenarios", "a list of 1 to 12 ContentionScenario objects", scenarios)
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
-        raise ParameterError(f"measure_latency needs distinct scenario names; got {names}.")
+        raise parameter_error("scenarios", "scenarios with distinct names", names)
     auto = isinstance(rate, str) and rate == "auto"
     rate, seconds, _, _, _, slo = _check_measure(AUTO_MAX_RATE if auto else rate, seconds,
                                                  1, None, None, slo)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..._validation import ParameterError, check_float, parameter_error
+from ..._validation import check_float, parameter_error
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -182,7 +182,7 @@ def simulate_thermal(utilisation: ArrayLike, interval: float, *, model: ThermalM
     """
     model = ThermalModel() if model is None else model
     if not isinstance(model, ThermalModel):
-        raise ParameterError(f"The 'model' parameter of simulate_thermal must be a ThermalModel; got {model!r}.")
+        raise parameter_error("model", "a ThermalModel (or None for the default)", model)
     try:
         trace = np.asarray(utilisation, dtype=float).ravel()
     except (TypeError, ValueError):
@@ -191,8 +191,8 @@ def simulate_thermal(utilisation: ArrayLike, interval: float, *, model: ThermalM
             "[0, 100])", utilisation, fix="Pass e.g. [1.0] or samples['cpu_percent'] of a "
             "ResourceSampler.") from None
     if trace.size == 0 or not np.isfinite(trace).all() or trace.min() < 0 or trace.max() > 100:
-        raise ParameterError("The 'utilisation' parameter of simulate_thermal must be a non-empty "
-                             "sequence of finite values in [0, 1] (or percent in [0, 100]).")
+        raise parameter_error("utilisation", "a non-empty sequence of finite values in [0, 1] (or percent in "
+                              "[0, 100])", utilisation, fix="Pass e.g. samples['cpu_percent'] of a ResourceSampler.")
     if trace.max() > 1:
         trace = trace / 100.0
     interval = check_float(interval, "interval", low=0.01, high=60)
@@ -202,8 +202,8 @@ def simulate_thermal(utilisation: ArrayLike, interval: float, *, model: ThermalM
         duration = check_float(duration, "duration", low=interval, high=86_400)
         steps = round(duration / interval)
         if steps > 200_000:
-            raise ParameterError("simulate_thermal is limited to 200000 steps; raise 'interval' "
-                                 "or shorten 'duration'.")
+            raise parameter_error("duration", "at most 200000 steps of 'interval'", duration,
+                                  fix="Raise 'interval' or shorten 'duration'.")
     demand = np.clip(load * np.resize(trace, steps), 0.0, 1.0)
     if cooling is None:
         cooling = model.cooling
@@ -213,8 +213,8 @@ def simulate_thermal(utilisation: ArrayLike, interval: float, *, model: ThermalM
         raise parameter_error("cooling", "a number or numbers in (0, 20] W/K",
                               cooling, fix="A good cooler is about 2 W/K, a clogged fan 0.5.") from None
     if not np.isfinite(cooling_array).all() or (cooling_array <= 0).any() or (cooling_array > 20).any():
-        raise ParameterError("The 'cooling' parameter of simulate_thermal must be in (0, 20] W/K; "
-                             f"got {cooling!r:.60}.")
+        raise parameter_error("cooling", "a number or numbers in (0, 20] W/K", cooling,
+                              fix="A good cooler is about 2 W/K, a clogged fan 0.5.")
     shape = cooling_array.shape
     coolers = cooling_array.reshape(-1)
     decay = np.exp(-coolers * interval / model.capacity)  # exact for the power of each step
