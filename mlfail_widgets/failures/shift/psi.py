@@ -45,7 +45,7 @@ def population_stability_index(reference, current, *, bins: int = 10,
     logarithm stays finite; epsilon changes the answer when a bin is empty on one side (see
     :data:`mlfail_widgets.statistics.PSI_EPSILON`). A common rule of thumb reads < 0.1 as
     stable, 0.1-0.25 as a moderate shift and > 0.25 as a major shift; it ignores sample size:
-    on small windows PSI is large by chance alone (see :func:`psi_null_threshold`).
+    on small windows PSI is large by chance alone (see :func:`mlfail_widgets.statistics.psi_null`).
     The arithmetic is :func:`mlfail_widgets.statistics.psi_from_counts`.
 
     Examples

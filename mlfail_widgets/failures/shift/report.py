@@ -15,6 +15,7 @@ import numpy as np
 from ..._validation import check_float, check_int, parameter_error
 from ...statistics import (
     CORRECTIONS,
+    DRIFT_EFFECT_COLUMNS,
     adjust_pvalues,
     check_correction,
     drift_effect,
@@ -45,9 +46,11 @@ class DriftReport:
         ``effect_size`` and ``effect_measure`` (KS's D, the largest gap between the two
         ECDFs, for numbers; Cramer's V for categories), ``detectable`` (the smallest effect
         of that measure the test flags at these sample sizes, at Bonferroni's per-test level
-        ``alpha / features``), ``power_small`` (for categories, the chance of flagging a
-        small effect, Cohen's w = V = 0.1, from the noncentral chi-square; NaN for KS, whose
-        power has no cheap closed form), and ``psi_null95`` (PSI's 95th percentile with no
+        ``alpha / features``), ``power_small`` (the chance of flagging a small effect at
+        these sizes and that level) and ``small_effect`` (which effect: a location shift of 0.2
+        sd of a normal feature for KS, from the asymptotic law of D, see
+        :func:`mlfail_widgets.statistics.ks_power`; Cohen's w = V = 0.1 for chi-square, from the
+        noncentral chi-square), and ``psi_null95`` (PSI's 95th percentile with no
         shift at the current sample's size, see :func:`mlfail_widgets.statistics.psi_null`:
         the threshold that replaces the 0.1 / 0.25 rule of thumb).
     alpha : float
@@ -167,8 +170,7 @@ def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
     effects = [drift_effect(row.type, row.statistic, sizes, each,
                             table_of[row.column].dof if row.column in table_of else None)
                for row in table.itertuples()]
-    for name, values in zip(["effect_size", "effect_measure", "detectable", "power_small"], zip(*effects, strict=True),
-                            strict=True):
+    for name, values in zip(DRIFT_EFFECT_COLUMNS, zip(*effects, strict=True), strict=True):
         table[name] = values
     table["psi_null95"] = [psi_null(counts[c], len(current), seed=0)["threshold"] for c in columns]
     return DriftReport(table, alpha, correction)
