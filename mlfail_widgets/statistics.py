@@ -132,8 +132,7 @@ def adjust_pvalues(pvalues: ArrayLike, correction: str = "bonferroni", *, method
         adjusted = np.empty(m)
         adjusted[order] = np.minimum(stepped, 1.0)
         out[i, keep] = adjusted
-    out = out.reshape(p.shape) if not squeeze else out.reshape(())
-    return out
+    return out.reshape(p.shape) if not squeeze else out.reshape(())
 
 
 def psi_from_counts(reference_counts: ArrayLike, current_counts: ArrayLike, *, epsilon: float = PSI_EPSILON) -> np.ndarray | float:

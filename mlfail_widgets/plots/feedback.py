@@ -175,7 +175,7 @@ def draw_policies(histories: dict, ax=None) -> Drawn:
             fig, ax = new_figure((12, 3.9), ncols=3)
         fig = ax[0].figure
         gini_ax, lorenz_ax, tau_ax = ax
-        lines = {"gini": [], "lorenz": [], "tau": []}
+        lines: dict[str, list] = {"gini": [], "lorenz": [], "tau": []}
         lorenz_ax.plot([0, 1], [0, 1], color=style.MUTED, linestyle="--", linewidth=1.2)
         for (label, history), colour in zip(histories.items(), colours, strict=False):
             rounds = np.arange(history.rounds)
@@ -328,7 +328,7 @@ def draw_examination_fit(curves, comparison, ax=None) -> Drawn:
         y = np.arange(len(methods))
         height = 0.8 / len(placements)
         colours = [style.PALETTE["purple"], style.PALETTE["green"], style.PALETTE["sky"]]
-        bars = {"calibration": [], "tau": []}
+        bars: dict[str, list] = {"calibration": [], "tau": []}
         for axis, column, key in ((ax[1], "slot1_calibration", "calibration"),
                                   (ax[2], "kendall_tau", "tau")):
             for i, placement in enumerate(placements):

@@ -90,7 +90,8 @@ def examine_and_play(rng, affinity: np.ndarray, model: str, position_bias: float
 
 
 def fit_position_model(impressions: np.ndarray, plays: np.ndarray, *, prior: float = 5.0,
-                       iterations: int = 8, start=None):
+                       iterations: int = 8, start: tuple[np.ndarray, np.ndarray] | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """Fit ``logit P(play | song s, slot p) = quality_s + slot_p`` to counts per (song, slot).
 
     Alternating one-dimensional Newton steps, vectorised over songs and slots; ``slot_0`` is

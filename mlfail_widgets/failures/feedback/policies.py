@@ -154,7 +154,7 @@ class _PlayRates:
         self.plays = np.zeros((n_songs, k), dtype=np.int64)
         self.weighted_plays = np.zeros(n_songs)
         self.debias = debias
-        self._fit = None
+        self._fit: tuple[np.ndarray, np.ndarray] | None = None
 
     def update(self, lists, played, propensity):
         n_songs, k = self.impressions.shape
@@ -191,7 +191,8 @@ class _PlayRates:
         if self.debias != "position_feature" or self._fit is None:
             self._fit = fit_position_model(self.impressions, self.plays, prior=PRIOR_IMPRESSIONS,
                                            iterations=4 if self._fit else 15, start=self._fit)
-        return _sigmoid(self._fit[0][lists] + self._fit[1][None, :])
+        quality, slots = self._fit
+        return _sigmoid(quality[lists] + slots[None, :])
 
 
 class Policy:

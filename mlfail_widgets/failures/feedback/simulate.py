@@ -189,24 +189,24 @@ def simulate_feedback_loop(
     >>> bool((simulate_feedback_loop(small, seed=1).plays == popular.plays).all())
     True
     """
-    settings = _check(_merge(policy, settings, options), world)
+    checked = _check(_merge(policy, settings, options), world)
     rng = resolve_rng(seed)
     world_rng, loop_rng, metric_rng = rng.spawn(3)
     if world is None:
         with single_threaded_blas():
-            world = make_world(settings["n_users"], settings["n_songs"], rounds=settings["rounds"],
-                               new_songs=settings["new_songs"], seed=world_rng)
-    rounds, k = settings["rounds"], settings["k"]
-    if settings["log_rounds"] is None:
-        settings["log_rounds"] = min(rounds, max(1, LOG_LIMIT // max(1, world.n_users * k)))
+            world = make_world(checked["n_users"], checked["n_songs"], rounds=checked["rounds"],
+                               new_songs=checked["new_songs"], seed=world_rng)
+    rounds, k = checked["rounds"], checked["k"]
+    if checked["log_rounds"] is None:
+        checked["log_rounds"] = min(rounds, max(1, LOG_LIMIT // max(1, world.n_users * k)))
     if progress is not None and not callable(progress):
         raise parameter_error("progress", "a callable or None", progress)
-    model = make_policy(settings["policy"], world, k, settings["debias"])
+    model = make_policy(checked["policy"], world, k, checked["debias"])
     with single_threaded_blas():
-        return _run(world, model, settings, loop_rng, metric_rng, progress)
+        return _run(world, model, checked, loop_rng, metric_rng, progress)
 
 
-simulate_feedback_loop.__doc__ = simulate_feedback_loop.__doc__.replace(
+simulate_feedback_loop.__doc__ = (simulate_feedback_loop.__doc__ or "").replace(
     "{doc}", "\n".join("    " + line if line else line for line in _SETTINGS_DOC.splitlines()[1:]))
 
 

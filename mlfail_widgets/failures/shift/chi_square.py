@@ -38,7 +38,7 @@ def _category_table(reference, current):
 def _categorical_table(reference, current):
     """The table straight from pandas categorical codes (no string conversion), when possible."""
     dtype = getattr(reference, "dtype", None)
-    if str(dtype) != "category" or getattr(current, "dtype", None) != dtype:
+    if dtype is None or str(dtype) != "category" or getattr(current, "dtype", None) != dtype:
         return None
     if not len(reference) or not len(current):
         return None  # let category_labels name the empty side

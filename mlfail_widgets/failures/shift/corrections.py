@@ -267,8 +267,11 @@ def compare_corrections(data, *, labelled: int = 200, seed=0):
     adjusted = adjust_for_label_shift(base.predict_proba(evaluation), estimate.weights)
     scores["label-shift correction (BBSE)"] = (float(np.mean(base.classes_[adjusted.argmax(axis=1)] == truth)),
                                                "reference labels + current inputs")
+    unknown = np.full(len(estimate.current_priors), np.nan)  # no interval when n_boot=0
+    low = unknown if estimate.low is None else estimate.low
+    high = unknown if estimate.high is None else estimate.high
     priors = " / ".join(f"{p:.2g} [{lo:.2g}, {hi:.2g}]" for p, lo, hi in zip(
-        estimate.current_priors, estimate.low, estimate.high, strict=True))
+        estimate.current_priors, low, high, strict=True))
     notes["label-shift correction (BBSE)"] = f"cond {estimate.condition_number:.2g}; priors {priors}"
     if recent[data.target].nunique() > 1:
         fresh = TabularClassifier(features, data.target).fit(recent)

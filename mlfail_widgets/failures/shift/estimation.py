@@ -205,7 +205,9 @@ def label_free_failures(*, magnitudes: dict | None = None, n: int = 4000, seeds=
     rows = []
     for name, magnitude in magnitudes.items():
         kind = name.split()[0]
-        raw, cbpe, real = [], [], []
+        raw: list[float] = []
+        cbpe: list[float] = []
+        real: list[float] = []
         for seed in seeds:
             data = make_shift(kind, magnitude, n_reference=4000, n_current=n, seed=int(seed))
             train, holdout = data.reference.iloc[:2000], data.reference.iloc[2000:]
@@ -213,9 +215,9 @@ def label_free_failures(*, magnitudes: dict | None = None, n: int = 4000, seeds=
             calibration = calibrate_confidence(model, holdout)
             plain = estimate_performance(model, data.current)
             calibrated = estimate_performance(model, data.current, calibration=calibration)
-            raw.append(plain.gap)
-            cbpe.append(calibrated.gap)
-            real.append(plain.realised)
+            raw.append(np.nan if plain.gap is None else plain.gap)
+            cbpe.append(np.nan if calibrated.gap is None else calibrated.gap)
+            real.append(np.nan if plain.realised is None else plain.realised)
         label = name if " " in name else f"{name} {magnitude:g}"
         rows.append((label, float(np.mean(real)), float(np.mean(raw)), float(np.mean(cbpe))))
     return pd.DataFrame(rows, columns=["shift", "realised", "raw_gap", "cbpe_gap"])

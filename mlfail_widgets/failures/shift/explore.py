@@ -21,10 +21,10 @@ from ..._validation import check_choice, check_float, check_int
 from ...statistics import renamed_argument
 from .detectors import KSReference
 from .estimation import expected_accuracy
-from .generators import DRIFT_PATTERNS, SHIFT_KINDS, drift_stream, make_shift, reference_data
+from .generators import DRIFT_PATTERNS, SHIFT_KINDS, ShiftData, drift_stream, make_shift, reference_data
 from .model import TabularClassifier
 from .monitoring import DETECTORS, monitor_stream
-from .report import detect_drift
+from .report import DriftReport, detect_drift
 
 __all__ = ["MonitoringView", "ShiftSnapshot", "before_after", "monitoring_view", "shift_snapshot",
            "significance_vs_size"]
@@ -42,8 +42,8 @@ def deployed_model(seed: int = 0, rows: int = 5000) -> TabularClassifier:
 class ShiftSnapshot:
     """One kind of shift at one magnitude, seen by every detector and by the model."""
 
-    data: object  # ShiftData
-    report: object  # DriftReport
+    data: ShiftData
+    report: DriftReport
     reference_accuracy: float
     accuracy: float
     expected: float

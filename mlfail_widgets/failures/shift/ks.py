@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -31,8 +32,8 @@ class KSResult:
     ``method`` is "exact" or "asymp" (the same for all, since the sizes are the same).
     """
 
-    statistic: object
-    pvalue: object
+    statistic: Any
+    pvalue: Any
     method: str
     columns: list | None = None
 

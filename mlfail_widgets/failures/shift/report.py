@@ -9,6 +9,7 @@ false alarms among the features flagged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class DriftReport:
     correction : str
     """
 
-    table: object
+    table: Any
     alpha: float
     correction: str
 
@@ -143,7 +144,8 @@ def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
     correction = check_correction(correction)
     bins = check_int(bins, "bins", low=2, high=1000)
     columns, numeric, categorical = _split_columns(reference, current, columns)
-    rows, counts = {}, {}
+    rows: dict[Any, tuple] = {}
+    counts: dict[Any, np.ndarray] = {}
     if numeric:
         prepared = KSReference(reference, columns=numeric)
         ks = prepared.test(current)
