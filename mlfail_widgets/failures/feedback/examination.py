@@ -66,7 +66,7 @@ def examination_probability(k: int, position_bias: float = 1.0) -> np.ndarray:
     return (1.0 / np.arange(1, k + 1)) ** position_bias
 
 
-def examine_and_play(rng, affinity: np.ndarray, model: str, position_bias: float, patience: float):
+def examine_and_play(rng: np.random.Generator, affinity: np.ndarray, model: str, position_bias: float, patience: float) -> tuple[np.ndarray, np.ndarray]:
     """Draw plays for lists whose true affinities are ``affinity`` (n_lists, k).
 
     Returns ``(played, propensity)``: a bool array of plays, and for every slot the probability

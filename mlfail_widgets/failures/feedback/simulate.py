@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +33,9 @@ from .metrics import (
 from .policies import make_policy, random_lists, replace_slots
 from .settings import _SETTINGS_DOC, LoopSettings, _check, _merge
 from .world import World, make_world
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ROUND_METRICS", "LoopHistory", "LoopSettings", "simulate_feedback_loop"]  # LoopSettings re-exported
 
@@ -104,13 +108,13 @@ class LoopHistory:
     def rounds(self) -> int:
         return int(self.exposure.shape[0])
 
-    def frame(self):
+    def frame(self) -> pd.DataFrame:
         """The per-round metrics as a DataFrame indexed by round."""
         import pandas as pd
 
         return pd.DataFrame(self.metrics).rename_axis("round")
 
-    def lorenz(self, of: str = "plays", upto: int | None = None):
+    def lorenz(self, of: str = "plays", upto: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Lorenz curve ``(x, y)`` of cumulative plays (or ``of="exposure"``) per available song."""
         of = check_choice(of, "of", ["plays", "exposure"])
         upto = self.rounds if upto is None else check_int(upto, "upto",
@@ -148,9 +152,9 @@ def simulate_feedback_loop(
     settings: LoopSettings | None = None,
     *,
     world: World | None = None,
-    seed=0,
+    seed: int | np.random.Generator | None = 0,
     progress: Callable[[int, int], None] | None = None,
-    **options,
+    **options: Any,
 ) -> LoopHistory:
     """Run a recommender's feedback loop and measure what it does to the catalogue.
 

@@ -9,7 +9,7 @@ false alarms among the features flagged.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from .chi_square import chi_square_test
 from .jensen_shannon import jensen_shannon_distance
 from .ks import KSReference
 from .psi import _binned_counts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CORRECTIONS", "DriftReport", "adjust_pvalues", "detect_drift", "evidently_default_rule"]
 
@@ -102,7 +105,7 @@ def _split_columns(reference, current, columns):
     return columns, numeric, categorical
 
 
-def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
+def detect_drift(reference: Any, current: Any, columns: Any = None, *, alpha: float = 0.05,
                  correction: str = "bonferroni", bins: int = 10, level: float | None = None) -> DriftReport:
     """Test every feature for drift: KS for numbers, chi-square for categories, plus distances.
 
@@ -185,7 +188,7 @@ def _psi_and_counts(reference, current, bins: int, counts: dict, column) -> floa
     return float(psi_from_counts(r, c))
 
 
-def evidently_default_rule(reference, current, columns=None):
+def evidently_default_rule(reference: Any, current: Any, columns: Any = None) -> pd.DataFrame:
     """Which test Evidently's default data-drift rule picks for each column, and its verdict.
 
     A re-statement of the rule documented by Evidently ("Data drift algorithm",
