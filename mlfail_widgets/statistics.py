@@ -313,9 +313,14 @@ def ks_power(sizes: tuple[int, int], alpha: float, shift_sd: float = SMALL_SHIFT
     >>> round(ks_power((1000, 1000), 0.05), 2)
     0.97
     """
+    return _ks_power(int(sizes[0]), int(sizes[1]), float(alpha), float(shift_sd))
+
+
+@lru_cache(maxsize=256)
+def _ks_power(n: int, m: int, alpha: float, shift_sd: float) -> float:
+    """:func:`ks_power`, remembered: a drift table asks again for the same sizes on every move."""
     from scipy import stats
 
-    n, m = sizes
     t, first, second = _brownian_bridges()
     moved = stats.norm.cdf(stats.norm.ppf(t) - shift_sd)
     at_moved = np.clip(np.round(moved * t.size - 0.5).astype(int), 0, t.size - 1)
