@@ -1,8 +1,11 @@
-"""The course's statistics helpers, one of each: multiple-testing corrections and PSI.
+"""The course's statistics helpers, one of each: multiple-testing corrections, PSI, drift effects.
 
 Every part of the package that corrects p-values for testing many things at once (features in
 a drift report, windows of a monitor, slices of a slice chart) calls :func:`adjust_pvalues`;
-every part that computes a population stability index calls :func:`psi_from_counts`. One
+every part that computes a population stability index calls :func:`psi_from_counts` (and
+:func:`psi_null` for its threshold at a window's size); every drift table puts
+:func:`drift_effect` (effect size, smallest detectable effect, power against a stated small
+effect: :func:`ks_power` for KS) beside its p-values. One
 spelling everywhere: the argument is ``correction=`` and "no correction" is ``"none"``;
 ``alpha`` is a significance level (flag when p < alpha), ``confidence`` a confidence level.
 
