@@ -6,17 +6,22 @@ Used by :mod:`mlfail_widgets.slicing` (one interval per slice), by chapter 00 (h
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ._validation import check_choice, check_float
 from .statistics import renamed_argument
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["PROPORTION_METHODS", "mean_interval", "proportion_interval"]
 
 PROPORTION_METHODS = ("wilson", "clopper-pearson", "normal")
 
 
-def proportion_interval(successes, n, confidence: float = 0.95, method: str = "wilson", *,
+def proportion_interval(successes: ArrayLike, n: ArrayLike, confidence: float = 0.95, method: str = "wilson", *,
                         level: float | None = None) -> tuple:
     """Two-sided confidence interval for a binomial proportion ``successes / n``.
 
@@ -84,7 +89,7 @@ def proportion_interval(successes, n, confidence: float = 0.95, method: str = "w
     return low, high
 
 
-def mean_interval(mean, std, n, confidence: float = 0.95, *, level: float | None = None) -> tuple:
+def mean_interval(mean: ArrayLike, std: ArrayLike, n: ArrayLike, confidence: float = 0.95, *, level: float | None = None) -> tuple:
     """Student-t interval for a mean from its sample mean, standard deviation and size.
 
     ``n < 2`` gives ``(nan, nan)``: one value says nothing about spread. ``confidence`` is the

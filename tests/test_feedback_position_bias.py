@@ -99,6 +99,16 @@ def test_comparison_table_tells_the_literature_story():
     assert tau[("reverse", "play_rate")] < 0.3 < min(tau[("reverse", m)] for m in BIAS_ESTIMATORS
                                                        if m != "play_rate")
     assert (table["slot1_calibration_sd"] > 0).all() and (table["kendall_tau_sd"] > 0).all()
+    # the chapter states the ratios it measures: the sentence is the table's numbers
+    from mlfail_widgets.failures.feedback import calibration_summary
+
+    additive, multiplicative = calibration_summary(table).splitlines()
+    calibration = table["slot1_calibration"]
+    assert (f"additive slot feature: x{calibration[('relevance', 'position_feature')]:.2f} with good songs on top, "
+            f"x{calibration[('reverse', 'position_feature')]:.2f} with good songs at the bottom.") in additive
+    assert f"x{calibration[('reverse', 'multiplicative')]:.2f} with good songs at the bottom." in multiplicative
+    with pytest.raises(ParameterError, match="'comparison' parameter of calibration_summary"):
+        calibration_summary(table.reset_index(drop=True)[["kendall_tau"]])
 
 
 def test_ips_variants_mean_and_variance_against_closed_forms():

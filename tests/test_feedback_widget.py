@@ -23,13 +23,13 @@ def panel():
 
 def test_update_changes_the_artists_in_place():
     drawn = feedback_plot.draw(loop_report(rounds=10, n_users=200, n_songs=120))
-    figure, line = drawn.figure, drawn.artists["exposure"]
+    figure, line = drawn.figure, drawn.artists.exposure
     before = line.get_ydata().copy()
     feedback_plot.update(drawn, loop_report(epsilon=0.5, rounds=20, n_users=200, n_songs=120))
-    assert drawn.figure is figure and drawn.artists["exposure"] is line
+    assert drawn.figure is figure and drawn.artists.exposure is line
     assert len(line.get_xdata()) == 20 and not np.array_equal(line.get_ydata()[:10], before)
     assert line.axes.get_xlim() == (0, 19)
-    assert "epsilon 0.50" in drawn.artists["lorenz_text"].get_text()
+    assert "epsilon 0.50" in drawn.artists.lorenz_text.get_text()
 
 
 def test_a_move_redraws_only_what_changes_and_shows_what_a_full_draw_shows(panel):
@@ -38,7 +38,7 @@ def test_a_move_redraws_only_what_changes_and_shows_what_a_full_draw_shows(panel
         panel.set(epsilon=epsilon)
         assert shows_a_full_draw(canvas), epsilon
     assert canvas.background_draws == 1
-    slice_ax = panel.drawn.artists["slices"].artists["points"].axes
+    slice_ax = panel.drawn.artists.slices.artists.points.axes
     assert slice_ax.get_xlim() == (-0.2, 0.2)  # centred on "well calibrated"
     for settings in ({"rounds": 12}, {"policy": "ctr+ipw", "k": 5, "position_bias": 2.0}):
         panel.set(**settings)  # a new x range: the background is drawn again
@@ -52,7 +52,7 @@ def test_the_calibration_axis_widens_in_steps_when_a_gap_needs_it():
     assert feedback_plot._gap_reach(wide) == 0.5
     hit_rate = loop_report(rounds=10, n_users=200, n_songs=120, slice_metric="hit rate")
     drawn = feedback_plot.draw(hit_rate)  # not a gap around 0: the slice chart's own range
-    assert drawn.artists["slices"].artists["points"].axes.get_xlim()[0] >= -0.01
+    assert drawn.artists.slices.artists.points.axes.get_xlim()[0] >= -0.01
 
 
 def test_panel_is_marked_for_the_browser_tests(panel):

@@ -25,13 +25,13 @@ def test_the_shift_panel_is_the_main_widget_and_redraws_in_place(panel):
     panel.controls["magnitude"].value = 3.0
     assert panel.figure is figure and panel.png != png
     assert panel.result.data.magnitude == 3.0 and panel.error is None
-    assert panel.drawn.artists["test_title"].get_text() == "3 of 5 features flagged"
+    assert panel.drawn.artists.test_title.get_text() == "3 of 5 features flagged"
 
 
 def test_each_kind_reaches_the_figure(panel):
     result = panel.set(kind="concept", magnitude=3.0)
     assert result.report.drifted == [] and result.accuracy < result.reference_accuracy - 0.1
-    assert panel.drawn.artists["data_title"].get_text() == "Concept drift +3 (simulated data)"
+    assert panel.drawn.artists.data_title.get_text() == "Concept drift +3 (simulated data)"
     assert panel.set(kind="label", magnitude=2.0).data.current["label"].mean() > 0.8
     assert "P(label = 1)" in panel._summary(panel.result)
 
@@ -68,7 +68,7 @@ def test_the_dashboard_rejudges_a_threshold_without_recomputing():
         assert dashboard.result.result.threshold == 0.2
         dashboard.controls["detector"].value = "wasserstein"
         assert explore._monitor.cache_info().misses == computed + 1
-        assert dashboard.drawn.artists["title"].get_text().startswith("Wasserstein, 1,000-row windows")
+        assert dashboard.drawn.artists.title.get_text().startswith("Wasserstein, 1,000-row windows")
         before = dashboard.result.result.alarms.size
         dashboard.controls["window"].value = 2000
         assert dashboard.result.result.alarms.size == before // 2

@@ -54,9 +54,9 @@ def test_it_is_a_panel_showing_the_first_column_and_metric(chart, data):
 
 
 def test_changing_column_metric_and_size_updates_the_same_figure(chart, data):
-    figure, points = chart.figure, chart.drawn.artists["points"]
+    figure, points = chart.figure, chart.drawn.artists.points
     table = chart.set(by="age")
-    assert chart.figure is figure and chart.drawn.artists["points"] is points
+    assert chart.figure is figure and chart.drawn.artists.points is points
     assert table["by"].unique().tolist() == ["age"] and labels(chart)[-1] == "missing"
     assert len(points.get_offsets()) == len(table)  # 4 bins and the missing slice
     assert chart.figure.axes[0].yaxis.label.get_text() == "age"
@@ -65,8 +65,8 @@ def test_changing_column_metric_and_size_updates_the_same_figure(chart, data):
     assert table.metric == "recall" and chart.png != png
     assert chart.figure.axes[0].xaxis.label.get_text().startswith("recall")
     chart.controls["by"].value = "genre"  # back to ten slices: the artists are reused
-    assert len(chart.drawn.artists["points"].get_offsets()) == len(GENRES)
-    assert sum(t.get_visible() for t in chart.drawn.artists["sizes"]) == len(GENRES)
+    assert len(chart.drawn.artists.points.get_offsets()) == len(GENRES)
+    assert sum(t.get_visible() for t in chart.drawn.artists.sizes) == len(GENRES)
 
 
 def test_the_minimum_size_slider_rejudges_without_recomputing(chart):
@@ -77,15 +77,15 @@ def test_the_minimum_size_slider_rejudges_without_recomputing(chart):
     small = table[table["size"] < 400]
     assert len(small) and (small["status"] == "too small").all() and not small["flagged"].any()
     assert small["low"].isna().all() and small["metric"].notna().all()
-    colours = {to_hex(c) for c in chart.drawn.artists["points"].get_facecolors()}
+    colours = {to_hex(c) for c in chart.drawn.artists.points.get_facecolors()}
     assert to_hex(style.MUTED) in colours and to_hex(style.ALARM) in colours
-    notes = [t.get_text() for t in chart.drawn.artists["sizes"] if t.get_visible()]
+    notes = [t.get_text() for t in chart.drawn.artists.sizes if t.get_visible()]
     assert any("too small (< 400 rows)" in note for note in notes)
 
 
 def test_flagged_slices_are_drawn_in_the_alarm_colour(chart):
     table = chart.result
-    drawn = [to_hex(c) for c in chart.drawn.artists["points"].get_facecolors()]
+    drawn = [to_hex(c) for c in chart.drawn.artists.points.get_facecolors()]
     for colour, flagged, status in zip(drawn, table["flagged"], table["status"], strict=True):
         assert colour == to_hex(style.ALARM if flagged else style.GOOD if status == "ok" else style.MUTED)
     jazz = labels(chart).index("jazz")
@@ -101,7 +101,7 @@ def test_new_labels_get_a_new_layout_so_nothing_is_clipped(chart, data):
             render_png(panel.figure)
             renderer = panel.figure.canvas.get_renderer()
             box = panel.figure.bbox
-            for text in [*panel.figure.axes[0].get_yticklabels(), *panel.drawn.artists["sizes"]]:
+            for text in [*panel.figure.axes[0].get_yticklabels(), *panel.drawn.artists.sizes]:
                 if text.get_visible() and text.get_text():
                     extent = text.get_window_extent(renderer)
                     assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, text.get_text()
@@ -175,7 +175,7 @@ def test_draw_into_given_axes_and_update_with_fewer_slices(data):
 
     fig, axes = new_figure((10, 4), ncols=2)
     drawn = slices.draw(slice_metrics(data, "genre"), ax=axes[1])
-    assert drawn.figure is fig and drawn.artists["points"].axes is axes[1]
+    assert drawn.figure is fig and drawn.artists.points.axes is axes[1]
     slices.update(drawn, slice_metrics(data, "age", "auc", prediction="score", n_boot=100))
     assert [t.get_text() for t in axes[1].get_yticklabels()][-1] == "missing"
     assert axes[1].title.get_text().startswith("ROC AUC by age")
@@ -190,8 +190,8 @@ def test_a_long_column_name_does_not_run_into_the_header():
     drawn = slices.draw(slice_metrics(frame, name, target="label", prediction="prediction"))
     render_png(drawn.figure)
     renderer = drawn.figure.canvas.get_renderer()
-    title = drawn.artists["header"].axes.title.get_window_extent(renderer)
-    header = drawn.artists["header"].get_window_extent(renderer)
+    title = drawn.artists.header.axes.title.get_window_extent(renderer)
+    header = drawn.artists.header.get_window_extent(renderer)
     assert not title.overlaps(header)
     assert drawn.figure.bbox.contains(title.x0, title.y0) and drawn.figure.bbox.contains(title.x1, title.y1)
 

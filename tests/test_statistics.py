@@ -101,6 +101,39 @@ def test_psi_null_threshold_holds_its_false_alarm_rate_where_the_rule_of_thumb_d
     assert psi_null([500] * 10, 100, seed=0)["above_0.1"] > 0.35
 
 
+@pytest.mark.parametrize("n_ref, window", [(200, 20), (200, 50), (1000, 30), (5000, 50)])
+def test_psi_null_holds_its_level_on_small_windows(n_ref, window):
+    """Real shift-free windows, each against its own reference and that reference's threshold:
+    about 5 % false alarms from 20-row windows (the old bootstrap, which redrew the reference,
+    gave 7-9 % at 30-50 rows against 200 reference rows)."""
+    from mlfail_widgets.failures.shift.psi import _binned_counts
+    from mlfail_widgets.statistics import psi_null
+
+    rng = np.random.default_rng(n_ref + window)
+    reps, alarms = 1500, 0
+    for _ in range(reps):
+        reference, current = rng.normal(size=n_ref), rng.normal(size=window)
+        r, c = _binned_counts(reference, current, 10)
+        alarms += psi_from_counts(r, c) > psi_null(r, window, seed=rng, n_resamples=1000)["threshold"]
+    assert 0.03 <= alarms / reps <= 0.07, alarms / reps
+
+
+def test_ks_power_matches_a_simulation_of_scipy_ks_2samp():
+    """The asymptotic power of KS against a 0.2-sd shift of a normal, against ks_2samp's rejection rate."""
+    from scipy import stats
+
+    from mlfail_widgets.statistics import ks_power
+
+    rng = np.random.default_rng(18)
+    reps = 1000  # the simulated rate's standard error is at most 0.016: 0.045 is under 3 of them
+    for n, m, alpha in [(1000, 1000, 0.01), (500, 200, 0.05), (5000, 300, 0.01), (200, 200, 0.05)]:
+        rejected = np.mean([stats.ks_2samp(rng.normal(size=n), rng.normal(0.2, 1, size=m)).pvalue < alpha
+                            for _ in range(reps)])
+        power = ks_power((n, m), alpha)
+        assert abs(power - rejected) <= 0.045, (n, m, alpha, power, rejected)
+    assert ks_power((1000, 1000), 0.05, shift_sd=0.0) == pytest.approx(0.05, abs=0.015)  # no shift: the level
+
+
 def test_chi_square_warns_below_five_expected_and_offers_exact_and_merged():
     from scipy.stats import chi2_contingency
 
@@ -136,6 +169,10 @@ def test_drift_table_carries_effect_sizes_detectable_effects_and_the_psi_thresho
     chi = table.loc["channel"]
     assert chi["effect_size"] == pytest.approx(np.sqrt(chi["statistic"] / 2000))
     assert chi["power_small"] == pytest.approx(stats.ncx2.sf(stats.chi2.isf(0.01, 2), 2, 2000 * 0.01))
+    assert chi["small_effect"] == "Cohen's w = 0.1" and table.loc["x1", "small_effect"] == "shift of 0.2 sd (normal)"
+    from mlfail_widgets.statistics import ks_power
+
+    assert table.loc["x1", "power_small"] == ks_power((1000, 1000), 0.05 / 5) and 0.7 < table.loc["x1", "power_small"] < 0.95
     assert (table["psi_null95"] < 0.1).all()  # 1,000 rows: far below the rule of thumb's 0.1
     # the power is the test's: chi-square tests at Cohen's w = 0.1 (shares moved by d) reject as often
     rng = np.random.default_rng(4)

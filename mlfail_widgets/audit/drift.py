@@ -363,19 +363,18 @@ def drift_report(
         table.insert(5, "adjusted_pvalue", adjust_pvalues(table["pvalue"].to_numpy(), correction))
         table.insert(6, "drifted", table["adjusted_pvalue"] < alpha)
         table["method"] = "binned"
-        from ..statistics import drift_effect
+        from ..statistics import DRIFT_EFFECT_COLUMNS, drift_effect
 
         each = alpha / len(columns) if correction != "none" else alpha  # Bonferroni's per-test level
         effects = [drift_effect(row.type, row.statistic, (int(rows[0]), int(rows[1])), each,
                                len(categories[row.column][0]) - 1 if row.type == "categorical" else None)
                    for row in table.itertuples()]
-        for name, values in zip(["effect_size", "effect_measure", "detectable", "power_small"],
-                                zip(*effects, strict=True), strict=True):
+        for name, values in zip(DRIFT_EFFECT_COLUMNS, zip(*effects, strict=True), strict=True):
             table[name] = values
         table["psi_null95"] = np.nan  # the exact path has it; from counts alone it is not computed
         table = table[["column", "type", "test", "statistic", "pvalue", "adjusted_pvalue", "drifted", "psi",
                        "jensen_shannon", "wasserstein_sd", "effect_size", "effect_measure", "detectable",
-                       "power_small", "psi_null95", "method", "statistic_bound", "wasserstein_bound", "pvalue_low"]]
+                       "power_small", "small_effect", "psi_null95", "method", "statistic_bound", "wasserstein_bound", "pvalue_low"]]
         report = DriftReport(table, alpha, correction)
     steps.finish()
     report.table.attrs.update(engine=log.engine, rows={"reference": int(rows[0]), "current": int(rows[1])},

@@ -14,21 +14,82 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
 from . import slices as slice_plot
 from . import style
-from ._base import Drawn, new_figure
+from ._base import Artists, Drawn, new_figure
 
-__all__ = ["draw", "draw_examination_fit", "draw_policies", "draw_position_bias", "draw_slice_comparison",
-           "draw_tradeoff", "update"]
+__all__ = ["ExaminationFitArtists", "FeedbackArtists", "PolicyArtists", "PositionBiasArtists",
+           "SliceComparisonArtists", "TradeoffArtists", "draw", "draw_examination_fit", "draw_policies",
+           "draw_position_bias", "draw_slice_comparison", "draw_tradeoff", "update"]
 
 _POLICY_NAMES = {"random": "random", "popularity": "popularity", "ctr": "play rate (CTR)",
                  "personalised": "personalised", "position_feature": "position feature",
                  "ipw": "IPW"}
 
 
-_SLICE_LEGEND = ("slice, 95% interval", "flagged (Holm)", "too small to judge", "whole log")
+_SLICE_LEGEND = ("slice, 95% interval", "differs from the rest (Holm)", "too small to judge", "whole log")
+
+
+@dataclass
+class FeedbackArtists(Artists):
+    """The dashboard's artists, changed in place by :func:`update`."""
+
+    exposure: Any
+    plays: Any
+    lorenz: Any
+    lorenz_text: Any
+    tau: Any
+    ndcg: Any
+    slices: Drawn[slice_plot.SliceArtists]
+
+
+@dataclass
+class PolicyArtists(Artists):
+    """One line per run in each panel of :func:`draw_policies`."""
+
+    gini: list
+    lorenz: list
+    tau: list
+
+
+@dataclass
+class TradeoffArtists(Artists):
+    """The lines of :func:`draw_tradeoff`."""
+
+    tau: Any
+    gini: Any
+    new: Any
+    cost: Any
+    plays: Any
+
+
+@dataclass
+class PositionBiasArtists(Artists):
+    """The scatter and the two bar groups of :func:`draw_position_bias`."""
+
+    points: list
+    bars: list
+
+
+@dataclass
+class ExaminationFitArtists(Artists):
+    """The curves and the bar groups of :func:`draw_examination_fit`."""
+
+    curves: Any
+    calibration: list
+    tau: list
+
+
+@dataclass
+class SliceComparisonArtists(Artists):
+    """One slice chart per run in :func:`draw_slice_comparison`."""
+
+    charts: list
 
 
 def _policy_label(name: str) -> str:
@@ -37,7 +98,7 @@ def _policy_label(name: str) -> str:
     return f"{text} + {_POLICY_NAMES.get(debias, debias)}" if debias else text
 
 
-def draw(report, ax=None) -> Drawn:
+def draw(report: Any, ax: Any = None) -> Drawn[FeedbackArtists]:
     """The dashboard of one run: ``report`` is a
     :class:`~mlfail_widgets.failures.feedback.LoopReport`; ``ax`` three axes (rounds, Lorenz
     curve, slices).
@@ -89,21 +150,21 @@ def draw(report, ax=None) -> Drawn:
                                      bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9})
 
         slices = slice_plot.draw(report.slices, ax=slice_ax)
-        legend = slices.artists["legend"]  # to the right, out of the way of the slices
+        legend = slices.artists.legend  # to the right, out of the way of the slices
         legend.remove()
-        slices.artists["legend"] = slice_ax.legend(
+        slices.artists.legend = slice_ax.legend(
             handles=legend.legend_handles, labels=[t.get_text() for t in legend.get_texts()],
             loc="center left", bbox_to_anchor=(1.13, 0.5), fontsize=8.5)
         slice_ax.xaxis.set_major_locator(MaxNLocator(4))
-    drawn = Drawn(fig, {"exposure": exposure, "plays": plays, "lorenz": lorenz,
-                        "lorenz_text": lorenz_text, "tau": tau, "ndcg": ndcg, "slices": slices})
+    drawn = Drawn(fig, FeedbackArtists(exposure=exposure, plays=plays, lorenz=lorenz, lorenz_text=lorenz_text,
+                                       tau=tau, ndcg=ndcg, slices=slices))
     update(drawn, report)
     if own_figure:  # a move redraws the curves, the slices and their names (red when flagged)
         from ._layered import redraw_changing
 
         marks = slices.artists
-        redraw_changing(fig, [exposure, plays, tau, ndcg, lorenz, lorenz_text, marks["band"],
-                              marks["overall"], marks["whiskers"], marks["points"], slice_ax.title,
+        redraw_changing(fig, [exposure, plays, tau, ndcg, lorenz, lorenz_text, marks.band,
+                              marks.overall, marks.whiskers, marks.points, slice_ax.title,
                               slice_ax.yaxis])
     return drawn
 
@@ -122,41 +183,41 @@ def _gap_reach(table) -> float:
     return next((reach for reach in _GAP_REACH if reach >= need), need)
 
 
-def update(drawn: Drawn, report) -> None:
+def update(drawn: Drawn[FeedbackArtists], report: Any) -> None:
     """Show another run on the dashboard, in place."""
     a = drawn.artists
     history = report.history
     rounds = np.arange(history.rounds)
-    for name, values in (("exposure", history.exposure_gini), ("plays", history.play_gini),
-                         ("tau", history.kendall_tau), ("ndcg", history.ndcg)):
-        a[name].set_data(rounds, values)
-    a["tau"].axes.set_xlim(0, max(history.rounds - 1, 1))
-    a["lorenz"].set_data(*history.lorenz("plays"))
+    for line, values in ((a.exposure, history.exposure_gini), (a.plays, history.play_gini),
+                         (a.tau, history.kendall_tau), (a.ndcg, history.ndcg)):
+        line.set_data(rounds, values)
+    a.tau.axes.set_xlim(0, max(history.rounds - 1, 1))
+    a.lorenz.set_data(*history.lorenz("plays"))
     settings = history.settings
-    a["lorenz_text"].set_text(
+    a.lorenz_text.set_text(
         f"{_policy_label(report.policy)}, epsilon {settings['epsilon']:.2f}: Gini "
         f"{history.final('play_gini'):.2f}\ntop 1% of songs: {history.final('top_share'):.0%} of plays")
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     frozen = not isinstance(drawn.figure.get_layout_engine(), ConstrainedLayoutEngine)
-    slice_plot.update(a["slices"], report.slices)
+    slice_plot.update(a.slices, report.slices)
     table = report.slices
-    slice_ax = a["slices"].artists["points"].axes
+    slice_ax = a.slices.artists.points.axes
     slice_ax.title.set_text(f"Calibration by slice of the log: {int(table['flagged'].sum())} of "
                             f"{int((table['status'] == 'ok').sum())} flagged")
     slice_ax.xaxis.label.set_text("predicted minus observed play rate")
     if table.attrs.get("metric") == "calibration":  # centred on 0, well calibrated
         reach = _gap_reach(table)
         slice_ax.set_xlim(-reach, reach)
-    for text, short in zip(a["slices"].artists["legend"].get_texts(), _SLICE_LEGEND, strict=True):
+    for text, short in zip(a.slices.artists.legend.get_texts(), _SLICE_LEGEND, strict=True):
         text.set_text(short)  # few, short texts: each one costs about 2 ms on every move
-    for text in [a["slices"].artists["header"], *a["slices"].artists["sizes"]]:
+    for text in [a.slices.artists.header, *a.slices.artists.sizes]:
         text.set_visible(False)  # slice sizes: in the notebook's slice charts
     if frozen:  # the slices are always the same five, so the layout of the first draw holds
         drawn.figure.set_layout_engine("none")
 
 
-def draw_policies(histories: dict, ax=None) -> Drawn:
+def draw_policies(histories: dict, ax: Any = None) -> Drawn[PolicyArtists]:
     """Several runs compared: exposure Gini over rounds, Lorenz curves of plays, Kendall tau.
 
     ``histories`` maps a label to a :class:`~mlfail_widgets.failures.feedback.LoopHistory`.
@@ -165,7 +226,7 @@ def draw_policies(histories: dict, ax=None) -> Drawn:
     --------
     >>> from mlfail_widgets.failures.feedback import simulate_feedback_loop
     >>> runs = {p: simulate_feedback_loop(p, n_users=200, n_songs=100, rounds=8) for p in ["random", "popularity"]}
-    >>> len(draw_policies(runs).artists["gini"])
+    >>> len(draw_policies(runs).artists.gini)
     2
     """
     colours = [style.NEUTRAL, style.ALARM, style.PALETTE["orange"], style.GOOD,
@@ -175,7 +236,7 @@ def draw_policies(histories: dict, ax=None) -> Drawn:
             fig, ax = new_figure((12, 3.9), ncols=3)
         fig = ax[0].figure
         gini_ax, lorenz_ax, tau_ax = ax
-        lines = {"gini": [], "lorenz": [], "tau": []}
+        lines: dict[str, list] = {"gini": [], "lorenz": [], "tau": []}
         lorenz_ax.plot([0, 1], [0, 1], color=style.MUTED, linestyle="--", linewidth=1.2)
         for (label, history), colour in zip(histories.items(), colours, strict=False):
             rounds = np.arange(history.rounds)
@@ -194,10 +255,10 @@ def draw_policies(histories: dict, ax=None) -> Drawn:
                    ylabel="Kendall tau vs true quality")
         gini_ax.legend(loc="lower right", fontsize=9)
         style.label_simulated(tau_ax)
-    return Drawn(fig, lines)
+    return Drawn(fig, PolicyArtists(**lines))
 
 
-def draw_tradeoff(table, ax=None) -> Drawn:
+def draw_tradeoff(table: Any, ax: Any = None) -> Drawn[TradeoffArtists]:
     """What exploration buys (left) and costs (right), over epsilon.
 
     ``table`` is :func:`~mlfail_widgets.failures.feedback.exploration_tradeoff`'s result.
@@ -237,10 +298,10 @@ def draw_tradeoff(table, ax=None) -> Drawn:
                   ylabel="plays per listener per round")
         costs.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
         style.label_simulated(buys)
-    return Drawn(fig, {"tau": tau, "gini": gini, "new": new, "cost": cost, "plays": plays})
+    return Drawn(fig, TradeoffArtists(tau=tau, gini=gini, new=new, cost=cost, plays=plays))
 
 
-def draw_position_bias(estimates, dependence, ax=None) -> Drawn:
+def draw_position_bias(estimates: Any, dependence: Any, ax: Any = None) -> Drawn[PositionBiasArtists]:
     """Naive and position-feature estimates against true quality, and the estimators' rankings.
 
     ``estimates`` is :func:`~mlfail_widgets.failures.feedback.song_estimates`'s table (with
@@ -252,7 +313,7 @@ def draw_position_bias(estimates, dependence, ax=None) -> Drawn:
     >>> from mlfail_widgets.failures.feedback import simulate_feedback_loop, song_estimates, slot_dependence
     >>> run = simulate_feedback_loop("ctr", n_users=300, n_songs=150, rounds=10, epsilon=0.1)
     >>> drawn = draw_position_bias(song_estimates(run), slot_dependence(run))
-    >>> len(drawn.artists["bars"])
+    >>> len(drawn.artists.bars)
     2
     """
     shown = estimates[estimates["impressions"] > 0]
@@ -283,7 +344,7 @@ def draw_position_bias(estimates, dependence, ax=None) -> Drawn:
         ax[2].set(title="Four ways to read the log", xlabel="Kendall tau")
         ax[2].legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.4, -0.2))
         ax[2].grid(axis="y", visible=False)
-    return Drawn(fig, {"points": points, "bars": [truth, same]})
+    return Drawn(fig, PositionBiasArtists(points=points, bars=[truth, same]))
 
 
 _ESTIMATOR_NAMES = {"play_rate": "naive play rate", "position_feature": "position feature (additive)",
@@ -293,7 +354,7 @@ _PLACEMENT_NAMES = {"relevance": "good songs on top", "reverse": "good songs at 
                     "random": "random placement"}
 
 
-def draw_examination_fit(curves, comparison, ax=None) -> Drawn:
+def draw_examination_fit(curves: Any, comparison: Any, ax: Any = None) -> Drawn[ExaminationFitArtists]:
     """The examination curve recovered, and the estimators compared on calibration and ranking.
 
     ``curves`` is :func:`~mlfail_widgets.failures.feedback.examination_curves`'s table,
@@ -328,7 +389,7 @@ def draw_examination_fit(curves, comparison, ax=None) -> Drawn:
         y = np.arange(len(methods))
         height = 0.8 / len(placements)
         colours = [style.PALETTE["purple"], style.PALETTE["green"], style.PALETTE["sky"]]
-        bars = {"calibration": [], "tau": []}
+        bars: dict[str, list] = {"calibration": [], "tau": []}
         for axis, column, key in ((ax[1], "slot1_calibration", "calibration"),
                                   (ax[2], "kendall_tau", "tau")):
             for i, placement in enumerate(placements):
@@ -348,10 +409,10 @@ def draw_examination_fit(curves, comparison, ax=None) -> Drawn:
                   xlim=(0, 1.05))
         ax[2].legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2,
                      title="the logged traffic's placement", title_fontsize=8.5)
-    return Drawn(fig, {"curves": ax[0].lines, "calibration": bars["calibration"], "tau": bars["tau"]})
+    return Drawn(fig, ExaminationFitArtists(curves=ax[0].lines, calibration=bars["calibration"], tau=bars["tau"]))
 
 
-def draw_slice_comparison(tables: dict, ax=None) -> Drawn:
+def draw_slice_comparison(tables: dict, ax: Any = None) -> Drawn[SliceComparisonArtists]:
     """Slice charts of several runs side by side (same metric), on one x scale.
 
     ``tables`` maps a title to a :func:`~mlfail_widgets.failures.feedback.slice_report` table.
@@ -362,7 +423,7 @@ def draw_slice_comparison(tables: dict, ax=None) -> Drawn:
     >>> runs = {e: simulate_feedback_loop("popularity", n_users=300, n_songs=150, rounds=10,
     ...                                   epsilon=e, audit_share=0.05) for e in (0.0, 0.2)}
     >>> drawn = draw_slice_comparison({f"epsilon {e}": slice_report(r, n_boot=50) for e, r in runs.items()})
-    >>> len(drawn.artists["charts"])
+    >>> len(drawn.artists.charts)
     2
     """
     with style.context():
@@ -373,7 +434,7 @@ def draw_slice_comparison(tables: dict, ax=None) -> Drawn:
         charts = []
         for axis, (title, table) in zip(ax, tables.items(), strict=True):
             chart = slice_plot.draw(table, ax=axis)
-            chart.artists["legend"].remove()
+            chart.artists.legend.remove()
             flagged = int(table["flagged"].sum())
             axis.title.set_text(f"{title}: {flagged} of {int((table['status'] == 'ok').sum())} flagged")
             charts.append(chart)
@@ -384,9 +445,9 @@ def draw_slice_comparison(tables: dict, ax=None) -> Drawn:
         for axis in ax:  # one scale for all, so the charts compare at a glance
             axis.set_xlim(float(ends.min()) - pad, float(ends.max()) + pad)
         first = charts[0].artists
-        labels = [t.get_text() for t in first["legend"].get_texts()]
+        labels = [t.get_text() for t in first.legend.get_texts()]
         labels[3] = "overall value and its interval"
-        fig.legend(handles=first["legend"].legend_handles, labels=labels,
+        fig.legend(handles=first.legend.legend_handles, labels=labels,
                    loc="outside lower center", ncols=4, fontsize=9)
         style.label_simulated(ax[-1])
-    return Drawn(fig, {"charts": charts})
+    return Drawn(fig, SliceComparisonArtists(charts=charts))

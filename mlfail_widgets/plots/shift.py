@@ -8,13 +8,16 @@ functions draw the chapter's static figures.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
 from . import style
-from ._base import Drawn, new_figure
+from ._base import Artists, Drawn, new_figure
 
-__all__ = ["draw", "draw_corrections", "draw_monitor", "draw_patterns", "draw_performance",
-           "draw_significance", "draw_streaming", "draw_tradeoff", "update", "update_monitor"]
+__all__ = ["MonitorArtists", "ShiftArtists", "draw", "draw_corrections", "draw_monitor", "draw_patterns",
+           "draw_performance", "draw_significance", "draw_streaming", "draw_tradeoff", "update", "update_monitor"]
 
 POINTS = 400  # current rows shown in the scatter
 EVIDENCE_CAP = 20.0  # -log10 p shown at most
@@ -30,8 +33,35 @@ def _boundary(model) -> tuple[np.ndarray, np.ndarray]:
     return x1, -(b + w[0] * x1 + w[web]) / w[1]
 
 
+@dataclass
+class ShiftArtists(Artists):
+    """The artists :func:`update` changes: the scatter, the test bars, the accuracy bars, titles."""
+
+    reference: Any
+    current: Any
+    boundary: Any
+    bars: list
+    level: Any
+    test_title: Any
+    accuracy_bars: Any
+    accuracy_texts: list
+    accuracy_title: Any
+    data_title: Any
+
+
+@dataclass
+class MonitorArtists(Artists):
+    """The artists :func:`update_monitor` changes: the window means, the score, its alarms."""
+
+    means: Any
+    score: Any
+    threshold: Any
+    alarms: Any
+    title: Any
+
+
 # --------------------------------------------------------------------------- the main widget
-def draw(snapshot, ax=None) -> Drawn:
+def draw(snapshot: Any, ax: Any = None) -> Drawn[ShiftArtists]:
     """The data (current rows by label over the reference), the per-feature tests, the accuracy.
 
     Left: 400 current rows (orange: label 1, blue: 0) over 400 reference rows (grey) and the
@@ -42,7 +72,7 @@ def draw(snapshot, ax=None) -> Drawn:
     --------
     >>> from mlfail_widgets.failures.shift.explore import shift_snapshot
     >>> drawn = draw(shift_snapshot("label", 2.0))
-    >>> len(drawn.artists["bars"]), drawn.artists["test_title"].get_text()
+    >>> len(drawn.artists.bars), drawn.artists.test_title.get_text()
     (5, '2 of 5 features flagged')
     """
     from ..failures.shift.explore import deployed_model
@@ -81,10 +111,10 @@ def draw(snapshot, ax=None) -> Drawn:
         acc_ax.spines["left"].set_visible(False)
         acc_ax.grid(False)
         acc_title = acc_ax.set_title("", fontsize=11)
-    drawn = Drawn(fig, {"reference": reference, "current": current, "boundary": line, "bars": bars,
-                        "level": level_line, "test_title": test_title,
-                        "accuracy_bars": accuracy_bars, "accuracy_texts": accuracy_texts,
-                        "accuracy_title": acc_title, "data_title": data_title})
+    drawn = Drawn(fig, ShiftArtists(reference=reference, current=current, boundary=line, bars=bars,
+                                    level=level_line, test_title=test_title, accuracy_bars=accuracy_bars,
+                                    accuracy_texts=accuracy_texts, accuracy_title=acc_title,
+                                    data_title=data_title))
     update(drawn, snapshot)
     if own_figure:  # a slider move redraws the points, bars, numbers and titles only
         from ._layered import redraw_changing
@@ -94,34 +124,34 @@ def draw(snapshot, ax=None) -> Drawn:
     return drawn
 
 
-def update(drawn: Drawn, snapshot) -> None:
+def update(drawn: Drawn[ShiftArtists], snapshot: Any) -> None:
     """Show ``snapshot`` in the figure made by :func:`draw`."""
     a = drawn.artists
     reference, current = snapshot.data.reference.iloc[:POINTS], snapshot.data.current.iloc[:POINTS]
-    a["reference"].set_offsets(np.c_[reference["x1"], reference["x2"]])
-    a["current"].set_offsets(np.c_[current["x1"], current["x2"]])
-    a["current"].set_color(LABEL_COLOURS[current["label"].to_numpy()])
+    a.reference.set_offsets(np.c_[reference["x1"], reference["x2"]])
+    a.current.set_offsets(np.c_[current["x1"], current["x2"]])
+    a.current.set_color(LABEL_COLOURS[current["label"].to_numpy()])
     table = snapshot.report.table
     evidence = np.minimum(-np.log10(np.maximum(table["adjusted_pvalue"].to_numpy(), 1e-300)), EVIDENCE_CAP)
-    for bar, value, drifted in zip(a["bars"], evidence, table["drifted"], strict=True):
+    for bar, value, drifted in zip(a.bars, evidence, table["drifted"], strict=True):
         bar.set_width(value)
         bar.set_color(style.ALARM if drifted else style.GOOD)
-    a["level"].set_xdata([-np.log10(snapshot.report.alpha)] * 2)
+    a.level.set_xdata([-np.log10(snapshot.report.alpha)] * 2)
     flagged = len(snapshot.report.drifted)
-    a["test_title"].set_text(f"{flagged} of {len(table)} features flagged")
-    a["test_title"].set_color(style.ALARM if flagged else style.NEUTRAL)
+    a.test_title.set_text(f"{flagged} of {len(table)} features flagged")
+    a.test_title.set_color(style.ALARM if flagged else style.NEUTRAL)
     values = [snapshot.reference_accuracy, snapshot.accuracy, snapshot.expected]
-    for bar, text, value in zip(a["accuracy_bars"], a["accuracy_texts"], values, strict=True):
+    for bar, text, value in zip(a.accuracy_bars, a.accuracy_texts, values, strict=True):
         bar.set_height(value)
         text.set_position((bar.get_x() + bar.get_width() / 2, value + 0.01))
         text.set_text(f"{value:.1%}")
     drop = snapshot.accuracy - snapshot.reference_accuracy
-    a["accuracy_bars"][1].set_color(style.ALARM if drop < -0.03 else style.GOOD)
-    a["accuracy_title"].set_text(f"Accuracy on current rows {drop:+.1%}")
+    a.accuracy_bars[1].set_color(style.ALARM if drop < -0.03 else style.GOOD)
+    a.accuracy_title.set_text(f"Accuracy on current rows {drop:+.1%}")
     data = snapshot.data
     kind = {"concept": "concept drift"}.get(data.kind, f"{data.kind} shift")
     what = "No shift" if data.kind == "none" else f"{kind} {data.magnitude:+.2g}".capitalize()
-    a["data_title"].set_text(f"{what} (simulated data)")
+    a.data_title.set_text(f"{what} (simulated data)")
 
 
 # --------------------------------------------------------------------------- the dashboard
@@ -133,14 +163,14 @@ def _score(result) -> tuple[np.ndarray, float, str]:
     return result.score, result.threshold, name[result.detector]
 
 
-def draw_monitor(view, ax=None) -> Drawn:
+def draw_monitor(view: Any, ax: Any = None) -> Drawn[MonitorArtists]:
     """The stream (window means of x1 and the true drift) above the monitor's score and alarms.
 
     Examples
     --------
     >>> from mlfail_widgets.failures.shift.explore import monitoring_view
     >>> drawn = draw_monitor(monitoring_view(window=2000))
-    >>> len(drawn.artists["score"].get_xdata())
+    >>> len(drawn.artists.score.get_xdata())
     20
     """
     with style.context():
@@ -170,32 +200,32 @@ def draw_monitor(view, ax=None) -> Drawn:
         bottom.xaxis.set_major_formatter("{x:,.0f}")
         bottom.legend(loc="upper left", fontsize=9)
         title = top.set_title("", fontsize=11.5)
-    drawn = Drawn(fig, {"means": means, "score": score, "threshold": threshold, "alarms": alarms, "title": title})
+    drawn = Drawn(fig, MonitorArtists(means=means, score=score, threshold=threshold, alarms=alarms, title=title))
     update_monitor(drawn, view)
     return drawn
 
 
-def update_monitor(drawn: Drawn, view) -> None:
+def update_monitor(drawn: Drawn[MonitorArtists], view: Any) -> None:
     """Show ``view`` in the figure made by :func:`draw_monitor`."""
     a, result = drawn.artists, view.result
     centres = result.starts + result.window / 2
-    a["means"].set_data(centres, view.window_means)
+    a.means.set_data(centres, view.window_means)
     values, line, label = _score(result)
-    a["score"].set_data(centres, values)
-    a["threshold"].set_ydata([line, line])
-    a["alarms"].set_offsets(np.c_[centres[result.alarms], values[result.alarms]] if result.alarms.any()
+    a.score.set_data(centres, values)
+    a.threshold.set_ydata([line, line])
+    a.alarms.set_offsets(np.c_[centres[result.alarms], values[result.alarms]] if result.alarms.any()
                             else np.empty((0, 2)))
-    axis = a["score"].axes
+    axis = a.score.axes
     axis.set_ylabel(label, fontsize=9.5)
     axis.set_ylim(0, max(float(values.max()) * 1.15, line * 1.6))
     delay = result.detection_delay
     rate = result.false_alarm_rate
     name = {"ks": "KS test", "wasserstein": "Wasserstein", "psi": "PSI"}[result.detector]
-    a["title"].set_text(
+    a.title.set_text(
         f"{name}, {result.window:,}-row windows: "
         + (f"alarm {delay:,} rows after the drift" if delay is not None else "drift missed")
         + f"; false alarms before it: {rate:.0%}")
-    a["title"].set_color(style.ALARM if delay is None or rate > 0.1 else style.NEUTRAL)
+    a.title.set_color(style.ALARM if delay is None or rate > 0.1 else style.NEUTRAL)
 
 
 # --------------------------------------------------------------------------- static figures
@@ -216,7 +246,7 @@ def draw_patterns(streams: dict) -> Drawn:
     return Drawn(fig)
 
 
-def draw_tradeoff(table) -> Drawn:
+def draw_tradeoff(table: Any) -> Drawn:
     """What a window size buys: false alarms per 10,000 rows, power per window, delay."""
     with style.context():
         fig, (left, middle, right) = new_figure((11, 3.2), ncols=3)
@@ -234,7 +264,7 @@ def draw_tradeoff(table) -> Drawn:
     return Drawn(fig)
 
 
-def draw_significance(table) -> Drawn:
+def draw_significance(table: Any) -> Drawn:
     """The same small shift: its KS p-value and its normed Wasserstein distance as samples grow."""
     with style.context():
         fig, (left, right) = new_figure((10, 3.2), ncols=2)
@@ -291,7 +321,7 @@ def draw_corrections(tables: dict) -> Drawn:
     return Drawn(fig)
 
 
-def draw_streaming(stream, detections: dict, change: int | None = None, window: int = 200) -> Drawn:
+def draw_streaming(stream: Any, detections: dict, change: int | None = None, window: int = 200) -> Drawn:
     """A stream (with its rolling mean) and where each streaming detector fired."""
     with style.context():
         fig, axis = new_figure((11, 3.6))

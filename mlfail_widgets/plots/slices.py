@@ -1,8 +1,9 @@
-"""The slice chart: a metric per slice with its interval, against the overall value.
+"""The slice chart: a metric per slice with its interval, the overall value for reference.
 
 One row per slice, top to bottom in the table's order: a point for the slice's metric and a
 whisker for its interval, the overall value as a dashed line in its own interval band, and the
-slice sizes in a column on the right. Flagged slices are drawn in ``style.ALARM``, slices too
+slice sizes in a column on the right. Flagged slices (those that differ from the rest of the
+rows, after the table's correction) are drawn in ``style.ALARM``, slices too
 small to judge in ``style.MUTED`` with a note. ``update`` changes all of it in place, also when
 the number of slices changes.
 """
@@ -10,14 +11,16 @@ the number of slices changes.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from ..slicing import METRICS
 from . import style
-from ._base import Drawn, new_figure
+from ._base import Artists, Drawn, new_figure
 
-__all__ = ["AXIS_LABELS", "draw", "update"]
+__all__ = ["AXIS_LABELS", "SliceArtists", "draw", "update"]
 
 #: What the x axis says for each named metric (a callable metric shows its name).
 AXIS_LABELS = {
@@ -34,6 +37,22 @@ _WIDTH = 8.0
 #: Longest column name shown whole in the title, and in the axis and tick labels (longer ones
 #: end in an ellipsis, so a long name can push neither the title nor the labels off the figure).
 _TITLE_NAME, _LABEL_NAME = 40, 28
+
+
+@dataclass
+class SliceArtists(Artists):
+    """The slice chart's artists, changed in place by :func:`update`."""
+
+    band: Any  # the overall value's interval (an axvspan)
+    overall: Any  # the overall value (a dashed vertical line)
+    whiskers: Any  # the slices' intervals (a LineCollection)
+    points: Any  # the slices' values (a PathCollection)
+    sizes: list  # the pool of size labels on the right, grown on demand
+    header: Any  # "rows" above the sizes
+    legend: Any
+    margin: Any  # the transform of the size column (axes x, data y)
+    own: bool  # the chart has its own figure (not given axes)
+    layout: tuple | None = field(default=None)  # what the last layout pass was made for
 
 
 def _height(rows: int) -> float:
@@ -107,7 +126,7 @@ def _format(value: float, metric: str) -> str:
     return f"{value:.1%}" if _is_share(metric) else f"{value:.3g}"
 
 
-def draw(table, ax=None) -> Drawn:
+def draw(table: Any, ax: Any = None) -> Drawn[SliceArtists]:
     """Draw the slice chart of a :func:`mlfail_widgets.slicing.slice_metrics` result.
 
     Parameters
@@ -157,31 +176,30 @@ def draw(table, ax=None) -> Drawn:
             legend = ax.legend(handles=handles, loc="best", fontsize=8)
         ax.grid(axis="y", visible=False)
         ax.tick_params(axis="y", length=0)
-    drawn = Drawn(fig, {"band": band, "overall": overall, "whiskers": whiskers, "points": points,
-                        "sizes": [], "header": header, "legend": legend, "margin": margin,
-                        "state": {"own": own, "layout": None}})
+    drawn = Drawn(fig, SliceArtists(band=band, overall=overall, whiskers=whiskers, points=points, sizes=[],
+                                    header=header, legend=legend, margin=margin, own=own))
     update(drawn, table)
     return drawn
 
 
-def _size_texts(drawn: Drawn, count: int) -> list:
+def _size_texts(drawn: Drawn[SliceArtists], count: int) -> list:
     """The pool of size labels, grown on demand; extra ones are hidden, never removed."""
-    pool = drawn.artists["sizes"]
-    ax = drawn.artists["points"].axes
+    pool = drawn.artists.sizes
+    ax = drawn.artists.points.axes
     while len(pool) < count:
-        pool.append(ax.text(1.02, 0, "", transform=drawn.artists["margin"], ha="left", va="center",
+        pool.append(ax.text(1.02, 0, "", transform=drawn.artists.margin, ha="left", va="center",
                             fontsize=9, color=style.NEUTRAL, clip_on=False))
     for text in pool[count:]:
         text.set_visible(False)
     return pool[:count]
 
 
-def update(drawn: Drawn, table) -> None:
+def update(drawn: Drawn[SliceArtists], table: Any) -> None:
     """Show ``table`` on the drawn chart, in place (any number of slices)."""
     from matplotlib.ticker import PercentFormatter, ScalarFormatter
 
     a = drawn.artists
-    ax = a["points"].axes
+    ax = a.points.axes
     metric = str(table.metric)
     overall = float(table.overall)
     band_low, band_high = float(table.overall_low), float(table.overall_high)
@@ -197,19 +215,19 @@ def update(drawn: Drawn, table) -> None:
     colours = np.where(flagged, style.ALARM, np.where(status == "ok", style.GOOD, style.MUTED))
 
     shown = np.isfinite(value)
-    a["points"].set_offsets(np.column_stack([value[shown], y[shown]]) if shown.any() else np.empty((0, 2)))
-    a["points"].set_facecolors(colours[shown])
+    a.points.set_offsets(np.column_stack([value[shown], y[shown]]) if shown.any() else np.empty((0, 2)))
+    a.points.set_facecolors(colours[shown])
     whisker = np.isfinite(low) & np.isfinite(high)
-    a["whiskers"].set_segments([[(lo, i), (hi, i)] for lo, hi, i in zip(low[whisker], high[whisker],
+    a.whiskers.set_segments([[(lo, i), (hi, i)] for lo, hi, i in zip(low[whisker], high[whisker],
                                                                         y[whisker], strict=True)])
-    a["whiskers"].set_colors(colours[whisker])
+    a.whiskers.set_colors(colours[whisker])
     if np.isfinite(overall):
-        a["overall"].set_xdata([overall, overall])
-    a["overall"].set_visible(bool(np.isfinite(overall)))
+        a.overall.set_xdata([overall, overall])
+    a.overall.set_visible(bool(np.isfinite(overall)))
     if np.isfinite(band_low) and np.isfinite(band_high):
-        a["band"].set_x(band_low)
-        a["band"].set_width(band_high - band_low)
-    a["band"].set_visible(bool(np.isfinite(band_low) and np.isfinite(band_high)))
+        a.band.set_x(band_low)
+        a.band.set_width(band_high - band_low)
+    a.band.set_visible(bool(np.isfinite(band_low) and np.isfinite(band_high)))
 
     several = table["by"].nunique() > 1
     labels = [f"{_shorten(str(b), _LABEL_NAME)} = {s}" if several else str(s)
@@ -241,7 +259,7 @@ def update(drawn: Drawn, table) -> None:
     columns = list(dict.fromkeys(str(b) for b in table["by"]))
     name = AXIS_LABELS.get(metric, metric).split(" (")[0]
     tested = int((status == "ok").sum())
-    across, along = _room(ax, labels, texts, a["state"]["own"])
+    across, along = _room(ax, labels, texts, a.own)
     across = max(across, 150)
     longest = max(12, min(_TITLE_NAME, int(across / 8.5)))  # a name is never broken, so it must fit
     title = (f"{name[0].upper()}{name[1:]} by {', '.join(_shorten(c, longest) for c in columns)}: "
@@ -251,17 +269,16 @@ def update(drawn: Drawn, table) -> None:
     ax.xaxis.label.set_text(AXIS_LABELS.get(metric, metric))
     ax.yaxis.label.set_text("" if several else _shorten(columns[0], max(8, min(_LABEL_NAME, int(along / 6.4)))))
     how = {"holm": "Holm", "bonferroni": "Bonferroni", "bh": "Benjamini-Hochberg"}.get(correction)
-    legend_texts = a["legend"].get_texts()
+    legend_texts = a.legend.get_texts()
     legend_texts[0].set_text(f"slice and its {confidence:.0%} interval")
     legend_texts[1].set_text("flagged: differs from the rest" + (f" ({how}-corrected)" if how else ""))
     legend_texts[3].set_text(f"overall {_format(overall, metric)} and its interval")
 
     # A new set of slices needs new margins (longer labels, another height): ask the figure
     # for one layout pass on the next render; a moved value alone keeps the frozen layout.
-    signature = (tuple(labels), tuple(texts), a["legend"].get_texts()[1].get_text(), title.count("\n"))
-    state = a["state"]
-    if state["layout"] is not None and signature != state["layout"]:
-        if state["own"]:
+    signature = (tuple(labels), tuple(texts), a.legend.get_texts()[1].get_text(), title.count("\n"))
+    if a.layout is not None and signature != a.layout:
+        if a.own:
             drawn.figure.set_size_inches(_WIDTH, _height(rows))
         drawn.figure.set_layout_engine("constrained")
-    state["layout"] = signature
+    a.layout = signature

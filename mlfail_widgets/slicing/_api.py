@@ -53,7 +53,7 @@ _COLUMNS = ["by", "slice", "size", "metric", "low", "high", "gap", "flagged", "s
 _TESTS = {"proportion": "two-proportion score test, slice against the rest",
           "mean": "Welch's t-test, slice against the rest",
           "auc": "DeLong's test, slice AUC against the rest's",
-          "callable": "bootstrap of the difference, slice against the rest"}
+          "callable": "z-test with a bootstrap standard error, slice against the rest"}
 
 
 def _auc_pvalues(prep: dict, codes: np.ndarray, k: int) -> np.ndarray:
@@ -78,32 +78,42 @@ def _auc_pvalues(prep: dict, codes: np.ndarray, k: int) -> np.ndarray:
 
 
 def _bootstrap_pvalues(prep: dict, codes: np.ndarray, k: int, replicates: np.ndarray, n_boot: int,
-                       rng) -> np.ndarray:
-    """Each slice's bootstrap replicates minus the rest's: two-sided p-value of 'no difference'."""
+                       rng: np.random.Generator) -> np.ndarray:
+    """Each slice against the rest for a callable metric: a z-test with the bootstrap's standard error.
+
+    The difference ``fn(slice) - fn(rest)`` over its standard error, estimated from the slice's
+    bootstrap replicates minus independent replicates of the rest (two independent samples),
+    read on the normal law. A z-test rather than the share of replicates on each side of 0: that
+    share cannot go below ``1 / (n_boot + 1)``, which at a few hundred replicates is above the
+    per-slice levels Holm's correction asks for, so flags would fire below their level.
+    """
+    from scipy import stats as st
+
     y, pred, fn = prep["y"], prep["pred"], prep["fn"]
     p = np.full(k, np.nan)
     for i, rows in enumerate(_groups(codes, k)):
         if not rows.size or rows.size == codes.size or not np.isfinite(replicates[i]).any():
             continue
-        rest = np.flatnonzero(~np.isin(np.arange(codes.size), rows))
-        truth, guess = y[rest], pred[rest]
+        keep = np.ones(codes.size, bool)
+        keep[rows] = False
+        truth, guess = y[keep], pred[keep]
+        difference = float(fn(y[rows], pred[rows])) - float(fn(truth, guess))
         other = np.empty(n_boot)
         for b in range(n_boot):
-            draw = rng.integers(0, rest.size, size=rest.size)
+            draw = rng.integers(0, truth.size, size=truth.size)
             other[b] = fn(truth[draw], guess[draw])
-        diff = replicates[i] - other
-        diff = diff[np.isfinite(diff)]
-        if diff.size < 2:
+        spread = replicates[i] - other
+        spread = spread[np.isfinite(spread)]
+        if spread.size < 2 or not np.isfinite(difference):
             continue
-        below = ((diff <= 0).sum() + 1) / (diff.size + 1)
-        above = ((diff >= 0).sum() + 1) / (diff.size + 1)
-        p[i] = min(1.0, 2 * min(below, above))
+        se = float(spread.std(ddof=1))
+        p[i] = 2 * st.norm.sf(abs(difference) / se) if se > 0 else float(difference == 0)
     return p
 
 
 # ----------------------------------------------------------------------------- public
 def slice_metrics(
-    data,
+    data: Any,
     by: str | Sequence[str],
     metric: str | Callable[[Any, Any], float] = "accuracy",
     *,
@@ -190,8 +200,11 @@ def slice_metrics(
     -----
     **What a flag tests.** Each slice is compared with *the rest of the rows* (two independent
     samples): the pooled two-proportion score test for proportions, Welch's t-test for means
-    (log loss, MAE, calibration), DeLong's test for AUC, and a bootstrap of the difference for
-    a callable metric. The p-values are adjusted for the number of slices tested, and a slice
+    (log loss, MAE, calibration), DeLong's test for AUC, and for a callable metric a z-test of
+    the difference with its standard error from independent bootstraps of the slice and the rest.
+    (That normal approximation is a little liberal on small slices: for AUC as a function, Holm's
+    family-wise rate at a nominal 0.05 measured 0.03 with 200-row slices and 0.06-0.07 with
+    100-row slices; for AUC prefer ``metric="auc"``, DeLong's test.) The p-values are adjusted for the number of slices tested, and a slice
     is flagged when its adjusted p-value is below ``1 - confidence``. Comparing a slice with
     the overall value as if that value were known would be wrong: the slice is part of it, so
     the difference's variance is only ``1 - w`` of what that test assumes (``w``: the slice's

@@ -14,12 +14,17 @@ flags can be computed from a ``GROUP BY`` in a database without the rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._validation import check_choice, check_float, check_int, parameter_error
 from ..intervals import mean_interval, proportion_interval
 from ..statistics import adjust_pvalues, check_correction, renamed_argument
+
+if TYPE_CHECKING:
+
+    import pandas as pd
 
 __all__ = ["KINDS", "SliceComparison", "compare_slices", "slice_flag_rates"]
 
@@ -62,7 +67,7 @@ class SliceComparison:
     test: str
 
 
-def rest_test_pvalues(kind: str, n, total, square=None) -> np.ndarray:
+def rest_test_pvalues(kind: str, n: Any, total: Any, square: Any = None) -> np.ndarray:
     """Two-sided p-values of "slice equals the rest", one per slice, from sufficient statistics.
 
     ``kind="proportion"``: the pooled two-proportion score test (the test Wilson's interval
@@ -121,7 +126,7 @@ def delong_auc(y: np.ndarray, score: np.ndarray) -> tuple[float, float]:
     return auc, float(variance)
 
 
-def compare_slices(n, total, square=None, *, kind: str = "proportion", confidence: float = 0.95,
+def compare_slices(n: Any, total: Any, square: Any = None, *, kind: str = "proportion", confidence: float = 0.95,
                    correction: str = "holm", min_size: int = 30,
                    level: float | None = None) -> SliceComparison:
     """Flag the slices whose metric differs from the rest of the data, from per-slice aggregates.
@@ -212,8 +217,8 @@ def compare_slices(n, total, square=None, *, kind: str = "proportion", confidenc
                            float(overall_low), float(overall_high), kind, confidence, correction, test)
 
 
-def slice_flag_rates(shares=(0.4, 0.3, 0.2, 0.1), *, rows: int = 2000, accuracy: float = 0.85,
-                     worse: float = 0.75, alpha: float = 0.05, reps: int = 2000, seed=0):
+def slice_flag_rates(shares: Any = (0.4, 0.3, 0.2, 0.1), *, rows: int = 2000, accuracy: float = 0.85,
+                     worse: float = 0.75, alpha: float = 0.05, reps: int = 2000, seed: int | np.random.Generator | None = 0) -> pd.DataFrame:
     """How often slice flags fire, by seeded simulation: the old test against the overall value
     treated as known, and the test against the rest of the rows.
 

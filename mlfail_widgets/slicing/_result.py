@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["SliceResult"]
 
@@ -72,15 +75,15 @@ class SliceResult:
     extra: dict = field(default_factory=dict, repr=False)
 
     @property
-    def flagged(self):
+    def flagged(self) -> pd.DataFrame:
         """The rows of the slices flagged after the correction."""
         return self.by_slice[self.by_slice["flagged"].to_numpy(bool)]
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """A copy of :attr:`by_slice`, a plain DataFrame."""
         return self.by_slice.copy()
 
-    def with_rows(self, by_slice, **changes: Any) -> SliceResult:
+    def with_rows(self, by_slice: Any, **changes: Any) -> SliceResult:
         """The same result over other rows (used by :func:`apply_min_size`)."""
         return replace(self, by_slice=by_slice, **changes)
 

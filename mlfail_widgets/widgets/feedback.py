@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..failures.feedback import calibration_gap, logged_data, loop_report
 from ..plots import feedback as feedback_plot
 from ..plots import style
 from .controls import Choice, SeedBox, Slider
 from .panel import Panel
+
+if TYPE_CHECKING:
+    from .slices import SliceChart
 
 __all__ = ["POLICY_OPTIONS", "feedback_panel", "log_slice_chart"]
 
@@ -38,7 +43,7 @@ def _summary(report) -> str:
             f"<b>{'n/a' if new != new else f'{new:.0%}'}</b>{tail_text}")
 
 
-def feedback_panel(n_users: int = 300, n_songs: int = 200, **panel_options) -> Panel:
+def feedback_panel(n_users: int = 300, n_songs: int = 200, **panel_options: Any) -> Panel:
     """Sliders for exploration, position bias, list length, rounds and listeners; a policy menu.
 
     The figure shows concentration over rounds, the Lorenz curve of plays, how well the system
@@ -94,7 +99,7 @@ def feedback_panel(n_users: int = 300, n_songs: int = 200, **panel_options) -> P
     return panel.mark_main("epsilon")
 
 
-def log_slice_chart(history, *, min_size: int = 30, n_boot: int = 300, seed: int = 0):
+def log_slice_chart(history: Any, *, min_size: int = 30, n_boot: int = 300, seed: int = 0) -> SliceChart:
     """The course's slice chart over a run's log: slice by song popularity or age, judge the
     calibration of the logged play probabilities or the hit rate.
 

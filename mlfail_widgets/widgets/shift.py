@@ -10,12 +10,16 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING, Any
 
 from ..failures.shift.explore import before_after, deployed_model, monitoring_view, shift_snapshot
 from ..failures.shift.generators import DRIFT_PATTERNS
 from ..plots import shift as shift_plot
 from .controls import Choice, SeedBox, Slider
 from .panel import Panel
+
+if TYPE_CHECKING:
+    from .slices import SliceChart
 
 __all__ = ["monitoring_dashboard", "shift_panel", "shift_slices"]
 
@@ -37,7 +41,7 @@ def _snapshot_summary(snapshot) -> str:
             "dashed: the model's 50% line.</small>")
 
 
-def shift_panel(kind: str = "covariate", magnitude: float = 1.0, **panel_options) -> Panel:
+def shift_panel(kind: str = "covariate", magnitude: float = 1.0, **panel_options: Any) -> Panel:
     """Sliders for the kind and the magnitude of a shift, on 2,000 reference and 2,000 current rows.
 
     Examples
@@ -72,7 +76,7 @@ def _monitor_summary(view) -> str:
                if result.detection_delay is not None else "<b>drift missed</b>"))
 
 
-def monitoring_dashboard(**panel_options) -> Panel:
+def monitoring_dashboard(**panel_options: Any) -> Panel:
     """A 40,000-row stream whose x1 drifts from row 20,000, watched in windows.
 
     Controls: the window size, the alarm threshold (a p-value level for KS, a distance
@@ -101,7 +105,7 @@ def monitoring_dashboard(**panel_options) -> Panel:
     )
 
 
-def shift_slices(kind: str = "covariate", magnitude: float = 2.0, *, seed: int = 0, **chart_options):
+def shift_slices(kind: str = "covariate", magnitude: float = 2.0, *, seed: int = 0, **chart_options: Any) -> SliceChart:
     """The slice chart of the deployed model's accuracy by band of x1 and x2, before and after.
 
     Examples

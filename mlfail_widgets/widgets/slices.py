@@ -1,7 +1,8 @@
 """The slice chart widget: pick a slicing column, a metric and a minimum slice size.
 
 The detection tool of the shift and feedback-loop chapters: a model's metric on every slice of
-the data, with intervals, against the overall value. Moving the minimum-size slider only
+the data, with intervals and the overall value for reference; a slice is flagged when it differs
+from the rest of the rows (see :func:`mlfail_widgets.slicing.slice_metrics`). Moving the minimum-size slider only
 re-judges the table (no metric or bootstrap is recomputed), so it stays instant even for AUC.
 """
 
@@ -19,6 +20,9 @@ from ..plots import slices as slice_plot
 from ..slicing import METRICS, apply_min_size, slice_metrics
 from .controls import Choice, Slider
 from .panel import Panel
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["SliceChart", "slice_chart"]
 
@@ -89,8 +93,8 @@ class SliceChart(Panel):
     kept. Call :meth:`clear_cache` after changing ``data`` in place.
     """
 
-    def __init__(self, data, by, metrics, *, target, prediction, min_size, seed,
-                 title=None, background=None, **slice_options):
+    def __init__(self, data: Any, by: Any, metrics: Any, *, target: str, prediction: str, min_size: int, seed: int | np.random.Generator | None,
+                 title: str | None = None, background: Any = None, **slice_options: Any) -> None:
         columns = [by] if isinstance(by, str) else list(by)
         if not columns:
             raise parameter_error("by", "a column name or a non-empty list of them", by)
@@ -140,7 +144,7 @@ class SliceChart(Panel):
 
 
 def slice_chart(
-    data,
+    data: Any,
     by: str | Sequence[str],
     metrics: str | Callable | Sequence[str | Callable] = ("accuracy",),
     *,

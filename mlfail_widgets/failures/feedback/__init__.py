@@ -51,7 +51,12 @@ from .position_bias import (
     fit_examination_model,
     propensities_from_randomisation,
 )
-from .position_compare import examination_curves, position_bias_comparison, relevance_estimates
+from .position_compare import (
+    calibration_summary,
+    examination_curves,
+    position_bias_comparison,
+    relevance_estimates,
+)
 from .settings import LoopSettings
 from .simulate import ROUND_METRICS, LoopHistory, simulate_feedback_loop
 from .slices import (
@@ -81,6 +86,7 @@ __all__ = [
     "PositionLog",
     "World",
     "calibration_gap",
+    "calibration_summary",
     "compare_debiasing",
     "consumed_overlap",
     "controlled_log",

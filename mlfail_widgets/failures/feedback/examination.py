@@ -66,7 +66,7 @@ def examination_probability(k: int, position_bias: float = 1.0) -> np.ndarray:
     return (1.0 / np.arange(1, k + 1)) ** position_bias
 
 
-def examine_and_play(rng, affinity: np.ndarray, model: str, position_bias: float, patience: float):
+def examine_and_play(rng: np.random.Generator, affinity: np.ndarray, model: str, position_bias: float, patience: float) -> tuple[np.ndarray, np.ndarray]:
     """Draw plays for lists whose true affinities are ``affinity`` (n_lists, k).
 
     Returns ``(played, propensity)``: a bool array of plays, and for every slot the probability
@@ -90,7 +90,8 @@ def examine_and_play(rng, affinity: np.ndarray, model: str, position_bias: float
 
 
 def fit_position_model(impressions: np.ndarray, plays: np.ndarray, *, prior: float = 5.0,
-                       iterations: int = 8, start=None):
+                       iterations: int = 8, start: tuple[np.ndarray, np.ndarray] | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """Fit ``logit P(play | song s, slot p) = quality_s + slot_p`` to counts per (song, slot).
 
     Alternating one-dimensional Newton steps, vectorised over songs and slots; ``slot_0`` is

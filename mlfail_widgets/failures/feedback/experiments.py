@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from .policies import DEBIAS, LEARNED_POLICIES
 from .simulate import LoopHistory, simulate_feedback_loop
 from .slices import slice_report
 from .world import make_world
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["LoopReport", "compare_debiasing", "exploration_tradeoff", "homogenization_table", "loop_report",
            "slot_dependence", "song_estimates", "summarize_runs"]
@@ -45,7 +49,7 @@ def _summary(history: LoopHistory) -> dict:
     }
 
 
-def summarize_runs(runs: dict):
+def summarize_runs(runs: dict) -> pd.DataFrame:
     """One row per run: the final ranking quality and concentration, plays, coverage, new songs.
 
     ``runs`` maps a label to a :class:`LoopHistory`; the columns are those of
@@ -75,7 +79,7 @@ def summarize_runs(runs: dict):
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def homogenization_table(runs: dict, oracle: str = "oracle"):
+def homogenization_table(runs: dict, oracle: str = "oracle") -> pd.DataFrame:
     """Homogenization as Chaney et al. (2018) measure it: consumed items, relative to the ideal.
 
     Chaney, Stewart and Engelhardt ("How algorithmic confounding in recommendation systems
@@ -148,7 +152,7 @@ def _sweep(option: str, values: list, seeds: int, policy: str, loop_options: dic
 
 
 def exploration_tradeoff(epsilons: Sequence[float] = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5), *,
-                         policy: str = "popularity", seeds: int = 1, **loop_options):
+                         policy: str = "popularity", seeds: int = 1, **loop_options: Any) -> pd.DataFrame:
     """Run the loop once per epsilon (and seed) and tabulate what exploration buys and costs.
 
     Parameters
@@ -187,7 +191,7 @@ def exploration_tradeoff(epsilons: Sequence[float] = (0.0, 0.05, 0.1, 0.2, 0.3, 
 
 
 def compare_debiasing(policy: str = "ctr", methods: Sequence[str] = DEBIAS, *, seeds: int = 1,
-                      **loop_options):
+                      **loop_options: Any) -> pd.DataFrame:
     """Run a learned policy once per debiasing method on the same worlds and compare.
 
     Parameters
@@ -218,7 +222,7 @@ def compare_debiasing(policy: str = "ctr", methods: Sequence[str] = DEBIAS, *, s
     return _sweep("debias", methods, seeds, policy, loop_options)
 
 
-def song_estimates(history: LoopHistory, methods: Sequence[str] = QUALITY_METHODS):
+def song_estimates(history: LoopHistory, methods: Sequence[str] = QUALITY_METHODS) -> pd.DataFrame:
     """Every song's true quality, where it was shown, and each method's estimate of its quality.
 
     Returns
@@ -254,7 +258,7 @@ def song_estimates(history: LoopHistory, methods: Sequence[str] = QUALITY_METHOD
 
 
 def slot_dependence(history: LoopHistory, methods: Sequence[str] = QUALITY_METHODS, *,
-                    min_impressions: int = 20):
+                    min_impressions: int = 20) -> pd.DataFrame:
     """Read song quality from one run's log four ways, and check each against the truth.
 
     Parameters
@@ -322,7 +326,7 @@ class LoopReport:
 
 def loop_report(policy: str = "popularity", epsilon: float = 0.0, position_bias: float = 1.0,
                 k: int = 10, rounds: int = 30, *, n_users: int = 300, n_songs: int = 200,
-                slice_metric: str = "calibration", seed=0,
+                slice_metric: str = "calibration", seed: int | np.random.Generator | None = 0,
                 progress: Callable[[int, int], None] | None = None) -> LoopReport:
     """Run the loop and slice its log by song popularity and age: the chapter's dashboard.
 

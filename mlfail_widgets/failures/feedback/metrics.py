@@ -15,10 +15,15 @@ impressions), lists and plays becoming alike across listeners.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ..._random import resolve_rng
 from ..._validation import check_float, check_int, parameter_error
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["consumed_overlap", "coverage", "gini", "jaccard_overlap", "kendall_tau", "lorenz_curve", "ndcg", "top_share"]
 
@@ -33,7 +38,7 @@ def _counts(values, name: str) -> np.ndarray:
     return values
 
 
-def gini(values) -> float:
+def gini(values: ArrayLike) -> float:
     """Gini coefficient of non-negative amounts: 0 = spread evenly, near 1 = one item has all.
 
     .. math:: G = \\frac{\\sum_{i=1}^{n} (2i - n - 1)\\, x_{(i)}}{n \\sum_i x_i}
@@ -58,7 +63,7 @@ def gini(values) -> float:
     return float(min(max(value, 0.0), 1.0))
 
 
-def lorenz_curve(values) -> tuple[np.ndarray, np.ndarray]:
+def lorenz_curve(values: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """The Lorenz curve: share of items (x, poorest first) against their share of the total (y).
 
     Both arrays start at 0 and end at 1; the diagonal is perfect equality, and the Gini
@@ -76,7 +81,7 @@ def lorenz_curve(values) -> tuple[np.ndarray, np.ndarray]:
     return np.linspace(0.0, 1.0, x.size + 1), share
 
 
-def top_share(values, share: float = 0.01) -> float:
+def top_share(values: ArrayLike, share: float = 0.01) -> float:
     """Share of the total held by the top ``share`` of items (at least one item).
 
     Examples
@@ -93,7 +98,7 @@ def top_share(values, share: float = 0.01) -> float:
     return float(np.partition(x, x.size - n_top)[x.size - n_top:].sum() / total)
 
 
-def coverage(exposure) -> float:
+def coverage(exposure: ArrayLike) -> float:
     """Share of the catalogue shown at least once.
 
     Examples
@@ -105,7 +110,7 @@ def coverage(exposure) -> float:
     return float((x > 0).mean())
 
 
-def kendall_tau(scores, truth) -> float:
+def kendall_tau(scores: ArrayLike, truth: ArrayLike) -> float:
     """Kendall's tau-b between a ranking's scores and the true values (ties handled).
 
     1: same order; 0: unrelated; -1: reversed. A constant ranking (no information) gives 0
@@ -153,7 +158,7 @@ def _tau_b_by_pairs(x: np.ndarray, y: np.ndarray) -> float:
     return float(agree / np.sqrt(float(np.count_nonzero(sx)) * float(np.count_nonzero(sy))))
 
 
-def ndcg(scores, gains, k: int = 10) -> float:
+def ndcg(scores: ArrayLike, gains: ArrayLike, k: int = 10) -> float:
     """Normalised discounted cumulative gain of the top ``k`` items ranked by ``scores``.
 
     ``gains`` are the true values (non-negative, e.g. true quality above the catalogue's
@@ -181,7 +186,7 @@ def ndcg(scores, gains, k: int = 10) -> float:
     return float((gains[ranked] * discount).sum() / best) if best > 0 else 0.0
 
 
-def jaccard_overlap(lists: np.ndarray, *, pairs: int = 256, seed=0) -> float:
+def jaccard_overlap(lists: np.ndarray, *, pairs: int = 256, seed: int | np.random.Generator | None = 0) -> float:
     """Mean Jaccard overlap of the recommendation lists of random pairs of listeners.
 
     0: different listeners see different songs; 1: everybody sees the same list
@@ -216,7 +221,7 @@ def jaccard_overlap(lists: np.ndarray, *, pairs: int = 256, seed=0) -> float:
     return float((common / (2 * k - common)).mean())
 
 
-def consumed_overlap(consumed) -> float:
+def consumed_overlap(consumed: Any) -> float:
     """Mean Jaccard index of the sets of songs two listeners consumed, over all pairs.
 
     This is how Chaney, Stewart and Engelhardt ("How algorithmic confounding in recommendation

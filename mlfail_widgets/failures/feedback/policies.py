@@ -24,9 +24,14 @@ plus, for the personalised model, one ``n x songs`` score block at a time.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from .examination import fit_position_model
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["DEBIAS", "LEARNED_POLICIES", "POLICIES", "make_policy"]
 
@@ -52,7 +57,7 @@ def _permutation_fill(rng, lists, mask, n_available):
     return lists
 
 
-def replace_slots(rng, lists: np.ndarray, mask: np.ndarray, n_available: int, *,
+def replace_slots(rng: np.random.Generator, lists: np.ndarray, mask: np.ndarray, n_available: int, *,
                   avoid_replaced: bool = True) -> np.ndarray:
     """Put random catalogue songs into the masked slots, keeping every row's songs distinct.
 
@@ -84,14 +89,14 @@ def replace_slots(rng, lists: np.ndarray, mask: np.ndarray, n_available: int, *,
     return _permutation_fill(rng, lists, pending, n_available)
 
 
-def random_lists(rng, n_lists: int, k: int, n_available: int) -> np.ndarray:
+def random_lists(rng: np.random.Generator, n_lists: int, k: int, n_available: int) -> np.ndarray:
     """``n_lists`` lists of ``k`` distinct songs drawn uniformly from ``0 .. n_available-1``."""
     lists = np.zeros((n_lists, k), dtype=np.int64)
     return replace_slots(rng, lists, np.ones((n_lists, k), dtype=bool), n_available,
                          avoid_replaced=False)
 
 
-def top_k_shared(rng, score: np.ndarray, n_lists: int, k: int) -> np.ndarray:
+def top_k_shared(rng: np.random.Generator, score: np.ndarray, n_lists: int, k: int) -> np.ndarray:
     """Every listener gets the k best songs by one shared score; ties at the cut-off are
     resolved at random for each listener, and ties within the list are shuffled."""
     order = np.argsort(-score, kind="stable")
@@ -154,7 +159,7 @@ class _PlayRates:
         self.plays = np.zeros((n_songs, k), dtype=np.int64)
         self.weighted_plays = np.zeros(n_songs)
         self.debias = debias
-        self._fit = None
+        self._fit: tuple[np.ndarray, np.ndarray] | None = None
 
     def update(self, lists, played, propensity):
         n_songs, k = self.impressions.shape
@@ -191,7 +196,8 @@ class _PlayRates:
         if self.debias != "position_feature" or self._fit is None:
             self._fit = fit_position_model(self.impressions, self.plays, prior=PRIOR_IMPRESSIONS,
                                            iterations=4 if self._fit else 15, start=self._fit)
-        return _sigmoid(self._fit[0][lists] + self._fit[1][None, :])
+        quality, slots = self._fit
+        return _sigmoid(quality[lists] + slots[None, :])
 
 
 class Policy:
@@ -199,22 +205,22 @@ class Policy:
 
     name = "random"
 
-    def __init__(self, world, k: int, debias: str = "none"):
+    def __init__(self, world: Any, k: int, debias: str = "none") -> None:
         self.world, self.k, self.debias = world, k, debias
         self.rates = _PlayRates(world.n_songs, k, debias)
 
-    def recommend(self, rng, users, n_available):
+    def recommend(self, rng: np.random.Generator, users: np.ndarray, n_available: int) -> np.ndarray:
         return random_lists(rng, users.size, self.k, n_available)
 
-    def predict(self, users, lists, propensity, n_available):
+    def predict(self, users: np.ndarray, lists: np.ndarray, propensity: ArrayLike, n_available: int) -> np.ndarray:
         """The play probability the team's model gives each listed song at its slot. Policies
         without a model of their own are monitored with the slot-aware play-rate model."""
         return self.rates.positional_predict(lists)
 
-    def update(self, users, lists, played, propensity, n_available):
+    def update(self, users: np.ndarray, lists: np.ndarray, played: ArrayLike, propensity: ArrayLike, n_available: int) -> None:
         self.rates.update(lists, played, propensity)
 
-    def song_scores(self, n_available):
+    def song_scores(self, n_available: int) -> np.ndarray:
         """The policy's view of every available song (what its ranking would be)."""
         return np.zeros(n_available)
 
@@ -222,23 +228,23 @@ class Policy:
 class PopularityPolicy(Policy):
     name = "popularity"
 
-    def recommend(self, rng, users, n_available):
+    def recommend(self, rng: np.random.Generator, users: np.ndarray, n_available: int) -> np.ndarray:
         return top_k_shared(rng, self.song_scores(n_available), users.size, self.k)
 
-    def song_scores(self, n_available):
+    def song_scores(self, n_available: int) -> np.ndarray:
         return self.rates.plays[:n_available].sum(axis=1).astype(np.float64)
 
 
 class RatePolicy(Policy):
     name = "ctr"
 
-    def recommend(self, rng, users, n_available):
+    def recommend(self, rng: np.random.Generator, users: np.ndarray, n_available: int) -> np.ndarray:
         return top_k_shared(rng, self.song_scores(n_available), users.size, self.k)
 
-    def predict(self, users, lists, propensity, n_available):
+    def predict(self, users: np.ndarray, lists: np.ndarray, propensity: ArrayLike, n_available: int) -> np.ndarray:
         return self.rates.predict(lists, propensity, n_available)
 
-    def song_scores(self, n_available):
+    def song_scores(self, n_available: int) -> np.ndarray:
         return self.rates.rates(n_available)
 
 
@@ -248,7 +254,7 @@ class PersonalPolicy(Policy):
     name = "personalised"
     ridge = 1.0
 
-    def __init__(self, world, k, debias="none"):
+    def __init__(self, world: Any, k: int, debias: str = "none") -> None:
         super().__init__(world, k, debias)
         n, d = world.n_songs, world.user_features.shape[1]
         self.bias = np.zeros(n)
@@ -270,7 +276,7 @@ class PersonalPolicy(Policy):
         z = self.bias[lists] + np.einsum("nd,nkd->nk", x, self.weights[lists])
         return z + self.slots if with_slots else z
 
-    def recommend(self, rng, users, n_available):
+    def recommend(self, rng: np.random.Generator, users: np.ndarray, n_available: int) -> np.ndarray:
         self._initialise(n_available)
         # [x_u, 1] @ [w_s; b_s]: one product gives the scores, bias included
         songs = np.vstack([self.weights[:n_available].T, self.bias[None, :n_available]]).astype(np.float32)
@@ -285,12 +291,12 @@ class PersonalPolicy(Policy):
             lists[start:start + rows.size] = top_k_rows(block[: rows.size] @ songs, self.k, probe)
         return lists
 
-    def predict(self, users, lists, propensity, n_available):
+    def predict(self, users: np.ndarray, lists: np.ndarray, propensity: ArrayLike, n_available: int) -> np.ndarray:
         self._initialise(n_available)
         mu = _sigmoid(self._logits(users, lists, self.debias == "position_feature"))
         return mu * propensity if self.debias == "ipw" else mu
 
-    def update(self, users, lists, played, propensity, n_available):
+    def update(self, users: np.ndarray, lists: np.ndarray, played: Any, propensity: Any, n_available: int) -> None:
         super().update(users, lists, played, propensity, n_available)
         self._initialise(n_available)
         positional = self.debias == "position_feature"
@@ -320,7 +326,7 @@ class PersonalPolicy(Policy):
             step = np.bincount(position, error, minlength=self.k) / (self.slot_curvature + self.ridge)
             self.slots[1:] -= 0.5 * step[1:]
 
-    def song_scores(self, n_available):
+    def song_scores(self, n_available: int) -> np.ndarray:
         self._initialise(n_available)
         mean_features = self.world.user_features.mean(axis=0)
         return self.bias[:n_available] + self.weights[:n_available] @ mean_features
@@ -331,7 +337,7 @@ class OraclePolicy(Policy):
 
     name = "oracle"
 
-    def recommend(self, rng, users, n_available):
+    def recommend(self, rng: np.random.Generator, users: np.ndarray, n_available: int) -> np.ndarray:
         world = self.world
         songs = np.vstack([(world.taste_scale * world.styles[:n_available]).T,
                            (world.base + world.appeal_scale * world.appeal[None, :n_available])]
@@ -346,10 +352,10 @@ class OraclePolicy(Policy):
             lists[start:start + rows.size] = top_k_rows(block[: rows.size] @ songs, self.k, probe)
         return lists
 
-    def predict(self, users, lists, propensity, n_available):
+    def predict(self, users: np.ndarray, lists: np.ndarray, propensity: ArrayLike, n_available: int) -> np.ndarray:
         return self.world.affinity(users[:, None], lists) * propensity
 
-    def song_scores(self, n_available):
+    def song_scores(self, n_available: int) -> np.ndarray:
         return self.world.true_quality[:n_available].astype(np.float64)
 
 
@@ -357,6 +363,6 @@ _CLASSES = {"random": Policy, "popularity": PopularityPolicy, "ctr": RatePolicy,
             "personalised": PersonalPolicy, "oracle": OraclePolicy}
 
 
-def make_policy(name: str, world, k: int, debias: str = "none") -> Policy:
+def make_policy(name: str, world: Any, k: int, debias: str = "none") -> Policy:
     """The policy object for ``name`` (arguments are validated by the caller)."""
     return _CLASSES[name](world, k, debias)

@@ -35,12 +35,16 @@ towers), and compares six estimators of each song's play probability at slot 1
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..._random import resolve_rng
 from ..._validation import check_choice, check_float, check_int, parameter_error
 from .examination import examination_probability
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["BIAS_ESTIMATORS", "PLACEMENTS", "PositionLog", "controlled_log", "fit_examination_model",
            "propensities_from_randomisation"]
@@ -79,7 +83,7 @@ class PositionLog:
 
 def controlled_log(placement: str = "relevance", *, n_songs: int = 100, k: int = 10,
                    n_lists: int = 40_000, position_bias: float = 1.0, noise: float = 0.5,
-                   randomised_share: float = 0.1, seed=0) -> PositionLog:
+                   randomised_share: float = 0.1, seed: int | np.random.Generator | None = 0) -> PositionLog:
     """Draw a play log from the position-based model with a known truth.
 
     Every list shows ``k`` distinct songs drawn uniformly from the catalogue, ordered by
@@ -162,7 +166,7 @@ def _check_counts(impressions, plays):
     return impressions, plays
 
 
-def propensities_from_randomisation(impressions, plays) -> np.ndarray:
+def propensities_from_randomisation(impressions: Any, plays: Any) -> np.ndarray:
     """The examination curve from a randomised slice: play rate per slot over slot 1's.
 
     When songs are placed uniformly at random, every slot sees the same mix of songs, so the
@@ -195,7 +199,7 @@ def propensities_from_randomisation(impressions, plays) -> np.ndarray:
     return rate / rate[0]
 
 
-def fit_examination_model(impressions, plays, *, iterations: int = 500, tolerance: float = 1e-6):
+def fit_examination_model(impressions: Any, plays: Any, *, iterations: int = 500, tolerance: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
     """Fit ``P(play | s, p) = e_p r_s`` with both factors unknown, by EM.
 
     The expectation-maximisation of the position-based model (Wang et al. 2018, with one

@@ -96,7 +96,7 @@ class LoopSettings:
             object.__setattr__(self, name, value)
 
 
-LoopSettings.__doc__ = LoopSettings.__doc__.replace("{doc}", _SETTINGS_DOC)
+LoopSettings.__doc__ = (LoopSettings.__doc__ or "").replace("{doc}", _SETTINGS_DOC)
 SETTINGS_FIELDS = tuple(f.name for f in fields(LoopSettings))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +33,9 @@ from .metrics import (
 from .policies import make_policy, random_lists, replace_slots
 from .settings import _SETTINGS_DOC, LoopSettings, _check, _merge
 from .world import World, make_world
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ROUND_METRICS", "LoopHistory", "LoopSettings", "simulate_feedback_loop"]  # LoopSettings re-exported
 
@@ -104,13 +108,13 @@ class LoopHistory:
     def rounds(self) -> int:
         return int(self.exposure.shape[0])
 
-    def frame(self):
+    def frame(self) -> pd.DataFrame:
         """The per-round metrics as a DataFrame indexed by round."""
         import pandas as pd
 
         return pd.DataFrame(self.metrics).rename_axis("round")
 
-    def lorenz(self, of: str = "plays", upto: int | None = None):
+    def lorenz(self, of: str = "plays", upto: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Lorenz curve ``(x, y)`` of cumulative plays (or ``of="exposure"``) per available song."""
         of = check_choice(of, "of", ["plays", "exposure"])
         upto = self.rounds if upto is None else check_int(upto, "upto",
@@ -148,9 +152,9 @@ def simulate_feedback_loop(
     settings: LoopSettings | None = None,
     *,
     world: World | None = None,
-    seed=0,
+    seed: int | np.random.Generator | None = 0,
     progress: Callable[[int, int], None] | None = None,
-    **options,
+    **options: Any,
 ) -> LoopHistory:
     """Run a recommender's feedback loop and measure what it does to the catalogue.
 
@@ -189,24 +193,24 @@ def simulate_feedback_loop(
     >>> bool((simulate_feedback_loop(small, seed=1).plays == popular.plays).all())
     True
     """
-    settings = _check(_merge(policy, settings, options), world)
+    checked = _check(_merge(policy, settings, options), world)
     rng = resolve_rng(seed)
     world_rng, loop_rng, metric_rng = rng.spawn(3)
     if world is None:
         with single_threaded_blas():
-            world = make_world(settings["n_users"], settings["n_songs"], rounds=settings["rounds"],
-                               new_songs=settings["new_songs"], seed=world_rng)
-    rounds, k = settings["rounds"], settings["k"]
-    if settings["log_rounds"] is None:
-        settings["log_rounds"] = min(rounds, max(1, LOG_LIMIT // max(1, world.n_users * k)))
+            world = make_world(checked["n_users"], checked["n_songs"], rounds=checked["rounds"],
+                               new_songs=checked["new_songs"], seed=world_rng)
+    rounds, k = checked["rounds"], checked["k"]
+    if checked["log_rounds"] is None:
+        checked["log_rounds"] = min(rounds, max(1, LOG_LIMIT // max(1, world.n_users * k)))
     if progress is not None and not callable(progress):
         raise parameter_error("progress", "a callable or None", progress)
-    model = make_policy(settings["policy"], world, k, settings["debias"])
+    model = make_policy(checked["policy"], world, k, checked["debias"])
     with single_threaded_blas():
-        return _run(world, model, settings, loop_rng, metric_rng, progress)
+        return _run(world, model, checked, loop_rng, metric_rng, progress)
 
 
-simulate_feedback_loop.__doc__ = simulate_feedback_loop.__doc__.replace(
+simulate_feedback_loop.__doc__ = (simulate_feedback_loop.__doc__ or "").replace(
     "{doc}", "\n".join("    " + line if line else line for line in _SETTINGS_DOC.splitlines()[1:]))
 
 

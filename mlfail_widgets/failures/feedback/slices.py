@@ -9,11 +9,18 @@ A large gap between slices is the warning sign of a degenerate feedback loop.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ..._random import resolve_rng
 from ..._validation import check_choice, check_float, check_int, parameter_error
 from .simulate import LoopHistory
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ...slicing import SliceResult
 
 __all__ = ["AGE_GROUPS", "POPULARITY_BUCKETS", "SLICE_METRICS", "calibration_gap", "logged_data",
            "slice_report"]
@@ -22,7 +29,7 @@ POPULARITY_BUCKETS = ("head", "torso", "tail")
 AGE_GROUPS = ("new", "old")
 
 
-def calibration_gap(played, predicted) -> float:
+def calibration_gap(played: Any, predicted: Any) -> float:
     """Mean predicted play probability minus the observed play rate (0 = calibrated).
 
     Examples
@@ -39,7 +46,7 @@ calibration_gap.__name__ = "calibration gap (predicted minus observed play rate)
 SLICE_METRICS = {"calibration": "calibration", "hit rate": "rate"}
 
 
-def logged_data(history: LoopHistory, *, head: float = 0.1, torso: float = 0.5):
+def logged_data(history: LoopHistory, *, head: float = 0.1, torso: float = 0.5) -> pd.DataFrame:
     """The run's logged rows as a DataFrame, with each song's popularity bucket and age group.
 
     Parameters
@@ -95,8 +102,8 @@ def logged_data(history: LoopHistory, *, head: float = 0.1, torso: float = 0.5):
 
 
 def slice_report(history: LoopHistory, metric: str = "calibration", *,
-                 by=("popularity", "age"), min_size: int = 30, n_boot: int = 400,
-                 max_rows: int | None = 20_000, seed=0):
+                 by: Any = ("popularity", "age"), min_size: int = 30, n_boot: int = 400,
+                 max_rows: int | None = 20_000, seed: int | np.random.Generator | None = 0) -> SliceResult:
     """The model's performance on every popularity bucket and age group of the log.
 
     Parameters

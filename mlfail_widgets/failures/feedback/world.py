@@ -120,7 +120,7 @@ def make_world(
     appeal_scale: float = 1.0,
     taste_scale: float = 1.0,
     feature_noise: float = 0.3,
-    seed=0,
+    seed: int | np.random.Generator | None = 0,
 ) -> World:
     """Draw listeners, songs, hidden tastes and a release schedule.
 

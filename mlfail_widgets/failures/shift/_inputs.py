@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ..._validation import ParameterError, argument_helper, check_columns, owner_name, parameter_error
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
-def is_categorical(values) -> bool:
+
+def is_categorical(values: ArrayLike) -> bool:
     """True for strings, categories, booleans and objects: columns a KS test cannot take."""
     dtype = getattr(values, "dtype", None)
     if dtype is None:
@@ -22,7 +27,7 @@ def _frame_columns(data, columns, name: str) -> list:
 
 
 @argument_helper
-def numeric_matrix(data, name: str, *, columns=None, allow_empty: bool = False):
+def numeric_matrix(data: Any, name: str, *, columns: Any = None, allow_empty: bool = False) -> tuple[np.ndarray, list | None]:
     """``data`` as a float array of shape (rows, columns), with the column names.
 
     Accepts a 1-D or 2-D array-like, a Series or a DataFrame (optionally restricted to
@@ -60,7 +65,7 @@ def numeric_matrix(data, name: str, *, columns=None, allow_empty: bool = False):
 
 
 @argument_helper
-def category_labels(data, name: str):
+def category_labels(data: Any, name: str) -> np.ndarray:
     """A 1-D array of category labels (strings, ints or booleans), not empty."""
     values = data.astype(object) if hasattr(data, "cat") else data
     array = np.asarray(values)
@@ -80,12 +85,12 @@ def category_labels(data, name: str):
     return array
 
 
-def category_levels(frame, categorical) -> dict:
+def category_levels(frame: Any, categorical: Any) -> dict:
     """The categories of each categorical column, as strings, sorted."""
     return {c: sorted(map(str, frame[c].astype(str).unique())) for c in categorical}
 
 
-def design_matrix(frame, numeric, categorical, levels: dict) -> np.ndarray:
+def design_matrix(frame: Any, numeric: Any, categorical: Any, levels: dict) -> np.ndarray:
     """Numeric columns as they are, categorical ones one-hot over ``levels`` (unseen: all 0)."""
     parts = [frame[list(numeric)].to_numpy(dtype=float)] if numeric else []
     for column in categorical:

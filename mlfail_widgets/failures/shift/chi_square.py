@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ def _category_table(reference, current):
 def _categorical_table(reference, current):
     """The table straight from pandas categorical codes (no string conversion), when possible."""
     dtype = getattr(reference, "dtype", None)
-    if str(dtype) != "category" or getattr(current, "dtype", None) != dtype:
+    if dtype is None or str(dtype) != "category" or getattr(current, "dtype", None) != dtype:
         return None
     if not len(reference) or not len(current):
         return None  # let category_labels name the empty side
@@ -91,8 +92,8 @@ def _merge_rare(categories: list, table: np.ndarray) -> tuple[list, np.ndarray]:
     return categories, table
 
 
-def chi_square_test(reference, current, *, correction: bool = True, method: str = "asymptotic",
-                    n_resamples: int = 5000, seed=0) -> ChiSquareResult:
+def chi_square_test(reference: Any, current: Any, *, correction: bool = True, method: str = "asymptotic",
+                    n_resamples: int = 5000, seed: int | np.random.Generator | None = 0) -> ChiSquareResult:
     """Chi-square test that two samples of a categorical feature share one distribution.
 
     The 2 x k table (reference and current counts of each category seen in either) is tested

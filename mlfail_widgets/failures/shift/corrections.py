@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +20,10 @@ from ..._random import resolve_rng
 from ..._validation import ParameterError, check_float, check_int
 from ...models import LogisticRegression
 from .model import TabularClassifier
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
 
 __all__ = ["MAX_CONDITION", "IllConditionedWarning", "LabelShiftEstimate", "adjust_for_label_shift",
            "compare_corrections", "effective_sample_size", "estimate_label_shift", "importance_weights"]
@@ -33,7 +38,7 @@ class IllConditionedWarning(UserWarning):
     """BBSE's confusion matrix is nearly singular: the estimated priors are unreliable."""
 
 
-def effective_sample_size(weights) -> float:
+def effective_sample_size(weights: ArrayLike) -> float:
     """Kish's effective sample size of weighted rows: ``(sum w)^2 / sum w^2``.
 
     ``n`` for equal weights; much less than ``n`` when a few rows carry most of the weight,
@@ -56,7 +61,7 @@ def effective_sample_size(weights) -> float:
     return float(w.sum() ** 2 / (w**2).sum())
 
 
-def importance_weights(model: TabularClassifier, reference, current, *, clip: float = 20.0) -> np.ndarray:
+def importance_weights(model: TabularClassifier, reference: Any, current: Any, *, clip: float = 20.0) -> np.ndarray:
     """Weights for the reference rows that make them look like the current rows.
 
     A logistic regression on the model's inputs and their squares learns
@@ -133,8 +138,8 @@ def _bbse(predicted_holdout: np.ndarray, truth: np.ndarray, predicted_current: n
     return confusion, reference_priors, current_priors / total if total > 0 else current_priors
 
 
-def estimate_label_shift(model, holdout, current, *, target: str | None = None, confidence: float = 0.95,
-                         n_boot: int = 200, seed=0) -> LabelShiftEstimate:
+def estimate_label_shift(model: Any, holdout: Any, current: Any, *, target: str | None = None, confidence: float = 0.95,
+                         n_boot: int = 200, seed: int | np.random.Generator | None = 0) -> LabelShiftEstimate:
     """Black-box shift estimation: the current class priors from unlabelled current rows.
 
     With ``C[i, j] = P(predicted i, true j)`` on held-out reference rows and ``mu[i]`` the share
@@ -201,7 +206,7 @@ def estimate_label_shift(model, holdout, current, *, target: str | None = None, 
                               condition, low, high, confidence)
 
 
-def adjust_for_label_shift(probabilities, weights) -> np.ndarray:
+def adjust_for_label_shift(probabilities: ArrayLike, weights: ArrayLike) -> np.ndarray:
     """Re-weight class probabilities by ``weights`` and renormalise: ``p(y | x) w_y / sum``.
 
     Examples
@@ -214,7 +219,7 @@ def adjust_for_label_shift(probabilities, weights) -> np.ndarray:
     return p / np.where(total > 0, total, 1.0)
 
 
-def compare_corrections(data, *, labelled: int = 200, seed=0):
+def compare_corrections(data: Any, *, labelled: int = 200, seed: int | np.random.Generator | None = 0) -> pd.DataFrame:
     """Accuracy on the same current rows: no correction, and each correction in turn.
 
     The reference is split into training rows (70%) and a labelled holdout (30%, for the label
@@ -267,8 +272,11 @@ def compare_corrections(data, *, labelled: int = 200, seed=0):
     adjusted = adjust_for_label_shift(base.predict_proba(evaluation), estimate.weights)
     scores["label-shift correction (BBSE)"] = (float(np.mean(base.classes_[adjusted.argmax(axis=1)] == truth)),
                                                "reference labels + current inputs")
+    unknown = np.full(len(estimate.current_priors), np.nan)  # no interval when n_boot=0
+    low = unknown if estimate.low is None else estimate.low
+    high = unknown if estimate.high is None else estimate.high
     priors = " / ".join(f"{p:.2g} [{lo:.2g}, {hi:.2g}]" for p, lo, hi in zip(
-        estimate.current_priors, estimate.low, estimate.high, strict=True))
+        estimate.current_priors, low, high, strict=True))
     notes["label-shift correction (BBSE)"] = f"cond {estimate.condition_number:.2g}; priors {priors}"
     if recent[data.target].nunique() > 1:
         fresh = TabularClassifier(features, data.target).fit(recent)

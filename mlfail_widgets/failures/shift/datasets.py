@@ -14,9 +14,15 @@ model never sees: the species).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..._data import data_path
 from ..._validation import check_choice
 from .generators import ShiftData
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 __all__ = ["ISLANDS", "MEASUREMENTS", "load_penguins", "penguin_shift"]
 
@@ -24,7 +30,7 @@ MEASUREMENTS = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_ma
 ISLANDS = ("Biscoe", "Dream", "Torgersen")
 
 
-def load_penguins(*, complete: bool = True):
+def load_penguins(*, complete: bool = True) -> pd.DataFrame:
     """The Palmer penguins as a DataFrame (``species``, ``island``, four measurements, ``sex``, ``year``).
 
     With ``complete=True`` (default) the 11 penguins without a recorded sex or measurement are
@@ -44,7 +50,7 @@ def load_penguins(*, complete: bool = True):
     return penguins
 
 
-def penguin_shift(train: str = "Biscoe", deploy: str = "Dream", *, seed=0) -> ShiftData:
+def penguin_shift(train: str = "Biscoe", deploy: str = "Dream", *, seed: int | np.random.Generator | None = 0) -> ShiftData:
     """Reference = penguins of island ``train``; current = penguins of island ``deploy``.
 
     The label is ``sex``; the features are the four measurements (species and island are

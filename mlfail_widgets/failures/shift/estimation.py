@@ -18,10 +18,17 @@ right more or less often) break that assumption: :func:`label_free_failures` mea
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..._validation import ParameterError, check_columns
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import pandas as pd
+    from numpy.typing import ArrayLike
 
 __all__ = ["ConfidenceCalibration", "PerformanceEstimate", "calibrate_confidence", "estimate_performance",
            "expected_accuracy", "label_free_failures", "performance_over_time"]
@@ -60,13 +67,13 @@ class ConfidenceCalibration:
     values: np.ndarray
     rows: int
 
-    def __call__(self, confidence) -> np.ndarray:
+    def __call__(self, confidence: ArrayLike) -> np.ndarray:
         c = np.asarray(confidence, dtype=float)
         index = np.searchsorted(self.knots, c, side="right") - 1
         return self.values[np.clip(index, 0, self.values.size - 1)]
 
 
-def calibrate_confidence(model, holdout, *, target: str | None = None) -> ConfidenceCalibration:
+def calibrate_confidence(model: Any, holdout: Any, *, target: str | None = None) -> ConfidenceCalibration:
     """Learn how often ``model`` is right at each confidence, on labelled rows it did not train on.
 
     The first step of NannyML's CBPE (confidence-based performance estimation): an isotonic
@@ -95,7 +102,7 @@ def calibrate_confidence(model, holdout, *, target: str | None = None) -> Confid
     return ConfidenceCalibration(knots, values, len(holdout))
 
 
-def expected_accuracy(probabilities) -> float:
+def expected_accuracy(probabilities: ArrayLike) -> float:
     """Accuracy a calibrated classifier expects: the mean probability of its predicted class.
 
     Parameters
@@ -132,7 +139,7 @@ class PerformanceEstimate:
         return None if self.realised is None else self.realised - self.expected
 
 
-def estimate_performance(model, current, *, target: str | None = None,
+def estimate_performance(model: Any, current: Any, *, target: str | None = None,
                          calibration: ConfidenceCalibration | None = None) -> PerformanceEstimate:
     """Estimate ``model``'s accuracy on ``current`` from its probabilities; measure it if labelled.
 
@@ -176,7 +183,7 @@ def estimate_performance(model, current, *, target: str | None = None,
     return PerformanceEstimate(expected, realised, len(current))
 
 
-def label_free_failures(*, magnitudes: dict | None = None, n: int = 4000, seeds=range(5)):
+def label_free_failures(*, magnitudes: dict | None = None, n: int = 4000, seeds: Sequence[int] = range(5)) -> pd.DataFrame:
     """Where the label-free estimate holds and where it fails: CBPE under each kind of shift.
 
     For each shift (kind, magnitude) and seed: a model trained on 2,000 reference rows, its
@@ -205,7 +212,9 @@ def label_free_failures(*, magnitudes: dict | None = None, n: int = 4000, seeds=
     rows = []
     for name, magnitude in magnitudes.items():
         kind = name.split()[0]
-        raw, cbpe, real = [], [], []
+        raw: list[float] = []
+        cbpe: list[float] = []
+        real: list[float] = []
         for seed in seeds:
             data = make_shift(kind, magnitude, n_reference=4000, n_current=n, seed=int(seed))
             train, holdout = data.reference.iloc[:2000], data.reference.iloc[2000:]
@@ -213,15 +222,15 @@ def label_free_failures(*, magnitudes: dict | None = None, n: int = 4000, seeds=
             calibration = calibrate_confidence(model, holdout)
             plain = estimate_performance(model, data.current)
             calibrated = estimate_performance(model, data.current, calibration=calibration)
-            raw.append(plain.gap)
-            cbpe.append(calibrated.gap)
-            real.append(plain.realised)
+            raw.append(np.nan if plain.gap is None else plain.gap)
+            cbpe.append(np.nan if calibrated.gap is None else calibrated.gap)
+            real.append(np.nan if plain.realised is None else plain.realised)
         label = name if " " in name else f"{name} {magnitude:g}"
         rows.append((label, float(np.mean(real)), float(np.mean(raw)), float(np.mean(cbpe))))
     return pd.DataFrame(rows, columns=["shift", "realised", "raw_gap", "cbpe_gap"])
 
 
-def performance_over_time(model, stream, *, by: str = "batch", target: str | None = None):
+def performance_over_time(model: Any, stream: Any, *, by: str = "batch", target: str | None = None) -> pd.DataFrame:
     """Expected and realised accuracy of ``model`` for each batch of a stream.
 
     Parameters

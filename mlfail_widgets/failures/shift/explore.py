@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,10 +22,13 @@ from ..._validation import check_choice, check_float, check_int
 from ...statistics import renamed_argument
 from .detectors import KSReference
 from .estimation import expected_accuracy
-from .generators import DRIFT_PATTERNS, SHIFT_KINDS, drift_stream, make_shift, reference_data
+from .generators import DRIFT_PATTERNS, SHIFT_KINDS, ShiftData, drift_stream, make_shift, reference_data
 from .model import TabularClassifier
 from .monitoring import DETECTORS, monitor_stream
-from .report import detect_drift
+from .report import DriftReport, detect_drift
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["MonitoringView", "ShiftSnapshot", "before_after", "monitoring_view", "shift_snapshot",
            "significance_vs_size"]
@@ -42,8 +46,8 @@ def deployed_model(seed: int = 0, rows: int = 5000) -> TabularClassifier:
 class ShiftSnapshot:
     """One kind of shift at one magnitude, seen by every detector and by the model."""
 
-    data: object  # ShiftData
-    report: object  # DriftReport
+    data: ShiftData
+    report: DriftReport
     reference_accuracy: float
     accuracy: float
     expected: float
@@ -132,7 +136,7 @@ def monitoring_view(window: int = 1000, threshold: float | None = None, detector
     return MonitoringView(stream, result, means)
 
 
-def before_after(model, reference, current, *, bands=None, target: str = "label"):
+def before_after(model: Any, reference: Any, current: Any, *, bands: Any = None, target: str = "label") -> pd.DataFrame:
     """Predictions on both sets, one row each, with each banded feature crossed with the period.
 
     ``bands`` maps a numeric column to inner cut points (default: x1 and x2 cut at -1, 0, 1). Each
@@ -173,7 +177,7 @@ def before_after(model, reference, current, *, bands=None, target: str = "label"
     return out
 
 
-def significance_vs_size(magnitude: float = 0.03, sizes=(1_000, 10_000, 100_000, 200_000), *, seed: int = 0):
+def significance_vs_size(magnitude: float = 0.03, sizes: Any = (1_000, 10_000, 100_000, 200_000), *, seed: int = 0) -> pd.DataFrame:
     """The same small mean shift, judged by a KS p-value and by a distance, as samples grow.
 
     Both samples have ``n`` rows of a standard normal feature, the current one moved by

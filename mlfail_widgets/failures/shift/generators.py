@@ -26,12 +26,16 @@ concept
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..._random import resolve_rng
 from ..._validation import check_choice, check_float, check_int, parameter_error
+
+if TYPE_CHECKING:
+
+    import pandas as pd
 
 __all__ = [
     "CATEGORIES",
@@ -187,7 +191,7 @@ def _shifted(n, rng, kind, magnitude):
     return _draw(n, rng)
 
 
-def reference_data(n: int = 2000, seed=0):
+def reference_data(n: int = 2000, seed: int | np.random.Generator | None = 0) -> pd.DataFrame:
     """The unshifted task: ``n`` rows of features and labels.
 
     Examples
@@ -204,7 +208,7 @@ def reference_data(n: int = 2000, seed=0):
 
 
 def make_shift(kind: str = "covariate", magnitude: float = 1.0, *, n_reference: int = 2000,
-               n_current: int = 2000, seed=0) -> ShiftData:
+               n_current: int = 2000, seed: int | np.random.Generator | None = 0) -> ShiftData:
     """A reference set and a current set that differs from it by one kind of shift.
 
     Parameters
@@ -280,7 +284,7 @@ def drift_profile(pattern: str, n_batches: int, *, start: int, duration: int = 1
 
 def drift_stream(pattern: str = "sudden", kind: str = "covariate", magnitude: float = 1.0, *,
                  n_batches: int = 60, batch_size: int = 500, start: int = 30, duration: int = 10,
-                 period: int = 20, seed=0) -> ShiftStream:
+                 period: int = 20, seed: int | np.random.Generator | None = 0) -> ShiftStream:
     """A stream of batches in which one kind of shift unfolds over time.
 
     Parameters
@@ -339,8 +343,8 @@ def drift_stream(pattern: str = "sudden", kind: str = "covariate", magnitude: fl
     return ShiftStream(data, per_batch, pattern, kind, start, batch_size)
 
 
-def class_mixture(n: int = 3000, priors=(1 / 3, 1 / 3, 1 / 3), *, separation: float = 2.0,
-                  seed=0):
+def class_mixture(n: int = 3000, priors: Any = (1 / 3, 1 / 3, 1 / 3), *, separation: float = 2.0,
+                  seed: int | np.random.Generator | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """A multiclass task with known class priors: class ``k`` is N(mu_k, I) in two dimensions.
 
     ``P(X | class)`` never depends on ``priors``, so two calls with different priors differ by
@@ -373,7 +377,7 @@ def class_mixture(n: int = 3000, priors=(1 / 3, 1 / 3, 1 / 3), *, separation: fl
     return X, y
 
 
-def segmented_stream(segments, *, kind: str = "normal", seed=0) -> np.ndarray:
+def segmented_stream(segments: Any, *, kind: str = "normal", seed: int | np.random.Generator | None = 0) -> np.ndarray:
     """A stream of numbers made of segments, for change detectors.
 
     Parameters

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..._validation import check_float, check_int
@@ -10,7 +12,7 @@ from .psi import _binned
 __all__ = ["jensen_shannon_distance"]
 
 
-def jensen_shannon_distance(reference, current, *, bins: int = 10, base: float = 2.0) -> float:
+def jensen_shannon_distance(reference: Any, current: Any, *, bins: int = 10, base: float = 2.0) -> float:
     """Jensen-Shannon distance between the binned distributions (0 = same, 1 = disjoint in base 2).
 
     The square root of the Jensen-Shannon divergence, the same number as

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -31,8 +32,8 @@ class KSResult:
     ``method`` is "exact" or "asymp" (the same for all, since the sizes are the same).
     """
 
-    statistic: object
-    pvalue: object
+    statistic: Any
+    pvalue: Any
     method: str
     columns: list | None = None
 
@@ -99,13 +100,13 @@ class KSReference:
     ('asymp', [False, True])
     """
 
-    def __init__(self, reference, columns=None):
+    def __init__(self, reference: Any, columns: Any = None) -> None:
         array, self.columns = numeric_matrix(reference, "reference", columns=columns)
         self.n = array.shape[0]
         self.sorted_ = np.array(array.T, order="C", copy=True)  # one row per column, ours
         self.sorted_.sort(axis=1)
-        self._prefix = None
-        self._std = None
+        self._prefix: np.ndarray | None = None
+        self._std: np.ndarray | None = None
 
     @property
     def std_(self) -> np.ndarray:
@@ -135,7 +136,7 @@ class KSReference:
                                   fix="Drop or impute missing values before testing for drift.")
         return windows
 
-    def gaps(self, windows: np.ndarray):
+    def gaps(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Largest ECDF gaps of each window and column against the reference.
 
         Returns ``(d, ref_count, cur_count)``, arrays of shape (windows, columns): the
@@ -173,7 +174,7 @@ class KSReference:
             cur_count[:, j] = np.where(is_minus, cur_le[rows, i_minus], cur_lt[rows, i_plus])
         return d, ref_count, cur_count
 
-    def test_windows(self, windows, method: str = "auto") -> KSResult:
+    def test_windows(self, windows: Any, method: str = "auto") -> KSResult:
         """KS test of every window (array of shape (windows, rows, columns)) and column."""
         method = check_choice(method, "method", ("auto", "exact", "asymp"))
         windows = self._windows(windows)
@@ -200,7 +201,7 @@ class KSReference:
             pvalue = np.clip(kstwo.sf(unique, effective), 0, 1)[inverse].reshape(d.shape)
         return KSResult(d, pvalue, method, self.columns)
 
-    def test(self, current, method: str = "auto") -> KSResult:
+    def test(self, current: Any, method: str = "auto") -> KSResult:
         """KS test of ``current`` (same columns as the reference) against the reference."""
         method = check_choice(method, "method", ("auto", "exact", "asymp"))
         result = self.test_windows(self._windows(current), method)
@@ -218,7 +219,7 @@ class KSReference:
         count = np.searchsorted(self.sorted_[j], x, side="right")
         return (count * x - self._prefix[j][count]) / self.n
 
-    def wasserstein(self, windows, normed: bool = False) -> np.ndarray:
+    def wasserstein(self, windows: Any, normed: bool = False) -> np.ndarray:
         """First Wasserstein distance of each window and column to the reference.
 
         Integrates ``|F_ref - F_cur|`` piece by piece between consecutive current points, with
@@ -246,7 +247,7 @@ class KSReference:
         return distance
 
 
-def ks_test(reference, current, *, method: str = "auto", columns=None) -> KSResult:
+def ks_test(reference: Any, current: Any, *, method: str = "auto", columns: Any = None) -> KSResult:
     """Two-sample Kolmogorov-Smirnov test, column by column; equal to ``scipy.stats.ks_2samp``.
 
     Parameters

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..._validation import ParameterError, check_columns, owner_name
@@ -35,7 +37,7 @@ class TabularClassifier:
     (0.8, 0.64)
     """
 
-    def __init__(self, features, target: str = "label", l2: float = 1e-3):
+    def __init__(self, features: Any, target: str = "label", l2: float = 1e-3) -> None:
         self.features = list(features)
         self.target = target
         self.l2 = l2
@@ -46,7 +48,7 @@ class TabularClassifier:
                                  f"{self.features}; got {type(frame).__name__}.")
         check_columns(frame, self.features + ([self.target] if labels else []), "data")
 
-    def fit(self, frame, sample_weight=None) -> TabularClassifier:
+    def fit(self, frame: Any, sample_weight: Any = None) -> TabularClassifier:
         """Learn from the feature columns and the label column of ``frame``."""
         self._columns(frame, labels=True)
         self.categorical_ = [c for c in self.features if is_categorical(frame[c])]
@@ -57,22 +59,22 @@ class TabularClassifier:
         self.classes_ = self.model_.classes_
         return self
 
-    def matrix(self, frame) -> np.ndarray:
+    def matrix(self, frame: Any) -> np.ndarray:
         """The model's input matrix for ``frame`` (numeric columns, then one-hot categories)."""
         self._columns(frame)
         return design_matrix(frame, self.numeric_, self.categorical_, self.levels_)
 
-    def predict_proba(self, frame) -> np.ndarray:
+    def predict_proba(self, frame: Any) -> np.ndarray:
         """Probability of each class (columns in the order of ``classes_``)."""
         if not hasattr(self, "model_"):
             raise ParameterError("TabularClassifier was used before fit; call model.fit(data) first.")
         return self.model_.predict_proba(self.matrix(frame))
 
-    def predict(self, frame) -> np.ndarray:
+    def predict(self, frame: Any) -> np.ndarray:
         """The most probable class of each row."""
         return self.classes_[self.predict_proba(frame).argmax(axis=1)]
 
-    def accuracy(self, frame) -> float:
+    def accuracy(self, frame: Any) -> float:
         """Share of rows of ``frame`` whose label the model predicts."""
         self._columns(frame, labels=True)
         if len(frame) == 0:

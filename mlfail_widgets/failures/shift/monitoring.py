@@ -8,6 +8,7 @@ column sorted), so each window costs ``O(window * log(reference))`` per feature.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,6 +17,10 @@ from ..._validation import check_choice, check_float, check_int, parameter_error
 from ...statistics import adjust_pvalues, check_correction, psi_from_counts, renamed_argument
 from ._inputs import is_categorical, numeric_matrix
 from .detectors import KSReference
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
 
 __all__ = ["DETECTORS", "MonitoringResult", "monitor_stream", "window_tradeoff"]
 
@@ -112,8 +117,8 @@ def _numeric_columns(reference, columns):
     return columns
 
 
-def monitor_stream(reference, stream, *, window: int = 1000, detector: str = "ks",
-                   threshold: float | None = None, correction: str = "bonferroni", columns=None,
+def monitor_stream(reference: Any, stream: ArrayLike, *, window: int = 1000, detector: str = "ks",
+                   threshold: float | None = None, correction: str = "bonferroni", columns: Any = None,
                    shift_row: int | None = None, prepared: KSReference | None = None) -> MonitoringResult:
     """Compare consecutive windows of a stream with the reference, feature by feature.
 
@@ -192,9 +197,9 @@ def monitor_stream(reference, stream, *, window: int = 1000, detector: str = "ks
                             list(names or prepared.columns or range(data.shape[1])), shift_row)
 
 
-def window_tradeoff(windows=(100, 250, 500, 1000, 2500, 5000), *, magnitude: float = 0.2,
+def window_tradeoff(windows: Any = (100, 250, 500, 1000, 2500, 5000), *, magnitude: float = 0.2,
                     alpha: float = 0.01, rows_before: int = 20_000, rows_after: int = 20_000,
-                    n_repeats: int = 20, seed=0, level: float | None = None):
+                    n_repeats: int = 20, seed: int | np.random.Generator | None = 0, level: float | None = None) -> pd.DataFrame:
     """What the window size buys: false alarms before a shift against delay after it.
 
     One numeric feature, standard normal, whose mean moves by ``magnitude`` standard deviations

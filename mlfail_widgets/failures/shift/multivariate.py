@@ -12,6 +12,7 @@ unchanged, the joint distribution moved). Both detectors here look at all featur
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -59,8 +60,8 @@ class MMDResult:
     n_permutations: int
 
 
-def mmd_test(reference, current, columns=None, *, n_permutations: int = 200, max_rows: int = 500,
-             seed=0) -> MMDResult:
+def mmd_test(reference: Any, current: Any, columns: Any = None, *, n_permutations: int = 200, max_rows: int = 500,
+             seed: int | np.random.Generator | None = 0) -> MMDResult:
     """Kernel two-sample test: the MMD with a Gaussian kernel and a permutation p-value.
 
     Features are standardised with the pooled mean and standard deviation, and the kernel
@@ -138,8 +139,8 @@ class DomainClassifierResult:
     n_test: int
 
 
-def domain_classifier_test(reference, current, columns=None, *, quadratic: bool = True,
-                           seed=0) -> DomainClassifierResult:
+def domain_classifier_test(reference: Any, current: Any, columns: Any = None, *, quadratic: bool = True,
+                           seed: int | np.random.Generator | None = 0) -> DomainClassifierResult:
     """Train a classifier to tell reference from current rows; test its held-out ROC AUC.
 
     Half of each set (seeded) trains a logistic regression (with the squares and pairwise

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ..._validation import check_float, check_int, parameter_error
 from ...statistics import PSI_EPSILON, psi_from_counts
 from ._inputs import numeric_matrix
 from .chi_square import _category_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["population_stability_index", "psi_by_window"]
 
@@ -36,7 +41,7 @@ def _binned(reference, current, bins: int):
     return r / r.sum(), c / c.sum()
 
 
-def population_stability_index(reference, current, *, bins: int = 10,
+def population_stability_index(reference: Any, current: Any, *, bins: int = 10,
                                epsilon: float = PSI_EPSILON) -> float:
     """Population stability index: ``sum((c - r) * ln(c / r))`` over bins.
 
@@ -45,7 +50,7 @@ def population_stability_index(reference, current, *, bins: int = 10,
     logarithm stays finite; epsilon changes the answer when a bin is empty on one side (see
     :data:`mlfail_widgets.statistics.PSI_EPSILON`). A common rule of thumb reads < 0.1 as
     stable, 0.1-0.25 as a moderate shift and > 0.25 as a major shift; it ignores sample size:
-    on small windows PSI is large by chance alone (see :func:`psi_null_threshold`).
+    on small windows PSI is large by chance alone (see :func:`mlfail_widgets.statistics.psi_null`).
     The arithmetic is :func:`mlfail_widgets.statistics.psi_from_counts`.
 
     Examples
@@ -60,8 +65,8 @@ def population_stability_index(reference, current, *, bins: int = 10,
     return float(psi_from_counts(r, c, epsilon=epsilon))
 
 
-def psi_by_window(windows=(50, 100, 500, 1000, 5000), *, reference_rows: int = 5000, bins: int = 10,
-                  seed=0):
+def psi_by_window(windows: Any = (50, 100, 500, 1000, 5000), *, reference_rows: int = 5000, bins: int = 10,
+                  seed: int | np.random.Generator | None = 0) -> pd.DataFrame:
     """PSI with no shift at all, by window size, against the 0.1 / 0.25 rule of thumb.
 
     A numeric feature cut into ``bins`` reference quantile bins (equal shares); for each window

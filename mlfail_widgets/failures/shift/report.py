@@ -9,12 +9,14 @@ false alarms among the features flagged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..._validation import check_float, check_int, parameter_error
 from ...statistics import (
     CORRECTIONS,
+    DRIFT_EFFECT_COLUMNS,
     adjust_pvalues,
     check_correction,
     drift_effect,
@@ -27,6 +29,9 @@ from .chi_square import chi_square_test
 from .jensen_shannon import jensen_shannon_distance
 from .ks import KSReference
 from .psi import _binned_counts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CORRECTIONS", "DriftReport", "adjust_pvalues", "detect_drift", "evidently_default_rule"]
 
@@ -45,9 +50,11 @@ class DriftReport:
         ``effect_size`` and ``effect_measure`` (KS's D, the largest gap between the two
         ECDFs, for numbers; Cramer's V for categories), ``detectable`` (the smallest effect
         of that measure the test flags at these sample sizes, at Bonferroni's per-test level
-        ``alpha / features``), ``power_small`` (for categories, the chance of flagging a
-        small effect, Cohen's w = V = 0.1, from the noncentral chi-square; NaN for KS, whose
-        power has no cheap closed form), and ``psi_null95`` (PSI's 95th percentile with no
+        ``alpha / features``), ``power_small`` (the chance of flagging a small effect at
+        these sizes and that level) and ``small_effect`` (which effect: a location shift of 0.2
+        sd of a normal feature for KS, from the asymptotic law of D, see
+        :func:`mlfail_widgets.statistics.ks_power`; Cohen's w = V = 0.1 for chi-square, from the
+        noncentral chi-square), and ``psi_null95`` (PSI's 95th percentile with no
         shift at the current sample's size, see :func:`mlfail_widgets.statistics.psi_null`:
         the threshold that replaces the 0.1 / 0.25 rule of thumb).
     alpha : float
@@ -55,7 +62,7 @@ class DriftReport:
     correction : str
     """
 
-    table: object
+    table: Any
     alpha: float
     correction: str
 
@@ -98,7 +105,7 @@ def _split_columns(reference, current, columns):
     return columns, numeric, categorical
 
 
-def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
+def detect_drift(reference: Any, current: Any, columns: Any = None, *, alpha: float = 0.05,
                  correction: str = "bonferroni", bins: int = 10, level: float | None = None) -> DriftReport:
     """Test every feature for drift: KS for numbers, chi-square for categories, plus distances.
 
@@ -140,7 +147,8 @@ def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
     correction = check_correction(correction)
     bins = check_int(bins, "bins", low=2, high=1000)
     columns, numeric, categorical = _split_columns(reference, current, columns)
-    rows, counts = {}, {}
+    rows: dict[Any, tuple] = {}
+    counts: dict[Any, np.ndarray] = {}
     if numeric:
         prepared = KSReference(reference, columns=numeric)
         ks = prepared.test(current)
@@ -167,8 +175,7 @@ def detect_drift(reference, current, columns=None, *, alpha: float = 0.05,
     effects = [drift_effect(row.type, row.statistic, sizes, each,
                             table_of[row.column].dof if row.column in table_of else None)
                for row in table.itertuples()]
-    for name, values in zip(["effect_size", "effect_measure", "detectable", "power_small"], zip(*effects, strict=True),
-                            strict=True):
+    for name, values in zip(DRIFT_EFFECT_COLUMNS, zip(*effects, strict=True), strict=True):
         table[name] = values
     table["psi_null95"] = [psi_null(counts[c], len(current), seed=0)["threshold"] for c in columns]
     return DriftReport(table, alpha, correction)
@@ -181,7 +188,7 @@ def _psi_and_counts(reference, current, bins: int, counts: dict, column) -> floa
     return float(psi_from_counts(r, c))
 
 
-def evidently_default_rule(reference, current, columns=None):
+def evidently_default_rule(reference: Any, current: Any, columns: Any = None) -> pd.DataFrame:
     """Which test Evidently's default data-drift rule picks for each column, and its verdict.
 
     A re-statement of the rule documented by Evidently ("Data drift algorithm",

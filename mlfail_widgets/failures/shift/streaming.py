@@ -12,9 +12,14 @@ next segment starts after it. Python loops once per detection, not once per valu
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..._validation import check_choice, check_float, check_int, parameter_error
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["Cusum", "PageHinkley", "cusum", "cusum_run_length", "page_hinkley"]
 
@@ -184,7 +189,7 @@ def _run(x: np.ndarray, segment) -> np.ndarray:
     return np.asarray(detections, dtype=np.int64)
 
 
-def page_hinkley(stream, *, min_instances: int = 30, delta: float = 0.005, threshold: float = 50.0,
+def page_hinkley(stream: ArrayLike, *, min_instances: int = 30, delta: float = 0.005, threshold: float = 50.0,
                  alpha: float = 1 - 0.0001, mode: str = "both") -> np.ndarray:
     """Indices at which :class:`PageHinkley` detects a change, computed with numpy.
 
@@ -230,7 +235,7 @@ def page_hinkley(stream, *, min_instances: int = 30, delta: float = 0.005, thres
     return _run(x, segment)
 
 
-def cusum(stream, *, min_instances: int = 30, delta: float = 0.5, threshold: float = 10.0,
+def cusum(stream: ArrayLike, *, min_instances: int = 30, delta: float = 0.5, threshold: float = 10.0,
           mode: str = "both", target: float | None = None) -> np.ndarray:
     """Indices at which :class:`Cusum` detects a change, computed with numpy.
 
@@ -278,7 +283,7 @@ def cusum(stream, *, min_instances: int = 30, delta: float = 0.5, threshold: flo
 
 def cusum_run_length(*, delta: float = 0.5, threshold: float = 10.0, min_instances: int = 30,
                      mode: str = "both", known_target: bool = False, n_streams: int = 300,
-                     max_length: int = 20_000, seed=0) -> dict:
+                     max_length: int = 20_000, seed: int | np.random.Generator | None = 0) -> dict:
     """The run length of :func:`cusum` to a false alarm on an unchanged stream: how long it lasts.
 
     Streams of independent standard normal values (no change at all) are run until the first

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .ks import KSReference
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["wasserstein_distance"]
 
 
-def wasserstein_distance(reference, current, *, normed: bool = False):
+def wasserstein_distance(reference: Any, current: Any, *, normed: bool = False) -> float | np.ndarray:
     """First Wasserstein (earth mover's) distance between two numeric samples, per column.
 
     The area between the two ECDFs, in the feature's units; equal to
