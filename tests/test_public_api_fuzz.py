@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlfail_widgets._validation import ParameterError
+from mlfail_widgets.intervals import PROPORTION_METHODS
 
 NAN, INF = float("nan"), float("inf")
 
@@ -170,8 +171,7 @@ def _entries() -> list[Entry]:
         Entry("Checkbox", Checkbox, {"value": True}, {"value": bad("yes", "", 2, 0.5, NAN, [])}),
         # ---------------------------------------------------------------- other engineers' chapters
         Entry("outage_share", overview.outage_share, {},
-              {"confidence": bad(0, 1, 1.5, base=NOT_A_NUMBER), "method": wrong_text(["wilson", "wald", "exact",
-                                                                                 "jeffreys", "agresti-coull"]),
+              {"confidence": bad(0, 1, 1.5, base=NOT_A_NUMBER), "method": wrong_text(list(PROPORTION_METHODS)),
                "study_size": bad(0, -1, base=NOT_AN_INT)}),
         Entry("replica_availability", downtime.replica_availability,
               {"availability": 0.99, "replicas": 2},
