@@ -37,6 +37,10 @@ RENAMED = [  # module, old name, new name
     ("mlfail_widgets.failures.deployment.code_versions", "CrossVersionLoad", "CrossVersionLoadResult"),
     ("mlfail_widgets.failures.deployment.crash", "InterruptedPromotion", "InterruptedPromotionResult"),
     ("mlfail_widgets.failures.deployment.permission", "ReadAttempt", "ServiceUserReadResult"),
+    # chapters 00 and 02 (issue 22): a share with its interval is an Estimate; the timeline so far is a Run
+    ("mlfail_widgets.failures.overview", "OutageShare", "OutageShareEstimate"),
+    ("mlfail_widgets.failures.deployment", "TimelineState", "DeploymentRun"),
+    ("mlfail_widgets.failures.deployment.timeline", "TimelineState", "DeploymentRun"),
 ]
 
 
