@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from matplotlib.lines import Line2D
     from matplotlib.text import Text
 
-    from ..failures.deployment import DeploymentRun
+    from ..failures.deployment import DeploymentRun, TimelineEvent
 
 __all__ = ["StalenessArtists", "TimelineArtists", "draw", "draw_staleness", "update"]
 
@@ -29,7 +29,7 @@ _OUTCOME_STYLE = {  # outcome -> (marker, face colour, edge colour, legend label
 }
 
 
-def _kind(event) -> str | None:
+def _kind(event: TimelineEvent) -> str | None:
     if event.action in ("start", "train"):
         return None
     if event.outcome in ("caught", "refused"):
