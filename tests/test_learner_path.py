@@ -104,7 +104,7 @@ def test_outage_share_takes_confidence_and_its_old_name_level_for_one_release():
     with pytest.warns(DeprecationWarning, match="'level' is renamed 'confidence'"):
         old = outage_share(level=0.9, study_size=30)
     assert (old.low, old.high) == (new.low, new.high)
-    with pytest.warns(DeprecationWarning, match="OutageShare.level is renamed OutageShare.confidence"):
+    with pytest.warns(DeprecationWarning, match="OutageShareEstimate.level is renamed OutageShareEstimate.confidence"):
         assert old.level == 0.9
     with pytest.raises(ParameterError, match="'level' parameter of outage_share must be left out when "
                                              "'confidence' is given"):

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .._data import data_path
+from .._renamed import renamed_classes
 from .._validation import check_choice, check_float, check_int
 from ..intervals import PROPORTION_METHODS, proportion_interval
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["FAILURE_TYPES", "FailureType", "OutageShare", "load_outage_study", "outage_share"]
+__all__ = ["FAILURE_TYPES", "FailureType", "OutageShareEstimate", "load_outage_study", "outage_share"]
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,17 @@ def load_outage_study() -> pd.DataFrame:
 
 
 @dataclass
-class OutageShare:
-    """The share of outages that were not ML-specific, with its confidence interval."""
+class OutageShareEstimate:
+    """The share of outages that were not ML-specific, with its confidence interval.
+
+    :func:`outage_share` returns it (``OutageShare`` is its old name).
+
+    Examples
+    --------
+    >>> estimate = outage_share(confidence=0.9)
+    >>> estimate.share, estimate.confidence, estimate.majority_is_sure
+    (0.625, 0.9, True)
+    """
 
     not_ml: int
     total: int
@@ -91,8 +101,8 @@ class OutageShare:
     @property
     def level(self) -> float:
         """Deprecated: the old name of :attr:`confidence` (kept for one release)."""
-        warnings.warn("OutageShare.level is renamed OutageShare.confidence; level will stop working in "
-                      "the next release.", DeprecationWarning, stacklevel=2)
+        warnings.warn("OutageShareEstimate.level is renamed OutageShareEstimate.confidence; level will stop "
+                      "working in the next release.", DeprecationWarning, stacklevel=2)
         return self.confidence
 
     @property
@@ -106,7 +116,7 @@ class OutageShare:
 
 
 def outage_share(confidence: float = 0.95, method: str = "wilson", study_size: int = 96, *,
-                 level: float | None = None) -> OutageShare:
+                 level: float | None = None) -> OutageShareEstimate:
     """How sure is "most outages are not ML-specific"? The interval for the non-ML share.
 
     Parameters
@@ -148,4 +158,8 @@ def outage_share(confidence: float = 0.95, method: str = "wilson", study_size: i
     real_not_ml, real_total = int(study.loc["not ML-specific"]), int(study.sum())
     not_ml = round(real_not_ml / real_total * study_size)
     low, high = proportion_interval(not_ml, study_size, confidence, method=method)
-    return OutageShare(not_ml, study_size, confidence, method, low, high)
+    return OutageShareEstimate(not_ml, study_size, confidence, method, low, high)
+
+
+# Old name (issue 22, DEVELOPERS.md "Result classes"), kept for one release with a DeprecationWarning
+__getattr__ = renamed_classes(__name__, {"OutageShare": OutageShareEstimate})

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from matplotlib.lines import Line2D
     from matplotlib.text import Text
 
-    from ..failures.deployment import TimelineState
+    from ..failures.deployment import DeploymentRun, TimelineEvent
 
 __all__ = ["StalenessArtists", "TimelineArtists", "draw", "draw_staleness", "update"]
 
@@ -29,7 +29,7 @@ _OUTCOME_STYLE = {  # outcome -> (marker, face colour, edge colour, legend label
 }
 
 
-def _kind(event) -> str | None:
+def _kind(event: TimelineEvent) -> str | None:
     if event.action in ("start", "train"):
         return None
     if event.outcome in ("caught", "refused"):
@@ -66,8 +66,8 @@ class StalenessArtists(Artists):
     labels: list[Text]
 
 
-def draw(state: TimelineState, ax: Any = None) -> Drawn[TimelineArtists]:
-    """The timeline of a :class:`~mlfail_widgets.failures.deployment.TimelineState`.
+def draw(state: DeploymentRun, ax: Any = None) -> Drawn[TimelineArtists]:
+    """The timeline of a :class:`~mlfail_widgets.failures.deployment.DeploymentRun`.
 
     Top: registered versions (dots), the production pointer and the version the service
     actually serves, with the outcome of every promote/deploy/rollback. Bottom: the served
@@ -132,7 +132,7 @@ def _extend(times: np.ndarray, values: np.ndarray, end: float) -> tuple[np.ndarr
     return np.append(times, end), np.append(values, values[-1])
 
 
-def update(drawn: Drawn[TimelineArtists], state: TimelineState) -> None:
+def update(drawn: Drawn[TimelineArtists], state: DeploymentRun) -> None:
     """Change the timeline figure in place to show ``state``."""
     artists = drawn.artists
     series = state.series()

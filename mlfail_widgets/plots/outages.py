@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from matplotlib.lines import Line2D
     from matplotlib.text import Text
 
-    from ..failures.overview import OutageShare
+    from ..failures.overview import OutageShareEstimate
 
 __all__ = ["OutageArtists", "draw", "update"]
 
@@ -30,10 +30,10 @@ class OutageArtists(Artists):
     verdict: Text  # the interval in words, and whether "most" holds
 
 
-def draw(share: OutageShare, ax: Any = None) -> Drawn[OutageArtists]:
+def draw(share: OutageShareEstimate, ax: Any = None) -> Drawn[OutageArtists]:
     """Outages by family (left) and the interval for the non-ML share (right).
 
-    ``share`` is an :class:`mlfail_widgets.failures.overview.OutageShare`. With ``ax`` (a pair
+    ``share`` is an :class:`mlfail_widgets.failures.overview.OutageShareEstimate`. With ``ax`` (a pair
     of axes) the figure is drawn into them.
 
     Examples
@@ -73,7 +73,7 @@ def draw(share: OutageShare, ax: Any = None) -> Drawn[OutageArtists]:
     return drawn
 
 
-def update(drawn: Drawn[OutageArtists], share: OutageShare) -> None:
+def update(drawn: Drawn[OutageArtists], share: OutageShareEstimate) -> None:
     """Change the figure in place to show ``share``."""
     artists = drawn.artists
     values = [share.not_ml, share.total - share.not_ml]

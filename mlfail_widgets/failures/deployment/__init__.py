@@ -39,7 +39,7 @@ from .service import (
     promote_with_canary,
     verify_deployment,
 )
-from .timeline import DeploymentTimeline, TimelineEvent, TimelineState
+from .timeline import DeploymentRun, DeploymentTimeline, TimelineEvent
 
 __all__ = [
     "CODE_CHANGES",
@@ -53,6 +53,7 @@ __all__ = [
     "DeployReport",
     "DeploymentCheckResult",
     "DeploymentError",
+    "DeploymentRun",
     "DeploymentTimeline",
     "IntegrityError",
     "InterruptedPromotionResult",
@@ -67,7 +68,6 @@ __all__ = [
     "ServiceUserReadResult",
     "SmokeTestError",
     "TimelineEvent",
-    "TimelineState",
     "TornLogWarning",
     "UnsafePickleError",
     "WeeklyData",
@@ -103,4 +103,5 @@ __getattr__ = renamed_classes(__name__, {
     "DeploymentCheck": DeploymentCheckResult,
     "InterruptedPromotion": InterruptedPromotionResult,
     "ReadAttempt": ServiceUserReadResult,
+    "TimelineState": DeploymentRun,
 })

@@ -2,8 +2,8 @@
 
 Everything is real underneath: a :class:`ModelRegistry` in a temporary folder, pickles on
 disk, a :class:`ModelService` that loads them through a (possibly buggy) deploy path. Each
-action returns the event it logged; :meth:`DeploymentTimeline.snapshot` returns plain data
-for the figure. The widget only maps buttons to these methods.
+action returns the event it logged; :meth:`DeploymentTimeline.snapshot` returns the run so far
+(a :class:`DeploymentRun`, plain data) for the figure. The widget only maps buttons to these methods.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..._random import resolve_rng
+from ..._renamed import renamed_classes
 from ..._validation import check_float, check_int
 from .drift import drifting_weeks, register_weekly_models
 from .errors import DeploymentError
@@ -25,7 +26,7 @@ from .service import ModelService, deploy, promote_with_canary
 if TYPE_CHECKING:
     from ..._random import Seed
 
-__all__ = ["DeploymentTimeline", "TimelineEvent", "TimelineState"]
+__all__ = ["DeploymentRun", "DeploymentTimeline", "TimelineEvent"]
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,19 @@ class TimelineEvent:
 
 
 @dataclass(frozen=True)
-class TimelineState:
-    """Everything the figure and the summary need, as plain data."""
+class DeploymentRun:
+    """The simulated run so far, week by week: everything the figure and the summary need, as plain data.
+
+    :meth:`DeploymentTimeline.snapshot` returns it (``TimelineState`` is its old name).
+
+    Examples
+    --------
+    >>> with DeploymentTimeline(seed=0) as timeline:
+    ...     _ = timeline.next_week()
+    ...     run = timeline.snapshot()
+    >>> run.week, run.weeks, [event.action for event in run.events]
+    (2, 12, ['start', 'train'])
+    """
 
     weeks: int
     week: int
@@ -222,10 +234,14 @@ class DeploymentTimeline:
         self.events[-1] = event = replace(event, action="rollback", message=message)
         return event
 
-    def snapshot(self) -> TimelineState:
+    def snapshot(self) -> DeploymentRun:
         """The current state, as plain data."""
         pointer = self.registry.production()
         served = self.service.served
-        return TimelineState(self.weeks, self.week, self.deploy_path, tuple(self.registered),
+        return DeploymentRun(self.weeks, self.week, self.deploy_path, tuple(self.registered),
                              tuple(self.events), pointer.sha256 if pointer else "",
                              served.sha256 if served else "", served.source if served else "")
+
+
+# Old name (issue 22, DEVELOPERS.md "Result classes"), kept for one release with a DeprecationWarning
+__getattr__ = renamed_classes(__name__, {"TimelineState": DeploymentRun})
