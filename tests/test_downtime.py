@@ -419,8 +419,8 @@ def test_explore_takes_a_scenario_and_policy_settings_or_keywords():
     assert mixed.run.outcome.tolist() == by_keyword.run.outcome.tolist()
     # with a scenario and no outage keyword, no outage window is added
     assert explore(EXPLORE_SCENARIO).summaries["timeout"].availability == 1
-    with pytest.raises(ParameterError, match="explore got an unexpected keyword argument 'outages'. "
-                                             "Did you mean 'outage'"):
+    with pytest.raises(ParameterError, match=r"explore got an unexpected keyword argument 'outages'\. "
+                                             r"Did you mean 'outage'"):
         explore(outages=0.4)
     with pytest.raises(ParameterError, match="Did you mean 'retries'"):
         explore(retrys=2)
