@@ -356,3 +356,73 @@ def test_a_simulated_dependency_needs_its_policy():
     store = SimulatedService(Fault(), 0.001, 0.0001, np.random.default_rng(0))
     with pytest.raises(ParameterError, match="'dependency_policy' parameter of SimulatedService"):
         SimulatedService(Fault(), 0.001, 0.0001, np.random.default_rng(0), dependency=store)
+
+
+# ------------------------------------------------------------------------------------ settings
+def test_make_policy_takes_policy_settings_or_keywords():
+    from mlfail_widgets.failures.downtime import PolicySettings
+
+    settings = PolicySettings(timeout=0.07, retries=2, backoff=0.01, jitter=False, failures=5, reset_after=0.3)
+    by_keyword = make_policy("fallback", timeout=0.07, retries=2, backoff=0.01, jitter=False, failures=5,
+                             reset_after=0.3)
+    by_settings = make_policy("fallback", settings)
+    assert repr(by_settings) == repr(by_keyword) == \
+        "Fallback(Retry(CircuitBreaker(Timeout(0.07)), retries=2, backoff=0.01, jitter=False))"
+    breaker = by_settings.inner.inner
+    assert (breaker.failures, breaker.reset_after, by_settings.baseline) == (5, 0.3, 0.5)
+    # a keyword overrides the settings' field; the settings object is left as it was
+    assert repr(make_policy("retry", settings, retries=4)).endswith("retries=4, backoff=0.01, jitter=False)")
+    assert settings.retries == 2
+    assert make_policy("fallback", PolicySettings(baseline=0.2)).baseline == 0.2
+    with pytest.raises(ParameterError, match=r"make_policy got an unexpected keyword argument 'retry'\. "
+                                             r"Did you mean 'retries'\?"):
+        make_policy("retry", retry=2)
+    with pytest.raises(ParameterError, match="'retries' parameter of make_policy must be an int in"):
+        make_policy("retry", settings, retries=30)
+    with pytest.raises(ParameterError, match="'settings' parameter of make_policy must be a PolicySettings"):
+        make_policy("retry", {"retries": 2})
+
+
+def test_simulate_with_policy_settings_is_the_same_run_as_with_keywords():
+    from mlfail_widgets.failures.downtime import PolicySettings
+
+    scenario = outage_scenario(0.4, clients=3, fault=Fault(error_rate=0.1))
+    by_keyword = simulate(scenario, "fallback", timeout=0.05, retries=2, seed=3)
+    by_settings = simulate(scenario, "fallback", settings=PolicySettings(timeout=0.05, retries=2), seed=3)
+    assert by_keyword.outcome.tolist() == by_settings.outcome.tolist()
+    assert by_keyword.end.tolist() == by_settings.end.tolist()
+    assert by_keyword.summary().availability > 0.9
+    # without a baseline of its own, the fallback answers the service's baseline in both forms
+    from mlfail_widgets.failures.downtime import baseline_prediction
+    from mlfail_widgets.failures.downtime.measure import policy_factory
+
+    for options in ({}, {"settings": PolicySettings()}, {"baseline": None}):
+        assert policy_factory("fallback", options)[0](0).baseline == baseline_prediction() != 0.5
+    assert policy_factory("fallback", {"settings": PolicySettings(baseline=0.2)})[0](0).baseline == 0.2
+    assert policy_factory("fallback", {"settings": PolicySettings(baseline=0.2), "baseline": 0.3})[0](0).baseline == 0.3
+
+
+def test_explore_takes_a_scenario_and_policy_settings_or_keywords():
+    from mlfail_widgets.failures.downtime import EXPLORE_SCENARIO, EXPLORE_SETTINGS, PolicySettings
+
+    by_keyword = explore(outage=0.5, kind="hang", error_rate=0.1, latency=0.005, clients=3, retries=2,
+                         jitter=False, policy="retry", seed=2)
+    scenario = outage_scenario(0.5, start=0.3, kind="hang", duration=1.5, clients=3, interval=0.01,
+                               fault=Fault(error_rate=0.1, latency=0.005))
+    by_objects = explore(scenario, PolicySettings(timeout=0.05, retries=2, jitter=False), policy="retry", seed=2)
+    assert by_keyword.run.outcome.tolist() == by_objects.run.outcome.tolist()
+    assert {name: s.availability for name, s in by_keyword.summaries.items()} == \
+        {name: s.availability for name, s in by_objects.summaries.items()}
+    # keywords override the objects' fields: the same run again
+    mixed = explore(EXPLORE_SCENARIO, EXPLORE_SETTINGS, outage=0.5, kind="hang", error_rate=0.1, latency=0.005,
+                    clients=3, retries=2, jitter=False, policy="retry", seed=2)
+    assert mixed.run.outcome.tolist() == by_keyword.run.outcome.tolist()
+    # with a scenario and no outage keyword, no outage window is added
+    assert explore(EXPLORE_SCENARIO).summaries["timeout"].availability == 1
+    with pytest.raises(ParameterError, match=r"explore got an unexpected keyword argument 'outages'\. "
+                                             r"Did you mean 'outage'"):
+        explore(outages=0.4)
+    with pytest.raises(ParameterError, match="Did you mean 'retries'"):
+        explore(retrys=2)
+    with pytest.raises(ParameterError, match="'scenario' parameter of explore"):
+        explore(0.4)

@@ -568,3 +568,28 @@ def test_draw_trace_without_a_trace_names_the_fix():
 
     with pytest.raises(ParameterError, match=r"'experiment' parameter of draw_trace .* sample_interval=0\.2"):
         draw_trace(LatencyReport([], {}, 100.0, 0.025))
+
+
+def test_measure_latency_takes_latency_settings_or_keywords():
+    from mlfail_widgets.failures.hardware import LatencySettings
+
+    scenarios = [ContentionScenario("idle", threads=1)]
+    quick = dict(rate=150, seconds=0.2, width=64, rounds=1, sample_interval=None, warmup=0.0)
+    by_keyword = measure_latency(scenarios, seed=4, **quick)
+    by_settings = measure_latency(scenarios, LatencySettings(**quick), seed=4)
+    # overriding a field of the settings: rounds=1 over rounds=2
+    overridden = measure_latency(scenarios, LatencySettings(**{**quick, "rounds": 2}), seed=4, rounds=1)
+    for report in (by_settings, overridden):
+        assert report.rate == by_keyword.rate == 150 and report.trace is None
+        assert report["idle"].settings["seconds"] == 0.2 and report["idle"].settings["seed"] == 4
+        # the same seeded arrivals: the same requests, measured again
+        np.testing.assert_array_equal(report["idle"].arrival, by_keyword["idle"].arrival)
+        assert int(report.summary.loc["idle", "rounds"]) == 1
+    assert LatencySettings(rounds=1).rounds_at_most == 1 and LatencySettings(rounds=4).rounds_at_most == 12
+    with pytest.raises(ParameterError, match=r"measure_latency got an unexpected keyword argument 'round'\. "
+                                             r"Did you mean 'rounds'\?"):
+        measure_latency(scenarios, round=2)
+    with pytest.raises(ParameterError, match="'max_rounds' parameter of measure_latency"):
+        measure_latency(scenarios, LatencySettings(rounds=3), max_rounds=2)
+    with pytest.raises(ParameterError, match="'rate' parameter of LatencySettings"):
+        LatencySettings(rate="fast")

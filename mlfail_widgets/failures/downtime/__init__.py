@@ -36,6 +36,7 @@ from .policies import (
     Fallback,
     NoTimeout,
     Policy,
+    PolicySettings,
     Reply,
     Retry,
     Timeout,
@@ -52,6 +53,8 @@ from .redundancy import (
 from .rounds import FaultReport, ladder_lesson, measure_faults, storm_lesson
 from .service import USERS, HTTPTransport, PredictionService, baseline_prediction, user_predictions
 from .simulate import (
+    EXPLORE_SCENARIO,
+    EXPLORE_SETTINGS,
     SWEEPABLE,
     PolicyReport,
     SimulatedService,
@@ -64,6 +67,8 @@ from .simulate import (
 )
 
 __all__ = [
+    "EXPLORE_SCENARIO",
+    "EXPLORE_SETTINGS",
     "GRACE",
     "MAX_LATENCY",
     "OUTAGE_KINDS",
@@ -83,6 +88,7 @@ __all__ = [
     "OutageSummary",
     "Policy",
     "PolicyReport",
+    "PolicySettings",
     "PredictionService",
     "RedundancyReport",
     "Reply",

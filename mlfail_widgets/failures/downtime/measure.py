@@ -274,7 +274,9 @@ def policy_factory(policy: str | Callable[[], Policy],
     if isinstance(policy, str):
         from .service import baseline_prediction
 
-        options = {"baseline": baseline_prediction(), **options}
+        given = options.get("settings")
+        if options.get("baseline") is None and getattr(given, "baseline", None) is None:
+            options = {**options, "baseline": baseline_prediction()}  # the service's own default answer
 
         def build(seed):
             return make_policy(policy, seed=seed, **options)
@@ -317,8 +319,9 @@ def measure(service: PredictionService, scenario: OutageScenario | None = None,
     scenario : OutageScenario, optional
         Faults and workload; default a healthy service, one client, one second.
     policy : str or callable, default="timeout"
-        A name from :data:`~.policies.POLICIES` (options such as ``timeout=0.05, retries=3``
-        go to :func:`~.policies.make_policy`) or a function returning a fresh policy.
+        A name from :data:`~.policies.POLICIES` (options such as ``timeout=0.05, retries=3``,
+        or ``settings=PolicySettings(...)``, go to :func:`~.policies.make_policy`) or a function
+        returning a fresh policy.
     seed : int, default=0
         Seeds the users asked about and the jitter of each client.
 

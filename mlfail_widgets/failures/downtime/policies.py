@@ -40,6 +40,7 @@ __all__ = [
     "Fallback",
     "NoTimeout",
     "Policy",
+    "PolicySettings",
     "Reply",
     "Retry",
     "Timeout",
@@ -260,9 +261,59 @@ class Fallback(Policy):
 POLICIES = ("no timeout", "timeout", "retry", "circuit breaker", "fallback")
 
 
-def make_policy(name: str = "fallback", *, timeout: float = 0.1, retries: int = 3,
-                backoff: float = 0.02, cap: float = 1.0, jitter: bool = True, failures: int = 3,
-                reset_after: float = 0.1, baseline: Any = 0.5, seed: int | np.random.Generator = 0) -> Policy:
+@dataclass(frozen=True)
+class PolicySettings:
+    """The knobs of the policies :func:`make_policy` builds (each rung uses the ones it needs).
+
+    Build one, change a field with :func:`dataclasses.replace`, and pass it to
+    :func:`make_policy`, :func:`~.simulate.explore`, or as ``settings=`` to
+    :func:`~.simulate.simulate` and :func:`~.measure.measure`; keywords given there override
+    its fields.
+
+    Parameters
+    ----------
+    timeout : float, default=0.1
+        Seconds to wait for one answer (:class:`Timeout`).
+    retries : int, default=3
+        Retries after a failure, in [0, 20]; 0 makes ``"retry"`` a plain ``"timeout"``.
+    backoff, cap : float, default=0.02, 1.0
+        First wait before a retry, and the longest wait, in seconds (:class:`Retry`).
+    jitter : bool, default=True
+        Random (full jitter) waits instead of the same wait for every client.
+    failures : int, default=3
+        Failures in a row that open the circuit (:class:`CircuitBreaker`).
+    reset_after : float, default=0.1
+        Seconds the circuit stays open before a probe.
+    baseline : object, optional
+        The :class:`Fallback`'s answer when nothing better is cached. None: 0.5 in
+        :func:`make_policy`, the prediction service's baseline prediction in
+        :func:`~.simulate.simulate` and :func:`~.measure.measure`.
+
+    Examples
+    --------
+    >>> PolicySettings(retries=2, jitter=False).retries
+    2
+    >>> PolicySettings(retries=-1)
+    Traceback (most recent call last):
+    ...
+    mlfail_widgets._validation.ParameterError: The 'retries' parameter of PolicySettings must be an int in [0, 20]. Got -1 instead.
+    """
+
+    timeout: float = 0.1
+    retries: int = 3
+    backoff: float = 0.02
+    cap: float = 1.0
+    jitter: bool = True
+    failures: int = 3
+    reset_after: float = 0.1
+    baseline: Any = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "retries", check_int(self.retries, "retries", low=0, high=20))
+
+
+def make_policy(name: str = "fallback", settings: PolicySettings | None = None, *,
+                seed: int | np.random.Generator = 0, **options: Any) -> Policy:
     """A fresh policy from the ladder :data:`POLICIES`, each rung adding one mitigation.
 
     no timeout -> ``Timeout`` -> ``Retry(Timeout)`` -> ``Retry(CircuitBreaker(Timeout))`` ->
@@ -270,9 +321,27 @@ def make_policy(name: str = "fallback", *, timeout: float = 0.1, retries: int = 
 
     ``"retry"`` with ``retries=0`` is plain ``"timeout"`` (no retries), so a slider may reach 0.
 
+    Parameters
+    ----------
+    name : {"no timeout", "timeout", "retry", "circuit breaker", "fallback"}, default="fallback"
+        The rung of the ladder.
+    settings : PolicySettings, optional
+        The policies' knobs; default ``PolicySettings()``.
+    seed : int or numpy.random.Generator, default=0
+        Seeds the retries' jitter.
+    **options
+        Fields of :class:`PolicySettings` (``timeout``, ``retries``, ``backoff``, ``cap``,
+        ``jitter``, ``failures``, ``reset_after``, ``baseline``); they override ``settings``.
+
+    Returns
+    -------
+    Policy
+
     Examples
     --------
     >>> make_policy("fallback", retries=2)
+    Fallback(Retry(CircuitBreaker(Timeout(0.1)), retries=2, backoff=0.02, jitter=True))
+    >>> make_policy("fallback", PolicySettings(retries=2))
     Fallback(Retry(CircuitBreaker(Timeout(0.1)), retries=2, backoff=0.02, jitter=True))
     >>> make_policy("retry", retries=0)
     Timeout(0.1)
@@ -280,18 +349,25 @@ def make_policy(name: str = "fallback", *, timeout: float = 0.1, retries: int = 
     Traceback (most recent call last):
     ...
     mlfail_widgets._validation.ParameterError: The 'name' parameter of make_policy must be one of 'no timeout', 'timeout', 'retry', 'circuit breaker', 'fallback'. Got 'retries' instead. Did you mean 'retry'?
+    >>> make_policy("retry", retry=2)
+    Traceback (most recent call last):
+    ...
+    mlfail_widgets._validation.ParameterError: make_policy got an unexpected keyword argument 'retry'. Did you mean 'retries'?
     """
+    from .._settings import settings_with
+
     name = check_choice(name, "name", POLICIES)
-    retries = check_int(retries, "retries", low=0, high=20)
+    knobs = settings_with(PolicySettings, settings, options)
     if name == "no timeout":
         return NoTimeout()
-    policy: Policy = Timeout(timeout)
+    policy: Policy = Timeout(knobs.timeout)
     if name in ("circuit breaker", "fallback"):
-        policy = CircuitBreaker(policy, failures=failures, reset_after=reset_after)
-    if name != "timeout" and retries:
-        policy = Retry(policy, retries=retries, backoff=backoff, cap=cap, jitter=jitter, seed=seed)
+        policy = CircuitBreaker(policy, failures=knobs.failures, reset_after=knobs.reset_after)
+    if name != "timeout" and knobs.retries:
+        policy = Retry(policy, retries=knobs.retries, backoff=knobs.backoff, cap=knobs.cap,
+                       jitter=knobs.jitter, seed=seed)
     if name == "fallback":
-        policy = Fallback(policy, baseline=baseline)
+        policy = Fallback(policy, baseline=0.5 if knobs.baseline is None else knobs.baseline)
     return policy
 
 

@@ -84,7 +84,7 @@ def simulate_replicas(availability: float, replicas: int, common_cause: float = 
 
     Examples
     --------
-    >>> estimate, low, high = simulate_replicas(0.9, 3, periods=20_000, seed: int | np.random.Generator = 0)
+    >>> estimate, low, high = simulate_replicas(0.9, 3, periods=20_000, seed=0)
     >>> low <= replica_availability(0.9, 3) <= high
     True
     """

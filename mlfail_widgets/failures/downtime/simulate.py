@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import statistics
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from ..._random import resolve_rng
@@ -25,7 +25,7 @@ from ..._renamed import renamed_classes
 from ..._validation import check_choice, check_float, check_int, parameter_error
 from .faults import Fault, VirtualClock
 from .measure import GRACE, OutageRun, OutageScenario, outage_scenario, plan, policy_factory, run_client
-from .policies import POLICIES, CallFailed, Reply, Transport
+from .policies import POLICIES, CallFailed, PolicySettings, Reply, Transport
 from .service import HTTPTransport, PredictionService, _store_policy, user_predictions
 
 if TYPE_CHECKING:
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
     from .policies import Policy
 
-__all__ = ["SWEEPABLE", "SimulatedService", "SimulatedTransport", "Timing", "calibrate",
-           "explore", "simulate", "sweep"]
+__all__ = ["EXPLORE_SCENARIO", "EXPLORE_SETTINGS", "SWEEPABLE", "SimulatedService", "SimulatedTransport",
+           "Timing", "calibrate", "explore", "simulate", "sweep"]
 
 
 @dataclass(frozen=True)
@@ -251,17 +251,46 @@ class PolicyReport:
     policy: str
 
 
-def explore(outage: float = 0.4, kind: str = "down", error_rate: float = 0.0, latency: float = 0.0,
-            policy: str = "fallback", timeout: float = 0.05, retries: int = 3,
-            backoff: float = 0.02, jitter: bool = True, clients: int = 5,
-            seed: int | np.random.Generator = 0) -> PolicyReport:
+#: The scenario :func:`explore` runs: 5 clients, a request every 10 ms each for 1.5 s (the
+#: outage window, from :data:`EXPLORE_OUTAGE_START`, is added to it).
+EXPLORE_SCENARIO = OutageScenario(duration=1.5, clients=5, interval=0.01)
+EXPLORE_OUTAGE_START = 0.3
+#: The policies' knobs :func:`explore` starts from: a tighter timeout than make_policy's.
+EXPLORE_SETTINGS = PolicySettings(timeout=0.05)
+_SCENARIO_KNOBS = ("outage", "kind", "error_rate", "latency", "clients")
+
+
+def explore(scenario: OutageScenario | None = None, settings: PolicySettings | None = None, *,
+            policy: str = "fallback", seed: int | np.random.Generator = 0, **options: Any) -> PolicyReport:
     """Simulate every policy of the ladder on one fault; keep the run of ``policy``.
 
-    The scenario: ``clients`` clients, each with a request every 10 ms for 1.5 s (users wait
-    at most 1 s); the
-    prediction service is out for ``outage`` seconds from 0.3 s (``kind`` "down": refused;
-    "hang": no answer until the window ends), fails ``error_rate`` of its requests and answers
-    ``latency`` seconds late.
+    The run is described by an :class:`~.measure.OutageScenario` and a
+    :class:`~.policies.PolicySettings`; the chapter's sliders give their knobs as keywords,
+    which override them: ``explore(outage=0.4, retries=2)`` and
+    ``explore(outage_scenario(0.4, start=0.3, duration=1.5, clients=5, interval=0.01),
+    PolicySettings(timeout=0.05, retries=2))`` are the same run.
+
+    Parameters
+    ----------
+    scenario : OutageScenario, optional
+        Faults and workload; default :data:`EXPLORE_SCENARIO` (5 clients, each with a request
+        every 10 ms for 1.5 s; users wait at most 1 s) with a 0.4 s outage from 0.3 s.
+    settings : PolicySettings, optional
+        The policies' knobs; default :data:`EXPLORE_SETTINGS` (``timeout=0.05``).
+    policy : str, default="fallback"
+        The policy whose run is kept (every policy's summary is kept).
+    seed : int or numpy.random.Generator, default=0
+        Seeds the users, the jitter and the error draws.
+    **options
+        Knobs of the scenario: ``outage`` (seconds out from 0.3 s, in [0, 1.2]; default 0.4
+        without a ``scenario``, none with one), ``kind`` ("down": refused; "hang": no answer
+        until the window ends), ``error_rate`` and ``latency`` (of the prediction service),
+        ``clients``; and the fields of :class:`~.policies.PolicySettings` (``timeout``,
+        ``retries``, ``backoff``, ``jitter``, ...).
+
+    Returns
+    -------
+    PolicyReport
 
     Examples
     --------
@@ -270,14 +299,32 @@ def explore(outage: float = 0.4, kind: str = "down", error_rate: float = 0.0, la
     ('retry', True)
     >>> result.summaries["fallback"].availability >= result.summaries["timeout"].availability
     True
+    >>> same = explore(outage_scenario(0.4, start=0.3, duration=1.5, clients=5, interval=0.01),
+    ...                PolicySettings(timeout=0.05), policy="retry")
+    >>> same.run.outcome.tolist() == result.run.outcome.tolist()
+    True
     """
+    from .._settings import settings_with
+
     policy = check_choice(policy, "policy", POLICIES)
-    outage = check_float(outage, "outage", low=0, high=1.2)
-    scenario = outage_scenario(outage, start=0.3, kind=kind, duration=1.5, clients=clients, interval=0.01,
-                               fault=Fault(error_rate=error_rate, latency=latency))
-    options: dict[str, Any] = {"timeout": timeout, "retries": retries, "backoff": backoff, "jitter": jitter}
-    runs = {name: simulate(scenario, name, seed=seed, **options) for name in POLICIES}
+    knobs = {name: options.pop(name) for name in _SCENARIO_KNOBS if name in options}
+    chosen = settings_with(PolicySettings, EXPLORE_SETTINGS if settings is None else settings, options,
+                           also=_SCENARIO_KNOBS)
+    if scenario is not None and not isinstance(scenario, OutageScenario):
+        raise parameter_error("scenario", "an OutageScenario or None", scenario,
+                              fix="Build one with outage_scenario(...) or OutageScenario(...).")
+    base = EXPLORE_SCENARIO if scenario is None else scenario
+    outage = check_float(knobs.get("outage", 0.4 if scenario is None else 0.0), "outage", low=0, high=1.2)
+    fault = base.fault
+    if "error_rate" in knobs or "latency" in knobs:
+        fault = replace(fault, **{k: knobs[k] for k in ("error_rate", "latency") if k in knobs})
+    rest = {f.name: getattr(base, f.name) for f in fields(OutageScenario) if f.name != "fault"}
+    rest["clients"] = knobs.get("clients", base.clients)
+    run_scenario = outage_scenario(outage, start=EXPLORE_OUTAGE_START, kind=knobs.get("kind", "down"),
+                                   fault=fault, **rest)
+    runs = {name: simulate(run_scenario, name, seed=seed, settings=chosen) for name in POLICIES}
     return PolicyReport(runs[policy], {name: run.summary() for name, run in runs.items()}, policy)
+
 
 # Old names, for one release (DEVELOPERS.md, "Result classes").
 __getattr__ = renamed_classes(__name__, {"Exploration": PolicyReport})

@@ -29,6 +29,7 @@ from .bitflip import (
 from .memory import MemoryPressureRun, run_memory_limited
 from .sampling import MIN_INTERVAL, MachineReport, ResourceSampler, cpu_busy_percent, machine_report
 from .serving import ContentionScenario, LatencyReport, LatencyRun, ModelServer, measure_latency
+from .settings import LatencySettings
 from .stress import MAX_STRESS_SECONDS, CPUStress, StressBusyError, usable_cores
 from .thermal import ThermalModel, ThermalRun, simulate_thermal
 
@@ -39,6 +40,7 @@ __all__ = [
     "ContentionScenario",
     "LatencyReport",
     "LatencyRun",
+    "LatencySettings",
     "MachineReport",
     "MemoryPressureRun",
     "ModelServer",

@@ -18,13 +18,14 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..._validation import check_float, check_int, parameter_error
+from ..._validation import check_int, parameter_error
 from ._server_child import SERVED, SHED, TIMED_OUT
 from .sampling import ResourceSampler
+from .settings import AUTO_MAX_RATE, LatencySettings, _check_measure
 from .stress import CPUStress, usable_cores
 
 if TYPE_CHECKING:
@@ -32,13 +33,13 @@ if TYPE_CHECKING:
 
     from ...machine import BusyReading, Lesson
 
-__all__ = ["ContentionScenario", "LatencyReport", "LatencyRun", "ModelServer", "measure_latency"]
+__all__ = ["ContentionScenario", "LatencyReport", "LatencyRun", "LatencySettings", "ModelServer", "measure_latency"]  # LatencySettings re-exported
 
 _STARTUP_SECONDS = 60.0
 #: "Stress raises the p99" needs the stressed p99 above this multiple of the idle one.
 MARGIN = 1.2
 #: rate="auto": the rate that keeps an idle server busy this share of one core (at most 400/s).
-AUTO_LOAD, AUTO_MAX_RATE, AUTO_MIN_RATE = 0.45, 400.0, 20.0
+AUTO_LOAD, AUTO_MIN_RATE = 0.45, 20.0  # and settings.AUTO_MAX_RATE
 #: Seconds a stressed run waits for machine-wide stress slots held by other learners.
 SLOT_WAIT = 180.0
 
@@ -48,26 +49,6 @@ def _pipe(stream: IO[str] | None) -> IO[str]:
     if stream is None:
         raise RuntimeError("The model server process has no pipe to talk through.")
     return stream
-
-
-def _check_measure(rate: object, seconds: float, max_batch: int, max_queue: int | None,
-                   timeout: float | None, slo: float) -> tuple[float, float, int, int | None, float | None, float]:
-    rate = check_float(rate, "rate", low=1, high=5000,
-                       fix="Requests per second; a few hundred load one core.")
-    seconds = check_float(seconds, "seconds", low=0.05, high=10,
-                          fix="Measurements are kept short; a second or two is plenty.")
-    if rate * seconds > 20_000:
-        raise parameter_error("rate", "at most 20000 requests per measurement (rate x seconds)",
-                              rate, fix="Lower the rate or the seconds.")
-    max_batch = check_int(max_batch, "max_batch", low=1, high=256)
-    if max_queue is not None:
-        max_queue = check_int(max_queue, "max_queue", low=1, high=100_000,
-                              fix="Use None for no admission control.")
-    if timeout is not None:
-        timeout = check_float(timeout, "timeout", low=0, high=60, low_open=True,
-                              fix="Seconds a client waits; use None for no timeout.")
-    slo = check_float(slo, "slo", low=0, high=60, low_open=True)
-    return rate, seconds, max_batch, max_queue, timeout, slo
 
 
 @dataclass
@@ -455,10 +436,8 @@ def _judge(pair: tuple[ContentionScenario, ContentionScenario], rounds: dict) ->
     return Lesson(held, statement, evidence, why), decided
 
 
-def measure_latency(scenarios: Sequence[ContentionScenario], *, rate: float | str = 400.0, seconds: float = 1.0, slo: float = 0.025,
-                    seed: int = 0, width: int = 2048, sample_interval: float | None = 0.2,
-                    rounds: int = 3, max_rounds: int | None = None,
-                    warmup: float = 0.2) -> LatencyReport:
+def measure_latency(scenarios: Sequence[ContentionScenario], settings: LatencySettings | None = None, *,
+                    seed: int = 0, **options: Any) -> LatencyReport:
     """Measure the model server's latency in each scenario, for real, in interleaved rounds.
 
     The servers start and are warmed up first (``warmup`` seconds of requests, not counted).
@@ -477,30 +456,27 @@ def measure_latency(scenarios: Sequence[ContentionScenario], *, rate: float | st
     (:class:`mlfail_widgets.machine.StressSlots`), and are always stopped; the servers stop at
     the end, also on error or interrupt.
 
+    How it measures is a :class:`~.settings.LatencySettings` (``settings``), and any of its
+    fields can also be given as a keyword, which overrides it:
+    ``measure_latency(scenarios, rate="auto", rounds=1)`` and
+    ``measure_latency(scenarios, LatencySettings(rate="auto", rounds=1))`` are the same measurement.
+
     Parameters
     ----------
     scenarios : sequence of ContentionScenario
         What to measure (at most 12).
-    rate : float or "auto", default=400.0
-        Requests per second, as in :meth:`ModelServer.measure`. ``"auto"`` times a request on
-        the machine as it is now (after the warm-up) and picks the rate that keeps the idle server
-        busy 45 % of one core, at most 400: about 400 on a quiet machine, fewer on a slow or busy
-        one, where a fixed 400 would overload even the idle server (and no stress could make it
-        visibly worse). The rate used is in :attr:`LatencyReport.rate` and the notes.
-    seconds, slo, seed :
-        As in :meth:`ModelServer.measure` (``seconds`` per scenario and round).
-    width : int, default=2048
-        The model's hidden width (see :class:`ModelServer`).
-    sample_interval : float or None, default=0.2
-        Record the machine's utilisation every this many seconds during the experiment (the
-        ``trace``); None records nothing.
-    rounds : int, default=3
-        Rounds of every scenario, in [1, 20].
-    max_rounds : int, optional
-        Up to this many rounds of the lesson's pair when the machine is busy or the rounds
-        disagree, in [rounds, 40]; default ``3 * rounds`` (no adapting when ``rounds == 1``).
-    warmup : float, default=0.2
-        Seconds of uncounted requests each server serves first, in [0, 5].
+    settings : LatencySettings, optional
+        How to measure; default ``LatencySettings()``.
+    seed : int, default=0
+        As in :meth:`ModelServer.measure`: the arrival times (and the model's weights).
+    **options
+        Fields of :class:`~.settings.LatencySettings`, overriding ``settings``: ``rate``
+        (float or "auto", default 400), ``seconds`` (1.0), ``slo`` (0.025), ``width`` (2048),
+        ``sample_interval`` (0.2), ``rounds`` (3), ``max_rounds`` (``3 * rounds``), ``warmup`` (0.2).
+
+    Returns
+    -------
+    LatencyReport
 
     Examples
     --------
@@ -510,8 +486,16 @@ def measure_latency(scenarios: Sequence[ContentionScenario], *, rate: float | st
     ['requests', 'p50_ms', 'p99_ms', 'over_slo', 'shed', 'timed_out']
     >>> int(experiment.summary.loc["idle", "rounds"]), experiment.lesson is None
     (2, True)
+    >>> quick = LatencySettings(rate=100, seconds=0.2, width=64, rounds=2)
+    >>> int(measure_latency([ContentionScenario("idle", threads=1)], quick).summary.loc["idle", "rounds"])
+    2
+    >>> measure_latency([ContentionScenario("idle")], round=2)
+    Traceback (most recent call last):
+    ...
+    mlfail_widgets._validation.ParameterError: measure_latency got an unexpected keyword argument 'round'. Did you mean 'rounds'?
     """
     from ...machine import BusyWatch, StressSlots, stress_capacity
+    from .._settings import settings_with
 
     scenarios = list(scenarios)
     if not scenarios or len(scenarios) > 12 or not all(isinstance(s, ContentionScenario) for s in scenarios):
@@ -519,18 +503,11 @@ def measure_latency(scenarios: Sequence[ContentionScenario], *, rate: float | st
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise parameter_error("scenarios", "scenarios with distinct names", names)
-    auto = isinstance(rate, str) and rate == "auto"
-    rate, seconds, _, _, _, slo = _check_measure(AUTO_MAX_RATE if auto else rate, seconds,
-                                                 1, None, None, slo)
-    if sample_interval is not None:
-        sample_interval = check_float(sample_interval, "sample_interval",
-                                      low=0.1, high=5, fix="Use None to record no trace.")
-    rounds = check_int(rounds, "rounds", low=1, high=20)
-    if max_rounds is None:
-        max_rounds = rounds if rounds == 1 else 3 * rounds
-    max_rounds = check_int(max_rounds, "max_rounds", low=rounds, high=40,
-                           fix="It must be at least 'rounds'.")
-    warmup = check_float(warmup, "warmup", low=0, high=5)
+    chosen = settings_with(LatencySettings, settings, options)
+    auto = chosen.rate == "auto"
+    rate: float = AUTO_MAX_RATE if auto else float(chosen.rate)
+    seconds, slo, width, sample_interval = chosen.seconds, chosen.slo, chosen.width, chosen.sample_interval
+    rounds, max_rounds, warmup = chosen.rounds, chosen.rounds_at_most, chosen.warmup
     capacity = stress_capacity()
     notes: list[str] = []
     if any(s.stress_workers > capacity for s in scenarios):
