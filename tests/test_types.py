@@ -15,7 +15,7 @@ PACKAGE = ROOT / "mlfail_widgets"
 # Public functions and methods (no leading underscore, plus __init__/__call__) that do not yet
 # annotate every parameter and their return. The number may only go down: annotate what you
 # touch, then lower it here. Issue 22 asks for zero.
-UNANNOTATED_LIMIT = 337  # after merging chapter 08 and the issue 17-21 work (286 on the refactor branch alone)
+UNANNOTATED_LIMIT = 321  # chapter 08 (mlfail_widgets.audit, plots/widgets audit) annotated: 335 -> 321
 
 
 def test_py_typed_ships_with_the_package():

@@ -138,6 +138,11 @@ class Lookup:
 def quantile_lookup(sample: np.ndarray, grid: int) -> Lookup:
     """Edges at ``grid`` quantiles of ``sample`` (sorted), and their lookup table.
 
+    A continuous column's edges are moved down to the fine grid (``8 * grid`` equal bins over
+    the sample's range), so its bins follow from arithmetic and one table look-up per value;
+    a column with repeated values keeps edges at its values (each row is compared with the
+    edge in its fine bin), so a bin can hold a single value and add no uncertainty.
+
     Examples
     --------
     >>> lookup = quantile_lookup(np.arange(100.0), 4)
@@ -156,9 +161,14 @@ def quantile_lookup(sample: np.ndarray, grid: int) -> Lookup:
     first = np.r_[True, index[1:] != index[:-1]]  # two edges in one fine bin: keep the lower
     edges, index = edges[first], index[first]
     edge = np.full(size, np.inf)
-    edge[index] = edges
-    below = np.searchsorted(index, np.arange(size), side="left")  # edges in the fine bins before k
     discrete = bool(sample.size > 1 and np.any(sample[1:] == sample[:-1]))
+    if discrete:  # repeated values: the edges are values, and a row is compared with the edge in its fine bin
+        edge[index] = edges
+        below = np.searchsorted(index, np.arange(size), side="left")  # edges in the fine bins before k
+    else:  # each edge moved down to the start of its fine bin: the fine index alone finds the bin
+        index = index[index > 0]  # (fine bin 0 also holds every value below the sample's)
+        edges = low + index / scale
+        below = np.searchsorted(index, np.arange(size), side="right")
     return Lookup(edges, low, scale, below.astype(np.int64), edge, discrete)
 
 
@@ -259,7 +269,8 @@ class _Accumulator:
         k += offset
         fine = k.astype(np.intp)  # (fancy indexing with intp measured fastest)
         b = self.below[fine]
-        b += x >= self.edge[fine]
+        if lookup.discrete:
+            b += x >= self.edge[fine]
         self.counts += np.bincount(b, minlength=self.counts.size)
         if lookup.discrete:
             self.equal += np.bincount(b[self.lower[b] == x], minlength=self.counts.size)
@@ -288,7 +299,7 @@ class _Accumulator:
                              int(self.missing), int(self.infinite))
 
 
-def stream_counts(log: LogFrame, sql: str, lookups: dict[str, Lookup], batch_rows: int = 1 << 19,
+def stream_counts(log: LogFrame, sql: str, lookups: dict[str, Lookup], batch_rows: int = 1 << 18,
                   threads: int = 2) -> dict[str, NumericCounts]:
     """Every numeric column's counts in one DuckDB scan (DuckDB only).
 
@@ -318,15 +329,15 @@ def stream_counts(log: LogFrame, sql: str, lookups: dict[str, Lookup], batch_row
             mine[c].add(column.to_numpy(zero_copy_only=False), column.null_count, later, offset)
 
     with ThreadPoolExecutor(len(workers)) as pool:
-        pending: list = []
+        last: list = [None] * len(workers)  # each worker's batch in flight: at most one each
         for i, batch in enumerate(reader):
-            if len(pending) >= len(workers):
-                pending.pop(0).result()
-            pending.append(pool.submit(work, batch, workers[i % len(workers)]))
-            if len(pending) == len(workers):  # a worker's next batch waits for its last one
-                pending.pop(0).result()
-        for future in pending:
-            future.result()
+            slot = i % len(workers)
+            if last[slot] is not None:
+                last[slot].result()
+            last[slot] = pool.submit(work, batch, workers[slot])
+        for future in last:
+            if future is not None:
+                future.result()
     total = workers[0]
     for other in workers[1:]:
         for c in names:
@@ -342,8 +353,8 @@ def numeric_counts(log: LogFrame, frame: Any, column: str, lookup: Lookup) -> Nu
     x = nw.col(column).cast(nw.Float64)
     fine = ((x - lookup.low) * lookup.scale).floor().clip(0, lookup.size - 1)
     table = {"_k": np.arange(lookup.size, dtype=np.int64), "_b": lookup.below, "_e": lookup.edge}
-    lut = nw.from_dict(table, backend="pandas" if log.engine in ("dask", "pyspark", "duckdb") else
-                       nw.get_native_namespace(frame))
+    lut: Any = nw.from_dict(table, backend="pandas" if log.engine in ("dask", "pyspark", "duckdb") else
+                            nw.get_native_namespace(frame))
     if isinstance(frame, nw.LazyFrame):
         session = getattr(nw.to_native(frame), "sparkSession", None)
         with warnings.catch_warnings():

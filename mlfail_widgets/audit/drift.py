@@ -81,7 +81,7 @@ def drift_report(
     threads: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     level: float | None = None,
-):
+) -> DriftReport:
     """Test every feature of a log for drift between two time windows, in the log's own engine.
 
     Parameters
@@ -202,8 +202,9 @@ def drift_report(
             if c not in numeric:
                 for f in frames:
                     f[c] = f[c].astype(str)
-        report = detect_drift(frames[0], frames[1], columns, alpha=alpha, correction=correction, bins=bins)
-        table = report.table
+        report: DriftReport = detect_drift(frames[0], frames[1], columns, alpha=alpha, correction=correction,
+                                           bins=bins)
+        table: Any = report.table  # (a pandas DataFrame; typed loosely in failures.shift.report)
         table["method"] = "exact"
         table["statistic_bound"] = 0.0
         table["wasserstein_bound"] = np.where(table["type"] == "numeric", 0.0, np.nan)
@@ -211,9 +212,10 @@ def drift_report(
         report = _binned_report(log, frame, sql, columns, numeric, rows, bounds, timestamp, steps,
                                 alpha=alpha, correction=correction, bins=bins, grid=grid)
     steps.finish()
-    report.table.attrs.update(engine=log.engine, rows={"reference": int(rows[0]), "current": int(rows[1])},
-                              reference=tuple(str(v) for v in bounds["reference"]),
-                              current=tuple(str(v) for v in bounds["current"]), grid=grid)
+    result: Any = report.table
+    result.attrs.update(engine=log.engine, rows={"reference": int(rows[0]), "current": int(rows[1])},
+                        reference=tuple(str(v) for v in bounds["reference"]),
+                        current=tuple(str(v) for v in bounds["current"]), grid=grid)
     return report
 
 

@@ -11,14 +11,18 @@ same columns, so :mod:`mlfail_widgets.plots.slices` draws it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import check_choice, check_float, check_int, parameter_error
 from ..statistics import check_correction
 from ._frames import LogFrame, as_log, windowed
 from ._progress import Steps
+
+if TYPE_CHECKING:
+    from ..slicing import SliceResult
 
 __all__ = ["LOG_METRICS", "slice_report", "slice_table"]
 
@@ -30,9 +34,10 @@ _COLUMNS = ["by", "slice", "size", "metric", "low", "high", "gap", "flagged", "s
 _OWNER = "slice_report"
 
 
-def slice_table(by: str, labels: Sequence[str], n, total, square=None, *, kind: str = "proportion",
-                metric: str = "accuracy", fixed: bool = False, confidence: float = 0.95,
-                correction: str = "holm", min_size: int = 30, size=None, engine: str = ""):
+def slice_table(by: str, labels: Sequence[str], n: ArrayLike, total: ArrayLike, square: ArrayLike | None = None, *,
+                kind: str = "proportion", metric: str = "accuracy", fixed: bool = False, confidence: float = 0.95,
+                correction: str = "holm", min_size: int = 30, size: ArrayLike | None = None,
+                engine: str = "") -> SliceResult:
     """The result of :func:`mlfail_widgets.slicing.slice_metrics` from per-slice aggregates.
 
     The metric, intervals and flags come from :func:`mlfail_widgets.slicing.compare_slices`
@@ -195,7 +200,7 @@ def _check_values(log: LogFrame, frame: Any, found: dict, target: str, predictio
 
 def _aggregate_checks(out: dict, checks: dict) -> dict:
     """Per-group check columns of a query folded into one value each."""
-    how = {"sum": np.nansum, "min": np.nanmin, "max": np.nanmax}
+    how: dict[str, Callable[[np.ndarray], Any]] = {"sum": np.nansum, "min": np.nanmin, "max": np.nanmax}
     return {name: how[kind](np.asarray(out[name], dtype=float)) if len(out[name]) else 0
             for name, (_, kind) in checks.items()}
 
@@ -294,7 +299,7 @@ def slice_report(
     correction: str = "holm",
     threads: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
-):
+) -> SliceResult:
     """A metric on every slice of a log, with intervals and corrected flags, in the log's engine.
 
     Parameters
