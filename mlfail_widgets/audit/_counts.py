@@ -113,9 +113,11 @@ def reference_sample(log: LogFrame, timestamp: str, columns: list[str], bounds: 
 class Lookup:
     """Quantile edges and the lookup table that finds a value's bin among them.
 
-    A value x has fine index ``k = clip(floor((x - low) * scale), 0, size - 1)``; its bin is
-    ``below[k] + (x >= edge[k])`` (``edge[k]`` is +inf where no edge falls in fine bin k).
-    Bin 0 is ``(-inf, edges[0])``, bin i ``[edges[i-1], edges[i])``, the last ``[edges[-1], inf)``.
+    A value x has position ``t = x`` (or, for a long-tailed column, ``t = sign(x - center) *
+    log1p(|x - center| / spread)``, which spreads the tails' values over the fine grid) and
+    fine index ``k = clip(floor((t - low) * scale), 0, size - 1)``; its bin is ``below[k] +
+    (x >= edge[k])`` (``edge[k]`` is +inf where no edge falls in fine bin k). Bin 0 is
+    ``(-inf, edges[0])``, bin i ``[edges[i-1], edges[i])``, the last ``[edges[-1], inf)``.
     """
 
     edges: np.ndarray
@@ -124,15 +126,29 @@ class Lookup:
     below: np.ndarray
     edge: np.ndarray
     discrete: bool = False  # the sample has repeated values: check for single-valued bins
+    center: float = 0.0
+    spread: float = 0.0  # 0: t = x
 
     @property
     def size(self) -> int:
         return int(self.below.size)
 
+    def position(self, x: np.ndarray) -> np.ndarray:
+        """``t`` of each value (a new array)."""
+        if not self.spread:
+            return np.array(x, dtype=float)
+        d = np.asarray(x, dtype=float) - self.center
+        return np.copysign(np.log(np.abs(d) / self.spread + 1), d)  # (as the engines write it: log(y + 1))
+
     def bins(self, x: np.ndarray) -> np.ndarray:
         """The bin of each value (as the engines compute it), for tests."""
-        k = np.clip(np.floor((np.asarray(x, float) - self.low) * self.scale), 0, self.size - 1).astype(int)
+        x = np.asarray(x, dtype=float)
+        k = np.clip(np.floor((self.position(x) - self.low) * self.scale), 0, self.size - 1).astype(int)
         return self.below[k] + (x >= self.edge[k])
+
+
+def _fine_index(t: np.ndarray, low: float, scale: float, size: int) -> np.ndarray:
+    return np.clip(np.floor((t - low) * scale), 0, size - 1).astype(int)
 
 
 def quantile_lookup(sample: np.ndarray, grid: int) -> Lookup:
@@ -141,7 +157,9 @@ def quantile_lookup(sample: np.ndarray, grid: int) -> Lookup:
     A continuous column's edges are moved down to the fine grid (``8 * grid`` equal bins over
     the sample's range), so its bins follow from arithmetic and one table look-up per value;
     a column with repeated values keeps edges at its values (each row is compared with the
-    edge in its fine bin), so a bin can hold a single value and add no uncertainty.
+    edge in its fine bin), so a bin can hold a single value and add no uncertainty. When a
+    linear fine grid would merge many edges (a long tail squeezes the bulk of the values into
+    a few fine bins), the grid is laid over ``log1p`` of the distance from the median instead.
 
     Examples
     --------
@@ -150,26 +168,43 @@ def quantile_lookup(sample: np.ndarray, grid: int) -> Lookup:
     [24.75, 49.5, 74.25]
     >>> lookup.bins(np.array([-5.0, 24.7, 24.75, 80.0, 1e9])).tolist()
     [0, 0, 1, 3, 3]
+    >>> heavy = np.sort(np.exp(np.random.default_rng(0).normal(0, 4, 10_000)))
+    >>> bool(quantile_lookup(heavy, 256).spread > 0), quantile_lookup(heavy, 256).edges.size
+    (True, 189)
     """
     if sample.size == 0:
         sample = np.zeros(1)
     edges = np.unique(np.quantile(sample, np.arange(1, grid) / grid))
-    low, high = float(sample[0]), float(sample[-1])
     size = FINE * grid
-    scale = size / (high - low) if high > low else 1.0
-    index = np.clip(np.floor((edges - low) * scale), 0, size - 1).astype(int)
+    discrete = bool(sample.size > 1 and np.any(sample[1:] == sample[:-1]))
+    choices = [Lookup(edges, 0.0, 1.0, np.zeros(0), np.zeros(0), discrete)]
+    q25, q50, q75 = np.quantile(sample, [0.25, 0.5, 0.75])
+    spread = float(q75 - q25) / 2 or float(np.std(sample)) or 1.0
+    for factor in (1.0, 1e-2, 1e-4):  # (the smaller, the more the grid follows decades of distance)
+        choices.append(Lookup(edges, 0.0, 1.0, np.zeros(0), np.zeros(0), discrete, float(q50), spread * factor))
+    best = None
+    for choice in choices:
+        t = choice.position(sample)
+        low, high = float(t[0]), float(t[-1])
+        scale = size / (high - low) if high > low else 1.0
+        index = _fine_index(choice.position(edges), low, scale, size)
+        kept = np.unique(index).size
+        if best is None or kept > best[0] * 1.01:  # the log grid only when it keeps clearly more edges
+            best = (kept, choice, low, scale, index)
+    assert best is not None
+    _, choice, low, scale, index = best
     first = np.r_[True, index[1:] != index[:-1]]  # two edges in one fine bin: keep the lower
     edges, index = edges[first], index[first]
     edge = np.full(size, np.inf)
-    discrete = bool(sample.size > 1 and np.any(sample[1:] == sample[:-1]))
     if discrete:  # repeated values: the edges are values, and a row is compared with the edge in its fine bin
         edge[index] = edges
         below = np.searchsorted(index, np.arange(size), side="left")  # edges in the fine bins before k
     else:  # each edge moved down to the start of its fine bin: the fine index alone finds the bin
         index = index[index > 0]  # (fine bin 0 also holds every value below the sample's)
-        edges = low + index / scale
+        t = low + index / scale
+        edges = t if not choice.spread else choice.center + np.copysign(np.expm1(np.abs(t)) * choice.spread, t)
         below = np.searchsorted(index, np.arange(size), side="right")
-    return Lookup(edges, low, scale, below.astype(np.int64), edge, discrete)
+    return Lookup(edges, low, scale, below.astype(np.int64), edge, discrete, choice.center, choice.spread)
 
 
 @dataclass(frozen=True)
@@ -263,7 +298,16 @@ class _Accumulator:
         if not finite.all():
             self.infinite += int((~finite).sum()) - nulls
             x = np.where(finite, x, lookup.low)
-        k = x - lookup.low
+        if lookup.spread:
+            d = x - lookup.center
+            k = np.abs(d)
+            k /= lookup.spread
+            k += 1
+            np.log(k, out=k)
+            np.copysign(k, d, out=k)
+            k -= lookup.low
+        else:
+            k = x - lookup.low
         k *= lookup.scale
         np.clip(k, 0, lookup.size - 1, out=k)
         k += offset
@@ -351,7 +395,11 @@ def numeric_counts(log: LogFrame, frame: Any, column: str, lookup: Lookup) -> Nu
     import narwhals as nw
 
     x = nw.col(column).cast(nw.Float64)
-    fine = ((x - lookup.low) * lookup.scale).floor().clip(0, lookup.size - 1)
+    t = x
+    if lookup.spread:
+        magnitude = ((x - lookup.center).abs() / lookup.spread + 1).log()
+        t = nw.when(x - lookup.center >= 0).then(magnitude).otherwise(-magnitude)
+    fine = ((t - lookup.low) * lookup.scale).floor().clip(0, lookup.size - 1)
     table = {"_k": np.arange(lookup.size, dtype=np.int64), "_b": lookup.below, "_e": lookup.edge}
     lut: Any = nw.from_dict(table, backend="pandas" if log.engine in ("dask", "pyspark", "duckdb") else
                             nw.get_native_namespace(frame))
