@@ -19,6 +19,7 @@ them, by the count-based tests of :mod:`mlfail_widgets.failures.shift.binned`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -107,7 +108,8 @@ def drift_report(
     min_rows : int, default=20
         The fewest rows a window may have for the tests to mean anything.
     threads : int, optional
-        DuckDB threads, when ``data`` is a file path.
+        DuckDB threads, when ``data`` is a file path, and the threads that count a DuckDB log's
+        numeric columns (default: the machine's cores).
     progress : callable, optional
         ``progress(done, total, label)``, called before each step.
 
@@ -210,7 +212,7 @@ def drift_report(
         table["wasserstein_bound"] = np.where(table["type"] == "numeric", 0.0, np.nan)
     else:
         report = _binned_report(log, frame, sql, columns, numeric, rows, bounds, timestamp, steps,
-                                alpha=alpha, correction=correction, bins=bins, grid=grid)
+                                alpha=alpha, correction=correction, bins=bins, grid=grid, threads=threads)
     steps.finish()
     result: Any = report.table
     result.attrs.update(engine=log.engine, rows={"reference": int(rows[0]), "current": int(rows[1])},
@@ -221,7 +223,7 @@ def drift_report(
 
 def _binned_report(log: Any, frame: Any, sql: str | None, columns: list[str], numeric: list[str], rows: np.ndarray,
                    bounds: dict, timestamp: str, steps: Steps, *, alpha: float, correction: str, bins: int,
-                   grid: int) -> DriftReport:
+                   grid: int, threads: int | None) -> DriftReport:
     """The report from counts in the engine (see the module's docstring)."""
     import pandas as pd
     from scipy.stats import chi2_contingency
@@ -235,7 +237,7 @@ def _binned_report(log: Any, frame: Any, sql: str | None, columns: list[str], nu
     records, reference_bins, dof = [], {}, {}
     lookups = {c: quantile_lookup(sample[c], grid) for c in numeric}
     if sql is not None and numeric:
-        counted = stream_counts(log, sql, lookups)
+        counted = stream_counts(log, sql, lookups, threads=threads or os.cpu_count() or 2)
     else:
         counted = {c: numeric_counts(log, frame, c, lookups[c]) for c in numeric}
     for c in numeric:
