@@ -277,6 +277,18 @@ def test_bad_input_gets_a_clear_error(log, change, call, words):
     assert "drift_report" in str(caught.value)
 
 
+def test_binned_duckdb_path_counts_missing_and_nan_values_in_its_error(log):
+    import duckdb
+
+    connection = duckdb.connect()
+    relation = connection.from_df(log).query(
+        "_t", "SELECT * REPLACE (CASE WHEN row_number() OVER (ORDER BY timestamp) = 5 THEN NULL "
+              "WHEN row_number() OVER (ORDER BY timestamp) = 6 THEN 'nan'::DOUBLE ELSE x END AS x) FROM _t")
+    with pytest.raises(ParameterError, match="'x' has 2 missing"):
+        drift_report(relation, REFERENCE, CURRENT, ["x", "z"], exact_max_rows=0)
+    connection.close()
+
+
 def test_not_a_dataframe_and_a_missing_file(tmp_path):
     with pytest.raises(ParameterError, match="'data' parameter of drift_report"):
         drift_report({"x": [1]}, REFERENCE, CURRENT)

@@ -30,6 +30,8 @@ __all__ = ["Lookup", "NumericCounts", "category_counts", "numeric_counts", "quan
 
 #: Fine lookup bins per quantile bin.
 FINE = 8
+#: Values binned at a time in :func:`stream_counts` (their temporaries stay in cache).
+CHUNK = 1 << 15
 
 
 def _quote(name: str) -> str:
@@ -292,11 +294,16 @@ class _Accumulator:
         self.missing = self.infinite = 0
 
     def add(self, x: np.ndarray, nulls: int, later: np.ndarray, offset: np.ndarray) -> None:
-        lookup = self.lookup
         self.missing += nulls
+        for start in range(0, x.size, CHUNK):  # pieces that stay in the core's cache
+            end = start + CHUNK
+            self._add(x[start:end], later[start:end], offset[start:end])
+
+    def _add(self, x: np.ndarray, later: np.ndarray, offset: np.ndarray) -> None:
+        lookup = self.lookup
         finite = np.isfinite(x)
-        if not finite.all():
-            self.infinite += int((~finite).sum()) - nulls
+        if not finite.all():  # (missing values arrive as NaN: counted apart, by the caller)
+            self.infinite += int((~finite).sum())
             x = np.where(finite, x, lookup.low)
         if lookup.spread:
             d = x - lookup.center
@@ -340,7 +347,7 @@ class _Accumulator:
         if self.lookup.discrete:
             single = (self.equal.reshape(2, self.bins).sum(axis=0) == table.sum(axis=0)) & (np.arange(self.bins) > 0)
         return NumericCounts(table, single, float(self.minimum), float(self.maximum), self.total, self.square,
-                             int(self.missing), int(self.infinite))
+                             int(self.missing), int(self.infinite - self.missing))  # (nulls arrived as NaN)
 
 
 def stream_counts(log: LogFrame, sql: str, lookups: dict[str, Lookup], batch_rows: int = 1 << 18,
@@ -371,6 +378,7 @@ def stream_counts(log: LogFrame, sql: str, lookups: dict[str, Lookup], batch_row
         for j, c in enumerate(names):
             column = batch.column(j + 1)
             mine[c].add(column.to_numpy(zero_copy_only=False), column.null_count, later, offset)
+
 
     with ThreadPoolExecutor(len(workers)) as pool:
         last: list = [None] * len(workers)  # each worker's batch in flight: at most one each
