@@ -166,6 +166,15 @@ def test_binned_path_uses_a_quantile_grid_tight_where_the_data_is(log):
     # about one reference bin's share (1/512 of 2000 rows is 4 rows) plus the current's in it
     assert binned.loc["x", "statistic_bound"] <= 0.004 and binned.loc["z", "statistic_bound"] <= 0.004
     assert binned.loc["heavy", "statistic_bound"] <= 0.02
+    # DuckDB's path (one scan, binned in numpy) finds the same bins, the log-scaled ones too
+    import duckdb
+
+    connection = duckdb.connect()
+    duck = drift_report(connection.from_df(data), REFERENCE, CURRENT, columns, exact_max_rows=0,
+                        grid=512).table.set_index("column")
+    connection.close()
+    for field in ["statistic", "statistic_bound", "pvalue", "psi", "wasserstein_sd", "wasserstein_bound"]:
+        np.testing.assert_allclose(duck[field], binned[field], rtol=1e-9, atol=1e-12, err_msg=field)
     # integers 0-4: each bin holds one value, so the statistic is exact
     assert binned.loc["n_items", "statistic_bound"] == 0.0
     assert binned.loc["n_items", "statistic"] == pytest.approx(exact.loc["n_items", "statistic"], abs=1e-12)
