@@ -39,12 +39,12 @@ from ._counts import (
     numeric_counts,
     quantile_lookup,
     reference_sample,
-    stream_counts,
     window_rows,
 )
 from ._counts import windowed_sql as _windowed_sql
 from ._frames import as_log, windowed
 from ._progress import Steps
+from ._stream import stream_counts
 
 if TYPE_CHECKING:
     from ..failures.shift import DriftReport
