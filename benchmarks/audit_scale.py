@@ -9,9 +9,9 @@ a fresh interpreter each time so the peak memory is that call's own (``VmHWM``):
 * ``mlfail_widgets.audit.drift_report(path, ...)`` with ``threads=2`` (target < 45 s together
   with the slice chart, peak < 1 GB);
 * ``mlfail_widgets.audit.slice_report(path, by="c0", metric="accuracy", ...)`` on the current
-  window (10 categories: a 10-slice chart);
-* and, at 10 million rows, the same drift report on a Dask ``LocalCluster`` (two workers, one
-  thread each) against DuckDB's: time and equality (``--engines``; run by default).
+  window (10 categories: a 10-slice chart).
+
+The Dask path (time and equality with DuckDB, at 10 million rows) is in ``audit_peers.py``.
 
     python benchmarks/audit_scale.py [--quick] [--rows N]
 

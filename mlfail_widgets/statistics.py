@@ -16,6 +16,7 @@ Pure numpy; the names of the rules follow statsmodels' ``multipletests`` (``"bon
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -25,7 +26,7 @@ from numpy.typing import ArrayLike
 from ._validation import argument_helper, check_choice, check_float, owner_name, parameter_error
 
 __all__ = ["CORRECTIONS", "DRIFT_EFFECT_COLUMNS", "PSI_EPSILON", "SMALL_EFFECT", "DriftEffect", "adjust_pvalues",
-           "drift_effect", "ks_power", "psi_from_counts", "psi_null", "renamed_argument"]
+           "drift_effect", "drift_effects", "ks_power", "psi_from_counts", "psi_null", "renamed_argument"]
 
 #: The multiple-testing corrections: none, Bonferroni, Holm's step-down, Benjamini-Hochberg.
 CORRECTIONS = ("none", "bonferroni", "holm", "bh")
@@ -378,3 +379,28 @@ def drift_effect(kind: str, statistic: float, sizes: tuple[int, int], alpha_each
     critical = stats.chi2.isf(alpha_each, dof)
     return DriftEffect(float(np.sqrt(statistic / total)), "Cramer's V", float(np.sqrt(critical / total)),
                        float(stats.ncx2.sf(critical, dof, total * SMALL_W**2)), SMALL_EFFECT["categorical"])
+
+
+def drift_effects(kinds: Sequence[str], statistics: Sequence[float], sizes: tuple[int, int], alpha: float,
+                  correction: str, dofs: Sequence[int | None]) -> dict[str, list]:
+    """The effect columns of a drift table: :func:`drift_effect` for every tested feature.
+
+    The detectable effect and the power are given at the level each test is run at: Bonferroni's
+    ``alpha / features`` when p-values are corrected (the most conservative of the corrections,
+    so the figures hold for all of them), ``alpha`` itself with ``correction="none"``.
+
+    Returns
+    -------
+    dict
+        One list per name of :data:`DRIFT_EFFECT_COLUMNS`, in the features' order.
+
+    Examples
+    --------
+    >>> columns = drift_effects(["categorical"], [40.0], (1000, 1000), 0.04, "bonferroni", [3])
+    >>> round(columns["effect_size"][0], 3), round(columns["detectable"][0], 3)
+    (0.141, 0.064)
+    """
+    each = alpha / len(kinds) if correction != "none" else alpha  # Bonferroni's per-test level
+    effects = [drift_effect(kind, statistic, sizes, each, dof)
+               for kind, statistic, dof in zip(kinds, statistics, dofs, strict=True)]
+    return {name: list(values) for name, values in zip(DRIFT_EFFECT_COLUMNS, zip(*effects, strict=True), strict=True)}

@@ -151,6 +151,99 @@ def test_binned_path_is_within_its_stated_bounds(log):
     assert binned.loc["x", "drifted"] and binned.loc["channel", "drifted"]
 
 
+def test_binned_path_uses_a_quantile_grid_tight_where_the_data_is(log):
+    """A long-tailed column, a continuous one and a discrete one: the stated bounds hold against
+    the exact path and stay small (an equal-width grid puts a long tail's bulk in one bin)."""
+    data = log.assign(heavy=np.exp(np.random.default_rng(3).normal(0, 3, len(log))))
+    columns = ["x", "z", "n_items", "heavy"]
+    reference, current = windows(data)
+    exact = detect_drift(reference, current, columns).table.set_index("column")
+    binned = drift_report(data, REFERENCE, CURRENT, columns, exact_max_rows=0, grid=512).table.set_index("column")
+    for column in columns:
+        row, truth = binned.loc[column], exact.loc[column]
+        assert row["statistic"] - 1e-12 <= truth["statistic"] <= row["statistic"] + row["statistic_bound"] + 1e-12
+        assert abs(row["wasserstein_sd"] - truth["wasserstein_sd"]) <= row["wasserstein_bound"] + 1e-9
+    # about one reference bin's share (1/512 of 2000 rows is 4 rows) plus the current's in it
+    assert binned.loc["x", "statistic_bound"] <= 0.004 and binned.loc["z", "statistic_bound"] <= 0.004
+    assert binned.loc["heavy", "statistic_bound"] <= 0.02
+    # DuckDB's path (one scan, binned in numpy) finds the same bins, the log-scaled ones too
+    import duckdb
+
+    connection = duckdb.connect()
+    duck = drift_report(connection.from_df(data), REFERENCE, CURRENT, columns, exact_max_rows=0,
+                        grid=512).table.set_index("column")
+    connection.close()
+    for field in ["statistic", "statistic_bound", "pvalue", "psi", "wasserstein_sd", "wasserstein_bound"]:
+        np.testing.assert_allclose(duck[field], binned[field], rtol=1e-9, atol=1e-12, err_msg=field)
+    # integers 0-4: each bin holds one value, so the statistic is exact
+    assert binned.loc["n_items", "statistic_bound"] == 0.0
+    assert binned.loc["n_items", "statistic"] == pytest.approx(exact.loc["n_items", "statistic"], abs=1e-12)
+    assert binned.loc["n_items", "wasserstein_sd"] == pytest.approx(exact.loc["n_items", "wasserstein_sd"], rel=1e-9)
+
+
+def test_binned_path_fills_psi_null95_from_the_reference_counts(log):
+    from mlfail_widgets.statistics import psi_null
+
+    reference, current = windows(log)
+    exact = detect_drift(reference, current, FEATURES).table.set_index("column")
+    binned = drift_report(log, REFERENCE, CURRENT, FEATURES, exact_max_rows=0).table.set_index("column")
+    assert binned["psi_null95"].notna().all()
+    for column in ["channel", "region", "n_items"]:  # the same reference counts: the same threshold
+        assert binned.loc[column, "psi_null95"] == pytest.approx(exact.loc[column, "psi_null95"], rel=1e-12)
+    counts = reference["channel"].value_counts().sort_index().to_numpy()
+    assert binned.loc["channel", "psi_null95"] == pytest.approx(psi_null(counts, len(current), seed=0)["threshold"])
+    for column in ["x", "z"]:  # deciles cut at grid edges next to the quantiles: nearly the same
+        assert binned.loc[column, "psi_null95"] == pytest.approx(exact.loc[column, "psi_null95"], rel=0.1)
+
+
+def test_quantile_lookup_finds_the_bins_the_edges_say():
+    from mlfail_widgets.audit._counts import quantile_lookup
+
+    rng = np.random.default_rng(5)
+    for values in (rng.normal(size=5000), np.exp(rng.normal(0, 4, 5000)), rng.integers(0, 20, 5000).astype(float)):
+        lookup = quantile_lookup(np.sort(values[:1000]), 128)
+        found = lookup.bins(values)
+        expected = np.searchsorted(lookup.edges, values, side="right")
+        # edges moved to the fine grid sit within rounding of a fine bin's start
+        assert np.mean(found == expected) > 0.999
+        assert np.all(np.abs(found - expected) <= 1)
+
+
+def test_count_based_tests_equal_scipy_and_refuse_bad_counts():
+    from scipy.spatial.distance import jensenshannon
+    from scipy.stats import ks_2samp
+    from scipy.stats import wasserstein_distance as scipy_wasserstein
+
+    from mlfail_widgets.failures.shift import (
+        binned_ks_test,
+        jensen_shannon_from_counts,
+        merge_bins,
+    )
+
+    rng = np.random.default_rng(11)
+    a, b = rng.normal(size=3000), rng.normal(0.1, 1.2, size=2500)
+    edges = np.quantile(a, np.linspace(0, 1, 257))
+    edges[0], edges[-1] = min(a.min(), b.min()), max(a.max(), b.max())
+    ca, cb = np.histogram(a, edges)[0], np.histogram(b, edges)[0]
+    result = binned_ks_test(ca, cb, edges)
+    truth = ks_2samp(a, b, method="asymp")
+    assert result.statistic <= truth.statistic <= result.statistic + result.statistic_bound
+    assert result.pvalue_low <= truth.pvalue * 1.0001 and truth.pvalue <= result.pvalue * 1.0001 + 1e-15
+    estimate, bound = binned_wasserstein(ca, cb, edges)
+    assert abs(estimate - scipy_wasserstein(a, b)) <= bound
+    assert jensen_shannon_from_counts(ca, cb) == pytest.approx(jensenshannon(ca / ca.sum(), cb / cb.sum(), base=2),
+                                                               rel=1e-12)
+    merged_a, merged_b = merge_bins(ca, cb, 10)
+    assert merged_a.sum() == ca.sum() and merged_b.sum() == cb.sum() and merged_a.size == 10
+    np.testing.assert_allclose(merged_a / ca.sum(), 0.1, atol=1 / 256)
+    with pytest.raises(ParameterError, match="'current_counts' parameter of binned_ks_test"):
+        binned_ks_test([1, 2, 3], [1, 2])
+    with pytest.raises(ParameterError, match="'reference_counts' parameter of jensen_shannon_from_counts"):
+        jensen_shannon_from_counts([0, 0], [1, 2])
+    with pytest.raises(ParameterError, match="'edges' parameter of binned_wasserstein"):
+        binned_wasserstein([1, 2], [2, 1], [0.0, 1.0])
+
+
 def test_text_timestamps_are_parsed_in_the_engine(log):
     text = log.assign(timestamp=log["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S.%f"))
     a = drift_report(text, REFERENCE, CURRENT, ["x"]).table
@@ -191,6 +284,18 @@ def test_bad_input_gets_a_clear_error(log, change, call, words):
     for word in words:
         assert word in str(caught.value)
     assert "drift_report" in str(caught.value)
+
+
+def test_binned_duckdb_path_counts_missing_and_nan_values_in_its_error(log):
+    import duckdb
+
+    connection = duckdb.connect()
+    relation = connection.from_df(log).query(
+        "_t", "SELECT * REPLACE (CASE WHEN row_number() OVER (ORDER BY timestamp) = 5 THEN NULL "
+              "WHEN row_number() OVER (ORDER BY timestamp) = 6 THEN 'nan'::DOUBLE ELSE x END AS x) FROM _t")
+    with pytest.raises(ParameterError, match="'x' has 2 missing"):
+        drift_report(relation, REFERENCE, CURRENT, ["x", "z"], exact_max_rows=0)
+    connection.close()
 
 
 def test_not_a_dataframe_and_a_missing_file(tmp_path):

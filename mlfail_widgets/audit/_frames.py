@@ -63,7 +63,7 @@ class LogFrame:
     schema: dict
     connection: Any = None  # the DuckDB connection a file was opened with (kept alive)
 
-    def check(self, names, parameter: str) -> list[str]:
+    def check(self, names: str | list[str], parameter: str) -> list[str]:
         """``names`` (a str or list) checked against the log's columns, with "did you mean"."""
         return check_columns(self, names, parameter, self.owner)
 
@@ -77,7 +77,7 @@ class LogFrame:
     def is_temporal(self, column: str) -> bool:
         return bool(self.schema[column].is_temporal())
 
-    def collect(self, query) -> dict[str, np.ndarray]:
+    def collect(self, query: Any) -> dict[str, np.ndarray]:
         """Run a (small) query in the engine; its columns as numpy arrays."""
         out = query.collect() if hasattr(query, "collect") else query
         return {name: _numpy(out[name]) for name in out.columns}
@@ -189,7 +189,7 @@ def window_bounds(window: Any, parameter: str, owner: str) -> tuple:
     return start, end
 
 
-def timestamp_expression(log: LogFrame, column: str, parameter: str = "timestamp"):
+def timestamp_expression(log: LogFrame, column: str, parameter: str = "timestamp") -> Any:
     """A narwhals expression for ``column`` as a naive datetime (UTC if it had a time zone).
 
     A text column is parsed in the engine; if its values do not parse, a ParameterError names
@@ -219,7 +219,7 @@ def timestamp_expression(log: LogFrame, column: str, parameter: str = "timestamp
                           f"It has type {dtype}. Convert it first, e.g. pandas.to_datetime(log[{column!r}], unit='s').")
 
 
-def window_expression(log: LogFrame, timestamp: str, windows: dict, *, name: str = "_window"):
+def window_expression(log: LogFrame, timestamp: str, windows: dict, *, name: str = "_window") -> tuple[Any, dict]:
     """An integer expression: the index of the window each row falls in (null outside all)."""
     nw = _narwhals()
     t = timestamp_expression(log, timestamp)
@@ -231,7 +231,7 @@ def window_expression(log: LogFrame, timestamp: str, windows: dict, *, name: str
             if a < d and c < b:
                 raise parameter_error(second, log.owner, f"a window that does not overlap {first!r} {(str(a), str(b))}",
                                       (str(c), str(d)), "Pick windows that do not share rows.")
-    expression = None
+    expression: Any = None
     for index, (start, end) in reversed(list(enumerate(bounds.values()))):
         inside = (t >= nw.lit(start.to_pydatetime())) & (t < nw.lit(end.to_pydatetime()))
         step = nw.when(inside).then(nw.lit(index))
@@ -239,7 +239,7 @@ def window_expression(log: LogFrame, timestamp: str, windows: dict, *, name: str
     return expression.alias(name), bounds
 
 
-def windowed(log: LogFrame, frame, timestamp: str, windows: dict):
+def windowed(log: LogFrame, frame: Any, timestamp: str, windows: dict) -> tuple[Any, dict]:
     """``frame`` restricted to the rows of the windows, with their index in a ``_window`` column.
 
     The restriction is a plain filter on the time column (a range per window, merged when two

@@ -10,6 +10,10 @@ is simulated; the chapter says so. :func:`music_log_path` finds the file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["MUSIC_LOG", "make_music_log", "music_log_path", "penguins_path"]
 
@@ -18,7 +22,7 @@ MUSIC_LOG = "music_impressions.parquet"
 _START = "2026-01-05"
 
 
-def make_music_log(*, days: int = 60, listeners: int = 300, songs: int = 400, seed: int = 0):
+def make_music_log(*, days: int = 60, listeners: int = 300, songs: int = 400, seed: int = 0) -> pd.DataFrame:
     """Simulate the impressions log (the shipped file is ``make_music_log()``).
 
     Returns

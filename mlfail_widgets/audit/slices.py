@@ -11,14 +11,18 @@ same columns, so :mod:`mlfail_widgets.plots.slices` draws it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import check_choice, check_float, check_int, parameter_error
 from ..statistics import check_correction
 from ._frames import LogFrame, as_log, windowed
 from ._progress import Steps
+
+if TYPE_CHECKING:
+    from ..slicing import SliceResult
 
 __all__ = ["LOG_METRICS", "slice_report", "slice_table"]
 
@@ -30,9 +34,10 @@ _COLUMNS = ["by", "slice", "size", "metric", "low", "high", "gap", "flagged", "s
 _OWNER = "slice_report"
 
 
-def slice_table(by: str, labels: Sequence[str], n, total, square=None, *, kind: str = "proportion",
-                metric: str = "accuracy", fixed: bool = False, confidence: float = 0.95,
-                correction: str = "holm", min_size: int = 30, size=None, engine: str = ""):
+def slice_table(by: str, labels: Sequence[str], n: ArrayLike, total: ArrayLike, square: ArrayLike | None = None, *,
+                kind: str = "proportion", metric: str = "accuracy", fixed: bool = False, confidence: float = 0.95,
+                correction: str = "holm", min_size: int = 30, size: ArrayLike | None = None,
+                engine: str = "") -> SliceResult:
     """The result of :func:`mlfail_widgets.slicing.slice_metrics` from per-slice aggregates.
 
     The metric, intervals and flags come from :func:`mlfail_widgets.slicing.compare_slices`
@@ -129,36 +134,87 @@ def _binary_check(log: LogFrame, frame, column: str, parameter: str, extra: dict
     return found
 
 
-def _values(log: LogFrame, frame, metric: str, target: str, prediction: str):
-    """(value expression, mask expression or None) of the per-row value of ``metric``."""
+def _value_expressions(log: LogFrame, metric: str, target: str, prediction: str) -> tuple[Any, Any, dict]:
+    """The per-row value of ``metric``, its mask (or None), and the checks on the columns.
+
+    No query runs here: ``checks`` (name -> (expression, "sum"/"min"/"max")) are aggregated
+    in the same pass as the metric, then :func:`_check_values` reads them.
+    """
     import narwhals as nw
 
     y = nw.col(target).cast(nw.Float64)
+    checks: dict[str, tuple[Any, str]] = {"_ynull": (nw.col(target).is_null().cast(nw.Int64), "sum")}
+
+    def labels() -> None:
+        if not (log.is_boolean(target) or log.schema[target].is_numeric()):
+            raise parameter_error("target", log.owner, "a column of 0/1 values (or booleans)", target,
+                                  f"It has type {log.schema[target]}. Encode the positive class as 1, the rest as 0.")
+        if not log.is_boolean(target):
+            checks["_bad"] = ((~y.is_in([0.0, 1.0]) & ~y.is_null()).cast(nw.Int64), "sum")
+
     if metric == "rate":
-        _binary_check(log, frame, target, "target")
-        return y, None
+        labels()
+        return y, None, checks
     if not log.schema[prediction].is_numeric() and not log.is_boolean(prediction):
         raise parameter_error("prediction", log.owner, f"a numeric column for metric {metric!r}", prediction)
     pred = nw.col(prediction).cast(nw.Float64)
+    checks["_pnull"] = (nw.col(prediction).is_null().cast(nw.Int64), "sum")
     if metric in ("calibration", "mae"):
         if not (log.schema[target].is_numeric() or log.is_boolean(target)):
             raise parameter_error("target", log.owner, f"a numeric column for metric {metric!r}", target)
-        return (pred - y) if metric == "calibration" else (pred - y).abs(), None
-    extremes = _binary_check(log, frame, target, "target", {
-        "_lo": (pred, "min"), "_hi": (pred, "max"), "_soft": ((~pred.is_in([0.0, 1.0])).cast(nw.Int64), "sum")})
-    lo, hi, soft = (float(extremes[k]) for k in ("_lo", "_hi", "_soft"))
-    if lo < 0 or hi > 1:
-        raise parameter_error("prediction", log.owner, "0/1 labels or probabilities in [0, 1]", prediction,
-                              f"Its values range from {lo:g} to {hi:g}.")
+        return (pred - y) if metric == "calibration" else (pred - y).abs(), None, checks
+    labels()
+    checks.update(_lo=(pred, "min"), _hi=(pred, "max"))
     if metric == "log_loss":
         p = pred.clip(1e-15, 1 - 1e-15)
-        return nw.when(y == 1).then(-p.log()).otherwise(-(1 - p).log()), None
-    label = (pred >= 0.5).cast(nw.Float64) if soft > 0 else pred
+        return nw.when(y == 1).then(-p.log()).otherwise(-(1 - p).log()), None, checks
+    label = (pred >= 0.5).cast(nw.Float64)  # the predicted class (0/1 predictions stay as they are)
     if metric == "accuracy":
-        return (label == y).cast(nw.Float64), None
+        return (label == y).cast(nw.Float64), None, checks
     if metric == "precision":
-        return y, label == 1
-    return label, y == 1  # recall
+        return y, label == 1, checks
+    return label, y == 1, checks  # recall
+
+
+def _check_values(log: LogFrame, frame: Any, found: dict, target: str, prediction: str) -> None:
+    """Raise the clear error for missing values, labels other than 0/1, or predictions outside
+    [0, 1], from the aggregated checks of :func:`_value_expressions`."""
+    import narwhals as nw
+
+    for name, column, parameter in (("_ynull", target, "target"), ("_pnull", prediction, "prediction")):
+        if int(found.get(name, 0) or 0):
+            raise parameter_error(parameter, log.owner, "a column without missing values", column,
+                                  f"It has {int(found[name])} missing values; drop or fill those rows first.")
+    if int(found.get("_bad", 0) or 0):
+        y = nw.col(target).cast(nw.Float64)
+        shown = log.collect(frame.filter(~y.is_in([0.0, 1.0]) & ~y.is_null()).select(y.alias("v")).head(5))["v"]
+        raise parameter_error("target", log.owner, "a column of 0/1 values (or booleans)", target,
+                              f"It holds {sorted(set(np.asarray(shown).tolist()), key=str)[:5]} too. "
+                              "Encode the positive class as 1, the rest as 0, and drop unlabelled rows.")
+    if "_lo" in found:
+        lo, hi = float(found["_lo"]), float(found["_hi"])
+        if lo < 0 or hi > 1:
+            raise parameter_error("prediction", log.owner, "0/1 labels or probabilities in [0, 1]", prediction,
+                                  f"Its values range from {lo:g} to {hi:g}.")
+
+
+def _aggregate_checks(out: dict, checks: dict) -> dict:
+    """Per-group check columns of a query folded into one value each."""
+    how: dict[str, Callable[[np.ndarray], Any]] = {"sum": np.nansum, "min": np.nanmin, "max": np.nanmax}
+    return {name: how[kind](np.asarray(out[name], dtype=float)) if len(out[name]) else 0
+            for name, (_, kind) in checks.items()}
+
+
+def _values(log: LogFrame, frame: Any, metric: str, target: str, prediction: str) -> tuple[Any, Any]:
+    """(value expression, mask expression or None) of the per-row value of ``metric``, the
+    columns checked first (one query)."""
+    import narwhals as nw
+
+    value, mask, checks = _value_expressions(log, metric, target, prediction)
+    query = frame.select(*(e.alias(n) for n, (e, _) in checks.items())).select(
+        *(getattr(nw.col(n), how)() for n, (_, how) in checks.items()))
+    _check_values(log, frame, _aggregate_checks(log.collect(query), checks), target, prediction)
+    return value, mask
 
 
 # ----------------------------------------------------------------------------- slicing
@@ -243,7 +299,7 @@ def slice_report(
     correction: str = "holm",
     threads: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
-):
+) -> SliceResult:
     """A metric on every slice of a log, with intervals and corrected flags, in the log's engine.
 
     Parameters
@@ -311,17 +367,7 @@ def slice_report(
     frame = log.frame
     if window is not None:
         frame, _ = windowed(log, frame, timestamp, {"window": window})
-    needed = [target] + ([prediction] if metric != "rate" else [])
-    nulls = log.collect(frame.select(*(nw.col(c).is_null().cast(nw.Int64).sum().alias(c) for c in needed),
-                                     nw.len().alias("_rows")))
-    if int(nulls["_rows"][0]) == 0:
-        raise parameter_error("window", _OWNER, "a window with rows", window,
-                              f"No row of the log falls in it; check the dates against {timestamp!r}.")
-    for c in needed:
-        if int(nulls[c][0]):
-            raise parameter_error("target" if c == target else "prediction", _OWNER, "a column without missing values",
-                                  c, f"It has {int(nulls[c][0])} missing values; drop or fill those rows first.")
-    value, mask = _values(log, frame, metric, target, prediction)
+    value, mask, checks = _value_expressions(log, metric, target, prediction)  # checked in the slices' pass
 
     steps(f"slicing by {by}")
     fixed = False
@@ -348,9 +394,14 @@ def slice_report(
     weight = value if mask is None else nw.when(mask).then(value).otherwise(nw.lit(0.0))
     counted = nw.lit(1) if mask is None else mask.cast(nw.Int64)
     out = log.collect(frame.select(codes.alias("_slice"), counted.alias("_n"), weight.alias("_t"),
-                                   (weight * weight).alias("_q"))
+                                   (weight * weight).alias("_q"), *(e.alias(n) for n, (e, _) in checks.items()))
                       .group_by("_slice").agg(nw.col("_n").sum(), nw.col("_t").sum(), nw.col("_q").sum(),
-                                              nw.len().alias("_rows")))
+                                              nw.len().alias("_rows"),
+                                              *(getattr(nw.col(n), how)() for n, (_, how) in checks.items())))
+    if not len(out["_rows"]):
+        raise parameter_error("window", _OWNER, "a window with rows", window,
+                              f"No row of the log falls in it; check the dates against {timestamp!r}.")
+    _check_values(log, frame, _aggregate_checks(out, checks), target, prediction)
     keys = out["_slice"]
     missing = np.array([k is None or (isinstance(k, float) and np.isnan(k)) for k in keys])
     if labels is None:  # by value: labels from the values, sorted like slice_metrics

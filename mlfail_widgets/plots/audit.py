@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from . import style
@@ -21,7 +23,7 @@ def _p_text(p: float) -> str:
     return "p < 1e-300" if p <= 1e-300 else f"p = {p:.2g}"
 
 
-def draw_drift(report) -> Drawn:
+def draw_drift(report: Any) -> Drawn:
     """Bars of each feature's PSI, coloured by the report's verdict.
 
     Examples
@@ -53,7 +55,7 @@ def draw_drift(report) -> Drawn:
     return drawn
 
 
-def update_drift(drawn: Drawn, report) -> None:
+def update_drift(drawn: Drawn, report: Any) -> None:
     """Change the bars, colours, p-value labels and title in place (same features)."""
     table = report.table
     ax = drawn.artists["ax"]
@@ -73,7 +75,7 @@ def update_drift(drawn: Drawn, report) -> None:
         f"{rows.get('reference', '?'):,} vs {rows.get('current', '?'):,} rows")
 
 
-def draw_timeline(timeline, *, simulated: bool = False) -> Drawn:
+def draw_timeline(timeline: Any, *, simulated: bool = False) -> Drawn:
     """A daily metric, its baseline days shaded, and the days the detector fired.
 
     Examples

@@ -92,7 +92,7 @@ def _progress(progress: Any):
     return progress or None
 
 
-def slice_plot_summary(result) -> str:
+def slice_plot_summary(result: Any) -> str:
     """The key numbers of a slice result, one line of HTML (flagged slices, overall, largest gap)."""
     from .slices import summary_line
 
@@ -105,8 +105,9 @@ class LogSliceChart(Panel):
     Controls: ``by``, ``metric``, ``min_size``. Build it with :func:`log_slice_chart`.
     """
 
-    def __init__(self, data, by, metrics, *, window, timestamp, target, prediction, min_size,
-                 title=None, background=None, progress=None, **options):
+    def __init__(self, data: Any, by: str | Sequence[str], metrics: str | Sequence[str], *, window: Any,
+                 timestamp: str, target: str, prediction: str, min_size: int, title: str | None = None,
+                 background: Any = None, progress: Any = None, **options: Any) -> None:
         from ..audit import LOG_METRICS, as_log, slice_report
         from ..slicing import apply_min_size
 
@@ -222,12 +223,13 @@ def drift_report_widget(
 
     base = drift_report(data, reference, current, columns, timestamp=timestamp, correction="none",
                         progress=_progress(progress), **options)
+    computed: Any = base.table  # (a pandas DataFrame; typed loosely in failures.shift.report)
 
-    def compute(correction, level):
-        table = base.table.copy()
+    def compute(correction: str, level: float) -> DriftReport:
+        table = computed.copy()
         table["adjusted_pvalue"] = adjust_pvalues(table["pvalue"].to_numpy(), correction)
         table["drifted"] = table["adjusted_pvalue"] < level
-        table.attrs.update(base.table.attrs)
+        table.attrs.update(computed.attrs)
         return DriftReport(table, level, correction)
 
     def summary(report) -> str:

@@ -5,6 +5,7 @@ Cause it (:mod:`.generators`, :mod:`.datasets`), detect it (:mod:`.detectors`, :
 for it (:mod:`.corrections`). Every name below is importable from this package.
 """
 
+from .binned import *  # noqa: F403  (the count-based tests, binned.__all__)
 from .corrections import (
     LabelShiftEstimate,
     adjust_for_label_shift,

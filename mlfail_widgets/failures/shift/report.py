@@ -16,10 +16,9 @@ import numpy as np
 from ..._validation import check_float, check_int, parameter_error
 from ...statistics import (
     CORRECTIONS,
-    DRIFT_EFFECT_COLUMNS,
     adjust_pvalues,
     check_correction,
-    drift_effect,
+    drift_effects,
     psi_from_counts,
     psi_null,
     renamed_argument,
@@ -171,11 +170,9 @@ def detect_drift(reference: Any, current: Any, columns: Any = None, *, alpha: fl
     table.insert(5, "adjusted_pvalue", adjust_pvalues(table["pvalue"].to_numpy(), correction))
     table.insert(6, "drifted", table["adjusted_pvalue"] < alpha)
     sizes = (len(reference), len(current))
-    each = alpha / len(columns) if correction != "none" else alpha  # Bonferroni's per-test level
-    effects = [drift_effect(row.type, row.statistic, sizes, each,
-                            table_of[row.column].dof if row.column in table_of else None)
-               for row in table.itertuples()]
-    for name, values in zip(DRIFT_EFFECT_COLUMNS, zip(*effects, strict=True), strict=True):
+    effects = drift_effects(table["type"].tolist(), table["statistic"].tolist(), sizes, alpha, correction,
+                            [table_of[c].dof if c in table_of else None for c in table["column"]])
+    for name, values in effects.items():
         table[name] = values
     table["psi_null95"] = [psi_null(counts[c], len(current), seed=0)["threshold"] for c in columns]
     return DriftReport(table, alpha, correction)
