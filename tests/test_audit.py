@@ -108,13 +108,16 @@ def test_binned_flags_hold_their_level_when_nothing_moves():
 # ----------------------------------------------------------------------------- drift report
 def test_exact_path_equals_the_pandas_report(log):
     reference, current = windows(log)
-    ours = drift_report(log, REFERENCE, CURRENT, FEATURES).table
+    report = drift_report(log, REFERENCE, CURRENT, FEATURES)
+    ours = report.table
     theirs = detect_drift(reference, current, FEATURES).table
     for column in ["statistic", "pvalue", "adjusted_pvalue", "psi", "jensen_shannon", "wasserstein_sd"]:
         np.testing.assert_allclose(ours[column], theirs[column], rtol=1e-9, atol=1e-12, err_msg=column)
     assert ours["drifted"].tolist() == theirs["drifted"].tolist()
     assert set(ours["method"]) == {"exact"}
-    assert ours.attrs["rows"] == {"reference": len(reference), "current": len(current)}
+    assert report.rows == {"reference": len(reference), "current": len(current)}
+    assert report.engine == "pandas" and report.grid is None
+    assert report.windows["reference"][0].startswith(REFERENCE[0])
 
 
 def test_every_input_type_gives_the_same_report(log, tmp_path):
@@ -122,12 +125,13 @@ def test_every_input_type_gives_the_same_report(log, tmp_path):
     expected = drift_report(log, REFERENCE, CURRENT, FEATURES, exact_max_rows=0).table
     for name, data in frames.items():
         for exact in (0, 10**6):
-            table = drift_report(data, REFERENCE, CURRENT, FEATURES, exact_max_rows=exact).table
+            found = drift_report(data, REFERENCE, CURRENT, FEATURES, exact_max_rows=exact)
+            table = found.table
             reference = expected if not exact else drift_report(log, REFERENCE, CURRENT, FEATURES).table
             for column in ["statistic", "pvalue", "psi", "jensen_shannon", "wasserstein_sd"]:
                 np.testing.assert_allclose(table[column], reference[column], rtol=1e-9, atol=1e-12,
                                            err_msg=f"{name} exact={exact} {column}")
-            assert table.attrs["engine"] in ("pandas", "polars", "pyarrow", "duckdb"), name
+            assert found.engine in ("pandas", "polars", "pyarrow", "duckdb"), name
     connection.close()
 
 

@@ -50,10 +50,11 @@ def test_drift_report_on_dask_equals_duckdb(client, tmp_path):
     assert len(client.scheduler_info()["workers"]) == 2
     connection = duckdb.connect()
     for exact in (0, 10**6):
-        ours = drift_report(frame, REFERENCE, CURRENT, FEATURES, exact_max_rows=exact).table
-        theirs = drift_report(connection.read_parquet(str(path)), REFERENCE, CURRENT, FEATURES,
-                              exact_max_rows=exact).table
-        assert ours.attrs["engine"] == "dask" and theirs.attrs["engine"] == "duckdb"
+        ours_report = drift_report(frame, REFERENCE, CURRENT, FEATURES, exact_max_rows=exact)
+        theirs_report = drift_report(connection.read_parquet(str(path)), REFERENCE, CURRENT, FEATURES,
+                              exact_max_rows=exact)
+        ours, theirs = ours_report.table, theirs_report.table
+        assert ours_report.engine == "dask" and theirs_report.engine == "duckdb"
         for column in ["statistic", "pvalue", "psi", "jensen_shannon", "wasserstein_sd", "statistic_bound"]:
             np.testing.assert_allclose(ours[column], theirs[column], rtol=1e-9, atol=1e-12, err_msg=column)
         assert ours["drifted"].tolist() == theirs["drifted"].tolist()

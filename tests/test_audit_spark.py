@@ -62,11 +62,12 @@ def test_drift_report_on_spark_equals_duckdb(spark, tmp_path):
     frame = spark.read.parquet(path)
     connection = duckdb.connect()
     for exact in (0, 10**6):  # binned (histograms in the engine) and exact (tested columns come back)
-        ours = drift_report(frame, REFERENCE, CURRENT, FEATURES, exact_max_rows=exact).table
-        theirs = drift_report(connection.read_parquet(path), REFERENCE, CURRENT, FEATURES,
-                              exact_max_rows=exact).table
-        assert ours.attrs["engine"] == "pyspark" and theirs.attrs["engine"] == "duckdb"
-        assert ours.attrs["rows"] == theirs.attrs["rows"]
+        ours_report = drift_report(frame, REFERENCE, CURRENT, FEATURES, exact_max_rows=exact)
+        theirs_report = drift_report(connection.read_parquet(path), REFERENCE, CURRENT, FEATURES,
+                              exact_max_rows=exact)
+        ours, theirs = ours_report.table, theirs_report.table
+        assert ours_report.engine == "pyspark" and theirs_report.engine == "duckdb"
+        assert ours_report.rows == theirs_report.rows
         for column in ["statistic", "pvalue", "psi", "jensen_shannon", "wasserstein_sd", "statistic_bound"]:
             np.testing.assert_allclose(ours[column], theirs[column], rtol=1e-9, atol=1e-12, err_msg=column)
         assert ours["drifted"].tolist() == theirs["drifted"].tolist()

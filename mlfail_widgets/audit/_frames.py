@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_columns, parameter_error
+from .._validation import argument_helper, check_columns, parameter_error
 
 __all__ = ["LogFrame", "as_log", "window_bounds"]
 
@@ -53,19 +53,18 @@ class LogFrame:
 
     ``frame`` is lazy (DuckDB, Dask, Spark, polars) or eager (pandas, pyarrow), never a copy
     of the data; ``engine`` is narwhals' name of the backend ("duckdb", "dask", "pyspark",
-    "pandas", ...); ``columns`` the column names; ``owner`` the public function being run.
+    "pandas", ...); ``columns`` the column names.
     """
 
     frame: Any
     engine: str
     columns: list
-    owner: str
     schema: dict
     connection: Any = None  # the DuckDB connection a file was opened with (kept alive)
 
     def check(self, names: str | list[str], parameter: str) -> list[str]:
         """``names`` (a str or list) checked against the log's columns, with "did you mean"."""
-        return check_columns(self, names, parameter, self.owner)
+        return check_columns(self, names, parameter)
 
     def is_numeric(self, column: str) -> bool:
         dtype = self.schema[column]
@@ -93,7 +92,8 @@ def _numpy(series) -> np.ndarray:
     return values
 
 
-def as_log(data: Any, owner: str, *, threads: int | None = None) -> LogFrame:
+@argument_helper
+def as_log(data: Any, *, threads: int | None = None) -> LogFrame:
     """Wrap ``data`` (any supported dataframe, or a Parquet/CSV path) for the audit functions.
 
     Parameters
@@ -102,35 +102,33 @@ def as_log(data: Any, owner: str, *, threads: int | None = None) -> LogFrame:
         pandas, polars (eager or lazy), pyarrow Table, DuckDB relation, Dask or PySpark
         dataframe, or the path of a ``.parquet`` or ``.csv`` file (a glob such as
         ``"logs/*.parquet"`` works too), opened with DuckDB.
-    owner : str
-        The public function the learner called (named in errors).
     threads : int, optional
         DuckDB threads for a file (default: DuckDB's, all cores).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> log = as_log(pd.DataFrame({"x": [1.0, 2.0]}), "drift_report")
+    >>> log = as_log(pd.DataFrame({"x": [1.0, 2.0]}))
     >>> log.engine, log.columns
     ('pandas', ['x'])
-    >>> as_log([1, 2], "drift_report")
+    >>> as_log([1, 2])
     Traceback (most recent call last):
     ...
-    mlfail_widgets._validation.ParameterError: The 'data' parameter of drift_report must be a dataframe (pandas, polars, pyarrow, DuckDB, Dask, PySpark) or the path of a .parquet/.csv file. Got [1, 2] instead. Load your log with e.g. pandas.read_parquet(path), or pass the path itself.
+    mlfail_widgets._validation.ParameterError: The 'data' parameter of as_log must be a dataframe (pandas, polars, pyarrow, DuckDB, Dask, PySpark) or the path of a .parquet/.csv file. Got [1, 2] instead. Load your log with e.g. pandas.read_parquet(path), or pass the path itself.
     """
     nw = _narwhals()
     connection = None
     if isinstance(data, LogFrame):
-        return LogFrame(data.frame, data.engine, data.columns, owner, data.schema, data.connection)
+        return LogFrame(data.frame, data.engine, data.columns, data.schema, data.connection)
     if isinstance(data, (str, Path)):
         path = Path(data)
         reader = _FILES.get(path.suffix.lower())
         if reader is None:
-            raise parameter_error("data", owner, "a .parquet or .csv file (or a dataframe)", str(data),
-                                  "Convert the log to Parquet, or load it yourself and pass the dataframe.")
+            raise parameter_error("data", "a .parquet or .csv file (or a dataframe)", str(data),
+                                  fix="Convert the log to Parquet, or load it yourself and pass the dataframe.")
         if not any(c in str(data) for c in "*?[") and not path.is_file():
-            raise parameter_error("data", owner, "the path of an existing file", str(data),
-                                  "Check the path (relative paths start in the notebook's folder).")
+            raise parameter_error("data", "the path of an existing file", str(data),
+                                  fix="Check the path (relative paths start in the notebook's folder).")
         connection = _duckdb_connection(threads)
         data = getattr(connection, reader)(str(data))
     with warnings.catch_warnings():
@@ -139,18 +137,18 @@ def as_log(data: Any, owner: str, *, threads: int | None = None) -> LogFrame:
             frame = nw.from_native(data)
         except TypeError:
             raise parameter_error(
-                "data", owner,
+                "data",
                 "a dataframe (pandas, polars, pyarrow, DuckDB, Dask, PySpark) or the path of a .parquet/.csv file",
-                data, "Load your log with e.g. pandas.read_parquet(path), or pass the path itself.") from None
+                data, fix="Load your log with e.g. pandas.read_parquet(path), or pass the path itself.") from None
     if isinstance(frame, nw.Series):
-        raise parameter_error("data", owner, "a dataframe with named columns (not a series)",
-                              type(data).__name__, "Pass series.to_frame() or the whole table.")
+        raise parameter_error("data", "a dataframe with named columns (not a series)",
+                              type(data).__name__, fix="Pass series.to_frame() or the whole table.")
     schema = dict(frame.collect_schema())
     engine = str(frame.implementation).lower().replace("implementation.", "")
-    return LogFrame(frame, engine, list(schema), owner, schema, connection)
+    return LogFrame(frame, engine, list(schema), schema, connection)
 
 
-def _timestamp(value: Any, parameter: str, owner: str):
+def _timestamp(value: Any, parameter: str):
     import pandas as pd
 
     try:
@@ -158,34 +156,35 @@ def _timestamp(value: Any, parameter: str, owner: str):
     except (TypeError, ValueError):
         stamp = None
     if stamp is None or stamp is pd.NaT:
-        raise parameter_error(parameter, owner, "a pair (start, end) of dates or timestamps", value,
-                              "Write e.g. ('2026-01-01', '2026-01-08'): start included, end excluded.")
+        raise parameter_error(parameter, "a pair (start, end) of dates or timestamps", value,
+                              fix="Write e.g. ('2026-01-01', '2026-01-08'): start included, end excluded.")
     return stamp
 
 
-def window_bounds(window: Any, parameter: str, owner: str) -> tuple:
+@argument_helper
+def window_bounds(window: Any, parameter: str) -> tuple:
     """``(start, end)`` of a window as two pandas Timestamps, start < end.
 
     Examples
     --------
-    >>> window_bounds(("2026-01-01", "2026-01-08"), "reference", "drift_report")
+    >>> window_bounds(("2026-01-01", "2026-01-08"), "reference")
     (Timestamp('2026-01-01 00:00:00'), Timestamp('2026-01-08 00:00:00'))
-    >>> window_bounds(("2026-01-08", "2026-01-01"), "reference", "drift_report")
+    >>> window_bounds(("2026-01-08", "2026-01-01"), "reference")
     Traceback (most recent call last):
     ...
-    mlfail_widgets._validation.ParameterError: The 'reference' parameter of drift_report must be a window (start, end) with start before end. Got ('2026-01-08', '2026-01-01') instead. The start is included, the end excluded.
+    mlfail_widgets._validation.ParameterError: The 'reference' parameter of window_bounds must be a window (start, end) with start before end. Got ('2026-01-08', '2026-01-01') instead. The start is included, the end excluded.
     """
     if not isinstance(window, (tuple, list)) or len(window) != 2:
-        raise parameter_error(parameter, owner, "a pair (start, end) of dates or timestamps", window,
-                              "Write e.g. ('2026-01-01', '2026-01-08'): start included, end excluded.")
-    start, end = (_timestamp(v, parameter, owner) for v in window)
+        raise parameter_error(parameter, "a pair (start, end) of dates or timestamps", window,
+                              fix="Write e.g. ('2026-01-01', '2026-01-08'): start included, end excluded.")
+    start, end = (_timestamp(v, parameter) for v in window)
     if start.tzinfo is not None:
         start = start.tz_convert("UTC").tz_localize(None)
     if end.tzinfo is not None:
         end = end.tz_convert("UTC").tz_localize(None)
     if not start < end:
-        raise parameter_error(parameter, owner, "a window (start, end) with start before end", tuple(window),
-                              "The start is included, the end excluded.")
+        raise parameter_error(parameter, "a window (start, end) with start before end", tuple(window),
+                              fix="The start is included, the end excluded.")
     return start, end
 
 
@@ -211,26 +210,26 @@ def timestamp_expression(log: LogFrame, column: str, parameter: str = "timestamp
             sample = log.collect(log.frame.select(nw.col(column)).head(1))[column]
             shown = sample[0] if len(sample) else column
             raise parameter_error(
-                parameter, log.owner, "a column of timestamps (or ISO-8601 text such as '2026-01-31 12:00:00')",
-                column, f"Its values do not parse as dates (for example {shown!r}): "
+                parameter, "a column of timestamps (or ISO-8601 text such as '2026-01-31 12:00:00')",
+                column, fix=f"Its values do not parse as dates (for example {shown!r}): "
                 f"{type(error).__name__}. Convert it first, e.g. pandas.to_datetime(log[{column!r}], format=...).") from None
         return parsed
-    raise parameter_error(parameter, log.owner, "a column of timestamps or of ISO-8601 date text", column,
-                          f"It has type {dtype}. Convert it first, e.g. pandas.to_datetime(log[{column!r}], unit='s').")
+    raise parameter_error(parameter, "a column of timestamps or of ISO-8601 date text", column,
+                          fix=f"It has type {dtype}. Convert it first, e.g. pandas.to_datetime(log[{column!r}], unit='s').")
 
 
 def window_expression(log: LogFrame, timestamp: str, windows: dict, *, name: str = "_window") -> tuple[Any, dict]:
     """An integer expression: the index of the window each row falls in (null outside all)."""
     nw = _narwhals()
     t = timestamp_expression(log, timestamp)
-    bounds = {parameter: window_bounds(window, parameter, log.owner) for parameter, window in windows.items()}
+    bounds = {parameter: window_bounds(window, parameter) for parameter, window in windows.items()}
     names = list(bounds)
     for i, first in enumerate(names):
         for second in names[i + 1:]:
             (a, b), (c, d) = bounds[first], bounds[second]
             if a < d and c < b:
-                raise parameter_error(second, log.owner, f"a window that does not overlap {first!r} {(str(a), str(b))}",
-                                      (str(c), str(d)), "Pick windows that do not share rows.")
+                raise parameter_error(second, f"a window that does not overlap {first!r} {(str(a), str(b))}",
+                                      (str(c), str(d)), fix="Pick windows that do not share rows.")
     expression: Any = None
     for index, (start, end) in reversed(list(enumerate(bounds.values()))):
         inside = (t >= nw.lit(start.to_pydatetime())) & (t < nw.lit(end.to_pydatetime()))

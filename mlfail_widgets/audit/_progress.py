@@ -21,16 +21,16 @@ class Steps:
     Examples
     --------
     >>> seen = []
-    >>> steps = Steps(lambda done, total, label: seen.append((done, total, label)), 2, "drift_report")
+    >>> steps = Steps(lambda done, total, label: seen.append((done, total, label)), 2)
     >>> steps("counts"); steps("histograms"); steps.finish()
     >>> seen
     [(0, 2, 'counts'), (1, 2, 'histograms'), (2, 2, 'done')]
     """
 
-    def __init__(self, progress: Callable | None, total: int, owner: str):
+    def __init__(self, progress: Callable | None, total: int):
         if progress is not None and not callable(progress):
-            raise parameter_error("progress", owner, "None or a callable progress(done, total, label)",
-                                  progress, "Leave it out, or use the widgets' progress bar.")
+            raise parameter_error("progress", "None or a callable progress(done, total, label)",
+                                  progress, fix="Leave it out, or use the widgets' progress bar.")
         self.progress = progress
         self.total = max(int(total), 1)
         self.done = 0

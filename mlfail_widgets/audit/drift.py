@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
 
 __all__ = ["binned_ks", "binned_wasserstein", "drift_report"]  # binned_*: re-exported from failures.shift.binned
 
-_OWNER = "drift_report"
 _WINDOWS = ("reference", "current")
 _COLUMNS = ["column", "type", "test", "statistic", "pvalue", "adjusted_pvalue", "drifted", "psi", "jensen_shannon",
             "wasserstein_sd", *DRIFT_EFFECT_COLUMNS, "psi_null95", "method",
@@ -60,8 +60,8 @@ _COLUMNS = ["column", "type", "test", "statistic", "pvalue", "adjusted_pvalue", 
 
 def _missing_error(column: str, count: int) -> Exception:
     return parameter_error(
-        "columns", _OWNER, "columns without missing values in the two windows", column,
-        f"{column!r} has {count} missing (or NaN/infinite) values there. Drop or fill them in the "
+        "columns", "columns without missing values in the two windows", column,
+        fix=f"{column!r} has {count} missing (or NaN/infinite) values there. Drop or fill them in the "
         "log first (a missing value is not a value a test can compare).")
 
 
@@ -122,8 +122,8 @@ def drift_report(
         or "binned"), ``statistic_bound`` (the true KS statistic lies in
         ``[statistic, statistic + statistic_bound]``; the p-value is the largest this allows)
         and ``wasserstein_bound`` (the true normed Wasserstein distance is within this of
-        ``wasserstein_sd``). ``table.attrs`` holds ``engine``, ``rows`` (per window), and the
-        windows.
+        ``wasserstein_sd``). The report's ``engine``, ``rows`` (per window), ``windows`` and
+        ``grid`` (binned path) say what was counted where.
 
     Notes
     -----
@@ -159,13 +159,13 @@ def drift_report(
     from ..failures.shift import detect_drift
 
     alpha = renamed_argument("alpha", alpha, "level", level, 0.05)
-    alpha = check_float(alpha, "alpha", _OWNER, low=0, high=1, low_open=True, high_open=True)
+    alpha = check_float(alpha, "alpha", low=0, high=1, low_open=True, high_open=True)
     correction = check_correction(correction)
-    bins = check_int(bins, "bins", _OWNER, low=2, high=1000)
-    grid = check_int(grid, "grid", _OWNER, low=16, high=100_000)
-    exact_max_rows = check_int(exact_max_rows, "exact_max_rows", _OWNER, low=0)
-    min_rows = check_int(min_rows, "min_rows", _OWNER, low=2)
-    log = as_log(data, _OWNER, threads=threads)
+    bins = check_int(bins, "bins", low=2, high=1000)
+    grid = check_int(grid, "grid", low=16, high=100_000)
+    exact_max_rows = check_int(exact_max_rows, "exact_max_rows", low=0)
+    min_rows = check_int(min_rows, "min_rows", low=2)
+    log = as_log(data, threads=threads)
     log.check(timestamp, "timestamp")
     if columns is None:
         columns = [c for c in log.columns if c != timestamp]
@@ -173,9 +173,9 @@ def drift_report(
         columns = [columns]
     columns = log.check(list(columns), "columns")
     if not columns:
-        raise parameter_error("columns", _OWNER, "at least one feature column", columns)
+        raise parameter_error("columns", "at least one feature column", columns)
     numeric = [c for c in columns if log.is_numeric(c)]
-    steps = Steps(progress, 4, _OWNER)
+    steps = Steps(progress, 4)
 
     steps("rows per window")
     frame, bounds = windowed(log, log.frame, timestamp, dict(zip(_WINDOWS, (reference, current), strict=True)))
@@ -185,8 +185,8 @@ def drift_report(
         if rows[index] < min_rows:
             start, end = bounds[name]
             raise parameter_error(
-                name, _OWNER, f"a window with at least {min_rows} rows (min_rows)", (str(start), str(end)),
-                f"It holds {rows[index]} rows of the log. Widen it, or check the dates against the "
+                name, f"a window with at least {min_rows} rows (min_rows)", (str(start), str(end)),
+                fix=f"It holds {rows[index]} rows of the log. Widen it, or check the dates against the "
                 f"log's {timestamp!r} column.")
 
     if rows.sum() <= exact_max_rows:
@@ -214,11 +214,9 @@ def drift_report(
         report = _binned_report(log, frame, sql, columns, numeric, rows, bounds, timestamp, steps,
                                 alpha=alpha, correction=correction, bins=bins, grid=grid, threads=threads)
     steps.finish()
-    result: Any = report.table
-    result.attrs.update(engine=log.engine, rows={"reference": int(rows[0]), "current": int(rows[1])},
-                        reference=tuple(str(v) for v in bounds["reference"]),
-                        current=tuple(str(v) for v in bounds["current"]), grid=grid)
-    return report
+    return replace(report, engine=log.engine, rows={"reference": int(rows[0]), "current": int(rows[1])},
+                   windows={w: (str(bounds[w][0]), str(bounds[w][1])) for w in _WINDOWS},
+                   grid=None if report.table["method"].iloc[0] == "exact" else grid)
 
 
 def _binned_report(log: Any, frame: Any, sql: str | None, columns: list[str], numeric: list[str], rows: np.ndarray,

@@ -19,7 +19,6 @@ from ._frames import as_log, windowed
 
 __all__ = ["LogPerformance", "estimate_log_performance"]
 
-_OWNER = "estimate_log_performance"
 
 
 @dataclass
@@ -98,11 +97,11 @@ def estimate_log_performance(
     from ..failures.shift import expected_accuracy
 
     if not (callable(getattr(model, "predict_proba", None)) and hasattr(model, "classes_")):
-        raise parameter_error("model", _OWNER,
+        raise parameter_error("model",
                               "a fitted classifier with predict_proba() and classes_ (a scikit-learn estimator or Pipeline)",
-                              model, "Fit your model first, or wrap it so that predict_proba(frame) returns one column per class.")
-    max_rows = check_int(max_rows, "max_rows", _OWNER, low=1)
-    log = as_log(data, _OWNER, threads=threads)
+                              model, fix="Fit your model first, or wrap it so that predict_proba(frame) returns one column per class.")
+    max_rows = check_int(max_rows, "max_rows", low=1)
+    log = as_log(data, threads=threads)
     features = log.check([features] if isinstance(features, str) else list(features), "features")
     if target is not None:
         log.check(target, "target")
@@ -114,11 +113,11 @@ def estimate_log_performance(
     day = timestamp_expression(log, timestamp).dt.truncate("1d").alias("_day")
     count = int(log.collect(frame.select(nw.len().alias("n")))["n"][0])
     if count == 0:
-        raise parameter_error("window", _OWNER, "a window with rows", window,
-                              f"No row of the log falls in it; check the dates against {timestamp!r}.")
+        raise parameter_error("window", "a window with rows", window,
+                              fix=f"No row of the log falls in it; check the dates against {timestamp!r}.")
     if count > max_rows:
-        raise parameter_error("max_rows", _OWNER, f"at least the {count:,} rows of the window", max_rows,
-                              "The model needs the rows: pick a shorter window, or raise max_rows if they fit in memory.")
+        raise parameter_error("max_rows", f"at least the {count:,} rows of the window", max_rows,
+                              fix="The model needs the rows: pick a shorter window, or raise max_rows if they fit in memory.")
     columns = [*features, *([target] if target and target not in features else [])]
     picked = frame.select(day, *(nw.col(c) for c in columns))
     picked = picked.collect() if hasattr(picked, "collect") else picked
@@ -126,10 +125,10 @@ def estimate_log_performance(
     try:
         probabilities = np.asarray(model.predict_proba(rows[features]), dtype=float)
     except Exception as error:  # the model's own complaint, with what to check
-        raise parameter_error("model", _OWNER, "a model that accepts the features columns", type(model).__name__,
-                              f"Its predict_proba failed on columns {features}: {type(error).__name__}: {error}") from None
+        raise parameter_error("model", "a model that accepts the features columns", type(model).__name__,
+                              fix=f"Its predict_proba failed on columns {features}: {type(error).__name__}: {error}") from None
     if probabilities.ndim != 2 or probabilities.shape != (len(rows), len(model.classes_)):
-        raise parameter_error("model", _OWNER, "a predict_proba returning one column per class in classes_",
+        raise parameter_error("model", "a predict_proba returning one column per class in classes_",
                               f"an array of shape {probabilities.shape}")
     confidence = probabilities.max(axis=1)
     table = pd.DataFrame({"day": rows["_day"].to_numpy(), "expected": confidence})
@@ -140,8 +139,8 @@ def estimate_log_performance(
         classes = list(model.classes_)
         unexpected = sorted({str(v) for v in truth[labelled].unique() if v not in classes})[:5]
         if unexpected:
-            raise parameter_error("target", _OWNER, f"labels among the model's classes_ {classes}", target,
-                                  f"It holds {unexpected} too: encode the labels as the model was trained, "
+            raise parameter_error("target", f"labels among the model's classes_ {classes}", target,
+                                  fix=f"It holds {unexpected} too: encode the labels as the model was trained, "
                                   "or leave unknown labels missing.")
         predicted = np.asarray(model.classes_)[probabilities.argmax(axis=1)]
         correct = np.where(labelled, predicted == truth.to_numpy(), np.nan)

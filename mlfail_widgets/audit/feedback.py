@@ -26,7 +26,6 @@ from ._progress import Steps
 
 __all__ = ["FeedbackCheck", "feedback_check"]
 
-_OWNER = "feedback_check"
 
 
 @dataclass
@@ -117,17 +116,17 @@ def feedback_check(
     from ..slicing import apply_min_size
     from .slices import _binary_check, slice_table
 
-    new_days = check_int(new_days, "new_days", _OWNER, low=1)
-    head = check_float(head, "head", _OWNER, low=0, high=1, low_open=True)
-    torso = check_float(torso, "torso", _OWNER, low=head, high=1, fix="torso is a larger share than head.")
-    min_size = check_int(min_size, "min_size", _OWNER, low=1)
-    confidence = check_float(confidence, "confidence", _OWNER, low=0, high=1, low_open=True, high_open=True)
-    log = as_log(data, _OWNER, threads=threads)
+    new_days = check_int(new_days, "new_days", low=1)
+    head = check_float(head, "head", low=0, high=1, low_open=True)
+    torso = check_float(torso, "torso", low=head, high=1, fix="torso is a larger share than head.")
+    min_size = check_int(min_size, "min_size", low=1)
+    confidence = check_float(confidence, "confidence", low=0, high=1, low_open=True, high_open=True)
+    log = as_log(data, threads=threads)
     log.check([item, played], "item" if item not in log.columns else "played")
     if prediction is not None:
         log.check(prediction, "prediction")
-    bounds = {name: window_bounds(w, name, _OWNER) for name, w in (("reference", reference), ("current", current))}
-    steps = Steps(progress, 2, _OWNER)
+    bounds = {name: window_bounds(w, name) for name, w in (("reference", reference), ("current", current))}
+    steps = Steps(progress, 2)
     steps("checking the columns")
     _binary_check(log, log.frame, played, "played")
     t = timestamp_expression(log, timestamp)
@@ -140,7 +139,7 @@ def feedback_check(
         .group_by("_day", "_item").agg(nw.len().alias("_n"), nw.col("_plays").sum(), nw.col("_v").sum(),
                                        nw.col("_q").sum()))
     if not len(out["_day"]):
-        raise parameter_error("data", _OWNER, "a log with rows", "an empty log")
+        raise parameter_error("data", "a log with rows", "an empty log")
     day = pd.to_datetime(out["_day"]).to_numpy()
     days, day_index = np.unique(day, return_inverse=True)
     items, item_index = np.unique(out["_item"].astype(str) if out["_item"].dtype == object else out["_item"],
@@ -170,8 +169,8 @@ def feedback_check(
 
     before, now = in_window("reference"), in_window("current")
     if not now.any():
-        raise parameter_error("current", _OWNER, "a window with rows", current,
-                              f"No day of the log falls in it; check the dates against {timestamp!r}.")
+        raise parameter_error("current", "a window with rows", current,
+                              fix=f"No day of the log falls in it; check the dates against {timestamp!r}.")
     reference_plays = np.zeros(items.size)
     np.add.at(reference_plays, item_index[before], plays[before])
     ranked = np.argsort(-reference_plays, kind="stable")

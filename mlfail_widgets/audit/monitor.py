@@ -21,7 +21,6 @@ from ._frames import as_log, timestamp_expression, windowed
 __all__ = ["DETECTORS", "MetricTimeline", "monitor_metric"]
 
 DETECTORS = ("cusum", "page_hinkley")
-_OWNER = "monitor_metric"
 
 
 @dataclass
@@ -99,21 +98,21 @@ def monitor_metric(
     from ..failures.shift import cusum, page_hinkley
     from .slices import LOG_METRICS, _values
 
-    metric = check_choice(metric, "metric", _OWNER, [*LOG_METRICS, "mean"])
-    detector = check_choice(detector, "detector", _OWNER, DETECTORS)
-    baseline = check_int(baseline, "baseline", _OWNER, low=3)
-    threshold = check_float(threshold, "threshold", _OWNER, low=0, low_open=True)
-    delta = check_float(delta, "delta", _OWNER, low=0)
-    log = as_log(data, _OWNER, threads=threads)
+    metric = check_choice(metric, "metric", [*LOG_METRICS, "mean"])
+    detector = check_choice(detector, "detector", DETECTORS)
+    baseline = check_int(baseline, "baseline", low=3)
+    threshold = check_float(threshold, "threshold", low=0, low_open=True)
+    delta = check_float(delta, "delta", low=0)
+    log = as_log(data, threads=threads)
     frame = log.frame
     if window is not None:
         frame, _ = windowed(log, frame, timestamp, {"window": window})
     if metric == "mean":
         if column is None:
-            raise parameter_error("column", _OWNER, "a column name with metric='mean'", column)
+            raise parameter_error("column", "a column name with metric='mean'", column)
         log.check(column, "column")
         if not (log.is_numeric(column) or log.is_boolean(column)):
-            raise parameter_error("column", _OWNER, "a numeric column", column)
+            raise parameter_error("column", "a numeric column", column)
         value, mask = nw.col(column).cast(nw.Float64), None
     else:
         log.check(target, "target")
@@ -129,13 +128,13 @@ def monitor_metric(
     days = pd.to_datetime(out["_day"]).to_numpy()[order]
     n, total = out["_n"].astype(float)[order], out["_t"].astype(float)[order]
     if days.size < baseline + 2:
-        raise parameter_error("baseline", _OWNER, f"fewer days than the log has ({days.size})", baseline,
-                              "Monitoring needs a baseline and days after it: use a longer log or a shorter baseline.")
+        raise parameter_error("baseline", f"fewer days than the log has ({days.size})", baseline,
+                              fix="Monitoring needs a baseline and days after it: use a longer log or a shorter baseline.")
     with np.errstate(invalid="ignore", divide="ignore"):
         values = total / n
     if not np.isfinite(values).all():
-        raise parameter_error("timestamp", _OWNER, "a log with rows for the metric on every day", timestamp,
-                              "Some days have no rows the metric counts (e.g. no positives for recall).")
+        raise parameter_error("timestamp", "a log with rows for the metric on every day", timestamp,
+                              fix="Some days have no rows the metric counts (e.g. no positives for recall).")
     centre, spread = values[:baseline].mean(), values[:baseline].std(ddof=1)
     z = (values - centre) / (spread if spread > 0 else 1.0)
     if detector == "cusum":

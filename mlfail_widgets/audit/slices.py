@@ -31,7 +31,6 @@ LOG_METRICS = {"accuracy": "proportion", "precision": "proportion", "recall": "p
                "rate": "proportion", "calibration": "mean", "mae": "mean", "log_loss": "mean"}
 _COLUMNS = ["by", "slice", "size", "metric", "low", "high", "gap", "flagged", "status",
             "p_value", "p_adjusted", "note"]
-_OWNER = "slice_report"
 
 
 def slice_table(by: str, labels: Sequence[str], n: ArrayLike, total: ArrayLike, square: ArrayLike | None = None, *,
@@ -114,8 +113,8 @@ def _binary_check(log: LogFrame, frame, column: str, parameter: str, extra: dict
     import narwhals as nw
 
     if not (log.is_boolean(column) or log.schema[column].is_numeric()):
-        raise parameter_error(parameter, log.owner, "a column of 0/1 values (or booleans)", column,
-                              f"It has type {log.schema[column]}. Encode the positive class as 1, the rest as 0.")
+        raise parameter_error(parameter, "a column of 0/1 values (or booleans)", column,
+                              fix=f"It has type {log.schema[column]}. Encode the positive class as 1, the rest as 0.")
     x = nw.col(column).cast(nw.Float64)
     bad = (~x.is_in([0.0, 1.0]) | x.is_null()).cast(nw.Int64)
     columns = {} if log.is_boolean(column) else {"_bad": (bad, "sum")}
@@ -128,8 +127,8 @@ def _binary_check(log: LogFrame, frame, column: str, parameter: str, extra: dict
     if found.get("_bad", 0):
         other = frame.filter(bad == 1).select(x.alias("v")).head(5)
         shown = log.collect(other)["v"]
-        raise parameter_error(parameter, log.owner, "a column of 0/1 values (or booleans)", column,
-                              f"It holds {sorted(set(np.asarray(shown).tolist()), key=str)[:5]} too. "
+        raise parameter_error(parameter, "a column of 0/1 values (or booleans)", column,
+                              fix=f"It holds {sorted(set(np.asarray(shown).tolist()), key=str)[:5]} too. "
                               "Encode the positive class as 1, the rest as 0, and drop unlabelled rows.")
     return found
 
@@ -147,8 +146,8 @@ def _value_expressions(log: LogFrame, metric: str, target: str, prediction: str)
 
     def labels() -> None:
         if not (log.is_boolean(target) or log.schema[target].is_numeric()):
-            raise parameter_error("target", log.owner, "a column of 0/1 values (or booleans)", target,
-                                  f"It has type {log.schema[target]}. Encode the positive class as 1, the rest as 0.")
+            raise parameter_error("target", "a column of 0/1 values (or booleans)", target,
+                                  fix=f"It has type {log.schema[target]}. Encode the positive class as 1, the rest as 0.")
         if not log.is_boolean(target):
             checks["_bad"] = ((~y.is_in([0.0, 1.0]) & ~y.is_null()).cast(nw.Int64), "sum")
 
@@ -156,12 +155,12 @@ def _value_expressions(log: LogFrame, metric: str, target: str, prediction: str)
         labels()
         return y, None, checks
     if not log.schema[prediction].is_numeric() and not log.is_boolean(prediction):
-        raise parameter_error("prediction", log.owner, f"a numeric column for metric {metric!r}", prediction)
+        raise parameter_error("prediction", f"a numeric column for metric {metric!r}", prediction)
     pred = nw.col(prediction).cast(nw.Float64)
     checks["_pnull"] = (nw.col(prediction).is_null().cast(nw.Int64), "sum")
     if metric in ("calibration", "mae"):
         if not (log.schema[target].is_numeric() or log.is_boolean(target)):
-            raise parameter_error("target", log.owner, f"a numeric column for metric {metric!r}", target)
+            raise parameter_error("target", f"a numeric column for metric {metric!r}", target)
         return (pred - y) if metric == "calibration" else (pred - y).abs(), None, checks
     labels()
     checks.update(_lo=(pred, "min"), _hi=(pred, "max"))
@@ -183,19 +182,19 @@ def _check_values(log: LogFrame, frame: Any, found: dict, target: str, predictio
 
     for name, column, parameter in (("_ynull", target, "target"), ("_pnull", prediction, "prediction")):
         if int(found.get(name, 0) or 0):
-            raise parameter_error(parameter, log.owner, "a column without missing values", column,
-                                  f"It has {int(found[name])} missing values; drop or fill those rows first.")
+            raise parameter_error(parameter, "a column without missing values", column,
+                                  fix=f"It has {int(found[name])} missing values; drop or fill those rows first.")
     if int(found.get("_bad", 0) or 0):
         y = nw.col(target).cast(nw.Float64)
         shown = log.collect(frame.filter(~y.is_in([0.0, 1.0]) & ~y.is_null()).select(y.alias("v")).head(5))["v"]
-        raise parameter_error("target", log.owner, "a column of 0/1 values (or booleans)", target,
-                              f"It holds {sorted(set(np.asarray(shown).tolist()), key=str)[:5]} too. "
+        raise parameter_error("target", "a column of 0/1 values (or booleans)", target,
+                              fix=f"It holds {sorted(set(np.asarray(shown).tolist()), key=str)[:5]} too. "
                               "Encode the positive class as 1, the rest as 0, and drop unlabelled rows.")
     if "_lo" in found:
         lo, hi = float(found["_lo"]), float(found["_hi"])
         if lo < 0 or hi > 1:
-            raise parameter_error("prediction", log.owner, "0/1 labels or probabilities in [0, 1]", prediction,
-                                  f"Its values range from {lo:g} to {hi:g}.")
+            raise parameter_error("prediction", "0/1 labels or probabilities in [0, 1]", prediction,
+                                  fix=f"Its values range from {lo:g} to {hi:g}.")
 
 
 def _aggregate_checks(out: dict, checks: dict) -> dict:
@@ -349,20 +348,20 @@ def slice_report(
     """
     import narwhals as nw
 
-    metric = check_choice(metric, "metric", _OWNER, LOG_METRICS)
+    metric = check_choice(metric, "metric", LOG_METRICS)
     kind = LOG_METRICS[metric]
-    bins = check_int(bins, "bins", _OWNER, low=1, high=1000)
-    min_size = check_int(min_size, "min_size", _OWNER, low=1)
-    confidence = check_float(confidence, "confidence", _OWNER, low=0, high=1, low_open=True, high_open=True)
+    bins = check_int(bins, "bins", low=1, high=1000)
+    min_size = check_int(min_size, "min_size", low=1)
+    confidence = check_float(confidence, "confidence", low=0, high=1, low_open=True, high_open=True)
     correction = check_correction(correction)
-    log = as_log(data, _OWNER, threads=threads)
+    log = as_log(data, threads=threads)
     if not isinstance(by, str):
-        raise parameter_error("by", _OWNER, "one column name", by, "Call it once per column.")
+        raise parameter_error("by", "one column name", by, fix="Call it once per column.")
     log.check(by, "by")
     log.check(target, "target")
     if metric != "rate":
         log.check(prediction, "prediction")
-    steps = Steps(progress, 3, _OWNER)
+    steps = Steps(progress, 3)
     steps("checking the columns")
     frame = log.frame
     if window is not None:
@@ -381,14 +380,14 @@ def slice_report(
             cut = (np.asarray(edges, dtype=float) if edges is not None
                    else _quantile_edges(log, frame, by, bins, distinct))
             if cut.ndim != 1 or cut.size < 2 or np.isnan(cut).any() or np.any(np.diff(cut) <= 0):
-                raise parameter_error("edges", _OWNER, "at least two strictly increasing numbers", edges,
-                                      "Give e.g. edges=[0, 18, 65, 120].")
+                raise parameter_error("edges", "at least two strictly increasing numbers", edges,
+                                      fix="Give e.g. edges=[0, 18, 65, 120].")
             codes, labels = _numeric_codes(by, cut)
             fixed = True
     else:
         if edges is not None:
-            raise parameter_error("edges", _OWNER, "given for numeric columns only", edges,
-                                  f"Column {by!r} is not numeric; it is sliced by value.")
+            raise parameter_error("edges", "given for numeric columns only", edges,
+                                  fix=f"Column {by!r} is not numeric; it is sliced by value.")
         codes, labels = nw.col(by), None
     steps("aggregating per slice")
     weight = value if mask is None else nw.when(mask).then(value).otherwise(nw.lit(0.0))
@@ -399,8 +398,8 @@ def slice_report(
                                               nw.len().alias("_rows"),
                                               *(getattr(nw.col(n), how)() for n, (_, how) in checks.items())))
     if not len(out["_rows"]):
-        raise parameter_error("window", _OWNER, "a window with rows", window,
-                              f"No row of the log falls in it; check the dates against {timestamp!r}.")
+        raise parameter_error("window", "a window with rows", window,
+                              fix=f"No row of the log falls in it; check the dates against {timestamp!r}.")
     _check_values(log, frame, _aggregate_checks(out, checks), target, prediction)
     keys = out["_slice"]
     missing = np.array([k is None or (isinstance(k, float) and np.isnan(k)) for k in keys])

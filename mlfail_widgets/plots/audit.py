@@ -68,11 +68,11 @@ def update_drift(drawn: Drawn, report: Any) -> None:
         label.set_x(value + top * 0.01)
         label.set_text(f"{row.test}, {_p_text(row.adjusted_pvalue)}" + (" (drifted)" if row.drifted else ""))
     ax.set_xlim(0, top)
-    rows = table.attrs.get("rows", {})
     flagged = int(table["drifted"].sum())
+    sizes = (f"; {report.rows['reference']:,} vs {report.rows['current']:,} rows"
+             if {"reference", "current"} <= set(report.rows) else "")
     drawn.artists["title"].set_text(
-        f"{flagged} of {len(table)} features drifted ({report.correction}, alpha {report.alpha:g}); "
-        f"{rows.get('reference', '?'):,} vs {rows.get('current', '?'):,} rows")
+        f"{flagged} of {len(table)} features drifted ({report.correction}, alpha {report.alpha:g}){sizes}")
 
 
 def draw_timeline(timeline: Any, *, simulated: bool = False) -> Drawn:

@@ -114,12 +114,12 @@ class LogSliceChart(Panel):
         columns = [by] if isinstance(by, str) else list(by)
         metrics = [metrics] if isinstance(metrics, str) else list(metrics)
         if not columns:
-            raise parameter_error("by", "log_slice_chart", "a column name or a non-empty list of them", by)
+            raise parameter_error("by", "a column name or a non-empty list of them", by)
         if not metrics:
-            raise parameter_error("metrics", "log_slice_chart", "a metric name or a non-empty list of them", metrics)
+            raise parameter_error("metrics", "a metric name or a non-empty list of them", metrics)
         for metric in metrics:
-            check_choice(metric, "metrics", "log_slice_chart", LOG_METRICS)
-        log = as_log(data, "log_slice_chart")
+            check_choice(metric, "metrics", LOG_METRICS)
+        log = as_log(data)
         log.check(columns, "by")
         self.data = log
         self._tables: dict = {}
@@ -202,10 +202,10 @@ def drift_report_widget(
     progress: Any = True,
     **options: Any,
 ) -> Panel:
-    """The drift report of a log as a figure, with controls for the correction and the level.
+    """The drift report of a log as a figure, with controls for the correction and the level ``alpha``.
 
     The report is computed once (its counts and p-values); the controls only re-apply the
-    correction (:func:`mlfail_widgets.failures.shift.adjust_pvalues`) and the level.
+    correction (:meth:`~mlfail_widgets.failures.shift.DriftReport.with_correction`).
 
     Examples
     --------
@@ -214,33 +214,27 @@ def drift_report_widget(
     >>> log = pd.DataFrame({"timestamp": pd.date_range("2026-01-01", periods=2000, freq="h"),
     ...                     "x": np.r_[rng.normal(size=1000), rng.normal(0.1, 1, 1000)], "z": rng.normal(size=2000)})
     >>> panel = drift_report_widget(log, ("2026-01-01", "2026-02-12"), ("2026-02-12", "2026-03-26"), progress=False)
-    >>> panel.result.drifted, panel.set(level=0.001).drifted
+    >>> panel.result.drifted, panel.set(alpha=0.001).drifted
     (['x'], [])
     >>> panel.close()
     """
     from ..audit import drift_report
-    from ..failures.shift import CORRECTIONS, DriftReport, adjust_pvalues
+    from ..failures.shift import CORRECTIONS, DriftReport
 
     base = drift_report(data, reference, current, columns, timestamp=timestamp, correction="none",
                         progress=_progress(progress), **options)
-    computed: Any = base.table  # (a pandas DataFrame; typed loosely in failures.shift.report)
 
-    def compute(correction: str, level: float) -> DriftReport:
-        table = computed.copy()
-        table["adjusted_pvalue"] = adjust_pvalues(table["pvalue"].to_numpy(), correction)
-        table["drifted"] = table["adjusted_pvalue"] < level
-        table.attrs.update(computed.attrs)
-        return DriftReport(table, level, correction)
+    def compute(correction: str, alpha: float) -> DriftReport:
+        return base.with_correction(correction, alpha)
 
-    def summary(report) -> str:
+    def summary(report: DriftReport) -> str:
         drifted = ", ".join(html.escape(str(c)) for c in report.drifted) or "none"
-        rows = report.table.attrs["rows"]
         return (f"<b>{len(report.drifted)} of {len(report.table)}</b> features drifted: {drifted} "
-                f"({rows['reference']:,} reference vs {rows['current']:,} current rows, "
-                f"{html.escape(report.table.attrs['engine'])}, {html.escape(', '.join(sorted(set(report.table['method']))))})")
+                f"({report.rows['reference']:,} reference vs {report.rows['current']:,} current rows, "
+                f"{html.escape(report.engine)}, {html.escape(', '.join(sorted(set(report.table['method']))))})")
 
     compute.__name__ = "drift_report"
     return Panel(compute, audit_plot.draw_drift, audit_plot.update_drift,
                  {"correction": Choice(list(CORRECTIONS), value="bonferroni", label="correction"),
-                  "level": Choice([0.001, 0.01, 0.05, 0.1], value=0.05, label="level")},
+                  "alpha": Choice([0.001, 0.01, 0.05, 0.1], value=0.05, label="alpha")},
                  summary=summary, title=title, background=background)

@@ -8,7 +8,7 @@ false alarms among the features flagged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,11 +59,44 @@ class DriftReport:
     alpha : float
         The significance level: a feature is flagged when its adjusted p-value is below it.
     correction : str
+    rows : dict
+        Rows in each window: ``{"reference": n, "current": m}``.
+    engine : str
+        Where the data was counted: ``"pandas"`` for :func:`detect_drift`; for chapter 08's
+        ``audit.drift_report``, the log's engine (``"duckdb"``, ``"polars"``, ``"dask"``, ...).
+    windows : dict, optional
+        For a log: each window's ``(start, end)`` as text.
+    grid : int, optional
+        For a log: the fine grid of the binned path.
     """
 
     table: Any
     alpha: float
     correction: str
+    rows: dict[str, int] = field(default_factory=dict)
+    engine: str = "pandas"
+    windows: dict[str, tuple[str, str]] = field(default_factory=dict)
+    grid: int | None = None
+
+    def with_correction(self, correction: str, alpha: float | None = None) -> DriftReport:
+        """The same tests flagged again under another correction or level (nothing is recomputed
+        but the adjusted p-values and the flags).
+
+        Examples
+        --------
+        >>> from mlfail_widgets.failures.shift import make_shift
+        >>> data = make_shift("covariate", 0.5, n_reference=1000, n_current=1000, seed=0)
+        >>> report = detect_drift(data.reference, data.current, columns=data.features, correction="none")
+        >>> report.with_correction("holm", alpha=0.001).drifted
+        ['x1', 'x4']
+        """
+        correction = check_correction(correction)
+        alpha = self.alpha if alpha is None else check_float(alpha, "alpha", low=0, high=1, low_open=True,
+                                                              high_open=True)
+        table = self.table.copy()
+        table["adjusted_pvalue"] = adjust_pvalues(table["pvalue"].to_numpy(), correction)
+        table["drifted"] = table["adjusted_pvalue"] < alpha
+        return replace(self, table=table, alpha=alpha, correction=correction)
 
     @property
     def level(self) -> float:
@@ -175,7 +208,7 @@ def detect_drift(reference: Any, current: Any, columns: Any = None, *, alpha: fl
     for name, values in effects.items():
         table[name] = values
     table["psi_null95"] = [psi_null(counts[c], len(current), seed=0)["threshold"] for c in columns]
-    return DriftReport(table, alpha, correction)
+    return DriftReport(table, alpha, correction, rows={"reference": len(reference), "current": len(current)})
 
 
 def _psi_and_counts(reference, current, bins: int, counts: dict, column) -> float:
