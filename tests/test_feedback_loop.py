@@ -208,3 +208,31 @@ def test_loop_report_bundles_a_run_and_its_slices():
     data = logged_data(report.history)
     assert data["popularity"].cat.ordered and list(data["popularity"].cat.categories) == [
         "head", "torso", "tail"]
+
+
+def test_loop_report_takes_a_loop_settings_with_the_same_numbers():
+    from mlfail_widgets.failures.feedback import LoopSettings
+
+    by_keywords = loop_report("ctr+ipw", epsilon=0.1, k=5, rounds=6, n_users=200, n_songs=100)
+    settings = LoopSettings("ctr", debias="ipw", epsilon=0.1, k=5, rounds=6, n_users=200, n_songs=100,
+                            audit_share=0.1)
+    by_settings = loop_report(settings)
+    assert np.array_equal(by_keywords.history.exposure_gini, by_settings.history.exposure_gini)
+    assert by_keywords.slices.to_frame().equals(by_settings.slices.to_frame())
+    assert by_settings.policy == "ctr+ipw"
+    overridden = loop_report(settings, epsilon=0.3)
+    assert overridden.history.settings["epsilon"] == 0.3
+
+
+def test_loop_report_old_positional_call_warns_and_gives_the_same_run():
+    with pytest.warns(DeprecationWarning, match="positional form"):
+        old = loop_report("popularity", 0.2, 1.0, 5, 6, n_users=200, n_songs=100)
+    new = loop_report("popularity", epsilon=0.2, k=5, rounds=6, n_users=200, n_songs=100)
+    assert np.array_equal(old.history.exposure_gini, new.history.exposure_gini)
+
+
+def test_loop_report_unknown_keyword_names_the_closest_field():
+    with pytest.raises(ParameterError, match=r"loop_report got an unexpected keyword argument 'epsilom'.*'epsilon'"):
+        loop_report(epsilom=0.1, rounds=3)
+    with pytest.raises(ParameterError, match=r"'epsilon' parameter of loop_report"):
+        loop_report(epsilon=2, rounds=3)

@@ -48,7 +48,8 @@ def test_a_move_redraws_only_what_changes_and_shows_what_a_full_draw_shows(panel
 def test_the_calibration_axis_widens_in_steps_when_a_gap_needs_it():
     table = loop_report(rounds=10, n_users=200, n_songs=120).slices
     assert feedback_plot._gap_reach(table) == 0.2
-    wide = table.assign(high=table["high"].where(table.index != 2, 0.3))
+    rows = table.by_slice
+    wide = table.with_rows(rows.assign(high=rows["high"].where(rows.index != 2, 0.3)))
     assert feedback_plot._gap_reach(wide) == 0.5
     hit_rate = loop_report(rounds=10, n_users=200, n_songs=120, slice_metric="hit rate")
     drawn = feedback_plot.draw(hit_rate)  # not a gap around 0: the slice chart's own range

@@ -152,6 +152,21 @@ def test_bad_arguments_are_refused_when_the_chart_is_built(data, kwargs, message
         slice_chart(data, **options)
 
 
+def test_a_slice_settings_object_gives_the_tables_and_the_slider_start(data):
+    from mlfail_widgets.slicing import SliceSettings
+
+    settings = SliceSettings(min_size=60, correction="bonferroni", n_boot=200)
+    chart = slice_chart(data, "genre", "accuracy", settings, background=False, confidence=0.9)
+    try:
+        expected = slice_metrics(data, "genre", "accuracy", settings, confidence=0.9)
+        pd.testing.assert_frame_equal(chart.result.to_frame(), expected.to_frame())
+        assert chart.controls["min_size"].value == 60 and chart.result.correction == "bonferroni"
+    finally:
+        chart.close()
+    with pytest.raises(ParameterError, match="'confidence' parameter of slice_chart"):
+        slice_chart(data, "genre", settings=settings, confidence=2)
+
+
 def test_set_checks_values_against_the_controls(chart):
     with pytest.raises(ParameterError, match="Did you mean 'genre'"):
         chart.set(by="genr")

@@ -372,3 +372,64 @@ def test_infinite_values_in_a_slicing_column_fall_outside_the_finite_bins():
     assert table["size"].tolist() == [1, 25, 24, 24, 25, 1]
     only = slice_metrics(pd.DataFrame({"x": [np.inf, -np.inf] * 20, "label": 1, "prediction": 1}), "x")
     assert only["slice"].tolist() == ["-inf", "inf"]
+
+
+# --- SliceSettings: one object for the options of slice_metrics and slice_chart -------------
+def _settings_data():
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    group = rng.choice(["a", "b", "c"], 900)
+    correct = rng.random(900) < np.where(group == "c", 0.6, 0.85)
+    return pd.DataFrame({"group": group, "age": rng.integers(18, 80, 900), "label": 1,
+                         "prediction": correct.astype(int)})
+
+
+def test_settings_give_the_same_numbers_as_the_keywords():
+    from mlfail_widgets.slicing import SliceSettings, slice_metrics
+
+    data = _settings_data()
+    keywords = dict(bins=3, min_size=50, confidence=0.9, interval="bootstrap", n_boot=200,
+                    correction="bonferroni")
+    by_keywords = slice_metrics(data, ["group", "age"], seed=4, **keywords)
+    by_settings = slice_metrics(data, ["group", "age"], "accuracy", SliceSettings(**keywords), seed=4)
+    pd_testing = pytest.importorskip("pandas.testing")
+    pd_testing.assert_frame_equal(by_keywords.to_frame(), by_settings.to_frame())
+    assert (by_settings.confidence, by_settings.correction, by_settings.min_size) == (0.9, "bonferroni", 50)
+
+
+def test_a_keyword_overrides_the_settings_field():
+    from mlfail_widgets.slicing import SliceSettings, slice_metrics
+
+    data = _settings_data()
+    result = slice_metrics(data, "group", "accuracy", SliceSettings(correction="bonferroni", min_size=10),
+                           correction="none")
+    assert result.correction == "none" and result.min_size == 10
+    direct = slice_metrics(data, "group", correction="none", min_size=10)
+    assert result.to_frame().equals(direct.to_frame())
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda f, d: f(d, "group", n_boots=100), r"'keyword' parameter of slice_metrics.*Did you mean 'n_boot'"),
+    (lambda f, d: f(d, "group", settings={"n_boot": 100}), r"'settings' parameter of slice_metrics.*SliceSettings"),
+    (lambda f, d: f(d, "group", n_boot=5), r"'n_boot' parameter of slice_metrics"),
+])
+def test_bad_settings_name_slice_metrics(call, message):
+    from mlfail_widgets._validation import ParameterError
+    from mlfail_widgets.slicing import slice_metrics
+
+    with pytest.raises(ParameterError, match=message):
+        call(slice_metrics, _settings_data())
+
+
+def test_settings_are_checked_when_built():
+    from mlfail_widgets._validation import ParameterError
+    from mlfail_widgets.slicing import SliceSettings
+
+    with pytest.raises(ParameterError, match="'confidence' parameter of SliceSettings"):
+        SliceSettings(confidence=1.5)
+    import dataclasses
+
+    with pytest.raises(ParameterError, match="'n_boot' parameter of SliceSettings"):
+        dataclasses.replace(SliceSettings(), n_boot=5)

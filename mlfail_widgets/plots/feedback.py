@@ -174,10 +174,11 @@ def draw(report: Any, ax: Any = None) -> Drawn[FeedbackArtists]:
 _GAP_REACH = (0.2, 0.5, 1.0)
 
 
-def _gap_reach(table) -> float:
-    """The smallest half-width from :data:`_GAP_REACH` that shows every value and interval."""
-    values = table[["metric", "low", "high"]].to_numpy(dtype=float).ravel()
-    values = np.append(values, [table.attrs.get("overall_low", np.nan), table.attrs.get("overall_high", np.nan)])
+def _gap_reach(table: Any) -> float:
+    """The smallest half-width from :data:`_GAP_REACH` that shows every value and interval
+    (``table`` is a :class:`~mlfail_widgets.slicing.SliceResult`)."""
+    values = table.by_slice[["metric", "low", "high"]].to_numpy(dtype=float).ravel()
+    values = np.append(values, [table.overall_low, table.overall_high])
     values = np.abs(values[np.isfinite(values)])
     need = float(values.max()) * 1.08 if values.size else 0.0
     return next((reach for reach in _GAP_REACH if reach >= need), need)
@@ -206,7 +207,7 @@ def update(drawn: Drawn[FeedbackArtists], report: Any) -> None:
     slice_ax.title.set_text(f"Calibration by slice of the log: {int(table['flagged'].sum())} of "
                             f"{int((table['status'] == 'ok').sum())} flagged")
     slice_ax.xaxis.label.set_text("predicted minus observed play rate")
-    if table.attrs.get("metric") == "calibration":  # centred on 0, well calibrated
+    if table.metric == "calibration":  # centred on 0, well calibrated
         reach = _gap_reach(table)
         slice_ax.set_xlim(-reach, reach)
     for text, short in zip(a.slices.artists.legend.get_texts(), _SLICE_LEGEND, strict=True):

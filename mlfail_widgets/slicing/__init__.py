@@ -3,21 +3,24 @@
 Split as river splits its modules: :mod:`._binning` (slices of a column), :mod:`._data`
 (per-row quantities of each metric), :mod:`._intervals` (each slice's own interval),
 :mod:`._flags` (each slice against the rest, from aggregates), :mod:`._result` (the result
-object) and :mod:`._api` (:func:`slice_metrics`). Import from here:
+object), :mod:`._settings` (:class:`SliceSettings`) and :mod:`._api` (:func:`slice_metrics`). Import from here:
 ``from mlfail_widgets.slicing import slice_metrics``.
 """
 
 from ._api import CORRECTIONS, METRICS, STATUSES, apply_min_size, slice_metrics
 from ._flags import KINDS, SliceComparison, compare_slices, delong_auc, slice_flag_rates
 from ._result import SliceResult
+from ._settings import SLICE_OPTIONS, SliceSettings
 
 __all__ = [
     "CORRECTIONS",
     "KINDS",
     "METRICS",
+    "SLICE_OPTIONS",
     "STATUSES",
     "SliceComparison",
     "SliceResult",
+    "SliceSettings",
     "apply_min_size",
     "compare_slices",
     "delong_auc",

@@ -21,16 +21,16 @@ from .._random import resolve_rng
 from .._validation import (
     check_choice,
     check_columns,
-    check_float,
     check_int,
     parameter_error,
 )
-from ..statistics import adjust_pvalues, check_correction, renamed_argument
+from ..statistics import adjust_pvalues
 from ._binning import _slices
 from ._data import _prepare
 from ._flags import delong_auc, rest_test_pvalues
 from ._intervals import _groups, _stats
 from ._result import SliceResult
+from ._settings import SliceSettings, _merge_settings
 
 __all__ = ["CORRECTIONS", "METRICS", "STATUSES", "apply_min_size", "slice_metrics"]
 
@@ -116,18 +116,12 @@ def slice_metrics(
     data: Any,
     by: str | Sequence[str],
     metric: str | Callable[[Any, Any], float] = "accuracy",
+    settings: SliceSettings | None = None,
     *,
     target: str = "label",
     prediction: str = "prediction",
-    bins: int | Mapping[str, int] = 4,
-    edges: Sequence[float] | Mapping[str, Sequence[float]] | None = None,
-    min_size: int = 30,
-    confidence: float = 0.95,
-    interval: str = "auto",
-    n_boot: int = 1000,
-    correction: str = "holm",
     seed: int | np.random.Generator | None = 0,
-    level: float | None = None,
+    **overrides: Any,
 ) -> SliceResult:
     """A metric on every slice of the data, with intervals, gaps and corrected flags.
 
@@ -149,9 +143,18 @@ def slice_metrics(
         of prediction minus target: predicted probability minus observed rate, 0 when
         calibrated), ``"rate"`` (the mean of a 0/1 target: a play or click rate; needs no
         prediction), or ``fn(y_true, y_pred) -> float``.
+    settings : SliceSettings, optional
+        How slices are cut, judged and flagged: the fields below from ``bins`` to
+        ``correction``; default ``SliceSettings()``. Each field can also be given as a keyword,
+        which overrides ``settings`` (an unknown keyword is an error naming the closest field).
     target, prediction : str
         Column names of the truth and the model's output. Classification metrics need a 0/1
         target. Missing values in them are an error.
+    seed : int, numpy.random.Generator or None, default=0
+        For the bootstrap.
+    **overrides
+        Fields of :class:`SliceSettings`:
+
     bins : int or dict, default=4
         Quantile bins for numeric columns (a dict gives a number per column). Tied quantiles
         are merged, so a skewed column may get fewer bins.
@@ -175,8 +178,6 @@ def slice_metrics(
         Multiple-comparison correction over all slices with status ``"ok"`` in the result:
         Holm's step-down (family-wise error), Bonferroni, Benjamini-Hochberg (false discovery
         rate), or none (``None`` is accepted for one release, with a warning).
-    seed : int, numpy.random.Generator or None, default=0
-        For the bootstrap.
     level : float, optional
         The old name of ``confidence`` (deprecated).
 
@@ -255,22 +256,11 @@ def slice_metrics(
     check_columns(data, [target], "target")
     if metric != "rate":
         check_columns(data, [prediction], "prediction")
-    min_size = check_int(min_size, "min_size", low=1,
-                         fix="A slice needs at least one row to have a metric.")
-    confidence = renamed_argument("confidence", confidence, "level", level, 0.95)
-    confidence = check_float(confidence, "confidence", low=0, high=1, low_open=True,
-                             high_open=True, fix="Use e.g. 0.95 for 95% intervals.")
-    interval = check_choice(interval, "interval", ["auto", "bootstrap"])
-    n_boot = check_int(n_boot, "n_boot", low=20, high=100_000)
-    correction = check_correction(correction)
-    if not isinstance(bins, (Mapping, int, np.integer)) or isinstance(bins, bool):
-        raise parameter_error("bins", "an int or a dict column -> int", bins)
-    if edges is not None and not isinstance(edges, (Mapping, Sequence, np.ndarray)):
-        raise parameter_error("edges", "a list of numbers or a dict column -> list", edges)
+    options = _merge_settings(settings, overrides)
+    bins, edges, min_size = options["bins"], options["edges"], options["min_size"]
+    confidence, interval, n_boot = options["confidence"], options["interval"], options["n_boot"]
+    correction = options["correction"]
     for name, option in (("bins", bins), ("edges", edges)):
-        if isinstance(option, Mapping) and not option:
-            raise parameter_error(name, "an int or a non-empty dict column -> value", option,
-                                  fix=f"Leave {name} out for the default, or name a column: {{{columns[0]!r}: 4}}.")
         for key in option if isinstance(option, Mapping) else ():
             check_choice(key, f"{name} key", columns)
     rng = resolve_rng(seed)

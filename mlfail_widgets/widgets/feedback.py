@@ -72,7 +72,8 @@ def feedback_panel(n_users: int = 300, n_songs: int = 200, **panel_options: Any)
         large = n_users * n_songs * rounds > LARGE_RUN
         progress.value, progress.layout.visibility = 0, "visible" if large else "hidden"
         try:
-            return loop_report(policy, epsilon, position_bias, k, rounds, n_users=n_users,
+            return loop_report(policy, epsilon=epsilon, position_bias=position_bias, k=k, rounds=rounds,
+                               n_users=n_users,
                                n_songs=n_songs, seed=seed, progress=show_progress if large else None)
         finally:
             progress.layout.visibility = "hidden"

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 from .._validation import check_choice, check_columns, check_int, parameter_error
 from ..plots import slices as slice_plot
-from ..slicing import METRICS, apply_min_size, slice_metrics
+from ..slicing import METRICS, SliceSettings, apply_min_size, slice_metrics
+from ..slicing._settings import _merge_settings
 from .controls import Choice, Slider
 from .panel import Panel
 
@@ -93,7 +94,8 @@ class SliceChart(Panel):
     kept. Call :meth:`clear_cache` after changing ``data`` in place.
     """
 
-    def __init__(self, data: Any, by: Any, metrics: Any, *, target: str, prediction: str, min_size: int, seed: int | np.random.Generator | None,
+    def __init__(self, data: Any, by: Any, metrics: Any, settings: SliceSettings | None = None, *,
+                 target: str, prediction: str, min_size: int | None, seed: int | np.random.Generator | None,
                  title: str | None = None, background: Any = None, **slice_options: Any) -> None:
         columns = [by] if isinstance(by, str) else list(by)
         if not columns:
@@ -112,6 +114,12 @@ class SliceChart(Panel):
         for option in slice_options:
             check_choice(option, "keyword", _OPTIONS)
         _check_truth(data, metrics, target, prediction)
+        # checked once here (an unknown keyword names slice_chart); every table is computed
+        # with min_size=1 and re-judged at the slider's value
+        chosen = _merge_settings(settings, slice_options)
+        slice_options = {**chosen, "min_size": 1}
+        if min_size is None:
+            min_size = chosen["min_size"] if settings is not None else 30
         min_size = check_int(min_size, "min_size", low=1)
         # Up to about the size of a typical slice (a fifth of the rows), at least 10 x min_size.
         high = max(min(len(data), max(10 * min_size, len(data) // 5)), min_size + 1)
@@ -124,7 +132,7 @@ class SliceChart(Panel):
                 if len(self._tables) >= _CACHED:
                     self._tables.pop(next(iter(self._tables)))
                 self._tables[key] = slice_metrics(data, by, metric, target=target, prediction=prediction,
-                                                  min_size=1, seed=seed, **slice_options)
+                                                  seed=seed, **slice_options)
             return apply_min_size(self._tables[key], min_size)
 
         compute.__name__ = "slice_metrics"
@@ -147,10 +155,11 @@ def slice_chart(
     data: Any,
     by: str | Sequence[str],
     metrics: str | Callable | Sequence[str | Callable] = ("accuracy",),
+    settings: SliceSettings | None = None,
     *,
     target: str = "label",
     prediction: str = "prediction",
-    min_size: int = 30,
+    min_size: int | None = None,
     seed: int = 0,
     title: str | None = None,
     background: bool | None = None,
@@ -167,10 +176,13 @@ def slice_chart(
         The columns offered in the "slice by" dropdown (the first is shown first).
     metrics : str, callable or list of them, default=("accuracy",)
         The metrics offered (names as in :func:`mlfail_widgets.slicing.slice_metrics`).
+    settings : SliceSettings, optional
+        How the tables are computed (see :class:`mlfail_widgets.slicing.SliceSettings`); its
+        ``min_size`` is the slider's starting value unless ``min_size`` is given.
     target, prediction : str
         Column names of the truth and the model's output.
-    min_size : int, default=30
-        The slider's starting value.
+    min_size : int, optional
+        The slider's starting value; default ``settings.min_size`` (30).
     seed : int, default=0
         For the bootstrap intervals.
     title : str, optional
@@ -178,8 +190,8 @@ def slice_chart(
     background : bool, optional
         See :class:`Panel`.
     **slice_options
-        ``bins``, ``edges``, ``confidence``, ``interval``, ``n_boot``, ``correction``: passed on
-        to ``slice_metrics``.
+        ``bins``, ``edges``, ``confidence``, ``interval``, ``n_boot``, ``correction``: override
+        the fields of ``settings``.
 
     Returns
     -------
@@ -202,5 +214,5 @@ def slice_chart(
     ['too small', 'too small', 'too small', 'too small']
     >>> chart.close()
     """
-    return SliceChart(data, by, metrics, target=target, prediction=prediction, min_size=min_size,
+    return SliceChart(data, by, metrics, settings, target=target, prediction=prediction, min_size=min_size,
                       seed=seed, title=title, background=background, **slice_options)

@@ -26,6 +26,8 @@ Four ways to read song quality from a log summarised as impressions and plays pe
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..._validation import check_choice, check_float, check_int, parameter_error
@@ -179,14 +181,7 @@ def estimate_song_quality(
     >>> estimate_song_quality(impressions, plays, "ipw").round(2).tolist()
     [0.3, 0.3]
     """
-    impressions = np.asarray(impressions)
-    plays = np.asarray(plays)
-    if impressions.ndim != 2 or impressions.shape != plays.shape:
-        raise parameter_error("plays", "an array with the same (songs, slots) shape as "
-                              "impressions", getattr(plays, "shape", plays))
-    if (plays > impressions).any() or (plays < 0).any():
-        raise parameter_error("plays", "between 0 and the impressions in every cell",
-                              "a cell outside that range")
+    impressions, plays = _check_counts(impressions, plays)
     method = check_choice(method, "method", QUALITY_METHODS)
     k = impressions.shape[1]
     position = check_int(position, "position", low=1, high=k,
@@ -207,3 +202,17 @@ def estimate_song_quality(
         return song_rate
     column = position - 1
     return (plays[:, column] + prior * song_rate) / (impressions[:, column] + prior)
+
+
+def _check_counts(impressions: Any, plays: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``impressions`` and ``plays`` as float arrays of one (songs, slots) shape, plays within
+    0 and the impressions of their cell (errors name the public function that called it)."""
+    impressions = np.asarray(impressions, dtype=np.float64)
+    plays = np.asarray(plays, dtype=np.float64)
+    if impressions.ndim != 2 or impressions.shape != plays.shape:
+        raise parameter_error("plays", "an array with the same (songs, slots) shape as "
+                              "impressions", getattr(plays, "shape", plays))
+    if (plays > impressions).any() or (plays < 0).any():
+        raise parameter_error("plays", "between 0 and the impressions in every cell",
+                              "a cell outside that range")
+    return impressions, plays

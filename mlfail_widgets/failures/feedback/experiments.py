@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from ..._validation import check_choice, check_int, check_probability, parameter
 from .examination import QUALITY_METHODS, estimate_song_quality
 from .metrics import kendall_tau
 from .policies import DEBIAS, LEARNED_POLICIES
+from .settings import LoopSettings, _check, _merge
 from .simulate import LoopHistory, simulate_feedback_loop
 from .slices import slice_report
 from .world import make_world
@@ -27,7 +29,7 @@ from .world import make_world
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["LoopReport", "compare_debiasing", "exploration_tradeoff", "homogenization_table", "loop_report",
+__all__ = ["REPORT_SETTINGS", "LoopReport", "compare_debiasing", "exploration_tradeoff", "homogenization_table", "loop_report",
            "slot_dependence", "song_estimates", "summarize_runs"]
 
 
@@ -324,34 +326,84 @@ class LoopReport:
     policy: str
 
 
-def loop_report(policy: str = "popularity", epsilon: float = 0.0, position_bias: float = 1.0,
-                k: int = 10, rounds: int = 30, *, n_users: int = 300, n_songs: int = 200,
-                slice_metric: str = "calibration", seed: int | np.random.Generator | None = 0,
-                progress: Callable[[int, int], None] | None = None) -> LoopReport:
+#: The dashboard's run unless a :class:`LoopSettings` is given: a small world, 10% of listeners
+#: in the randomised audit bucket.
+REPORT_SETTINGS = LoopSettings(n_users=300, n_songs=200, audit_share=0.1)
+#: The positional arguments ``loop_report`` took after ``policy`` before :class:`LoopSettings`.
+_OLD_POSITIONS = ("epsilon", "position_bias", "k", "rounds")
+
+
+def loop_report(policy: str | LoopSettings | None = None, settings: LoopSettings | float | None = None,
+                *old_positions: float, slice_metric: str = "calibration",
+                seed: int | np.random.Generator | None = 0,
+                progress: Callable[[int, int], None] | None = None, **overrides: Any) -> LoopReport:
     """Run the loop and slice its log by song popularity and age: the chapter's dashboard.
+
+    The run is described as in :func:`simulate_feedback_loop`: a :class:`LoopSettings`
+    (``settings``, or the first argument) whose fields keywords override; without one, the
+    dashboard's :data:`REPORT_SETTINGS` (300 listeners, 200 songs, 10% of listeners in the
+    randomised audit bucket). Unless ``log_rounds`` is set, the last 3 rounds are logged.
 
     Parameters
     ----------
-    policy : str, default="popularity"
-        A policy of :func:`simulate_feedback_loop`, optionally with a position correction
-        after a plus sign: ``"ctr+position_feature"``, ``"personalised+ipw"``.
-    epsilon, position_bias, k, rounds, n_users, n_songs, seed, progress
-        As in :func:`simulate_feedback_loop`. 10% of listeners form the randomised audit bucket
-        and the last 3 rounds are logged.
+    policy : str or LoopSettings, optional
+        A policy of :func:`simulate_feedback_loop` (default "popularity"), optionally with a
+        position correction after a plus sign: ``"ctr+position_feature"``,
+        ``"personalised+ipw"``; or the whole settings.
+    settings : LoopSettings, optional
+        The run's settings. (The old call ``loop_report(policy, epsilon, position_bias, k,
+        rounds)`` still works for one release, with a ``DeprecationWarning``.)
     slice_metric : {"calibration", "hit rate"}, default="calibration"
         What :func:`slice_report` computes per slice (200 bootstrap replicates, at most 5,000
         rows, so that the dashboard stays fast).
+    seed, progress
+        As in :func:`simulate_feedback_loop`.
+    **overrides
+        Fields of :class:`LoopSettings` (``epsilon``, ``position_bias``, ``k``, ``rounds``,
+        ``n_users``, ``n_songs``...); an unknown one is an error naming the closest field.
+
+    Returns
+    -------
+    LoopReport
+        The run's history, its slice table and the policy's name.
 
     Examples
     --------
     >>> report = loop_report("popularity", rounds=10, n_users=300, n_songs=200)
     >>> report.history.rounds, sorted(set(report.slices["by"]))
     (10, ['age', 'popularity'])
+    >>> same = loop_report(LoopSettings("popularity", rounds=10, n_users=300, n_songs=200,
+    ...                                 audit_share=0.1))
+    >>> bool((same.history.exposure_gini == report.history.exposure_gini).all())
+    True
     """
-    name, _, debias = str(policy).partition("+")
-    run = simulate_feedback_loop(name, debias=debias or "none", epsilon=epsilon,
-                                 position_bias=position_bias, k=k, rounds=rounds, n_users=n_users,
-                                 n_songs=n_songs, audit_share=0.1, log_rounds=min(3, rounds),
-                                 seed=seed, progress=progress)
+    if settings is not None and not isinstance(settings, LoopSettings):  # the old positional call
+        given = (settings, *old_positions)
+        if len(given) > len(_OLD_POSITIONS):
+            raise parameter_error("settings", "a LoopSettings or None", settings)
+        warnings.warn("loop_report(policy, epsilon, position_bias, k, rounds) is written "
+                      "loop_report(policy, epsilon=..., k=...) now; the positional form will stop "
+                      "working in the next release.", DeprecationWarning, stacklevel=2)
+        clash = [name for name in _OLD_POSITIONS[:len(given)] if name in overrides]
+        if clash:
+            raise parameter_error(clash[0], "given once", overrides[clash[0]],
+                                  fix=f"{clash[0]!r} was also given by position.")
+        overrides = {**dict(zip(_OLD_POSITIONS, given, strict=False)), **overrides}
+        settings = None
+    elif old_positions:
+        raise parameter_error("settings", "the last positional argument", old_positions[0],
+                              fix="Give the other settings as keywords.")
+    name = policy
+    if isinstance(policy, str) and "+" in policy:
+        name, _, debias = policy.partition("+")
+        overrides = {"debias": debias or "none", **overrides}
+    if settings is None and not isinstance(policy, LoopSettings):
+        settings = REPORT_SETTINGS
+    values = _check(_merge(name, settings, overrides), None)
+    if values["log_rounds"] is None:
+        values["log_rounds"] = min(3, values["rounds"])
+    run = simulate_feedback_loop(LoopSettings(**values), seed=seed, progress=progress)
     table = slice_report(run, slice_metric, n_boot=200, max_rows=5000, seed=seed)
-    return LoopReport(run, table, str(policy))
+    label = policy if isinstance(policy, str) else values["policy"] + (
+        "" if values["debias"] == "none" else "+" + values["debias"])
+    return LoopReport(run, table, label)

@@ -41,7 +41,7 @@ import numpy as np
 
 from ..._random import resolve_rng
 from ..._validation import check_choice, check_float, check_int, parameter_error
-from .examination import examination_probability
+from .examination import _check_counts, examination_probability
 
 if TYPE_CHECKING:
     pass
@@ -152,18 +152,6 @@ def controlled_log(placement: str = "relevance", *, n_songs: int = 100, k: int =
     impressions, plays = counts(np.ones(n_lists, dtype=bool))
     random_impressions, random_plays = counts(randomised)
     return PositionLog(impressions, plays, random_impressions, random_plays, relevance, exam, placement)
-
-
-def _check_counts(impressions, plays):
-    impressions = np.asarray(impressions, dtype=np.float64)
-    plays = np.asarray(plays, dtype=np.float64)
-    if impressions.ndim != 2 or impressions.shape != plays.shape:
-        raise parameter_error("plays", "an array with the same (songs, slots) shape as "
-                              "impressions", getattr(plays, "shape", plays))
-    if (plays > impressions).any() or (plays < 0).any():
-        raise parameter_error("plays", "between 0 and the impressions in every cell",
-                              "a cell outside that range")
-    return impressions, plays
 
 
 def propensities_from_randomisation(impressions: Any, plays: Any) -> np.ndarray:

@@ -6,6 +6,7 @@ for it (:mod:`.corrections`). Every name below is importable from this package.
 """
 
 from .binned import *  # noqa: F403  (the count-based tests, binned.__all__)
+from .chi_square import ChiSquareResult, chi_square_test
 from .corrections import (
     LabelShiftEstimate,
     adjust_for_label_shift,
@@ -15,17 +16,6 @@ from .corrections import (
     importance_weights,
 )
 from .datasets import ISLANDS, MEASUREMENTS, load_penguins, penguin_shift
-from .detectors import (
-    KS_EXACT_MAX_N,
-    ChiSquareResult,
-    KSReference,
-    KSResult,
-    chi_square_test,
-    jensen_shannon_distance,
-    ks_test,
-    population_stability_index,
-    wasserstein_distance,
-)
 from .estimation import (
     ConfidenceCalibration,
     PerformanceEstimate,
@@ -59,12 +49,15 @@ from .generators import (
     reference_data,
     segmented_stream,
 )
+from .jensen_shannon import jensen_shannon_distance
+from .ks import KS_EXACT_MAX_N, KSReference, KSResult, ks_test
 from .model import TabularClassifier
 from .monitoring import DETECTORS, MonitoringResult, monitor_stream, window_tradeoff
 from .multivariate import DomainClassifierResult, MMDResult, domain_classifier_test, mmd_test
-from .psi import psi_by_window
+from .psi import population_stability_index, psi_by_window
 from .report import CORRECTIONS, DriftReport, adjust_pvalues, detect_drift, evidently_default_rule
 from .streaming import Cusum, PageHinkley, cusum, cusum_run_length, page_hinkley
+from .wasserstein import wasserstein_distance
 
 __all__ = [
     "CATEGORIES",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..._validation import ParameterError, argument_helper, check_columns, owner_name, parameter_error
+from ..._validation import argument_helper, check_columns, parameter_error
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -80,8 +80,9 @@ def category_labels(data: Any, name: str) -> np.ndarray:
                               fix="A numeric feature needs ks_test or binning first.")
     missing = [v for v in np.unique(array.astype(str)) if v in ("nan", "None")]
     if missing:
-        raise ParameterError(f"The {name!r} parameter of {owner_name()} holds missing values; "
-                             "fill them with an explicit category (e.g. 'unknown') first.")
+        raise parameter_error(name, "categories without missing values",
+                              f"missing values ({', '.join(missing)})",
+                              fix="Fill them with an explicit category (e.g. 'unknown') first.")
     return array
 
 
@@ -104,8 +105,10 @@ def design_matrix(frame: Any, numeric: Any, categorical: Any, levels: dict) -> n
             block = (values.astype(str).to_numpy()[:, None] == np.asarray(levels[column])[None, :])
         parts.append(block.astype(float))
     if not parts:
-        raise ParameterError("A model needs at least one feature column.")
+        raise parameter_error("features", "at least one feature column", "none",
+                              fix="Name the columns the model should learn from.")
     matrix = np.hstack(parts)
     if not np.isfinite(matrix).all():
-        raise ParameterError("The feature columns hold NaN or infinite values; drop or impute them first.")
+        raise parameter_error("data", "finite feature values", "NaN or infinite values",
+                              fix="Drop or impute missing values in the feature columns first.")
     return matrix

@@ -20,9 +20,9 @@ import numpy as np
 
 from ..._validation import check_choice, check_float, check_int
 from ...statistics import renamed_argument
-from .detectors import KSReference
 from .estimation import expected_accuracy
 from .generators import DRIFT_PATTERNS, SHIFT_KINDS, ShiftData, drift_stream, make_shift, reference_data
+from .ks import KSReference
 from .model import TabularClassifier
 from .monitoring import DETECTORS, monitor_stream
 from .report import DriftReport, detect_drift

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..._validation import ParameterError, check_columns, owner_name
+from ..._validation import ParameterError, check_columns, owner_name, parameter_error
 from ...models import LogisticRegression
 from ._inputs import category_levels, design_matrix, is_categorical
 
@@ -67,7 +67,7 @@ class TabularClassifier:
     def predict_proba(self, frame: Any) -> np.ndarray:
         """Probability of each class (columns in the order of ``classes_``)."""
         if not hasattr(self, "model_"):
-            raise ParameterError("TabularClassifier was used before fit; call model.fit(data) first.")
+            raise ParameterError(f"{owner_name()} was called before fit; call model.fit(data) first.")
         return self.model_.predict_proba(self.matrix(frame))
 
     def predict(self, frame: Any) -> np.ndarray:
@@ -78,7 +78,8 @@ class TabularClassifier:
         """Share of rows of ``frame`` whose label the model predicts."""
         self._columns(frame, labels=True)
         if len(frame) == 0:
-            raise ParameterError("TabularClassifier.accuracy got an empty DataFrame.")
+            raise parameter_error("frame", "a DataFrame with at least one row", "an empty DataFrame",
+                                  fix="Score the model on a window that holds data.")
         return float(np.mean(self.predict(frame) == frame[self.target].to_numpy()))
 
     def __repr__(self) -> str:

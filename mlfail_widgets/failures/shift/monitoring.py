@@ -16,7 +16,7 @@ from ..._random import resolve_rng
 from ..._validation import check_choice, check_float, check_int, parameter_error
 from ...statistics import adjust_pvalues, check_correction, psi_from_counts, renamed_argument
 from ._inputs import is_categorical, numeric_matrix
-from .detectors import KSReference
+from .ks import KSReference
 
 if TYPE_CHECKING:
     import pandas as pd
