@@ -5,7 +5,14 @@ Cause it (:mod:`.generators`, :mod:`.datasets`), detect it (:mod:`.detectors`, :
 for it (:mod:`.corrections`). Every name below is importable from this package.
 """
 
-from .binned import *  # noqa: F403  (the count-based tests, binned.__all__)
+from .binned import (
+    BinnedKS,
+    binned_ks,
+    binned_ks_test,
+    binned_wasserstein,
+    jensen_shannon_from_counts,
+    merge_bins,
+)
 from .chi_square import ChiSquareResult, chi_square_test
 from .corrections import (
     LabelShiftEstimate,
@@ -70,6 +77,7 @@ __all__ = [
     "MEASUREMENTS",
     "NUMERIC_FEATURES",
     "SHIFT_KINDS",
+    "BinnedKS",
     "ChiSquareResult",
     "ConfidenceCalibration",
     "Cusum",
@@ -90,6 +98,9 @@ __all__ = [
     "adjust_for_label_shift",
     "adjust_pvalues",
     "before_after",
+    "binned_ks",
+    "binned_ks_test",
+    "binned_wasserstein",
     "calibrate_confidence",
     "chi_square_test",
     "class_mixture",
@@ -108,10 +119,12 @@ __all__ = [
     "expected_accuracy",
     "importance_weights",
     "jensen_shannon_distance",
+    "jensen_shannon_from_counts",
     "ks_test",
     "label_free_failures",
     "load_penguins",
     "make_shift",
+    "merge_bins",
     "mmd_test",
     "monitor_stream",
     "monitoring_view",
