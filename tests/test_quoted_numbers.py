@@ -92,6 +92,14 @@ def test_readme_key_figures_come_from_the_benchmark_table():
     quoted = dict(re.findall(r"\b(0\d) (\d+\.\d) s\b", readme))
     for name, value in seconds.items():
         assert quoted.get(name[:2]) == f"{value:.1f}", (name, quoted.get(name[:2]), value)
-    total = float(table["course_time.py: all 8 notebooks in series"].split()[0])
+    total = float(table[f"course_time.py: all {len(chapters)} notebooks in series"].split()[0])
     assert f"in {total:.0f} s altogether" in readme and f"runs headless in {total:.0f} s" in readme
     assert f"every notebook under {max(seconds.values()) + 0.5:.0f} s" in readme
+    # chapter 08 at scale: the 100 M-row time and the ratio to Evidently are the table's
+    scale = table.get("audit_scale.py: 100 M rows: drift report + slice chart")
+    if scale is not None:
+        assert f"and a 10-slice chart in {scale}" in readme, scale
+    ratio = re.search(r"\| audit_peers\.py \| 10 M rows x 13 features: drift report, DuckDB path, vs Evidently \|"
+                      r"[^\n]*\| ([\d.]+)x faster", bench_text)
+    if ratio is not None:
+        assert f"drift report is {float(ratio.group(1)):.0f}x faster than Evidently" in readme, ratio.group(1)
