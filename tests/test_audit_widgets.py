@@ -40,7 +40,7 @@ def test_log_slice_chart_shows_slice_report_and_rejudges_without_recomputing(log
 def test_drift_report_widget_reapplies_the_correction_only(log):
     panel = drift_report_widget(log, REFERENCE, CURRENT, ["x", "z", "channel"], progress=False)
     try:
-        expected = drift_report(log, REFERENCE, CURRENT, ["x", "z", "channel"], correction="holm", level=0.01)
+        expected = drift_report(log, REFERENCE, CURRENT, ["x", "z", "channel"], correction="holm", alpha=0.01)
         shown = panel.set(correction="holm", level=0.01)
         np.testing.assert_allclose(shown.table["adjusted_pvalue"], expected.table["adjusted_pvalue"], rtol=1e-12)
         assert shown.drifted == expected.drifted
