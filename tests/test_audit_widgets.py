@@ -44,7 +44,7 @@ def test_drift_report_widget_reapplies_the_correction_only(log):
         shown = panel.set(correction="holm", alpha=0.01)
         np.testing.assert_allclose(shown.table["adjusted_pvalue"], expected.table["adjusted_pvalue"], rtol=1e-12)
         assert shown.drifted == expected.drifted
-        labels = [t.get_text() for t in panel.drawn.artists["labels"]]
+        labels = [t.get_text() for t in panel.drawn.artists.labels]
         assert any("drifted" in text for text in labels)
     finally:
         panel.close()
@@ -68,5 +68,5 @@ def test_the_timeline_marks_the_alarms():
     frame = pd.DataFrame({"timestamp": days, "label": 1, "prediction": right.astype(int)})
     timeline = monitor_metric(frame, "accuracy")
     drawn = draw_timeline(timeline)
-    assert len(drawn.artists["alarms"].get_offsets()) == len(timeline.alarms) >= 1
-    assert "alarm" in drawn.artists["ax"].get_title()
+    assert len(drawn.artists.alarms.get_offsets()) == len(timeline.alarms) >= 1
+    assert "alarm" in drawn.artists.ax.get_title()

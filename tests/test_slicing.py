@@ -411,7 +411,7 @@ def test_a_keyword_overrides_the_settings_field():
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda f, d: f(d, "group", n_boots=100), r"'keyword' parameter of slice_metrics.*Did you mean 'n_boot'"),
+    (lambda f, d: f(d, "group", n_boots=100), r"slice_metrics got an unexpected keyword argument 'n_boots'\. Did you mean 'n_boot'"),
     (lambda f, d: f(d, "group", settings={"n_boot": 100}), r"'settings' parameter of slice_metrics.*SliceSettings"),
     (lambda f, d: f(d, "group", n_boot=5), r"'n_boot' parameter of slice_metrics"),
 ])

@@ -135,7 +135,7 @@ class Artists:
     A plot module declares its own subclass, one typed field per artist, and ``draw`` returns
     ``Drawn(figure, TheArtists(...))``; ``update`` then reads ``drawn.artists.points``, which a
     type checker and an editor can follow (a misspelt name fails at once, not at the first
-    update). For the modules not converted yet, and the tests written against them,
+    update). Every plot module does so; for code written against the old string-keyed dicts,
     ``artists["points"]`` and ``sorted(artists)`` still work.
 
     Examples
@@ -175,8 +175,8 @@ ArtistsT = TypeVar("ArtistsT")
 class Drawn(Generic[ArtistsT]):
     """A figure drawn by one of the ``plots`` modules, and the artists to update in place.
 
-    ``artists`` is the module's :class:`Artists` dataclass (``Drawn[DependencyArtists]``), or,
-    in modules not converted yet, a dict of name -> artist.
+    ``artists`` is the module's :class:`Artists` dataclass (``Drawn[DependencyArtists]``), or
+    ``None`` for a static figure that is never updated in place.
 
     Shown as a PNG when it is the last expression of a notebook cell, so a static figure needs
     no pyplot and appears in exported HTML.

@@ -9,21 +9,46 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import style
-from ._base import Drawn, new_figure
+from ._base import Artists, Drawn, new_figure
 
-__all__ = ["draw_drift", "draw_timeline", "update_drift"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.collections import PathCollection
+    from matplotlib.container import BarContainer
+    from matplotlib.text import Text
+
+__all__ = ["DriftArtists", "TimelineArtists", "draw_drift", "draw_timeline", "update_drift"]
+
+
+@dataclass
+class DriftArtists(Artists):
+    """What :func:`update_drift` changes: the bars, their p-value labels and the title."""
+
+    ax: Axes
+    bars: BarContainer  # one bar per feature: its PSI
+    labels: list[Text]  # each bar's test and adjusted p-value
+    title: Text
+
+
+@dataclass
+class TimelineArtists(Artists):
+    """The timeline's axes and its alarms (a static figure: nothing is updated in place)."""
+
+    ax: Axes
+    alarms: PathCollection  # one dot per day the detector fired
 
 
 def _p_text(p: float) -> str:
     return "p < 1e-300" if p <= 1e-300 else f"p = {p:.2g}"
 
 
-def draw_drift(report: Any) -> Drawn:
+def draw_drift(report: Any) -> Drawn[DriftArtists]:
     """Bars of each feature's PSI, coloured by the report's verdict.
 
     Examples
@@ -50,18 +75,19 @@ def draw_drift(report: Any) -> Drawn:
             ax.text(value, -0.75, text, fontsize=8, color=style.NEUTRAL, ha="center", va="bottom")
         ax.set_xlabel("population stability index (PSI; 0 = same distribution)")
         title = ax.set_title("")
-    drawn = Drawn(fig, {"ax": ax, "bars": bars, "labels": labels, "title": title})
+    drawn = Drawn(fig, DriftArtists(ax=ax, bars=bars, labels=labels, title=title))
     update_drift(drawn, report)
     return drawn
 
 
-def update_drift(drawn: Drawn, report: Any) -> None:
+def update_drift(drawn: Drawn[DriftArtists], report: Any) -> None:
     """Change the bars, colours, p-value labels and title in place (same features)."""
     table = report.table
-    ax = drawn.artists["ax"]
+    artists = drawn.artists
+    ax = artists.ax
     psi = table["psi"].to_numpy(dtype=float)
     top = max(0.3, float(np.nanmax(psi)) * 1.45 if len(psi) else 0.3)
-    for bar, label, value, row in zip(drawn.artists["bars"], drawn.artists["labels"], psi,
+    for bar, label, value, row in zip(artists.bars, artists.labels, psi,
                                       table.itertuples(), strict=True):
         bar.set_width(value)
         bar.set_color(style.ALARM if row.drifted else style.GOOD)
@@ -71,11 +97,11 @@ def update_drift(drawn: Drawn, report: Any) -> None:
     flagged = int(table["drifted"].sum())
     sizes = (f"; {report.rows['reference']:,} vs {report.rows['current']:,} rows"
              if {"reference", "current"} <= set(report.rows) else "")
-    drawn.artists["title"].set_text(
+    artists.title.set_text(
         f"{flagged} of {len(table)} features drifted ({report.correction}, alpha {report.alpha:g}){sizes}")
 
 
-def draw_timeline(timeline: Any, *, simulated: bool = False) -> Drawn:
+def draw_timeline(timeline: Any, *, simulated: bool = False) -> Drawn[TimelineArtists]:
     """A daily metric, its baseline days shaded, and the days the detector fired.
 
     Examples
@@ -86,7 +112,7 @@ def draw_timeline(timeline: Any, *, simulated: bool = False) -> Drawn:
     >>> log = pd.DataFrame({"timestamp": days, "label": 1,
     ...                     "prediction": (np.arange(days.size) % 10 < np.where(days > days[2000], 7, 9)).astype(int)})
     >>> drawn = draw_timeline(monitor_metric(log, "accuracy"))
-    >>> len(drawn.artists["alarms"].get_offsets()) >= 1
+    >>> len(drawn.artists.alarms.get_offsets()) >= 1
     True
     """
     daily = timeline.daily
@@ -111,4 +137,4 @@ def draw_timeline(timeline: Any, *, simulated: bool = False) -> Drawn:
         fig.autofmt_xdate()
         if simulated:
             style.label_simulated(ax)
-    return Drawn(fig, {"ax": ax, "alarms": alarms})
+    return Drawn(fig, TimelineArtists(ax=ax, alarms=alarms))

@@ -369,7 +369,7 @@ def draw_examination_fit(curves: Any, comparison: Any, ax: Any = None) -> Drawn[
     >>> log = controlled_log("relevance", n_lists=5000)
     >>> table = position_bias_comparison(["relevance", "reverse"], seeds=2, n_lists=5000)
     >>> drawn = draw_examination_fit(examination_curves(log), table)
-    >>> len(drawn.artists["calibration"]), len(drawn.artists["tau"])
+    >>> len(drawn.artists.calibration), len(drawn.artists.tau)
     (2, 2)
     """
     with style.context():

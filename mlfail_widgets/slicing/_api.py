@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._random import resolve_rng
+from .._settings import settings_values
 from .._validation import (
     check_choice,
     check_columns,
@@ -30,7 +31,7 @@ from ._data import _prepare
 from ._flags import delong_auc, rest_test_pvalues
 from ._intervals import _groups, _stats
 from ._result import SliceResult
-from ._settings import SliceSettings, _merge_settings
+from ._settings import RENAMED_OPTIONS, SliceSettings, _check_settings
 
 __all__ = ["CORRECTIONS", "METRICS", "STATUSES", "apply_min_size", "slice_metrics"]
 
@@ -256,7 +257,8 @@ def slice_metrics(
     check_columns(data, [target], "target")
     if metric != "rate":
         check_columns(data, [prediction], "prediction")
-    options = _merge_settings(settings, overrides)
+    options = _check_settings(settings_values(SliceSettings, settings, overrides,
+                                              renamed=RENAMED_OPTIONS))
     bins, edges, min_size = options["bins"], options["edges"], options["min_size"]
     confidence, interval, n_boot = options["confidence"], options["interval"], options["n_boot"]
     correction = options["correction"]

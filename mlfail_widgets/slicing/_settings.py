@@ -3,20 +3,20 @@
 :func:`~mlfail_widgets.slicing.slice_metrics` and
 :func:`~mlfail_widgets.widgets.slice_chart` take a :class:`SliceSettings` and, for the calls
 written before it existed, the same fields as keywords (which override its fields). Both are
-validated by :func:`_check_settings`, with the name of the function the learner called in
-every error.
+validated by :func:`_check_settings` (the settings when built; the keywords through
+:func:`mlfail_widgets._settings.settings_with`), with the name of the function the learner
+called in every error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Any
 
 import numpy as np
 
 from .._validation import check_choice, check_float, check_int, parameter_error
-from ..statistics import check_correction, renamed_argument
+from ..statistics import check_correction
 
 __all__ = ["SLICE_OPTIONS", "SliceSettings"]
 
@@ -76,6 +76,8 @@ class SliceSettings:
 
 #: The fields of :class:`SliceSettings`: the keywords that override them.
 SLICE_OPTIONS = tuple(f.name for f in fields(SliceSettings))
+#: Old keyword -> its field, still accepted with a DeprecationWarning.
+RENAMED_OPTIONS = {"level": "confidence"}
 
 
 def _check_settings(values: dict) -> dict:
@@ -99,22 +101,3 @@ def _check_settings(values: dict) -> dict:
     return dict(bins=bins, edges=edges, min_size=min_size, confidence=confidence, interval=interval,
                 n_boot=n_boot, correction=correction)
 
-
-def _merge_settings(settings: Any, options: dict) -> dict:
-    """The checked options of a call: ``settings`` (or the defaults), then the keywords
-    ``options`` (a field of :class:`SliceSettings`, or ``level``, the old name of
-    ``confidence``). An unknown keyword is an error with "did you mean"."""
-    if settings is None:
-        values = asdict(SliceSettings())
-    elif isinstance(settings, SliceSettings):
-        values = asdict(settings)
-    else:
-        raise parameter_error("settings", "a SliceSettings or None", settings,
-                              fix="Build one with SliceSettings(min_size=..., correction=...).")
-    options = dict(options)
-    for name in options:
-        check_choice(name, "keyword", (*SLICE_OPTIONS, "level"))
-    level = options.pop("level", None)
-    values.update(options)
-    values["confidence"] = renamed_argument("confidence", values["confidence"], "level", level, 0.95)
-    return _check_settings(values)

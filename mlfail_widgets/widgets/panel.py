@@ -83,8 +83,12 @@ class Panel(FigureWidget):
     Examples
     --------
     >>> import numpy as np
-    >>> from mlfail_widgets.plots import new_figure, Drawn
+    >>> from dataclasses import dataclass
+    >>> from mlfail_widgets.plots import Artists, Drawn, new_figure
     >>> from mlfail_widgets.widgets import Slider, SeedBox
+    >>> @dataclass
+    ... class LineArtists(Artists):
+    ...     line: object
     >>> def compute(slope, seed):
     ...     x = np.linspace(0, 1, 50)
     ...     return x, slope * x + np.random.default_rng(seed).normal(0, 0.05, 50)
@@ -92,9 +96,9 @@ class Panel(FigureWidget):
     ...     fig, ax = new_figure((4, 3))
     ...     (line,) = ax.plot(*result)
     ...     ax.set_ylim(-3, 3)
-    ...     return Drawn(fig, {"line": line})
+    ...     return Drawn(fig, LineArtists(line))
     >>> def update(drawn, result):
-    ...     drawn.artists["line"].set_data(*result)
+    ...     drawn.artists.line.set_data(*result)
     >>> panel = Panel(compute, draw, update, {"slope": Slider(-2.0, 2.0, value=1.0), "seed": SeedBox(0)})
     >>> panel.controls["slope"].value = -1.5
     >>> panel.values["slope"], panel.updates

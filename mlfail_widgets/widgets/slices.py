@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..slicing import SliceResult
 
+from .._settings import settings_values
 from .._validation import check_choice, check_columns, check_int, parameter_error
 from ..plots import slices as slice_plot
 from ..slicing import METRICS, SliceSettings, apply_min_size, slice_metrics
-from ..slicing._settings import _merge_settings
+from ..slicing._settings import RENAMED_OPTIONS, _check_settings
 from .controls import Choice, Slider
 from .panel import Panel
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SliceChart", "slice_chart"]
 
-_OPTIONS = ("bins", "edges", "confidence", "interval", "n_boot", "correction", "level")
 _CACHED = 16
 
 
@@ -111,12 +111,11 @@ class SliceChart(Panel):
         if len(set(names)) < len(names):
             raise parameter_error("metrics", "metrics with distinct names", names,
                                   fix="Give each callable metric its own function name.")
-        for option in slice_options:
-            check_choice(option, "keyword", _OPTIONS)
-        _check_truth(data, metrics, target, prediction)
         # checked once here (an unknown keyword names slice_chart); every table is computed
         # with min_size=1 and re-judged at the slider's value
-        chosen = _merge_settings(settings, slice_options)
+        chosen = _check_settings(settings_values(SliceSettings, settings, slice_options,
+                                                 renamed=RENAMED_OPTIONS))
+        _check_truth(data, metrics, target, prediction)
         slice_options = {**chosen, "min_size": 1}
         if min_size is None:
             min_size = chosen["min_size"] if settings is not None else 30

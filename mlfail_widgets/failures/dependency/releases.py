@@ -14,7 +14,7 @@
 songs a listener is likely to save, with a logistic regression trained by
 :class:`mlfail_widgets.models.LogisticRegression` and shipped inside the wheel.
 
-Everything here is source text and numbers; :mod:`._wheels` turns it into real wheels.
+Everything here is source text and numbers; :mod:`.wheels` turns it into real wheels.
 """
 
 from __future__ import annotations

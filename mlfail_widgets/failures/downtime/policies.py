@@ -354,7 +354,7 @@ def make_policy(name: str = "fallback", settings: PolicySettings | None = None, 
     ...
     mlfail_widgets._validation.ParameterError: make_policy got an unexpected keyword argument 'retry'. Did you mean 'retries'?
     """
-    from .._settings import settings_with
+    from ..._settings import settings_with
 
     name = check_choice(name, "name", POLICIES)
     knobs = settings_with(PolicySettings, settings, options)

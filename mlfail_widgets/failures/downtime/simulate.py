@@ -304,7 +304,7 @@ def explore(scenario: OutageScenario | None = None, settings: PolicySettings | N
     >>> same.run.outcome.tolist() == result.run.outcome.tolist()
     True
     """
-    from .._settings import settings_with
+    from ..._settings import settings_with
 
     policy = check_choice(policy, "policy", POLICIES)
     knobs = {name: options.pop(name) for name in _SCENARIO_KNOBS if name in options}

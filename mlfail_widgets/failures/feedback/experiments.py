@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..._settings import settings_values
 from ..._validation import check_choice, check_int, check_probability, parameter_error
 from .examination import QUALITY_METHODS, estimate_song_quality
 from .metrics import kendall_tau
 from .policies import DEBIAS, LEARNED_POLICIES
-from .settings import LoopSettings, _check, _merge
+from .settings import LoopSettings, _check
 from .simulate import LoopHistory, simulate_feedback_loop
 from .slices import slice_report
 from .world import make_world
@@ -399,7 +400,7 @@ def loop_report(policy: str | LoopSettings | None = None, settings: LoopSettings
         overrides = {"debias": debias or "none", **overrides}
     if settings is None and not isinstance(policy, LoopSettings):
         settings = REPORT_SETTINGS
-    values = _check(_merge(name, settings, overrides), None)
+    values = _check(settings_values(LoopSettings, settings, overrides, first=("policy", name)), None)
     if values["log_rounds"] is None:
         values["log_rounds"] = min(3, values["rounds"])
     run = simulate_feedback_loop(LoopSettings(**values), seed=seed, progress=progress)

@@ -1,16 +1,16 @@
 """The settings of a run of the loop, in one object: :class:`LoopSettings`.
 
 :func:`~.simulate.simulate_feedback_loop` takes a :class:`LoopSettings` and, for the calls
-written before it existed, the same fields as keywords; both are validated here, with the
-name of the function the learner called in every error.
+written before it existed, the same fields as keywords (merged by
+:func:`mlfail_widgets._settings.settings_values`); both are validated here, with the name of
+the function the learner called in every error.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import asdict, dataclass, fields
 
-from ..._validation import ParameterError, check_choice, check_float, check_int, owner_name, parameter_error
+from ..._validation import check_choice, check_float, check_int, parameter_error
 from .examination import EXAMINATION_MODELS
 from .policies import DEBIAS, LEARNED_POLICIES, POLICIES
 from .world import World
@@ -139,27 +139,3 @@ def _check(values: dict, world) -> dict:
                 warmup_rounds=warmup_rounds, audit_share=audit_share, new_window=new_window,
                 log_rounds=log_rounds)
 
-
-def _merge(policy, settings, options: dict) -> dict:
-    """The settings of a call: ``settings`` (or the defaults), the policy, then ``options``."""
-    if isinstance(policy, LoopSettings):
-        if settings is not None:
-            raise parameter_error("settings", "None when the first argument is already a "
-                                  "LoopSettings", settings)
-        policy, settings = None, policy
-    if settings is None:
-        settings = LoopSettings()
-    elif not isinstance(settings, LoopSettings):
-        raise parameter_error("settings", "a LoopSettings or None", settings,
-                              fix="Build one with LoopSettings(policy=..., epsilon=...).")
-    unknown = [name for name in options if name not in SETTINGS_FIELDS]
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], SETTINGS_FIELDS, n=1)
-        raise ParameterError(f"{owner_name()} got an unexpected keyword argument {unknown[0]!r}."
-                             + (f" Did you mean {close[0]!r}?" if close else
-                                " Its settings are: " + ", ".join(SETTINGS_FIELDS) + "."))
-    values = asdict(settings)
-    if policy is not None:
-        values["policy"] = policy
-    values.update(options)
-    return values

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..._random import resolve_rng
+from ..._settings import settings_values
 from ..._validation import check_choice, check_int, parameter_error
 from ._blas import single_threaded_blas
 from .examination import examination_probability, examine_and_play
@@ -31,7 +32,7 @@ from .metrics import (
     top_share,
 )
 from .policies import make_policy, random_lists, replace_slots
-from .settings import _SETTINGS_DOC, LoopSettings, _check, _merge
+from .settings import _SETTINGS_DOC, LoopSettings, _check
 from .world import World, make_world
 
 if TYPE_CHECKING:
@@ -193,7 +194,7 @@ def simulate_feedback_loop(
     >>> bool((simulate_feedback_loop(small, seed=1).plays == popular.plays).all())
     True
     """
-    checked = _check(_merge(policy, settings, options), world)
+    checked = _check(settings_values(LoopSettings, settings, options, first=("policy", policy)), world)
     rng = resolve_rng(seed)
     world_rng, loop_rng, metric_rng = rng.spawn(3)
     if world is None:

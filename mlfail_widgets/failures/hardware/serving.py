@@ -494,8 +494,8 @@ def measure_latency(scenarios: Sequence[ContentionScenario], settings: LatencySe
     ...
     mlfail_widgets._validation.ParameterError: measure_latency got an unexpected keyword argument 'round'. Did you mean 'rounds'?
     """
+    from ..._settings import settings_with
     from ...machine import BusyWatch, StressSlots, stress_capacity
-    from .._settings import settings_with
 
     scenarios = list(scenarios)
     if not scenarios or len(scenarios) > 12 or not all(isinstance(s, ContentionScenario) for s in scenarios):
