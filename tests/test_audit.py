@@ -464,3 +464,110 @@ def test_monitor_metric_needs_more_days_than_its_baseline():
     log = impressions(days=10)
     with pytest.raises(ParameterError, match="'baseline' parameter of monitor_metric"):
         monitor_metric(log, "mean", column="played")
+
+
+# ----------------------------------------------------------------------------- settings objects
+def test_drift_report_takes_drift_settings_and_keywords_override_them(log):
+    from mlfail_widgets.audit import DriftSettings
+
+    by_keywords = drift_report(log, REFERENCE, CURRENT, FEATURES, alpha=0.01, correction="holm", bins=8,
+                               grid=512, exact_max_rows=0)
+    settings = DriftSettings(alpha=0.01, correction="holm", bins=8, grid=512, exact_max_rows=0)
+    by_settings = drift_report(log, REFERENCE, CURRENT, FEATURES, settings)
+    pd.testing.assert_frame_equal(by_settings.table, by_keywords.table)
+    assert by_settings.grid == 512 and by_settings.alpha == 0.01
+    overridden = drift_report(log, REFERENCE, CURRENT, FEATURES, settings=settings, grid=1024, alpha=0.05)
+    assert overridden.grid == 1024 and overridden.alpha == 0.05 and overridden.correction == "holm"
+    with pytest.warns(DeprecationWarning, match="level"):
+        old = drift_report(log, REFERENCE, CURRENT, FEATURES, level=0.01)
+    assert old.alpha == 0.01
+    with pytest.raises(ParameterError, match="unexpected keyword argument 'exact_max_row'\\. Did you mean 'exact_max_rows'"):
+        drift_report(log, REFERENCE, CURRENT, exact_max_row=0)
+    with pytest.raises(ParameterError, match="'grid' parameter of drift_report must be an int in \\[16, 100000\\]"):
+        drift_report(log, REFERENCE, CURRENT, grid=4)
+    with pytest.raises(ParameterError, match="'settings' parameter of drift_report must be a DriftSettings"):
+        drift_report(log, REFERENCE, CURRENT, settings={"alpha": 0.01})
+
+
+def test_slice_report_and_slice_table_take_slice_settings(log):
+    from mlfail_widgets.audit import SliceSettings, slice_table
+    from mlfail_widgets.slicing import SliceSettings as SlicingSettings
+
+    assert SliceSettings is SlicingSettings  # one settings class for every slice table
+    settings = SliceSettings(edges=[-1.0, 0.0, 1.0], confidence=0.9, correction="bh", min_size=700)
+    expected = slice_metrics(log, "x", "accuracy", settings, prediction="score")
+    by_settings = slice_report(log, "x", "accuracy", prediction="score", settings=settings)
+    by_keywords = slice_report(log, "x", "accuracy", prediction="score", edges=[-1.0, 0.0, 1.0],
+                               confidence=0.9, correction="bh", min_size=700)
+    for table in (by_settings, by_keywords):
+        assert table["status"].tolist() == expected["status"].tolist()
+        assert table["flagged"].tolist() == expected["flagged"].tolist()
+        np.testing.assert_allclose(table["p_adjusted"], expected["p_adjusted"], rtol=1e-9)
+    overridden = slice_report(log, "x", "accuracy", prediction="score", settings=settings, min_size=1)
+    assert (overridden["status"] == "ok").all() and by_settings["status"].eq("too small").any()
+    keyed = slice_report(log, "x", "accuracy", prediction="score", settings=settings, edges={"x": [-1.0, 0.0, 1.0]})
+    pd.testing.assert_frame_equal(keyed.to_frame(), by_settings.to_frame())
+    with pytest.raises(ParameterError, match="unexpected keyword argument 'confidance'\\. Did you mean 'confidence'"):
+        slice_report(log, "region", prediction="score", confidance=0.9)
+    with pytest.raises(ParameterError, match="'interval' parameter of slice_report"):
+        slice_report(log, "region", prediction="score", interval="bootstrap")
+    aggregates = ("region", ["north", "south", "new"], [900, 900, 300], [765, 770, 180])
+    strict = slice_table(*aggregates, settings=SliceSettings(confidence=0.999, correction="bonferroni"))
+    same = slice_table(*aggregates, confidence=0.999, correction="bonferroni")
+    pd.testing.assert_frame_equal(strict.to_frame(), same.to_frame())
+    assert strict.confidence == 0.999 and strict.correction == "bonferroni"
+    with pytest.raises(ParameterError, match="Did you mean 'min_size'"):
+        slice_table(*aggregates, minsize=5)
+
+
+def test_feedback_check_and_monitor_metric_take_their_settings():
+    from mlfail_widgets.audit import FeedbackSettings, MonitorSettings
+
+    data = impressions()
+    window = dict(reference=("2026-01-01", "2026-01-16"), current=("2026-01-16", "2026-01-31"))
+    by_keywords = feedback_check(data, **window, new_days=3, head=0.2, torso=0.6, min_size=50, confidence=0.9)
+    settings = FeedbackSettings(new_days=3, head=0.2, torso=0.6, min_size=50, confidence=0.9)
+    by_settings = feedback_check(data, **window, settings=settings)
+    pd.testing.assert_frame_equal(by_settings.daily, by_keywords.daily)
+    pd.testing.assert_frame_equal(by_settings.slices.to_frame(), by_keywords.slices.to_frame())
+    assert by_settings.slices.confidence == 0.9
+    overridden = feedback_check(data, **window, settings=settings, new_days=7)
+    default_age = feedback_check(data, **window, head=0.2, torso=0.6, min_size=50, confidence=0.9)
+    pd.testing.assert_frame_equal(overridden.daily, default_age.daily)
+    with pytest.raises(ParameterError, match="Did you mean 'new_days'"):
+        feedback_check(data, **window, newdays=3)
+    with pytest.raises(ParameterError, match="'torso' parameter of feedback_check"):
+        feedback_check(data, **window, head=0.7)
+
+    log = impressions(days=40)
+    keywords = monitor_metric(log, "mean", column="played", detector="page_hinkley", baseline=10, threshold=3)
+    chosen = monitor_metric(log, "mean", column="played",
+                            settings=MonitorSettings(detector="page_hinkley", baseline=10, threshold=3))
+    pd.testing.assert_frame_equal(chosen.daily, keywords.daily)
+    assert chosen.detector == "page_hinkley" and chosen.baseline == 10
+    assert monitor_metric(log, "mean", column="played", settings=MonitorSettings(baseline=10),
+                          baseline=20).baseline == 20
+    with pytest.raises(ParameterError, match="Did you mean 'detector'"):
+        monitor_metric(log, "mean", column="played", detektor="cusum")
+
+
+def test_log_slice_chart_takes_slice_settings(log):
+    from mlfail_widgets.slicing import SliceSettings
+    from mlfail_widgets.widgets.audit import log_slice_chart
+
+    settings = SliceSettings(min_size=700, correction="bonferroni", edges=[-1.0, 0.0, 1.0])
+    chart = log_slice_chart(log, "x", prediction="score", settings=settings, progress=False)
+    expected = slice_report(log, "x", prediction="score", settings=settings)
+    try:
+        assert chart.result["status"].tolist() == expected["status"].tolist()
+        np.testing.assert_allclose(chart.result["p_adjusted"], expected["p_adjusted"], rtol=1e-12)
+        assert chart.result.correction == "bonferroni"
+    finally:
+        chart.close()
+    chart = log_slice_chart(log, "x", prediction="score", settings=settings, min_size=5, progress=False)
+    try:
+        assert (chart.result["status"] == "ok").all()
+    finally:
+        chart.close()
+    with pytest.raises(ParameterError, match="log_slice_chart got an unexpected keyword argument 'binz'\\. Did you mean 'bins'"):
+        log_slice_chart(log, "x", prediction="score", binz=3, progress=False)

@@ -10,11 +10,18 @@ come back:
   share per day (chapter 06);
 * :func:`estimate_log_performance`: the label-free accuracy estimate with your own model;
 * :func:`monitor_metric`: Page-Hinkley or CUSUM over a daily metric, with alarms.
+
+Their statistical options are settings dataclasses (:class:`DriftSettings`,
+:class:`SliceSettings`, the same as :func:`mlfail_widgets.slicing.slice_metrics` takes,
+:class:`FeedbackSettings`, :class:`MonitorSettings`), passed as ``settings``; each field is
+also a keyword that overrides it.
 """
 
 from __future__ import annotations
 
+from ..slicing._settings import SliceSettings
 from ._frames import LogFrame, as_log, window_bounds
+from ._settings import DriftSettings, FeedbackSettings, MonitorSettings
 from .drift import binned_ks, binned_wasserstein, drift_report
 from .estimate import LogPerformance, estimate_log_performance
 from .feedback import FeedbackCheck, feedback_check
@@ -24,10 +31,14 @@ from .slices import LOG_METRICS, slice_report, slice_table
 __all__ = [
     "DETECTORS",
     "LOG_METRICS",
+    "DriftSettings",
     "FeedbackCheck",
+    "FeedbackSettings",
     "LogFrame",
     "LogPerformance",
     "MetricTimeline",
+    "MonitorSettings",
+    "SliceSettings",
     "as_log",
     "binned_ks",
     "binned_wasserstein",

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._validation import check_float, check_int, parameter_error
+from .._settings import settings_with
+from .._validation import parameter_error
 from ..failures.shift.binned import (
     binned_ks,
     binned_ks_test,
@@ -34,7 +35,7 @@ from ..failures.shift.binned import (
     jensen_shannon_from_counts,
     merge_bins,
 )
-from ..statistics import DRIFT_EFFECT_COLUMNS, check_correction, psi_from_counts, psi_null, renamed_argument
+from ..statistics import DRIFT_EFFECT_COLUMNS, psi_from_counts, psi_null
 from ._counts import (
     category_counts,
     numeric_counts,
@@ -45,6 +46,7 @@ from ._counts import (
 from ._counts import windowed_sql as _windowed_sql
 from ._frames import as_log, windowed
 from ._progress import Steps
+from ._settings import DriftSettings
 from ._stream import stream_counts
 
 if TYPE_CHECKING:
@@ -71,17 +73,12 @@ def drift_report(
     reference: Sequence,
     current: Sequence,
     columns: Sequence[str] | None = None,
+    settings: DriftSettings | None = None,
     *,
     timestamp: str = "timestamp",
-    alpha: float = 0.05,
-    correction: str = "bonferroni",
-    bins: int = 10,
-    grid: int = 2048,
-    exact_max_rows: int = 1_000_000,
-    min_rows: int = 20,
     threads: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
-    level: float | None = None,
+    **overrides: Any,
 ) -> DriftReport:
     """Test every feature of a log for drift between two time windows, in the log's own engine.
 
@@ -94,8 +91,20 @@ def drift_report(
         The two time windows, as dates or timestamps; the start is included, the end excluded.
     columns : list of str, optional
         The features to test (default: every column but ``timestamp``).
+    settings : DriftSettings, optional
+        What is tested and how: the fields below from ``alpha`` to ``min_rows``; default
+        ``DriftSettings()``. Each field can also be given as a keyword, which overrides
+        ``settings`` (an unknown keyword is an error naming the closest one).
     timestamp : str, default="timestamp"
         The time column: timestamps, or ISO-8601 text parsed by the engine.
+    threads : int, optional
+        DuckDB threads, when ``data`` is a file path, and the threads that count a DuckDB log's
+        numeric columns (default: the machine's cores).
+    progress : callable, optional
+        ``progress(done, total, label)``, called before each step.
+    **overrides
+        Fields of :class:`DriftSettings`:
+
     alpha, correction, bins
         As in :func:`mlfail_widgets.failures.shift.detect_drift` (``level`` is the old name of
         ``alpha``).
@@ -107,11 +116,6 @@ def drift_report(
         brought back and the course's exact report runs on them.
     min_rows : int, default=20
         The fewest rows a window may have for the tests to mean anything.
-    threads : int, optional
-        DuckDB threads, when ``data`` is a file path, and the threads that count a DuckDB log's
-        numeric columns (default: the machine's cores).
-    progress : callable, optional
-        ``progress(done, total, label)``, called before each step.
 
     Returns
     -------
@@ -149,6 +153,16 @@ def drift_report(
     >>> binned = drift_report(log, **windows, exact_max_rows=0)
     >>> binned.drifted, bool((binned.table["statistic_bound"] < 0.01).all())
     (['x'], True)
+
+    The same binned report from a settings object (keywords still override its fields):
+
+    >>> coarse = DriftSettings(exact_max_rows=0, grid=512)
+    >>> drift_report(log, **windows, settings=coarse).grid, drift_report(log, **windows, settings=coarse, grid=1024).grid
+    (512, 1024)
+    >>> drift_report(log, **windows, alpah=0.01)
+    Traceback (most recent call last):
+    ...
+    mlfail_widgets._validation.ParameterError: drift_report got an unexpected keyword argument 'alpah'. Did you mean 'alpha'?
     >>> drift_report(log, **windows, columns=["xx"])
     Traceback (most recent call last):
     ...
@@ -158,13 +172,10 @@ def drift_report(
 
     from ..failures.shift import detect_drift
 
-    alpha = renamed_argument("alpha", alpha, "level", level, 0.05)
-    alpha = check_float(alpha, "alpha", low=0, high=1, low_open=True, high_open=True)
-    correction = check_correction(correction)
-    bins = check_int(bins, "bins", low=2, high=1000)
-    grid = check_int(grid, "grid", low=16, high=100_000)
-    exact_max_rows = check_int(exact_max_rows, "exact_max_rows", low=0)
-    min_rows = check_int(min_rows, "min_rows", low=2)
+    chosen = settings_with(DriftSettings, settings, overrides, also=("timestamp", "threads", "progress"),
+                           renamed={"level": "alpha"})
+    alpha, correction, bins, grid = chosen.alpha, chosen.correction, chosen.bins, chosen.grid
+    exact_max_rows, min_rows = chosen.exact_max_rows, chosen.min_rows
     log = as_log(data, threads=threads)
     log.check(timestamp, "timestamp")
     if columns is None:

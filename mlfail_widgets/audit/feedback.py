@@ -20,9 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_float, check_int, parameter_error
+from .._settings import settings_with
+from .._validation import parameter_error
 from ._frames import as_log, timestamp_expression, window_bounds
 from ._progress import Steps
+from ._settings import FeedbackSettings
 
 __all__ = ["FeedbackCheck", "feedback_check"]
 
@@ -59,18 +61,15 @@ def feedback_check(
     data: Any,
     reference: Sequence,
     current: Sequence,
+    settings: FeedbackSettings | None = None,
     *,
     item: str = "item_id",
     timestamp: str = "timestamp",
     played: str = "played",
     prediction: str | None = "score",
-    new_days: int = 7,
-    head: float = 0.1,
-    torso: float = 0.5,
-    min_size: int = 30,
-    confidence: float = 0.95,
     threads: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    **overrides: Any,
 ) -> FeedbackCheck:
     """Chapter 06's feedback-loop check on an impressions log.
 
@@ -80,9 +79,20 @@ def feedback_check(
         One row per item shown (any engine, or a Parquet/CSV path).
     reference, current : (start, end)
         Popularity is ranked on the reference window; slices are judged on the current one.
+    settings : FeedbackSettings, optional
+        How items are sliced and the slices judged: the fields below from ``new_days`` to
+        ``confidence``; default ``FeedbackSettings()``. Each field can also be given as a
+        keyword, which overrides ``settings``.
     item, timestamp, played, prediction : str
         Column names: the item shown, when, whether it was played (0/1), and the model's
         predicted play probability (None: judge the play rate instead of calibration).
+    threads : int, optional
+        DuckDB threads, when ``data`` is a file path.
+    progress : callable, optional
+        ``progress(done, total, label)``.
+    **overrides
+        Fields of :class:`FeedbackSettings`:
+
     new_days : int, default=7
         An item is new for this many days after it is first shown in the log.
     head, torso : float, default=0.1, 0.5
@@ -108,6 +118,13 @@ def feedback_check(
     (20, 0.91)
     >>> check.slices[["slice", "flagged"]].values.tolist()
     [['head', False], ['torso', False], ['tail', False], ['new', False], ['old', False]]
+
+    The same check from a settings object, a keyword overriding one of its fields:
+
+    >>> wide = FeedbackSettings(head=0.2, torso=0.6, min_size=50)
+    >>> again = feedback_check(log, ("2026-01-01", "2026-01-11"), ("2026-01-11", "2026-01-21"), wide, head=0.1)
+    >>> again.slices.min_size, again.slices.to_frame().equals(check.slices.to_frame())
+    (50, False)
     """
     import narwhals as nw
     import pandas as pd
@@ -116,11 +133,10 @@ def feedback_check(
     from ..slicing import apply_min_size
     from .slices import _binary_check, slice_table
 
-    new_days = check_int(new_days, "new_days", low=1)
-    head = check_float(head, "head", low=0, high=1, low_open=True)
-    torso = check_float(torso, "torso", low=head, high=1, fix="torso is a larger share than head.")
-    min_size = check_int(min_size, "min_size", low=1)
-    confidence = check_float(confidence, "confidence", low=0, high=1, low_open=True, high_open=True)
+    chosen = settings_with(FeedbackSettings, settings, overrides,
+                           also=("item", "timestamp", "played", "prediction", "threads", "progress"))
+    new_days, head, torso = chosen.new_days, chosen.head, chosen.torso
+    min_size, confidence = chosen.min_size, chosen.confidence
     log = as_log(data, threads=threads)
     log.check([item, played], "item" if item not in log.columns else "played")
     if prediction is not None:

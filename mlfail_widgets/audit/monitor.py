@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_float, check_int, parameter_error
+from .._settings import settings_with
+from .._validation import check_choice, parameter_error
 from ._frames import as_log, timestamp_expression, windowed
+from ._settings import DETECTORS, MonitorSettings
 
 __all__ = ["DETECTORS", "MetricTimeline", "monitor_metric"]
-
-DETECTORS = ("cusum", "page_hinkley")
 
 
 @dataclass
@@ -52,11 +52,9 @@ def monitor_metric(
     target: str = "label",
     prediction: str = "prediction",
     window: Sequence | None = None,
-    detector: str = "cusum",
-    baseline: int = 14,
-    threshold: float = 5.0,
-    delta: float = 0.5,
+    settings: MonitorSettings | None = None,
     threads: int | None = None,
+    **overrides: Any,
 ) -> MetricTimeline:
     """Watch a daily metric of the log with a change detector.
 
@@ -69,6 +67,19 @@ def monitor_metric(
         ``prediction``), or ``"mean"`` of ``column``.
     column : str, optional
         With ``metric="mean"``: the column averaged per day (a play flag, a latency, a score).
+    timestamp, target, prediction : str
+        Column names.
+    window : (start, end), optional
+        Only the days of this time window (default: every row).
+    settings : MonitorSettings, optional
+        The detector: the fields below from ``detector`` to ``delta``; default
+        ``MonitorSettings()``. Each field can also be given as a keyword, which overrides
+        ``settings``.
+    threads : int, optional
+        DuckDB threads, when ``data`` is a file path.
+    **overrides
+        Fields of :class:`MonitorSettings`:
+
     detector : {"cusum", "page_hinkley"}, default="cusum"
     baseline : int, default=14
         Days that set the standardisation (and the detectors' warm-up).
@@ -91,6 +102,13 @@ def monitor_metric(
     >>> timeline = monitor_metric(log, "accuracy")
     >>> [str(day.date()) for day in timeline.alarms]
     ['2026-02-11']
+    >>> slow = MonitorSettings(threshold=8.0)
+    >>> monitor_metric(log, "accuracy", settings=slow).alarms == monitor_metric(log, "accuracy", threshold=8.0).alarms
+    True
+    >>> monitor_metric(log, "accuracy", treshold=8.0)
+    Traceback (most recent call last):
+    ...
+    mlfail_widgets._validation.ParameterError: monitor_metric got an unexpected keyword argument 'treshold'. Did you mean 'threshold'?
     """
     import narwhals as nw
     import pandas as pd
@@ -99,10 +117,9 @@ def monitor_metric(
     from .slices import LOG_METRICS, _values
 
     metric = check_choice(metric, "metric", [*LOG_METRICS, "mean"])
-    detector = check_choice(detector, "detector", DETECTORS)
-    baseline = check_int(baseline, "baseline", low=3)
-    threshold = check_float(threshold, "threshold", low=0, low_open=True)
-    delta = check_float(delta, "delta", low=0)
+    chosen = settings_with(MonitorSettings, settings, overrides,
+                           also=("column", "timestamp", "target", "prediction", "window", "threads"))
+    detector, baseline, threshold, delta = chosen.detector, chosen.baseline, chosen.threshold, chosen.delta
     log = as_log(data, threads=threads)
     frame = log.frame
     if window is not None:

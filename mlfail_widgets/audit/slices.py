@@ -10,14 +10,15 @@ same columns, so :mod:`mlfail_widgets.plots.slices` draws it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import check_choice, check_float, check_int, parameter_error
-from ..statistics import check_correction
+from .._settings import settings_values
+from .._validation import check_choice, check_int, parameter_error
+from ..slicing._settings import RENAMED_OPTIONS, SliceSettings, _check_settings
 from ._frames import LogFrame, as_log, windowed
 from ._progress import Steps
 
@@ -34,9 +35,9 @@ _COLUMNS = ["by", "slice", "size", "metric", "low", "high", "gap", "flagged", "s
 
 
 def slice_table(by: str, labels: Sequence[str], n: ArrayLike, total: ArrayLike, square: ArrayLike | None = None, *,
-                kind: str = "proportion", metric: str = "accuracy", fixed: bool = False, confidence: float = 0.95,
-                correction: str = "holm", min_size: int = 30, size: ArrayLike | None = None,
-                engine: str = "") -> SliceResult:
+                kind: str = "proportion", metric: str = "accuracy", fixed: bool = False,
+                settings: SliceSettings | None = None, size: ArrayLike | None = None, engine: str = "",
+                **overrides: Any) -> SliceResult:
     """The result of :func:`mlfail_widgets.slicing.slice_metrics` from per-slice aggregates.
 
     The metric, intervals and flags come from :func:`mlfail_widgets.slicing.compare_slices`
@@ -58,12 +59,16 @@ def slice_table(by: str, labels: Sequence[str], n: ArrayLike, total: ArrayLike, 
         The metric's name.
     fixed : bool, default=False
         Keep the given order (bins); otherwise slices are sorted by metric, lowest first.
-    confidence, correction, min_size
-        As in ``slice_metrics``.
+    settings : SliceSettings, optional
+        The settings of :func:`mlfail_widgets.slicing.slice_metrics`; ``confidence``,
+        ``correction`` and ``min_size`` apply here (the slices are already cut, and the
+        intervals are Wilson's or Student's t from the aggregates).
     size : array-like, optional
         Rows per slice (default: ``n``); a slice without rows is "empty".
     engine : str
         Where the aggregates were computed (kept in ``result.extra["engine"]``).
+    **overrides
+        Fields of :class:`~mlfail_widgets.slicing.SliceSettings`, overriding ``settings``.
 
     Returns
     -------
@@ -74,10 +79,17 @@ def slice_table(by: str, labels: Sequence[str], n: ArrayLike, total: ArrayLike, 
     >>> result = slice_table("region", ["north", "south", "new"], [900, 900, 300], [765, 770, 180])
     >>> result[["slice", "size", "metric", "flagged"]].round(3).values.tolist()
     [['new', 300, 0.6, True], ['north', 900, 0.85, True], ['south', 900, 0.856, True]]
+    >>> strict = SliceSettings(confidence=0.999, correction="bonferroni")
+    >>> slice_table("region", ["north", "south", "new"], [900, 900, 300], [765, 770, 180],
+    ...             settings=strict)["flagged"].tolist()
+    [True, False, True]
     """
     import pandas as pd
 
     from ..slicing import SliceResult, apply_min_size, compare_slices
+
+    options = _slice_options(settings, overrides, ("kind", "metric", "fixed", "size", "engine"))
+    confidence, correction, min_size = options["confidence"], options["correction"], options["min_size"]
 
     n = np.asarray(n, dtype=float)
     total = np.asarray(total, dtype=float)
@@ -101,6 +113,21 @@ def slice_table(by: str, labels: Sequence[str], n: ArrayLike, total: ArrayLike, 
                          compared.confidence, compared.correction, "wilson" if kind == "proportion" else "t",
                          compared.test, int(size.sum()), 1, extra={"engine": engine})
     return apply_min_size(result, min_size)
+
+
+def _slice_options(settings: SliceSettings | None, overrides: dict, also: Sequence[str]) -> dict:
+    """The checked fields of ``settings`` with the keywords ``overrides`` replacing them.
+
+    Log slices come from aggregates, so their intervals are always Wilson's (proportions) or
+    Student's t (means): ``interval="bootstrap"`` is an error, not silently ignored.
+    """
+    options = _check_settings(settings_values(SliceSettings, settings, overrides, also=also,
+                                              renamed=RENAMED_OPTIONS))
+    if options["interval"] != "auto":
+        raise parameter_error("interval", '"auto" for a log (its slices are aggregates: Wilson or t intervals)',
+                              options["interval"],
+                              fix="Bootstrap intervals need the rows: use slicing.slice_metrics on a sample.")
+    return options
 
 
 # ----------------------------------------------------------------------------- per-row values
@@ -291,13 +318,10 @@ def slice_report(
     timestamp: str = "timestamp",
     target: str = "label",
     prediction: str = "prediction",
-    bins: int = 4,
-    edges: Sequence[float] | None = None,
-    min_size: int = 30,
-    confidence: float = 0.95,
-    correction: str = "holm",
+    settings: SliceSettings | None = None,
     threads: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    **overrides: Any,
 ) -> SliceResult:
     """A metric on every slice of a log, with intervals and corrected flags, in the log's engine.
 
@@ -318,12 +342,18 @@ def slice_report(
         Only the rows of this time window (default: every row).
     timestamp, target, prediction : str
         Column names.
-    bins, edges, min_size, confidence, correction
-        As in ``slice_metrics``.
+    settings : SliceSettings, optional
+        The settings of :func:`mlfail_widgets.slicing.slice_metrics` (one settings class for
+        every slice table of the course): ``bins``, ``edges`` (a number or list, or a dict
+        keyed by ``by``), ``min_size``, ``confidence`` and ``correction`` apply; ``interval``
+        must stay ``"auto"`` (``n_boot`` is unused). Each field can also be given as a
+        keyword, which overrides ``settings``.
     threads : int, optional
         DuckDB threads, when ``data`` is a file path.
     progress : callable, optional
         ``progress(done, total, label)``.
+    **overrides
+        Fields of :class:`~mlfail_widgets.slicing.SliceSettings` (``bins`` at most 1000).
 
     Returns
     -------
@@ -341,6 +371,13 @@ def slice_report(
     >>> table = slice_report(log, "region")
     >>> table[["slice", "size", "metric", "flagged"]].round(3).values.tolist()
     [['new', 302, 0.609, True], ['west', 865, 0.831, False], ['north', 919, 0.841, True], ['south', 914, 0.846, True]]
+    >>> strict = SliceSettings(min_size=900, correction="bonferroni")
+    >>> slice_report(log, "region", settings=strict, min_size=910)["status"].tolist()
+    ['too small', 'too small', 'ok', 'ok']
+    >>> slice_report(log, "region", min_sise=50)
+    Traceback (most recent call last):
+    ...
+    mlfail_widgets._validation.ParameterError: slice_report got an unexpected keyword argument 'min_sise'. Did you mean 'min_size'?
     >>> slice_report(log, "regoin")
     Traceback (most recent call last):
     ...
@@ -350,10 +387,15 @@ def slice_report(
 
     metric = check_choice(metric, "metric", LOG_METRICS)
     kind = LOG_METRICS[metric]
+    options = _slice_options(settings, overrides, ("window", "timestamp", "target", "prediction", "threads",
+                                                   "progress"))
+    bins, edges = options["bins"], options["edges"]
+    for name, option in (("bins", bins), ("edges", edges)):
+        if isinstance(option, Mapping):
+            check_choice(next(iter(set(option) - {by}), by), f"{name} key", [by])
+    bins = bins.get(by, SliceSettings.bins) if isinstance(bins, Mapping) else bins
+    edges = edges.get(by) if isinstance(edges, Mapping) else edges
     bins = check_int(bins, "bins", low=1, high=1000)
-    min_size = check_int(min_size, "min_size", low=1)
-    confidence = check_float(confidence, "confidence", low=0, high=1, low_open=True, high_open=True)
-    correction = check_correction(correction)
     log = as_log(data, threads=threads)
     if not isinstance(by, str):
         raise parameter_error("by", "one column name", by, fix="Call it once per column.")
@@ -428,7 +470,6 @@ def slice_report(
         labels = [lab for lab, kept in zip(labels, keep, strict=True) if kept]
         n, total, square, size = n[keep], total[keep], square[keep], size[keep]
     table = slice_table(by, labels, n, total, square, kind=kind, metric=metric, fixed=fixed,
-                        confidence=confidence, correction=correction, min_size=min_size, size=size,
-                        engine=log.engine)
+                        settings=SliceSettings(**options), size=size, engine=log.engine)
     steps.finish()
     return table

@@ -12,13 +12,16 @@ import html
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._validation import check_choice, parameter_error
 from ..plots import audit as audit_plot
 from ..plots import slices as slice_plot
 from .controls import Choice, Slider
 from .panel import Panel, in_kernel
+
+if TYPE_CHECKING:
+    from ..slicing import SliceSettings
 
 __all__ = ["LogSliceChart", "ProgressBar", "drift_report_widget", "log_slice_chart"]
 
@@ -106,10 +109,19 @@ class LogSliceChart(Panel):
     """
 
     def __init__(self, data: Any, by: str | Sequence[str], metrics: str | Sequence[str], *, window: Any,
-                 timestamp: str, target: str, prediction: str, min_size: int, title: str | None = None,
-                 background: Any = None, progress: Any = None, **options: Any) -> None:
+                 timestamp: str, target: str, prediction: str, min_size: int | None = None,
+                 title: str | None = None, background: Any = None, progress: Any = None,
+                 settings: Any = None, **options: Any) -> None:
+        from .._settings import settings_values
         from ..audit import LOG_METRICS, as_log, slice_report
-        from ..slicing import apply_min_size
+        from ..slicing import SliceSettings, apply_min_size
+
+        if min_size is not None:
+            options["min_size"] = min_size
+        chosen = SliceSettings(**settings_values(
+            SliceSettings, settings, options, renamed={"level": "confidence"},
+            also=("window", "timestamp", "target", "prediction", "title", "background", "progress")))
+        min_size = chosen.min_size
 
         columns = [by] if isinstance(by, str) else list(by)
         metrics = [metrics] if isinstance(metrics, str) else list(metrics)
@@ -131,8 +143,8 @@ class LogSliceChart(Panel):
                 if len(self._tables) >= _CACHED:
                     self._tables.pop(next(iter(self._tables)))
                 self._tables[key] = slice_report(log, by, metric, window=window, timestamp=timestamp,
-                                                 target=target, prediction=prediction, min_size=1,
-                                                 progress=progress, **options)
+                                                 target=target, prediction=prediction, settings=chosen,
+                                                 min_size=1, progress=progress)
             return apply_min_size(self._tables[key], min_size)
 
         compute.__name__ = "slice_report"
@@ -152,7 +164,7 @@ def log_slice_chart(
     timestamp: str = "timestamp",
     target: str = "label",
     prediction: str = "prediction",
-    min_size: int = 30,
+    settings: SliceSettings | None = None,
     title: str | None = None,
     background: bool | None = None,
     progress: Any = True,
@@ -169,8 +181,14 @@ def log_slice_chart(
         The columns offered in "slice by".
     metrics : str or list of str, default=("accuracy",)
         Metrics of :data:`mlfail_widgets.audit.LOG_METRICS`.
-    window, timestamp, target, prediction, min_size, **options
-        Passed to ``slice_report`` (``bins``, ``edges``, ``confidence``, ``correction``).
+    window, timestamp, target, prediction
+        Passed to ``slice_report``.
+    settings : SliceSettings, optional
+        The slice chart's settings, as :func:`mlfail_widgets.slicing.slice_metrics` and
+        ``slice_report`` take them (``min_size``, default 30, starts the slider).
+    **options
+        Fields of :class:`~mlfail_widgets.slicing.SliceSettings` (``bins``, ``edges``,
+        ``min_size``, ``confidence``, ``correction``), overriding ``settings``.
     progress : bool or callable, default=True
         True: a :class:`ProgressBar` for calls over two seconds (in a notebook).
 
@@ -184,10 +202,15 @@ def log_slice_chart(
     >>> chart.result["flagged"].tolist()
     [True, True]
     >>> chart.close()
+    >>> from mlfail_widgets.slicing import SliceSettings
+    >>> chart = log_slice_chart(log, "device", settings=SliceSettings(min_size=500), progress=False)
+    >>> chart.result["status"].tolist()
+    ['too small', 'too small']
+    >>> chart.close()
     """
     return LogSliceChart(data, by, metrics, window=window, timestamp=timestamp, target=target,
-                         prediction=prediction, min_size=min_size, title=title, background=background,
-                         progress=progress, **options)
+                         prediction=prediction, title=title, background=background,
+                         progress=progress, settings=settings, **options)
 
 
 def drift_report_widget(
