@@ -111,7 +111,7 @@ class LogSliceChart(Panel):
     def __init__(self, data: Any, by: str | Sequence[str], metrics: str | Sequence[str], *, window: Any,
                  timestamp: str, target: str, prediction: str, min_size: int | None = None,
                  title: str | None = None, background: Any = None, progress: Any = None,
-                 settings: Any = None, **options: Any) -> None:
+                 settings: SliceSettings | None = None, **options: Any) -> None:
         from .._settings import settings_values
         from ..audit import LOG_METRICS, as_log, slice_report
         from ..slicing import SliceSettings, apply_min_size
