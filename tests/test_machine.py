@@ -290,9 +290,34 @@ def test_doctor_reports_the_container_quota():
     assert "container limits (cgroup)" in text and read_cgroup_limits().version in text + "none"
 
 
-def test_wait_quiet_waits_for_other_learners_stress(tmp_path):
+def test_quiet_lease_waits_for_stress_then_keeps_new_stress_out(tmp_path):
     slots = StressSlots(capacity=2, folder=tmp_path)
     grant = slots.acquire(1, seconds=0.4, wait=0)  # expires 5.4 s after: released by hand below
-    assert slots.wait_quiet(timeout=0.3) >= 0.3
+    with slots.quiet(seconds=5, wait=0.3) as waited:  # gives up waiting after 0.3 s
+        assert waited >= 0.3
     slots.release(grant)
-    assert slots.wait_quiet(timeout=5) < 0.2
+    with slots.quiet(seconds=5, wait=5) as waited:
+        assert waited < 0.2
+        # another learner (its own process) asks for stress while the idle measurement runs: nothing now ...
+        other = subprocess.run([sys.executable, "-c", (
+            "import sys; from mlfail_widgets.machine import StressSlots; "
+            f"print(StressSlots(capacity=2, folder={str(tmp_path)!r}).acquire(2, seconds=5, wait=0).workers)")],
+            capture_output=True, text=True, timeout=60)
+        assert other.stdout.strip() == "0", other.stderr
+        # ... and a learner who waits gets the slots as soon as the lease ends
+        late = subprocess.Popen([sys.executable, "-c", (
+            "import time; from mlfail_widgets.machine import StressSlots; t = time.monotonic(); "
+            f"g = StressSlots(capacity=2, folder={str(tmp_path)!r}).acquire(2, seconds=5, wait=30); "
+            "print(g.workers, round(time.monotonic() - t, 1), g.message)")], stdout=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+    workers, seconds, message = late.communicate(timeout=60)[0].split(" ", 2)
+    assert workers == "2" and 1.0 <= float(seconds) < 10 and "idle measurements" in message
+    # a lease is given back on error too, and a dead owner's lease is ignored
+    with pytest.raises(RuntimeError), slots.quiet(seconds=5):
+        raise RuntimeError("the measurement failed")
+    assert slots.acquire(1, seconds=1, wait=0).workers == 1
+    dead = subprocess.run([sys.executable, "-c", (
+        "from mlfail_widgets.machine import StressSlots; "
+        f"StressSlots(capacity=2, folder={str(tmp_path)!r}).quiet(seconds=30).__enter__(); "
+        "import os; os._exit(0)")], timeout=60)  # killed while holding it: no clean-up ran
+    assert dead.returncode == 0 and slots.acquire(1, seconds=1, wait=0).workers == 1

@@ -33,7 +33,8 @@ class StressSlots:
     Each holder's entry (its pid, start time, worker count and an end time) lives in a JSON
     file under the system temp folder, read and written under an exclusive ``flock``. Entries
     whose owner process is dead, or whose end time has passed (the workers stop by themselves),
-    are ignored and dropped, so a killed kernel never holds slots.
+    are ignored and dropped, so a killed kernel never holds slots. An idle measurement holds a
+    quiet lease (:meth:`quiet`) during which no new stress starts.
 
     Parameters
     ----------
@@ -95,15 +96,46 @@ class StressSlots:
         with self._locked() as live:
             return sum(int(e["workers"]) for e in live)
 
-    def wait_quiet(self, timeout: float = 10.0) -> float:
-        """Wait until no stress worker of anyone runs (at most ``timeout`` s); the seconds waited.
+    @contextlib.contextmanager
+    def quiet(self, seconds: float, *, wait: float = 10.0) -> Iterator[float]:
+        """Keep everyone's stress off the machine while an idle measurement runs; yields the seconds waited.
 
-        An "idle" measurement is only idle when other learners' stress is not running.
+        An "idle" measurement is only idle when no learner's stress workers run, from its start to
+        its end. This waits (at most ``wait`` s) until none runs, then holds a quiet lease until the
+        block ends (at most ``seconds`` + 5 s, should its owner hang): while a lease is held,
+        :meth:`acquire` gives nobody new slots, so no stress starts halfway through the
+        measurement. Quiet leases do not exclude each other (two idle measurements do not disturb
+        one another); the lease of a process that died is ignored, like its slots.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     slots = StressSlots(capacity=2, folder=folder)
+        ...     with slots.quiet(seconds=5) as waited:
+        ...         during = slots.acquire(1, seconds=5, wait=0).workers
+        ...     after = slots.acquire(1, seconds=5, wait=0).workers
+        >>> during, after
+        (0, 1)
         """
+        import psutil
+
         began = time.monotonic()
-        while self.in_use() and time.monotonic() - began < timeout:
+        me = psutil.Process()
+        token = f"{me.pid}-quiet-{time.monotonic_ns()}"
+        while True:
+            with self._locked() as live:
+                waited = time.monotonic() - began
+                if not sum(int(e["workers"]) for e in live) or waited >= wait:
+                    live.append({"pid": me.pid, "started": me.create_time(), "workers": 0, "quiet": True,
+                                 "until": time.time() + seconds + 5, "token": token})
+                    break
             time.sleep(0.1)
-        return time.monotonic() - began
+        try:
+            yield waited
+        finally:
+            with self._locked() as live:
+                live[:] = [e for e in live if e.get("token") != token]
 
     def acquire(self, workers: int, seconds: float, *, wait: float = 30.0) -> SlotGrant:
         """Reserve up to ``workers`` slots for ``seconds``; wait up to ``wait`` s for all of them.
@@ -118,7 +150,8 @@ class StressSlots:
         while True:
             with self._locked() as live:
                 used = sum(int(e["workers"]) for e in live)
-                free = max(0, self.capacity - used)
+                idle_measured = any(e.get("quiet") for e in live)  # someone measures an idle machine
+                free = 0 if idle_measured else max(0, self.capacity - used)
                 waited = time.monotonic() - began
                 if free >= workers or waited >= wait:
                     granted = min(free, workers)
@@ -130,8 +163,8 @@ class StressSlots:
             time.sleep(0.2)
         message = ""
         if granted < workers or waited >= 0.5:
-            message = (f"Other learners' stress workers held this machine's {self.capacity} stress slot(s) "
-                       "(one per core)")
+            message = (f"Other learners' stress workers (or their idle measurements) held this machine's "
+                       f"{self.capacity} stress slot(s) (one per core)")
             message += f"; waited {waited:.1f} s" if waited >= 0.5 else ""
             message += (f"; running {granted} worker(s) instead of {workers}." if granted < workers
                         else f"; then ran all {workers}.")

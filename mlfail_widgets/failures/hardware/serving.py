@@ -450,7 +450,7 @@ def measure_latency(scenarios: Sequence[ContentionScenario], settings: LatencySe
     idle scenario and the first stressed scenario without mitigation (:attr:`~LatencyReport.lesson`).
     When the machine is busy, or the rounds disagree, the measurement adapts: it adds rounds of
     that pair, up to ``max_rounds``. A scenario without stress first waits (at most 10 s) until no
-    other learner's stress workers run on the machine. Stress workers run only during their
+    other learner's stress workers run on the machine, and no one's stress starts until it ends. Stress workers run only during their
     scenario's measurement,
     never more than the container's CPU quota allows nor more than the machine-wide slots
     (:class:`mlfail_widgets.machine.StressSlots`), and are always stopped; the servers stop at
@@ -546,15 +546,15 @@ def measure_latency(scenarios: Sequence[ContentionScenario], settings: LatencySe
 
         def one(scenario):
             server = servers[scenario.threads or usable_cores()]
-            if not scenario.stress_workers:  # idle means idle: let other learners' stress end first
-                seconds_waited = slots.wait_quiet(timeout=10.0)
-                if seconds_waited >= 0.2:
-                    waited.append(seconds_waited)
-            with contextlib.ExitStack() as stress:
-                if scenario.stress_workers:
+            with contextlib.ExitStack() as held:
+                if not scenario.stress_workers:  # idle means idle: other learners' stress ends first, none starts
+                    seconds_waited = held.enter_context(slots.quiet(seconds=3 * seconds + 1, wait=10.0))
+                    if seconds_waited >= 0.2:
+                        waited.append(seconds_waited)
+                else:
                     workers = CPUStress(min(scenario.stress_workers, capacity),
                                         seconds=4 * seconds + 5, nice=scenario.stress_nice, wait=SLOT_WAIT)
-                    stress.enter_context(workers)
+                    held.enter_context(workers)
                     if workers.message:
                         slot_waits.append((workers.waited, workers.granted,
                                            min(scenario.stress_workers, capacity)))
