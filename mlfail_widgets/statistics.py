@@ -244,15 +244,36 @@ def psi_null(reference_counts: ArrayLike, window: int, *, quantile: float = 0.95
     counts = np.asarray(reference_counts, dtype=float)
     if counts.ndim != 1 or counts.size < 2 or np.any(counts < 0) or counts.sum() <= 0:
         raise parameter_error("reference_counts", "at least two non-negative bin counts", counts.tolist())
-    rng = resolve_rng(seed)
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):  # deterministic: remembered
+        samples = _psi_null_samples(tuple(counts.tolist()), window, n_resamples, float(epsilon), int(seed)).copy()
+    else:
+        samples = _draw_psi_null(counts, window, n_resamples, epsilon, resolve_rng(seed))
+    return {"threshold": float(np.quantile(samples, quantile)), "mean": float(samples.mean()),
+            "above_0.1": float((samples > 0.1).mean()), "above_0.25": float((samples > 0.25).mean()),
+            "samples": samples}
+
+
+def _draw_psi_null(counts: np.ndarray, window: int, n_resamples: int, epsilon: float,
+                   rng: np.random.Generator) -> np.ndarray:
+    """PSI of ``n_resamples`` shift-free windows against the fixed reference ``counts`` (see :func:`psi_null`)."""
     seen = counts > 0
     shares = np.zeros((n_resamples, counts.size))
     shares[:, seen] = rng.dirichlet(counts[seen], size=n_resamples)
     windows = rng.multinomial(window, shares)
-    samples = np.asarray(psi_from_counts(np.broadcast_to(counts, windows.shape), windows, epsilon=epsilon))
-    return {"threshold": float(np.quantile(samples, quantile)), "mean": float(samples.mean()),
-            "above_0.1": float((samples > 0.1).mean()), "above_0.25": float((samples > 0.25).mean()),
-            "samples": samples}
+    return np.asarray(psi_from_counts(np.broadcast_to(counts, windows.shape), windows, epsilon=epsilon))
+
+
+@lru_cache(maxsize=256)
+def _psi_null_samples(counts: tuple[float, ...], window: int, n_resamples: int, epsilon: float,
+                      seed: int) -> np.ndarray:
+    """:func:`_draw_psi_null` with an integer seed, remembered: the features of a drift report often
+    share their reference counts (deciles of the same number of rows), and a widget asks again on
+    every move."""
+    from ._random import resolve_rng
+
+    samples = _draw_psi_null(np.asarray(counts), window, n_resamples, epsilon, resolve_rng(seed))
+    samples.setflags(write=False)
+    return samples
 
 
 #: The small effects the drift table's power is computed against: a location shift of 0.2
@@ -329,8 +350,17 @@ def _ks_power(n: int, m: int, alpha: float, shift_sd: float) -> float:
     moved = stats.norm.cdf(stats.norm.ppf(t) - shift_sd)
     at_moved = np.clip(np.round(moved * t.size - 0.5).astype(int), 0, t.size - 1)
     gaps = np.abs(t - moved + first / np.sqrt(n) - second[:, at_moved] / np.sqrt(m)).max(axis=1)
-    critical = stats.kstwo.isf(alpha, max(round(n * m / (n + m)), 1))
+    critical = _ks_critical(alpha, max(round(n * m / (n + m)), 1))
     return float((gaps > critical).mean())
+
+
+@lru_cache(maxsize=256)
+def _ks_critical(alpha: float, effective: int) -> float:
+    """The two-sample KS test's critical D at level ``alpha`` and effective size ``n m / (n + m)``
+    (``scipy.stats.kstwo``; remembered: a root search, asked once per feature of a report)."""
+    from scipy import stats
+
+    return float(stats.kstwo.isf(alpha, effective))
 
 
 def drift_effect(kind: str, statistic: float, sizes: tuple[int, int], alpha_each: float,
@@ -371,9 +401,9 @@ def drift_effect(kind: str, statistic: float, sizes: tuple[int, int], alpha_each
 
     n, m = sizes
     if kind == "numeric":
-        effective = np.round(max(n, m) * min(n, m) / (n + m))
+        effective = int(np.round(max(n, m) * min(n, m) / (n + m)))
         return DriftEffect(float(statistic), "KS D (largest ECDF gap)",
-                           float(stats.kstwo.isf(alpha_each, effective)), ks_power(sizes, alpha_each),
+                           _ks_critical(float(alpha_each), effective), ks_power(sizes, alpha_each),
                            SMALL_EFFECT["numeric"])
     total, dof = n + m, max(int(dof or 1), 1)
     critical = stats.chi2.isf(alpha_each, dof)

@@ -184,3 +184,15 @@ def test_drift_table_carries_effect_sizes_detectable_effects_and_the_psi_thresho
     rejected = np.mean([chi_square_test(rng.choice(3, 1000, p=shares), rng.choice(3, 1000, p=moved)).pvalue
                         < 0.01 for _ in range(reps)])
     assert rejected == pytest.approx(chi["power_small"], abs=3 * np.sqrt(0.06 * 0.94 / reps))
+
+
+def test_psi_null_remembered_for_an_integer_seed_is_the_same_draw_and_safe_to_change():
+    from mlfail_widgets.statistics import psi_null
+
+    fresh = psi_null([120, 80, 100, 100], 60, seed=np.random.default_rng(3))  # a Generator: drawn anew
+    first = psi_null([120, 80, 100, 100], 60, seed=3)
+    np.testing.assert_array_equal(first["samples"], fresh["samples"])
+    first["samples"][:] = -1.0  # the caller's copy: the remembered draw stays intact
+    again = psi_null([120, 80, 100, 100], 60, seed=3)
+    np.testing.assert_array_equal(again["samples"], fresh["samples"])
+    assert again["threshold"] == fresh["threshold"]
