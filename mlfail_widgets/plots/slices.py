@@ -120,6 +120,74 @@ def _wrap(fig, text: str, width: float) -> str:
     return "\n".join(lines)
 
 
+#: Points of padding around the laid-out parts (constrained layout's default ``w_pad``/``h_pad``).
+_PAD = 0.04167 * 72
+_TICK, _SIZE = 10, 9  # font sizes of the tick labels and of the size column
+
+
+@functools.lru_cache(maxsize=64)
+def _line_points(size: float, dpi: float, fonts: tuple) -> float:
+    """The height in points of one line of text (matplotlib's: that of "lp", ascender to descender)."""
+    from matplotlib.font_manager import FontProperties
+
+    _, height, _ = _renderer(dpi).get_text_width_height_descent("lp", FontProperties(size=size), ismath=False)
+    return height * 72 / dpi
+
+
+def _fonts() -> tuple:
+    import matplotlib
+
+    return tuple(matplotlib.rcParams["font.family"]), tuple(matplotlib.rcParams["font.sans-serif"])
+
+
+def _sides(ax, labels: list[str], flagged: np.ndarray, sizes: list[str], ylabel: bool) -> tuple[float, float]:
+    """The points the chart's own figure needs left and right of its axes (its y tick labels
+    and y label; its size column), as constrained layout would find them.
+
+    From the widths of the texts alone (measured once each, then remembered): no pass over the
+    figure's artists. The size column starts at 2% of the axes' width past its right edge;
+    that share is left to :func:`_place`.
+    """
+    fig = ax.figure
+    tick = ax.yaxis.get_major_ticks()[0]
+    left = max((_points(fig, text, _TICK, "bold" if flag else "normal")
+                for text, flag in zip(labels, flagged, strict=True)), default=0.0)
+    left += tick.get_pad() + tick.get_tick_padding()
+    if ylabel:
+        renderer = fig.canvas.get_renderer()
+        left += ax.yaxis.labelpad + ax.yaxis.label.get_window_extent(renderer).width * 72 / fig.dpi
+    right = max([_points(fig, "rows", _SIZE, "bold"), *(_points(fig, text, _SIZE) for text in sizes)])
+    # an x tick label at either end of the axis sticks out by half its width
+    lo, hi = sorted(ax.get_xlim())
+    locs = [v for v in ax.xaxis.get_major_locator()() if lo <= v <= hi]
+    half = max((_points(fig, text, _TICK) for text in ax.xaxis.get_major_formatter().format_ticks(locs)),
+               default=0.0) / 2
+    return max(left, half) + _PAD, right + _PAD
+
+
+def _place(drawn: Drawn[SliceArtists], left: float, right: float) -> None:
+    """Put the axes of the chart's own figure where constrained layout would: ``left`` and
+    ``right`` points (from :func:`_sides`) beside it, the title above, the x tick labels, the
+    x label and the legend below, each measured from its text."""
+    a = drawn.artists
+    ax, fig = a.points.axes, drawn.figure
+    renderer = fig.canvas.get_renderer()
+    scale = 72 / fig.dpi  # points per pixel
+    width, height = fig.get_figwidth() * 72, fig.get_figheight() * 72
+    tick = ax.xaxis.get_major_ticks()[0]
+    below = (tick.get_pad() + tick.get_tick_padding() + _line_points(_TICK, fig.dpi, _fonts())
+             + ax.xaxis.labelpad + ax.xaxis.label.get_window_extent(renderer).height * scale)
+    # the title and the size column's header, above the axes (their offsets from its top)
+    box = ax.bbox
+    above = max((text.get_window_extent(renderer).y1 - box.y1) * scale for text in (ax.title, a.header))
+    bottom = a.legend.get_window_extent(renderer).height * scale + 3 * _PAD + below
+    top = max(above, 0.0) + _PAD
+    across = max((width - left - right) / 1.02, 1.0)  # the size column starts 2% past the axes
+    along = max(height - bottom - top, 1.0)
+    ax.set_position([left / width, bottom / height, across / width, along / height])
+    ax.set_in_layout(True)  # set_position takes it out; savefig(bbox_inches="tight") needs it in
+
+
 def _format(value: float, metric: str) -> str:
     if not np.isfinite(value):
         return "n/a"
@@ -155,6 +223,7 @@ def draw(table: Any, ax: Any = None) -> Drawn[SliceArtists]:
         own = ax is None
         if own:
             fig, ax = new_figure((_WIDTH, _height(len(table))))
+            fig.set_layout_engine("none")  # update() lays its own figure out (_place)
         fig = ax.figure
         band = ax.axvspan(0, 1, color=style.NEUTRAL, alpha=0.12, linewidth=0, zorder=1)
         overall = ax.axvline(0, color=style.NEUTRAL, linestyle="--", linewidth=1.3, zorder=2)
@@ -259,7 +328,20 @@ def update(drawn: Drawn[SliceArtists], table: Any) -> None:
     columns = list(dict.fromkeys(str(b) for b in table["by"]))
     name = AXIS_LABELS.get(metric, metric).split(" (")[0]
     tested = int((status == "ok").sum())
-    across, along = _room(ax, labels, texts, a.own)
+    fig = drawn.figure
+    if a.own:
+        # The chart's own figure is laid out here, from the sizes of its texts (_sides,
+        # _place): its height follows the number of slices, its margins the labels.
+        if tuple(fig.get_size_inches()) != (_WIDTH, _height(rows)):
+            fig.set_size_inches(_WIDTH, _height(rows))
+        along = fig.get_figheight() * 72 - 150
+        ylabel = "" if several else _shorten(columns[0], max(8, min(_LABEL_NAME, int(along / 6.4))))
+        ax.yaxis.label.set_text(ylabel)
+        left, right = _sides(ax, labels, flagged, texts, bool(ylabel))
+        across = (fig.get_figwidth() * 72 - left - right) / 1.02  # the axes' width
+    else:
+        across, along = _room(ax, labels, texts, a.own)
+        ax.yaxis.label.set_text("" if several else _shorten(columns[0], max(8, min(_LABEL_NAME, int(along / 6.4)))))
     across = max(across, 150)
     longest = max(12, min(_TITLE_NAME, int(across / 8.5)))  # a name is never broken, so it must fit
     title = (f"{name[0].upper()}{name[1:]} by {', '.join(_shorten(c, longest) for c in columns)}: "
@@ -267,18 +349,18 @@ def update(drawn: Drawn[SliceArtists], table: Any) -> None:
     title = _wrap(ax.figure, title, across)
     ax.title.set_text(title)
     ax.xaxis.label.set_text(AXIS_LABELS.get(metric, metric))
-    ax.yaxis.label.set_text("" if several else _shorten(columns[0], max(8, min(_LABEL_NAME, int(along / 6.4)))))
     how = {"holm": "Holm", "bonferroni": "Bonferroni", "bh": "Benjamini-Hochberg"}.get(correction)
     legend_texts = a.legend.get_texts()
     legend_texts[0].set_text(f"slice and its {confidence:.0%} interval")
     legend_texts[1].set_text("flagged: differs from the rest" + (f" ({how}-corrected)" if how else ""))
     legend_texts[3].set_text(f"overall {_format(overall, metric)} and its interval")
+    if a.own:
+        _place(drawn, left, right)
+        return
 
-    # A new set of slices needs new margins (longer labels, another height): ask the figure
-    # for one layout pass on the next render; a moved value alone keeps the frozen layout.
+    # In given axes, a new set of slices needs new margins (longer labels): ask the figure for
+    # one layout pass on the next render; a moved value alone keeps the frozen layout.
     signature = (tuple(labels), tuple(texts), a.legend.get_texts()[1].get_text(), title.count("\n"))
     if a.layout is not None and signature != a.layout:
-        if a.own:
-            drawn.figure.set_size_inches(_WIDTH, _height(rows))
-        drawn.figure.set_layout_engine("constrained")
+        fig.set_layout_engine("constrained")
     a.layout = signature
