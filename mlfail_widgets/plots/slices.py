@@ -245,6 +245,10 @@ def draw(table: Any, ax: Any = None) -> Drawn[SliceArtists]:
             legend = ax.legend(handles=handles, loc="best", fontsize=8)
         ax.grid(axis="y", visible=False)
         ax.tick_params(axis="y", length=0)
+        if own:
+            # The title's place is fixed (just above the axes, where matplotlib would put it:
+            # nothing is drawn above them), so a draw skips measuring the y axis for it.
+            ax.set_title("", y=1.0)
     drawn = Drawn(fig, SliceArtists(band=band, overall=overall, whiskers=whiskers, points=points, sizes=[],
                                     header=header, legend=legend, margin=margin, own=own))
     update(drawn, table)
