@@ -140,6 +140,17 @@ def _fonts() -> tuple:
     return tuple(matplotlib.rcParams["font.family"]), tuple(matplotlib.rcParams["font.sans-serif"])
 
 
+def _pin_label(axis: Any, right: float, up: float) -> None:
+    """Put an axis label ``right`` and ``up`` points from the axes' left or bottom edge, where
+    matplotlib would put it past the tick labels (then a draw skips measuring them again for it)."""
+    from matplotlib.transforms import ScaledTranslation
+
+    ax = axis.axes
+    x, y = (0.5, 0.0) if axis is ax.xaxis else (0.0, 0.5)
+    axis.set_label_coords(x, y, transform=ax.transAxes + ScaledTranslation(right / 72, up / 72,
+                                                                           ax.figure.dpi_scale_trans))
+
+
 def _sides(ax, labels: list[str], flagged: np.ndarray, sizes: list[str], ylabel: bool) -> tuple[float, float]:
     """The points the chart's own figure needs left and right of its axes (its y tick labels
     and y label; its size column), as constrained layout would find them.
@@ -153,6 +164,7 @@ def _sides(ax, labels: list[str], flagged: np.ndarray, sizes: list[str], ylabel:
     left = max((_points(fig, text, _TICK, "bold" if flag else "normal")
                 for text, flag in zip(labels, flagged, strict=True)), default=0.0)
     left += tick.get_pad() + tick.get_tick_padding()
+    _pin_label(ax.yaxis, -(left + ax.yaxis.labelpad), 0.0)
     if ylabel:
         renderer = fig.canvas.get_renderer()
         left += ax.yaxis.labelpad + ax.yaxis.label.get_window_extent(renderer).width * 72 / fig.dpi
@@ -175,8 +187,9 @@ def _place(drawn: Drawn[SliceArtists], left: float, right: float) -> None:
     scale = 72 / fig.dpi  # points per pixel
     width, height = fig.get_figwidth() * 72, fig.get_figheight() * 72
     tick = ax.xaxis.get_major_ticks()[0]
-    below = (tick.get_pad() + tick.get_tick_padding() + _line_points(_TICK, fig.dpi, _fonts())
-             + ax.xaxis.labelpad + ax.xaxis.label.get_window_extent(renderer).height * scale)
+    label = tick.get_pad() + tick.get_tick_padding() + _line_points(_TICK, fig.dpi, _fonts()) + ax.xaxis.labelpad
+    _pin_label(ax.xaxis, 0.0, -label)
+    below = label + ax.xaxis.label.get_window_extent(renderer).height * scale
     # the title and the size column's header, above the axes (their offsets from its top)
     box = ax.bbox
     above = max((text.get_window_extent(renderer).y1 - box.y1) * scale for text in (ax.title, a.header))
