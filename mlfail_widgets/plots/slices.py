@@ -6,6 +6,11 @@ slice sizes in a column on the right. Flagged slices (those that differ from the
 rows, after the table's correction) are drawn in ``style.ALARM``, slices too
 small to judge in ``style.MUTED`` with a note. ``update`` changes all of it in place, also when
 the number of slices changes.
+
+The chart's own figure (``draw(table)``) is laid out by ``update`` itself, from the measured
+sizes of its texts (:func:`_sides`, :func:`_place`): the axes land where matplotlib's
+constrained layout would put them, without its two passes over every artist on each new set of
+labels. Drawn into given axes, the figure's own layout engine does the work.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ class SliceArtists(Artists):
     legend: Any
     margin: Any  # the transform of the size column (axes x, data y)
     own: bool  # the chart has its own figure (not given axes)
-    layout: tuple | None = field(default=None)  # what the last layout pass was made for
+    layout: tuple | None = field(default=None)  # in given axes: what the last layout pass was made for
 
 
 def _height(rows: int) -> float:
@@ -93,18 +98,13 @@ def _renderer(dpi: float):
     return RendererAgg(1, 1, dpi)
 
 
-def _room(ax, labels: list[str], sizes: list[str], own: bool) -> tuple[float, float]:
-    """The points the axes will have across (for the title) and along (for the y label).
-
-    For the chart's own figure, the figure's size less the tick labels on the left, the size
-    column on the right and the title, axis label and legend above and below (what the layout
-    will leave); in given axes, their current size less the labels' room.
+def _room(ax, labels: list[str], sizes: list[str]) -> tuple[float, float]:
+    """The points given axes will have across (for the title) and along (for the y label): their
+    current size less the labels' room. (The chart's own figure knows: :func:`_sides`.)
     """
     fig = ax.figure
     left = max((_points(fig, text, 10) for text in labels), default=0) + 36
     right = max((_points(fig, text, 9) for text in sizes), default=0) + 24
-    if own:
-        return fig.get_figwidth() * 72 - left - right, fig.get_figheight() * 72 - 150
     box = ax.get_position()
     return (box.width * fig.get_figwidth() * 72 - left - right + 60, box.height * fig.get_figheight() * 72)
 
@@ -122,7 +122,7 @@ def _wrap(fig, text: str, width: float) -> str:
 
 #: Points of padding around the laid-out parts (constrained layout's default ``w_pad``/``h_pad``).
 _PAD = 0.04167 * 72
-_TICK, _SIZE = 10, 9  # font sizes of the tick labels and of the size column
+_SIZE = 9  # the font size of the size column
 
 
 @functools.lru_cache(maxsize=64)
@@ -161,7 +161,8 @@ def _sides(ax, labels: list[str], flagged: np.ndarray, sizes: list[str], ylabel:
     """
     fig = ax.figure
     tick = ax.yaxis.get_major_ticks()[0]
-    left = max((_points(fig, text, _TICK, "bold" if flag else "normal")
+    size = tick.label1.get_fontsize()
+    left = max((_points(fig, text, size, "bold" if flag else "normal")
                 for text, flag in zip(labels, flagged, strict=True)), default=0.0)
     left += tick.get_pad() + tick.get_tick_padding()
     _pin_label(ax.yaxis, -(left + ax.yaxis.labelpad), 0.0)
@@ -172,7 +173,8 @@ def _sides(ax, labels: list[str], flagged: np.ndarray, sizes: list[str], ylabel:
     # an x tick label at either end of the axis sticks out by half its width
     lo, hi = sorted(ax.get_xlim())
     locs = [v for v in ax.xaxis.get_major_locator()() if lo <= v <= hi]
-    half = max((_points(fig, text, _TICK) for text in ax.xaxis.get_major_formatter().format_ticks(locs)),
+    size = ax.xaxis.get_major_ticks()[0].label1.get_fontsize()
+    half = max((_points(fig, text, size) for text in ax.xaxis.get_major_formatter().format_ticks(locs)),
                default=0.0) / 2
     return max(left, half) + _PAD, right + _PAD
 
@@ -187,7 +189,8 @@ def _place(drawn: Drawn[SliceArtists], left: float, right: float) -> None:
     scale = 72 / fig.dpi  # points per pixel
     width, height = fig.get_figwidth() * 72, fig.get_figheight() * 72
     tick = ax.xaxis.get_major_ticks()[0]
-    label = tick.get_pad() + tick.get_tick_padding() + _line_points(_TICK, fig.dpi, _fonts()) + ax.xaxis.labelpad
+    label = (tick.get_pad() + tick.get_tick_padding() + _line_points(tick.label1.get_fontsize(), fig.dpi, _fonts())
+             + ax.xaxis.labelpad)
     _pin_label(ax.xaxis, 0.0, -label)
     below = label + ax.xaxis.label.get_window_extent(renderer).height * scale
     # the title and the size column's header, above the axes (their offsets from its top)
@@ -245,7 +248,7 @@ def draw(table: Any, ax: Any = None) -> Drawn[SliceArtists]:
         points = ax.scatter([], [], s=52, zorder=4, edgecolors="white", linewidths=0.8)
         margin = blended_transform_factory(ax.transAxes, ax.transData)
         header = ax.text(1.02, 1.0, "rows", transform=ax.transAxes, ha="left", va="bottom",
-                         fontsize=9, color=style.NEUTRAL, fontweight="bold")
+                         fontsize=_SIZE, color=style.NEUTRAL, fontweight="bold")
         handles = [
             Line2D([], [], color=style.GOOD, marker="o", linewidth=2.6, label="slice and its interval"),
             Line2D([], [], color=style.ALARM, marker="o", linewidth=2.6, label="flagged"),
@@ -274,7 +277,7 @@ def _size_texts(drawn: Drawn[SliceArtists], count: int) -> list:
     ax = drawn.artists.points.axes
     while len(pool) < count:
         pool.append(ax.text(1.02, 0, "", transform=drawn.artists.margin, ha="left", va="center",
-                            fontsize=9, color=style.NEUTRAL, clip_on=False))
+                            fontsize=_SIZE, color=style.NEUTRAL, clip_on=False))
     for text in pool[count:]:
         text.set_visible(False)
     return pool[:count]
@@ -357,7 +360,7 @@ def update(drawn: Drawn[SliceArtists], table: Any) -> None:
         left, right = _sides(ax, labels, flagged, texts, bool(ylabel))
         across = (fig.get_figwidth() * 72 - left - right) / 1.02  # the axes' width
     else:
-        across, along = _room(ax, labels, texts, a.own)
+        across, along = _room(ax, labels, texts)
         ax.yaxis.label.set_text("" if several else _shorten(columns[0], max(8, min(_LABEL_NAME, int(along / 6.4)))))
     across = max(across, 150)
     longest = max(12, min(_TITLE_NAME, int(across / 8.5)))  # a name is never broken, so it must fit
