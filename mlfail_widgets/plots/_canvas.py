@@ -5,7 +5,8 @@ of text measurements (``matplotlib.text._get_text_metrics_with_cache``) is kept 
 a figure that changes size on a move (the slice chart's height follows its number of slices)
 measured every tick label, title and legend entry again on each move. This canvas keeps the
 renderers of the last :attr:`SizedCanvasAgg.kept` sizes, so going back to a size finds its
-renderer and its measurements. Each renderer holds one RGBA buffer of its size.
+renderer and its measurements. Each renderer holds one RGBA buffer of its size (3.2 MB for an
+8 x 10 inch figure at 100 dpi); the renderer of a ``savefig`` is not kept.
 
 This module imports matplotlib; :func:`mlfail_widgets.plots.new_figure` imports it inside.
 """
@@ -43,6 +44,8 @@ class SizedCanvasAgg(FigureCanvasAgg):
         super().__init__(figure)
 
     def get_renderer(self) -> Any:
+        if self.is_saving():  # savefig, often at another dpi: its large renderer is not kept
+            return super().get_renderer()
         w, h = self.figure.bbox.size
         key = (w, h, self.figure.dpi)
         if self._lastKey != key:
