@@ -48,12 +48,11 @@ class SizedCanvasAgg(FigureCanvasAgg):
             return super().get_renderer()
         w, h = self.figure.bbox.size
         key = (w, h, self.figure.dpi)
-        if self._lastKey != key:
-            renderer = self._renderers.pop(key, None)
-            if renderer is None:
-                renderer = RendererAgg(w, h, self.figure.dpi)
-            self._renderers[key] = renderer  # the newest last
-            while len(self._renderers) > self.kept:
-                self._renderers.pop(next(iter(self._renderers)))
-            self.renderer, self._lastKey = renderer, key
-        return self.renderer
+        renderer = self._renderers.pop(key, None)  # only our own dict: no private matplotlib state read
+        if renderer is None:
+            renderer = RendererAgg(w, h, self.figure.dpi)
+        self._renderers[key] = renderer  # the newest last
+        while len(self._renderers) > self.kept:
+            self._renderers.pop(next(iter(self._renderers)))
+        self.renderer = renderer
+        return renderer
