@@ -220,3 +220,31 @@ def test_a_table_without_the_default_columns_gets_an_error_naming_slice_chart_s_
     chart = slice_chart(frame, by=["g"], metrics=["accuracy"], target="y")
     assert chart.result.overall == 1.0
     chart.close()
+
+
+@pytest.mark.parametrize("by", ["genre", "age", ["genre", "age"]])
+def test_the_own_figure_is_laid_out_where_constrained_layout_would_put_it(data, by):
+    """update() places its own figure's axes from the texts' sizes (no layout pass per move);
+    matplotlib's constrained layout, asked afterwards, finds the same place."""
+    table = slice_metrics(data, by, min_size=400)  # bold flagged labels and "too small" notes
+    drawn = slices.draw(table)
+    fig, ax = drawn.figure, drawn.artists.points.axes
+    render_png(fig)
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    assert not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    ours = ax.get_position().frozen()
+    with style.context():
+        fig.set_layout_engine("constrained")
+        fig.canvas.draw()
+    pixels = np.abs(np.subtract(ours.extents, ax.get_position().extents)) * np.tile(fig.bbox.size, 2)
+    assert pixels.max() < 1, pixels
+
+
+def test_switching_columns_back_and_forth_keeps_the_text_measurements(chart):
+    """The figure's height follows the number of slices; its canvas keeps a renderer per size."""
+    renderers = set()
+    for by in ("age", "genre", "age", "genre"):
+        chart.set(by=by)
+        renderers.add(id(chart.figure.canvas.get_renderer()))
+    assert len(renderers) == 2

@@ -28,12 +28,13 @@ def new_figure(figsize: tuple[float, float] = (8.0, 3.6), *, nrows: int = 1, nco
     >>> fig.get_size_inches().tolist()
     [4.0, 3.0]
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    from ._canvas import SizedCanvasAgg
 
     with style.context():
         fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
-        FigureCanvasAgg(fig)
+        SizedCanvasAgg(fig)  # an Agg canvas that keeps its text measurements when the size changes
         axes = fig.subplots(nrows, ncols, squeeze=True, **subplot_kw)
     return fig, axes
 

@@ -6,6 +6,11 @@ slice sizes in a column on the right. Flagged slices (those that differ from the
 rows, after the table's correction) are drawn in ``style.ALARM``, slices too
 small to judge in ``style.MUTED`` with a note. ``update`` changes all of it in place, also when
 the number of slices changes.
+
+The chart's own figure (``draw(table)``) is laid out by ``update`` itself, from the measured
+sizes of its texts (:func:`_sides`, :func:`_place`): the axes land where matplotlib's
+constrained layout would put them, without its two passes over every artist on each new set of
+labels. Drawn into given axes, the figure's own layout engine does the work.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ class SliceArtists(Artists):
     legend: Any
     margin: Any  # the transform of the size column (axes x, data y)
     own: bool  # the chart has its own figure (not given axes)
-    layout: tuple | None = field(default=None)  # what the last layout pass was made for
+    layout: tuple | None = field(default=None)  # in given axes: what the last layout pass was made for
 
 
 def _height(rows: int) -> float:
@@ -93,18 +98,13 @@ def _renderer(dpi: float):
     return RendererAgg(1, 1, dpi)
 
 
-def _room(ax, labels: list[str], sizes: list[str], own: bool) -> tuple[float, float]:
-    """The points the axes will have across (for the title) and along (for the y label).
-
-    For the chart's own figure, the figure's size less the tick labels on the left, the size
-    column on the right and the title, axis label and legend above and below (what the layout
-    will leave); in given axes, their current size less the labels' room.
+def _room(ax, labels: list[str], sizes: list[str]) -> tuple[float, float]:
+    """The points given axes will have across (for the title) and along (for the y label): their
+    current size less the labels' room. (The chart's own figure knows: :func:`_sides`.)
     """
     fig = ax.figure
     left = max((_points(fig, text, 10) for text in labels), default=0) + 36
     right = max((_points(fig, text, 9) for text in sizes), default=0) + 24
-    if own:
-        return fig.get_figwidth() * 72 - left - right, fig.get_figheight() * 72 - 150
     box = ax.get_position()
     return (box.width * fig.get_figwidth() * 72 - left - right + 60, box.height * fig.get_figheight() * 72)
 
@@ -118,6 +118,90 @@ def _wrap(fig, text: str, width: float) -> str:
         else:
             lines.append(word)
     return "\n".join(lines)
+
+
+#: Points of padding around the laid-out parts (constrained layout's default ``w_pad``/``h_pad``).
+_PAD = 0.04167 * 72
+_SIZE = 9  # the font size of the size column
+
+
+@functools.lru_cache(maxsize=64)
+def _line_points(size: float, dpi: float, fonts: tuple) -> float:
+    """The height in points of one line of text (matplotlib's: that of "lp", ascender to descender)."""
+    from matplotlib.font_manager import FontProperties
+
+    _, height, _ = _renderer(dpi).get_text_width_height_descent("lp", FontProperties(size=size), ismath=False)
+    return height * 72 / dpi
+
+
+def _fonts() -> tuple:
+    import matplotlib
+
+    return tuple(matplotlib.rcParams["font.family"]), tuple(matplotlib.rcParams["font.sans-serif"])
+
+
+def _pin_label(axis: Any, right: float, up: float) -> None:
+    """Put an axis label ``right`` and ``up`` points from the axes' left or bottom edge, where
+    matplotlib would put it past the tick labels (then a draw skips measuring them again for it)."""
+    from matplotlib.transforms import ScaledTranslation
+
+    ax = axis.axes
+    x, y = (0.5, 0.0) if axis is ax.xaxis else (0.0, 0.5)
+    axis.set_label_coords(x, y, transform=ax.transAxes + ScaledTranslation(right / 72, up / 72,
+                                                                           ax.figure.dpi_scale_trans))
+
+
+def _sides(ax, labels: list[str], flagged: np.ndarray, sizes: list[str], ylabel: bool) -> tuple[float, float]:
+    """The points the chart's own figure needs left and right of its axes (its y tick labels
+    and y label; its size column), as constrained layout would find them.
+
+    From the widths of the texts alone (measured once each, then remembered): no pass over the
+    figure's artists. The size column starts at 2% of the axes' width past its right edge;
+    that share is left to :func:`_place`.
+    """
+    fig = ax.figure
+    tick = ax.yaxis.get_major_ticks()[0]
+    size = tick.label1.get_fontsize()
+    left = max((_points(fig, text, size, "bold" if flag else "normal")
+                for text, flag in zip(labels, flagged, strict=True)), default=0.0)
+    left += tick.get_pad() + tick.get_tick_padding()
+    _pin_label(ax.yaxis, -(left + ax.yaxis.labelpad), 0.0)
+    if ylabel:
+        renderer = fig.canvas.get_renderer()
+        left += ax.yaxis.labelpad + ax.yaxis.label.get_window_extent(renderer).width * 72 / fig.dpi
+    right = max([_points(fig, "rows", _SIZE, "bold"), *(_points(fig, text, _SIZE) for text in sizes)])
+    # an x tick label at either end of the axis sticks out by half its width
+    lo, hi = sorted(ax.get_xlim())
+    locs = [v for v in ax.xaxis.get_major_locator()() if lo <= v <= hi]
+    size = ax.xaxis.get_major_ticks()[0].label1.get_fontsize()
+    half = max((_points(fig, text, size) for text in ax.xaxis.get_major_formatter().format_ticks(locs)),
+               default=0.0) / 2
+    return max(left, half) + _PAD, right + _PAD
+
+
+def _place(drawn: Drawn[SliceArtists], left: float, right: float) -> None:
+    """Put the axes of the chart's own figure where constrained layout would: ``left`` and
+    ``right`` points (from :func:`_sides`) beside it, the title above, the x tick labels, the
+    x label and the legend below, each measured from its text."""
+    a = drawn.artists
+    ax, fig = a.points.axes, drawn.figure
+    renderer = fig.canvas.get_renderer()
+    scale = 72 / fig.dpi  # points per pixel
+    width, height = fig.get_figwidth() * 72, fig.get_figheight() * 72
+    tick = ax.xaxis.get_major_ticks()[0]
+    label = (tick.get_pad() + tick.get_tick_padding() + _line_points(tick.label1.get_fontsize(), fig.dpi, _fonts())
+             + ax.xaxis.labelpad)
+    _pin_label(ax.xaxis, 0.0, -label)
+    below = label + ax.xaxis.label.get_window_extent(renderer).height * scale
+    # the title and the size column's header, above the axes (their offsets from its top)
+    box = ax.bbox
+    above = max((text.get_window_extent(renderer).y1 - box.y1) * scale for text in (ax.title, a.header))
+    bottom = a.legend.get_window_extent(renderer).height * scale + 3 * _PAD + below
+    top = max(above, 0.0) + _PAD
+    across = max((width - left - right) / 1.02, 1.0)  # the size column starts 2% past the axes
+    along = max(height - bottom - top, 1.0)
+    ax.set_position([left / width, bottom / height, across / width, along / height])
+    ax.set_in_layout(True)  # set_position takes it out; savefig(bbox_inches="tight") needs it in
 
 
 def _format(value: float, metric: str) -> str:
@@ -155,6 +239,7 @@ def draw(table: Any, ax: Any = None) -> Drawn[SliceArtists]:
         own = ax is None
         if own:
             fig, ax = new_figure((_WIDTH, _height(len(table))))
+            fig.set_layout_engine("none")  # update() lays its own figure out (_place)
         fig = ax.figure
         band = ax.axvspan(0, 1, color=style.NEUTRAL, alpha=0.12, linewidth=0, zorder=1)
         overall = ax.axvline(0, color=style.NEUTRAL, linestyle="--", linewidth=1.3, zorder=2)
@@ -163,7 +248,7 @@ def draw(table: Any, ax: Any = None) -> Drawn[SliceArtists]:
         points = ax.scatter([], [], s=52, zorder=4, edgecolors="white", linewidths=0.8)
         margin = blended_transform_factory(ax.transAxes, ax.transData)
         header = ax.text(1.02, 1.0, "rows", transform=ax.transAxes, ha="left", va="bottom",
-                         fontsize=9, color=style.NEUTRAL, fontweight="bold")
+                         fontsize=_SIZE, color=style.NEUTRAL, fontweight="bold")
         handles = [
             Line2D([], [], color=style.GOOD, marker="o", linewidth=2.6, label="slice and its interval"),
             Line2D([], [], color=style.ALARM, marker="o", linewidth=2.6, label="flagged"),
@@ -176,6 +261,10 @@ def draw(table: Any, ax: Any = None) -> Drawn[SliceArtists]:
             legend = ax.legend(handles=handles, loc="best", fontsize=8)
         ax.grid(axis="y", visible=False)
         ax.tick_params(axis="y", length=0)
+        if own:
+            # The title's place is fixed (just above the axes, where matplotlib would put it:
+            # nothing is drawn above them), so a draw skips measuring the y axis for it.
+            ax.set_title("", y=1.0)
     drawn = Drawn(fig, SliceArtists(band=band, overall=overall, whiskers=whiskers, points=points, sizes=[],
                                     header=header, legend=legend, margin=margin, own=own))
     update(drawn, table)
@@ -188,7 +277,7 @@ def _size_texts(drawn: Drawn[SliceArtists], count: int) -> list:
     ax = drawn.artists.points.axes
     while len(pool) < count:
         pool.append(ax.text(1.02, 0, "", transform=drawn.artists.margin, ha="left", va="center",
-                            fontsize=9, color=style.NEUTRAL, clip_on=False))
+                            fontsize=_SIZE, color=style.NEUTRAL, clip_on=False))
     for text in pool[count:]:
         text.set_visible(False)
     return pool[:count]
@@ -259,7 +348,20 @@ def update(drawn: Drawn[SliceArtists], table: Any) -> None:
     columns = list(dict.fromkeys(str(b) for b in table["by"]))
     name = AXIS_LABELS.get(metric, metric).split(" (")[0]
     tested = int((status == "ok").sum())
-    across, along = _room(ax, labels, texts, a.own)
+    fig = drawn.figure
+    if a.own:
+        # The chart's own figure is laid out here, from the sizes of its texts (_sides,
+        # _place): its height follows the number of slices, its margins the labels.
+        if tuple(fig.get_size_inches()) != (_WIDTH, _height(rows)):
+            fig.set_size_inches(_WIDTH, _height(rows))
+        along = fig.get_figheight() * 72 - 150
+        ylabel = "" if several else _shorten(columns[0], max(8, min(_LABEL_NAME, int(along / 6.4))))
+        ax.yaxis.label.set_text(ylabel)
+        left, right = _sides(ax, labels, flagged, texts, bool(ylabel))
+        across = (fig.get_figwidth() * 72 - left - right) / 1.02  # the axes' width
+    else:
+        across, along = _room(ax, labels, texts)
+        ax.yaxis.label.set_text("" if several else _shorten(columns[0], max(8, min(_LABEL_NAME, int(along / 6.4)))))
     across = max(across, 150)
     longest = max(12, min(_TITLE_NAME, int(across / 8.5)))  # a name is never broken, so it must fit
     title = (f"{name[0].upper()}{name[1:]} by {', '.join(_shorten(c, longest) for c in columns)}: "
@@ -267,18 +369,18 @@ def update(drawn: Drawn[SliceArtists], table: Any) -> None:
     title = _wrap(ax.figure, title, across)
     ax.title.set_text(title)
     ax.xaxis.label.set_text(AXIS_LABELS.get(metric, metric))
-    ax.yaxis.label.set_text("" if several else _shorten(columns[0], max(8, min(_LABEL_NAME, int(along / 6.4)))))
     how = {"holm": "Holm", "bonferroni": "Bonferroni", "bh": "Benjamini-Hochberg"}.get(correction)
     legend_texts = a.legend.get_texts()
     legend_texts[0].set_text(f"slice and its {confidence:.0%} interval")
     legend_texts[1].set_text("flagged: differs from the rest" + (f" ({how}-corrected)" if how else ""))
     legend_texts[3].set_text(f"overall {_format(overall, metric)} and its interval")
+    if a.own:
+        _place(drawn, left, right)
+        return
 
-    # A new set of slices needs new margins (longer labels, another height): ask the figure
-    # for one layout pass on the next render; a moved value alone keeps the frozen layout.
+    # In given axes, a new set of slices needs new margins (longer labels): ask the figure for
+    # one layout pass on the next render; a moved value alone keeps the frozen layout.
     signature = (tuple(labels), tuple(texts), a.legend.get_texts()[1].get_text(), title.count("\n"))
     if a.layout is not None and signature != a.layout:
-        if a.own:
-            drawn.figure.set_size_inches(_WIDTH, _height(rows))
-        drawn.figure.set_layout_engine("constrained")
+        fig.set_layout_engine("constrained")
     a.layout = signature

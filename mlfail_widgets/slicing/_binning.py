@@ -31,10 +31,20 @@ def _edges_for(column: str, bins: Any, edges: Any, x: np.ndarray) -> np.ndarray 
     count = bins.get(column, 4) if isinstance(bins, Mapping) else bins
     count = check_int(count, "bins", low=1, high=1000)
     finite = x[np.isfinite(x)]  # -inf / inf fall below / above the finite bins
-    distinct = np.unique(x[~np.isnan(x)])
-    if distinct.size <= count or finite.size == 0:
+    if finite.size == 0 or _at_most_distinct(x[~np.isnan(x)], count):
         return None  # few distinct values (or no finite one): one slice per value
     return np.unique(np.quantile(finite, np.linspace(0, 1, count + 1)))
+
+
+def _at_most_distinct(values: np.ndarray, count: int) -> bool:
+    """Whether ``values`` hold at most ``count`` distinct numbers.
+
+    A prefix with more settles it without sorting the whole column (a continuous column, the
+    usual case, shows ``count + 1`` distinct values within its first few rows).
+    """
+    if np.unique(values[: 8 * (count + 1)]).size > count:
+        return False
+    return bool(np.unique(values).size <= count)
 
 
 def _numeric_slices(x: np.ndarray, cut: np.ndarray | None) -> tuple[np.ndarray, list[str], bool]:
