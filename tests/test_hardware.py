@@ -533,7 +533,7 @@ def test_measure_latency_lesson_holds_on_this_machine_and_counts_rounds():
 
 
 def test_the_lesson_judge_reports_a_contradiction_instead_of_hiding_it():
-    from mlfail_widgets.failures.hardware.serving import _judge
+    from mlfail_widgets.failures.hardware.contention import _judge
 
     def run(name, p99):
         latency = np.full(100, p99 / 1000)

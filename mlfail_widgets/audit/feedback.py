@@ -131,7 +131,8 @@ def feedback_check(
 
     from ..failures.feedback import gini
     from ..slicing import apply_min_size
-    from .slices import _binary_check, slice_table
+    from ._row_values import binary_check
+    from .slices import slice_table
 
     chosen = settings_with(FeedbackSettings, settings, overrides,
                            also=("item", "timestamp", "played", "prediction", "threads", "progress"))
@@ -144,7 +145,7 @@ def feedback_check(
     bounds = {name: window_bounds(w, name) for name, w in (("reference", reference), ("current", current))}
     steps = Steps(progress, 2)
     steps("checking the columns")
-    _binary_check(log, log.frame, played, "played")
+    binary_check(log, log.frame, played, "played")
     t = timestamp_expression(log, timestamp)
     y = nw.col(played).cast(nw.Float64)
     value = y if prediction is None else nw.col(prediction).cast(nw.Float64) - y

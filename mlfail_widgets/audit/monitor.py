@@ -114,7 +114,8 @@ def monitor_metric(
     import pandas as pd
 
     from ..failures.shift import cusum, page_hinkley
-    from .slices import LOG_METRICS, _values
+    from ._row_values import metric_values
+    from .slices import LOG_METRICS
 
     metric = check_choice(metric, "metric", [*LOG_METRICS, "mean"])
     chosen = settings_with(MonitorSettings, settings, overrides,
@@ -135,7 +136,7 @@ def monitor_metric(
         log.check(target, "target")
         if metric != "rate":
             log.check(prediction, "prediction")
-        value, mask = _values(log, frame, metric, target, prediction)
+        value, mask = metric_values(log, frame, metric, target, prediction)
     day = timestamp_expression(log, timestamp).dt.truncate("1d").alias("_day")
     counted = nw.lit(1) if mask is None else mask.cast(nw.Int64)
     weight = value if mask is None else nw.when(mask).then(value).otherwise(nw.lit(0.0))

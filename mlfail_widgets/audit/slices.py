@@ -19,8 +19,10 @@ from numpy.typing import ArrayLike
 from .._settings import settings_values
 from .._validation import check_choice, check_int, parameter_error
 from ..slicing._settings import RENAMED_OPTIONS, SliceSettings, _check_settings
-from ._frames import LogFrame, as_log, windowed
+from ._frames import as_log, windowed
 from ._progress import Steps
+from ._row_values import aggregate_checks, check_values, value_expressions
+from ._slice_bins import numeric_codes, quantile_edges
 
 if TYPE_CHECKING:
     from ..slicing import SliceResult
@@ -130,185 +132,6 @@ def _slice_options(settings: SliceSettings | None, overrides: dict, also: Sequen
     return options
 
 
-# ----------------------------------------------------------------------------- per-row values
-def _binary_check(log: LogFrame, frame, column: str, parameter: str, extra: dict | None = None) -> dict:
-    """A label column must hold 0/1 (or booleans): anything else is a clear error.
-
-    ``extra`` (name -> (expression, "sum"/"min"/"max")) rides along in the same pass; the
-    results are returned by name.
-    """
-    import narwhals as nw
-
-    if not (log.is_boolean(column) or log.schema[column].is_numeric()):
-        raise parameter_error(parameter, "a column of 0/1 values (or booleans)", column,
-                              fix=f"It has type {log.schema[column]}. Encode the positive class as 1, the rest as 0.")
-    x = nw.col(column).cast(nw.Float64)
-    bad = (~x.is_in([0.0, 1.0]) | x.is_null()).cast(nw.Int64)
-    columns = {} if log.is_boolean(column) else {"_bad": (bad, "sum")}
-    columns.update(extra or {})
-    found = {}
-    if columns:
-        query = frame.select(*(e.alias(n) for n, (e, _) in columns.items())).select(
-            *(getattr(nw.col(n), how)() for n, (_, how) in columns.items()))
-        found = {k: v[0] for k, v in log.collect(query).items()}
-    if found.get("_bad", 0):
-        other = frame.filter(bad == 1).select(x.alias("v")).head(5)
-        shown = log.collect(other)["v"]
-        raise parameter_error(parameter, "a column of 0/1 values (or booleans)", column,
-                              fix=f"It holds {sorted(set(np.asarray(shown).tolist()), key=str)[:5]} too. "
-                              "Encode the positive class as 1, the rest as 0, and drop unlabelled rows.")
-    return found
-
-
-def _value_expressions(log: LogFrame, metric: str, target: str, prediction: str) -> tuple[Any, Any, dict]:
-    """The per-row value of ``metric``, its mask (or None), and the checks on the columns.
-
-    No query runs here: ``checks`` (name -> (expression, "sum"/"min"/"max")) are aggregated
-    in the same pass as the metric, then :func:`_check_values` reads them.
-    """
-    import narwhals as nw
-
-    y = nw.col(target).cast(nw.Float64)
-    checks: dict[str, tuple[Any, str]] = {"_ynull": (nw.col(target).is_null().cast(nw.Int64), "sum")}
-
-    def labels() -> None:
-        if not (log.is_boolean(target) or log.schema[target].is_numeric()):
-            raise parameter_error("target", "a column of 0/1 values (or booleans)", target,
-                                  fix=f"It has type {log.schema[target]}. Encode the positive class as 1, the rest as 0.")
-        if not log.is_boolean(target):
-            checks["_bad"] = ((~y.is_in([0.0, 1.0]) & ~y.is_null()).cast(nw.Int64), "sum")
-
-    if metric == "rate":
-        labels()
-        return y, None, checks
-    if not log.schema[prediction].is_numeric() and not log.is_boolean(prediction):
-        raise parameter_error("prediction", f"a numeric column for metric {metric!r}", prediction)
-    pred = nw.col(prediction).cast(nw.Float64)
-    checks["_pnull"] = (nw.col(prediction).is_null().cast(nw.Int64), "sum")
-    if metric in ("calibration", "mae"):
-        if not (log.schema[target].is_numeric() or log.is_boolean(target)):
-            raise parameter_error("target", f"a numeric column for metric {metric!r}", target)
-        return (pred - y) if metric == "calibration" else (pred - y).abs(), None, checks
-    labels()
-    checks.update(_lo=(pred, "min"), _hi=(pred, "max"))
-    if metric == "log_loss":
-        p = pred.clip(1e-15, 1 - 1e-15)
-        return nw.when(y == 1).then(-p.log()).otherwise(-(1 - p).log()), None, checks
-    label = (pred >= 0.5).cast(nw.Float64)  # the predicted class (0/1 predictions stay as they are)
-    if metric == "accuracy":
-        return (label == y).cast(nw.Float64), None, checks
-    if metric == "precision":
-        return y, label == 1, checks
-    return label, y == 1, checks  # recall
-
-
-def _check_values(log: LogFrame, frame: Any, found: dict, target: str, prediction: str) -> None:
-    """Raise the clear error for missing values, labels other than 0/1, or predictions outside
-    [0, 1], from the aggregated checks of :func:`_value_expressions`."""
-    import narwhals as nw
-
-    for name, column, parameter in (("_ynull", target, "target"), ("_pnull", prediction, "prediction")):
-        if int(found.get(name, 0) or 0):
-            raise parameter_error(parameter, "a column without missing values", column,
-                                  fix=f"It has {int(found[name])} missing values; drop or fill those rows first.")
-    if int(found.get("_bad", 0) or 0):
-        y = nw.col(target).cast(nw.Float64)
-        shown = log.collect(frame.filter(~y.is_in([0.0, 1.0]) & ~y.is_null()).select(y.alias("v")).head(5))["v"]
-        raise parameter_error("target", "a column of 0/1 values (or booleans)", target,
-                              fix=f"It holds {sorted(set(np.asarray(shown).tolist()), key=str)[:5]} too. "
-                              "Encode the positive class as 1, the rest as 0, and drop unlabelled rows.")
-    if "_lo" in found:
-        lo, hi = float(found["_lo"]), float(found["_hi"])
-        if lo < 0 or hi > 1:
-            raise parameter_error("prediction", "0/1 labels or probabilities in [0, 1]", prediction,
-                                  fix=f"Its values range from {lo:g} to {hi:g}.")
-
-
-def _aggregate_checks(out: dict, checks: dict) -> dict:
-    """Per-group check columns of a query folded into one value each."""
-    how: dict[str, Callable[[np.ndarray], Any]] = {"sum": np.nansum, "min": np.nanmin, "max": np.nanmax}
-    return {name: how[kind](np.asarray(out[name], dtype=float)) if len(out[name]) else 0
-            for name, (_, kind) in checks.items()}
-
-
-def _values(log: LogFrame, frame: Any, metric: str, target: str, prediction: str) -> tuple[Any, Any]:
-    """(value expression, mask expression or None) of the per-row value of ``metric``, the
-    columns checked first (one query)."""
-    import narwhals as nw
-
-    value, mask, checks = _value_expressions(log, metric, target, prediction)
-    query = frame.select(*(e.alias(n) for n, (e, _) in checks.items())).select(
-        *(getattr(nw.col(n), how)() for n, (_, how) in checks.items()))
-    _check_values(log, frame, _aggregate_checks(log.collect(query), checks), target, prediction)
-    return value, mask
-
-
-# ----------------------------------------------------------------------------- slicing
-def _quantile_edges(log: LogFrame, frame, column: str, bins: int, distinct: int) -> np.ndarray:
-    """Quantile edges of a numeric column, as ``np.quantile`` (linear) gives them on the rows.
-
-    Up to 100,000 distinct values the engine returns each value's count and the quantiles
-    are exact; above, they come from a fine histogram (each edge the grid edge nearest its
-    quantile, within one 1/4096 of the range).
-    """
-    import narwhals as nw
-
-    x = nw.col(column).cast(nw.Float64)
-    if distinct > 100_000:
-        return _grid_edges(log, frame, column, bins)
-    out = log.collect(frame.filter(~x.is_null()).select(x.alias("_v")).group_by("_v").agg(nw.len().alias("_n")))
-    order = np.argsort(out["_v"])
-    values, counts = out["_v"][order].astype(float), out["_n"][order].astype(np.int64)
-    ends = np.cumsum(counts)  # the sorted rows [ends - counts, ends) hold each value
-    h = (ends[-1] - 1) * np.linspace(0, 1, bins + 1)
-    below = np.floor(h).astype(np.int64)
-    value_at = values[np.searchsorted(ends, below, side="right")]
-    value_next = values[np.searchsorted(ends, np.minimum(below + 1, ends[-1] - 1), side="right")]
-    quantiles = value_at + (value_next - value_at) * (h - below)
-    return np.unique(quantiles)
-
-
-def _grid_edges(log: LogFrame, frame, column: str, bins: int, grid: int = 4096) -> np.ndarray:
-    """Quantile edges of a numeric column from a fine histogram in the engine (approximate:
-    each edge is the grid edge nearest its quantile)."""
-    import narwhals as nw
-
-    x = nw.col(column).cast(nw.Float64)
-    ends = log.collect(frame.select(x.min().alias("lo"), x.max().alias("hi")))
-    lo, hi = float(ends["lo"][0]), float(ends["hi"][0])
-    span = hi - lo if hi > lo else 1.0
-    position = ((x - lo) / span * grid).floor()
-    code = nw.when(position >= grid).then(nw.lit(grid - 1)).otherwise(position).cast(nw.Int64)
-    out = log.collect(frame.filter(~x.is_null()).select(code.alias("_bin")).group_by("_bin").agg(nw.len().alias("_n")))
-    counts = np.zeros(grid)
-    counts[out["_bin"].astype(int)] = out["_n"].astype(float)
-    cumulative = np.cumsum(counts) / counts.sum()
-    cut = np.searchsorted(cumulative, np.arange(1, bins) / bins, side="left") + 1
-    inner = lo + np.unique(cut[(cut > 0) & (cut < grid)]) * span / grid
-    return np.unique(np.r_[lo, inner, hi])
-
-
-def _label(value: float) -> str:
-    return f"{value:.4g}"
-
-
-def _numeric_codes(column: str, edges: np.ndarray):
-    """Code expression and labels for bins [e_i, e_i+1) (the last closed), below and above."""
-    import narwhals as nw
-
-    x = nw.col(column).cast(nw.Float64)
-    labels = [f"< {_label(edges[0])}"]
-    code = nw.when(x < edges[0]).then(nw.lit(0))
-    for i in range(edges.size - 1):
-        last = i == edges.size - 2
-        labels.append(f"[{_label(edges[i])}, {_label(edges[i + 1])}{']' if last else ')'}")
-        inside = (x <= edges[i + 1]) if last else (x < edges[i + 1])
-        code = code.when(inside).then(nw.lit(i + 1))
-    labels.append(f"> {_label(edges[-1])}")
-    code = code.when(x > edges[-1]).then(nw.lit(edges.size))
-    return code.cast(nw.Int64), labels
-
-
 def slice_report(
     data: Any,
     by: str,
@@ -408,7 +231,7 @@ def slice_report(
     frame = log.frame
     if window is not None:
         frame, _ = windowed(log, frame, timestamp, {"window": window})
-    value, mask, checks = _value_expressions(log, metric, target, prediction)  # checked in the slices' pass
+    value, mask, checks = value_expressions(log, metric, target, prediction)  # checked in the slices' pass
 
     steps(f"slicing by {by}")
     fixed = False
@@ -420,11 +243,11 @@ def slice_report(
             codes, labels = x, None
         else:
             cut = (np.asarray(edges, dtype=float) if edges is not None
-                   else _quantile_edges(log, frame, by, bins, distinct))
+                   else quantile_edges(log, frame, by, bins, distinct))
             if cut.ndim != 1 or cut.size < 2 or np.isnan(cut).any() or np.any(np.diff(cut) <= 0):
                 raise parameter_error("edges", "at least two strictly increasing numbers", edges,
                                       fix="Give e.g. edges=[0, 18, 65, 120].")
-            codes, labels = _numeric_codes(by, cut)
+            codes, labels = numeric_codes(by, cut)
             fixed = True
     else:
         if edges is not None:
@@ -442,7 +265,7 @@ def slice_report(
     if not len(out["_rows"]):
         raise parameter_error("window", "a window with rows", window,
                               fix=f"No row of the log falls in it; check the dates against {timestamp!r}.")
-    _check_values(log, frame, _aggregate_checks(out, checks), target, prediction)
+    check_values(log, frame, aggregate_checks(out, checks), target, prediction)
     keys = out["_slice"]
     missing = np.array([k is None or (isinstance(k, float) and np.isnan(k)) for k in keys])
     if labels is None:  # by value: labels from the values, sorted like slice_metrics

@@ -26,9 +26,10 @@ from .bitflip import (
     train_demo_model,
     weights_checksum,
 )
+from .contention import ContentionScenario, LatencyReport, measure_latency
 from .memory import MemoryPressureRun, run_memory_limited
 from .sampling import MIN_INTERVAL, MachineReport, ResourceSampler, cpu_busy_percent, machine_report
-from .serving import ContentionScenario, LatencyReport, LatencyRun, ModelServer, measure_latency
+from .server import LatencyRun, ModelServer
 from .settings import LatencySettings
 from .stress import MAX_STRESS_SECONDS, CPUStress, StressBusyError, usable_cores
 from .thermal import ThermalModel, ThermalRun, simulate_thermal

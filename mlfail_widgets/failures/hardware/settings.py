@@ -1,7 +1,7 @@
-"""How :func:`~.serving.measure_latency` measures, in one object: :class:`LatencySettings`.
+"""How :func:`~.contention.measure_latency` measures, in one object: :class:`LatencySettings`.
 
-Also the checks of one measurement's arguments, shared by :meth:`~.serving.ModelServer.measure`,
-:class:`~.serving.ContentionScenario` and :class:`LatencySettings`.
+Also the checks of one measurement's arguments, shared by :meth:`~.server.ModelServer.measure`,
+:class:`~.contention.ContentionScenario` and :class:`LatencySettings`.
 """
 
 from __future__ import annotations
@@ -39,24 +39,24 @@ AUTO_MAX_RATE = 400.0
 
 @dataclass(frozen=True)
 class LatencySettings:
-    """How :func:`~.serving.measure_latency` measures: the load, the rounds, the model, the trace.
+    """How :func:`~.contention.measure_latency` measures: the load, the rounds, the model, the trace.
 
     Build one, change a field with :func:`dataclasses.replace`, and pass it to
-    :func:`~.serving.measure_latency` (keywords given there override its fields).
+    :func:`~.contention.measure_latency` (keywords given there override its fields).
 
     Parameters
     ----------
     rate : float or "auto", default=400.0
-        Requests per second, as in :meth:`~.serving.ModelServer.measure`. ``"auto"`` times a
+        Requests per second, as in :meth:`~.server.ModelServer.measure`. ``"auto"`` times a
         request on the machine as it is now (after the warm-up) and picks the rate that keeps
         the idle server busy 45 % of one core, at most 400: about 400 on a quiet machine, fewer
         on a slow or busy one, where a fixed 400 would overload even the idle server (and no
         stress could make it visibly worse). The rate used is in
-        :attr:`~.serving.LatencyReport.rate` and the notes.
+        :attr:`~.contention.LatencyReport.rate` and the notes.
     seconds, slo :
-        As in :meth:`~.serving.ModelServer.measure` (``seconds`` per scenario and round).
+        As in :meth:`~.server.ModelServer.measure` (``seconds`` per scenario and round).
     width : int, default=2048
-        The model's hidden width (see :class:`~.serving.ModelServer`).
+        The model's hidden width (see :class:`~.server.ModelServer`).
     sample_interval : float or None, default=0.2
         Record the machine's utilisation every this many seconds during the experiment (the
         ``trace``); None records nothing.
