@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from . import style
 
-__all__ = ["Artists", "Drawn", "axes_of", "encode_png", "figure_for", "new_figure", "render_png"]
+__all__ = ["Artists", "Drawn", "axes_of", "encode_png", "figure_for", "new_figure", "percent_ticks", "render_png"]
 
 
 def new_figure(figsize: tuple[float, float] = (8.0, 3.6), *, nrows: int = 1, ncols: int = 1,
@@ -58,6 +58,37 @@ def figure_for(ax: Any, figsize: tuple[float, float], **options: Any) -> tuple[A
     while isinstance(first, (list, tuple)) or getattr(first, "ndim", 0) > 0:  # a pair, or an array of axes
         first = first[0]
     return first.figure, ax
+
+
+def percent_ticks(axis: Any) -> None:
+    """Label ``axis`` (an x or y axis of shares in [0, 1]) in percent, with just the decimals its
+    ticks need: ticks 2.5% apart print "72.5%", never a rounded "73%" beside "70%" and "75%".
+
+    Examples
+    --------
+    >>> fig, ax = new_figure((3, 2))
+    >>> ax.set_xlim(0.675, 0.77)
+    (0.675, 0.77)
+    >>> percent_ticks(ax.xaxis)
+    >>> ax.xaxis.get_major_formatter().format_ticks([0.675, 0.7, 0.725])
+    ['67.5%', '70.0%', '72.5%']
+    >>> ax.xaxis.get_major_formatter().format_ticks([0.6, 0.8, 1.0])
+    ['60%', '80%', '100%']
+    """
+    from matplotlib.ticker import Formatter
+
+    class PercentTicks(Formatter):
+        decimals = 0
+
+        def set_locs(self, locs: Any) -> None:
+            super().set_locs(locs)
+            percents = [100 * float(v) for v in locs]
+            self.decimals = next((d for d in range(4) if all(abs(round(v, d) - v) < 1e-6 for v in percents)), 4)
+
+        def __call__(self, x: float, pos: Any = None) -> str:
+            return f"{100 * x:.{self.decimals}f}%"
+
+    axis.set_major_formatter(PercentTicks())
 
 
 def axes_of(artist: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import style
-from ._base import Artists, Drawn, figure_for, new_figure
+from ._base import Artists, Drawn, figure_for, new_figure, percent_ticks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,7 +108,7 @@ def draw(state: DeploymentRun, ax: Any = None) -> Drawn[TimelineArtists]:
         (served_accuracy,) = bottom.plot([], [], drawstyle="steps-post", color=style.ALARM, linewidth=2.2,
                                          linestyle=(0, (4, 2)))
         bottom.set_ylim(0, 1.0)
-        bottom.yaxis.set_major_formatter("{x:.0%}")
+        percent_ticks(bottom.yaxis)
         bottom.set_ylabel("accuracy on the\nweek's traffic")
         bottom.set_title("Accuracy on each week's traffic", fontsize=10.5)
         bottom.set_xlabel("week")
@@ -185,7 +185,7 @@ def draw_staleness(table: pd.DataFrame, ax: Any = None) -> Drawn[StalenessArtist
         ax.set_xticks(versions, [f"v{v}\n{w} wk old" if w else f"v{v}\nnewest"
                                  for v, w in zip(versions, table["weeks_old"], strict=True)], fontsize=8.5)
         ax.set_ylim(0.4, 1.04)
-        ax.yaxis.set_major_formatter("{x:.0%}")
+        percent_ticks(ax.yaxis)
         ax.set_ylabel("accuracy")
         ax.set_title(f"Every version, scored on week {newest}'s traffic: older is worse")
         ax.grid(axis="x", visible=False)

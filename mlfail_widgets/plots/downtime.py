@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import style
-from ._base import Artists, Drawn, axes_of, figure_for, new_figure
+from ._base import Artists, Drawn, axes_of, figure_for, new_figure, percent_ticks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -199,7 +199,7 @@ def _policy_axes(avail_ax: Axes, latency_ax: Axes, names: list[str], stacked: bo
     avail_ax.set_yticks(y, names)
     avail_ax.set_xlim(0, 1.22)
     avail_ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
-    avail_ax.xaxis.set_major_formatter("{x:.0%}")
+    percent_ticks(avail_ax.xaxis)
     avail_ax.set_xlabel("share of requests")
     avail_ax.grid(axis="y", visible=False)
     avail_ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3, fontsize=9.5,
@@ -343,7 +343,7 @@ def draw_agreement(simulated: pd.DataFrame, measured: pd.DataFrame, ax: Any = No
                 axis.plot(real["outage"], real[column], "o", color=colour, ms=8, mec="white",
                           label=f"{policy} (real run)")
         axes[0].set_ylabel("availability")
-        axes[0].yaxis.set_major_formatter("{x:.0%}")
+        percent_ticks(axes[0].yaxis)
         axes[0].set_title("Share of calls answered", loc="left")
         axes[1].set_ylabel("attempts per request")
         axes[1].set_title("Load: attempts per request", loc="left")

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import slices as slice_plot
 from . import style
-from ._base import Artists, Drawn, new_figure
+from ._base import Artists, Drawn, new_figure, percent_ticks
 
 __all__ = ["ExaminationFitArtists", "FeedbackArtists", "PolicyArtists", "PositionBiasArtists",
            "SliceComparisonArtists", "TradeoffArtists", "draw", "draw_examination_fit", "draw_policies",
@@ -145,7 +145,7 @@ def draw(report: Any, ax: Any = None) -> Drawn[FeedbackArtists]:
                       title="Lorenz curve: share of plays (up)\nby share of songs, least played first")
         for axis in (lorenz_ax.xaxis, lorenz_ax.yaxis):
             axis.set_major_locator(MaxNLocator(2))
-            axis.set_major_formatter("{x:.0%}")
+            percent_ticks(axis)
         lorenz_text = lorenz_ax.text(0.04, 0.96, "", ha="left", va="top", fontsize=9.5,
                                      bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9})
 
@@ -248,8 +248,8 @@ def draw_policies(histories: dict, ax: Any = None) -> Drawn[PolicyArtists]:
         gini_ax.set(title="Exposure concentrates", xlabel="round", ylabel="Gini of impressions")
         lorenz_ax.set(title="Who gets the plays", xlabel="share of songs, least played first",
                       ylabel="share of all plays", xlim=(0, 1), ylim=(0, 1))
-        lorenz_ax.xaxis.set_major_formatter("{x:.0%}")
-        lorenz_ax.yaxis.set_major_formatter("{x:.0%}")
+        percent_ticks(lorenz_ax.xaxis)
+        percent_ticks(lorenz_ax.yaxis)
         tau_ax.axhline(0, color=style.MUTED, linewidth=1)
         tau_ax.set_ylim(-0.2, 1.02)
         tau_ax.set(title="Learning the true ranking", xlabel="round",

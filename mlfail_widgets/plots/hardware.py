@@ -13,7 +13,7 @@ import numpy as np
 
 from .._validation import parameter_error
 from . import style
-from ._base import Artists, Drawn, axes_of, figure_for
+from ._base import Artists, Drawn, axes_of, figure_for, percent_ticks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -152,7 +152,7 @@ def draw_latency(experiment: LatencyReport, ax: Any = None) -> Drawn[LatencyArti
         stacks = [right.barh(rows, np.zeros(len(runs)), left=np.zeros(len(runs)), height=0.6,
                              color=colour, label=label) for label, colour in _OUTCOMES]
         right.set_xlim(0, 1)
-        right.xaxis.set_major_formatter("{x:.0%}")
+        percent_ticks(right.xaxis)
         right.set_xlabel("share of requests")
         right.set_title("Where the requests went")
         right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(1, len(runs))),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import style
-from ._base import Artists, Drawn, axes_of, figure_for
+from ._base import Artists, Drawn, axes_of, figure_for, percent_ticks
 
 if TYPE_CHECKING:
     from matplotlib.collections import LineCollection
@@ -62,7 +62,7 @@ def draw(share: OutageShareEstimate, ax: Any = None) -> Drawn[OutageArtists]:
         right.set_ylim(0.5, 1.5)
         right.set_yticks([])
         right.set_xlabel("share of outages that were not ML-specific")
-        right.xaxis.set_major_formatter("{x:.0%}")
+        percent_ticks(right.xaxis)
         right.set_title("How sure is 'most'?")
         verdict = right.text(0.02, 0.66, "", fontsize=10, va="center",
                              bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9})

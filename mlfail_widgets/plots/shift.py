@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import style
-from ._base import Artists, Drawn, new_figure
+from ._base import Artists, Drawn, new_figure, percent_ticks
 
 __all__ = ["MonitorArtists", "ShiftArtists", "draw", "draw_corrections", "draw_monitor", "draw_patterns",
            "draw_performance", "draw_significance", "draw_streaming", "draw_tradeoff", "update", "update_monitor"]
@@ -293,7 +293,7 @@ def draw_performance(tables: dict) -> Drawn:
             axis.set(title=name, xlabel="batch")
         first = np.atleast_1d(axes)[0]
         first.set_ylabel("accuracy")
-        first.yaxis.set_major_formatter("{x:.0%}")
+        percent_ticks(first.yaxis)
         first.legend(fontsize=9, loc="lower left")
         style.label_simulated(np.atleast_1d(axes)[-1], "SIMULATED DATA")
     return Drawn(fig)
@@ -314,7 +314,7 @@ def draw_corrections(tables: dict) -> Drawn:
         axis.set_xticks(range(len(tables)), list(tables))
         axis.set_ylim(0.4, 1.05)
         axis.set_ylabel("accuracy on the same current rows")
-        axis.yaxis.set_major_formatter("{x:.0%}")
+        percent_ticks(axis.yaxis)
         axis.legend(fontsize=9, ncols=len(methods), loc="upper center", bbox_to_anchor=(0.5, -0.12))
         axis.grid(axis="x", visible=False)
         axis.set_title("What each correction wins back")

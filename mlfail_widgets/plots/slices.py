@@ -23,7 +23,7 @@ import numpy as np
 
 from ..slicing import METRICS
 from . import style
-from ._base import Artists, Drawn, new_figure
+from ._base import Artists, Drawn, new_figure, percent_ticks
 
 __all__ = ["AXIS_LABELS", "SliceArtists", "draw", "update"]
 
@@ -285,7 +285,7 @@ def _size_texts(drawn: Drawn[SliceArtists], count: int) -> list:
 
 def update(drawn: Drawn[SliceArtists], table: Any) -> None:
     """Show ``table`` on the drawn chart, in place (any number of slices)."""
-    from matplotlib.ticker import PercentFormatter, ScalarFormatter
+    from matplotlib.ticker import AutoLocator, MaxNLocator, ScalarFormatter
 
     a = drawn.artists
     ax = a.points.axes
@@ -341,9 +341,15 @@ def update(drawn: Drawn[SliceArtists], table: Any) -> None:
     lo, hi = (float(ends.min()), float(ends.max())) if ends.size else (0.0, 1.0)
     pad = max((hi - lo) * 0.08, abs(hi) * 0.01, 1e-3)
     ax.set_xlim(lo - pad, hi + pad)
-    wide = (hi - lo) >= 0.05  # whole percents read best unless the slices are close together
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if wide else None) if _is_share(metric)
-                                 else ScalarFormatter())
+    if _is_share(metric):
+        # Ticks on whole steps of 1, 2 or 5 percent (or tenths of them), printed with just the
+        # decimals they need: "82%", "82.5%".
+        locator = MaxNLocator(nbins="auto", steps=[1, 2, 5, 10])
+        ax.xaxis.set_major_locator(locator)
+        percent_ticks(ax.xaxis)
+    else:
+        ax.xaxis.set_major_locator(AutoLocator())
+        ax.xaxis.set_major_formatter(ScalarFormatter())
 
     columns = list(dict.fromkeys(str(b) for b in table["by"]))
     name = AXIS_LABELS.get(metric, metric).split(" (")[0]
