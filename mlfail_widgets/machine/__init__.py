@@ -22,9 +22,10 @@ from __future__ import annotations
 from ._busy import BusyReading, BusyWatch
 from ._cgroup import CgroupLimits, cpu_limit, read_cgroup_limits, stress_capacity
 from ._lesson import Lesson
-from ._slots import SlotGrant, StressSlots
+from ._slots import SLOT_WAIT, SlotGrant, StressSlots
 
 __all__ = [
+    "SLOT_WAIT",
     "BusyReading",
     "BusyWatch",
     "CgroupLimits",

@@ -14,7 +14,12 @@ from typing import Any
 
 from ._cgroup import stress_capacity
 
-__all__ = ["SlotGrant", "StressSlots"]
+__all__ = ["SLOT_WAIT", "SlotGrant", "StressSlots"]
+
+#: Seconds a demo waits for stress slots held by other learners before it runs fewer workers (or
+#: none). Long enough for a room of 8 learners on 2 cores (benchmarks/room.py); the demo says
+#: how long it waited.
+SLOT_WAIT = 180.0
 
 
 def _alive(pid: int, started: float | None) -> bool:
@@ -137,7 +142,7 @@ class StressSlots:
             with self._locked() as live:
                 live[:] = [e for e in live if e.get("token") != token]
 
-    def acquire(self, workers: int, seconds: float, *, wait: float = 30.0) -> SlotGrant:
+    def acquire(self, workers: int, seconds: float, *, wait: float = SLOT_WAIT) -> SlotGrant:
         """Reserve up to ``workers`` slots for ``seconds``; wait up to ``wait`` s for all of them.
 
         Returns a :class:`SlotGrant` with the number granted (possibly fewer, or 0 when none was

@@ -33,8 +33,6 @@ __all__ = ["ContentionScenario", "LatencyReport", "LatencySettings", "measure_la
 MARGIN = 1.2
 #: rate="auto": the rate that keeps an idle server busy this share of one core (at most 400/s).
 AUTO_LOAD, AUTO_MIN_RATE = 0.45, 20.0  # and settings.AUTO_MAX_RATE
-#: Seconds a stressed run waits for machine-wide stress slots held by other learners.
-SLOT_WAIT = 180.0
 
 
 @dataclass(frozen=True)
@@ -305,7 +303,7 @@ def measure_latency(scenarios: Sequence[ContentionScenario], settings: LatencySe
                         waited.append(seconds_waited)
                 else:
                     workers = CPUStress(min(scenario.stress_workers, capacity),
-                                        seconds=4 * seconds + 5, nice=scenario.stress_nice, wait=SLOT_WAIT)
+                                        seconds=4 * seconds + 5, nice=scenario.stress_nice)
                     held.enter_context(workers)
                     if workers.message:
                         slot_waits.append((workers.waited, workers.granted,

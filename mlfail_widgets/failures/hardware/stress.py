@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..._validation import check_float, check_int, parameter_error
+from ...machine import SLOT_WAIT
 
 if TYPE_CHECKING:
     from ...machine import SlotGrant
@@ -103,7 +104,7 @@ class CPUStress:
         shares a machine with a latency-sensitive service).
     cpus : sequence of int, optional
         Pin the workers to these cores (Linux CPU affinity), leaving the others free.
-    wait : float, default=30.0
+    wait : float, default=180.0
         Seconds to wait for machine-wide slots before running fewer workers, in [0, 600].
 
     Attributes
@@ -132,7 +133,7 @@ class CPUStress:
     """
 
     def __init__(self, workers: int = 1, seconds: float = 5.0, *, nice: int = 0, cpus: Sequence[int] | None = None,
-                 wait: float = 30.0):
+                 wait: float = SLOT_WAIT):
         from ...machine import stress_capacity
 
         cores = stress_capacity()
