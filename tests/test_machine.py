@@ -321,3 +321,14 @@ def test_quiet_lease_waits_for_stress_then_keeps_new_stress_out(tmp_path):
         f"StressSlots(capacity=2, folder={str(tmp_path)!r}).quiet(seconds=30).__enter__(); "
         "import os; os._exit(0)")], timeout=60)  # killed while holding it: no clean-up ran
     assert dead.returncode == 0 and slots.acquire(1, seconds=1, wait=0).workers == 1
+
+
+def test_a_long_wait_for_a_slot_is_announced_once_while_it_lasts(tmp_path, capsys):
+    slots = StressSlots(capacity=1, folder=tmp_path)
+    held = slots.acquire(1, seconds=10, wait=0)
+    late = slots.acquire(1, seconds=1, wait=2.6)  # nobody frees the slot: waits it out, then runs none
+    err = capsys.readouterr().err
+    assert late.workers == 0 and "running 0 worker(s) instead of 1" in late.message
+    assert err.count("Waiting for a stress slot") == 1 and "at most 3 s" in err
+    slots.release(held)
+    assert slots.acquire(1, seconds=1, wait=5).workers == 1 and "Waiting" not in capsys.readouterr().err

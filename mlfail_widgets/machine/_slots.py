@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -146,12 +147,14 @@ class StressSlots:
         """Reserve up to ``workers`` slots for ``seconds``; wait up to ``wait`` s for all of them.
 
         Returns a :class:`SlotGrant` with the number granted (possibly fewer, or 0 when none was
-        free in time) and a sentence for the learner when they had to wait or shrink.
+        free in time) and a sentence for the learner when they had to wait or shrink. A wait of
+        more than 2 s is announced on standard error as it starts, once.
         """
         import psutil
 
         began = time.monotonic()
         me = psutil.Process()
+        told = False
         while True:
             with self._locked() as live:
                 used = sum(int(e["workers"]) for e in live)
@@ -165,6 +168,11 @@ class StressSlots:
                         live.append({"pid": me.pid, "started": me.create_time(), "workers": granted,
                                      "until": time.time() + seconds + 5, "token": token})
                     break
+            if not told and waited >= 2.0:  # a learner should not stare at a silent cell
+                print(f"Waiting for a stress slot: other learners' stress workers (or their idle measurements) "
+                      f"hold this machine's {self.capacity}; waiting at most {wait:.0f} s ...", file=sys.stderr,
+                      flush=True)
+                told = True
             time.sleep(0.2)
         message = ""
         if granted < workers or waited >= 0.5:
