@@ -72,6 +72,20 @@ class ConfidenceCalibration:
         index = np.searchsorted(self.knots, c, side="right") - 1
         return self.values[np.clip(index, 0, self.values.size - 1)]
 
+    @classmethod
+    def fit(cls, confidence: ArrayLike, correct: ArrayLike) -> ConfidenceCalibration:
+        """Isotonic fit of ``correct`` (0/1, was the prediction right) on the top-class ``confidence``.
+
+        Examples
+        --------
+        >>> calibration = ConfidenceCalibration.fit([0.6, 0.7, 0.9, 0.95], [0, 1, 1, 1])
+        >>> calibration([0.65, 0.92]).tolist()
+        [0.0, 1.0]
+        """
+        c, y = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=float)
+        knots, values = _isotonic(c, y)
+        return cls(knots, values, int(c.size))
+
 
 def calibrate_confidence(model: Any, holdout: Any, *, target: str | None = None) -> ConfidenceCalibration:
     """Learn how often ``model`` is right at each confidence, on labelled rows it did not train on.
@@ -98,8 +112,7 @@ def calibrate_confidence(model: Any, holdout: Any, *, target: str | None = None)
         raise ParameterError("calibrate_confidence needs labelled holdout rows; the holdout is empty.")
     probabilities = model.predict_proba(holdout)
     correct = model.classes_[probabilities.argmax(axis=1)] == holdout[target].to_numpy()
-    knots, values = _isotonic(probabilities.max(axis=1), correct.astype(float))
-    return ConfidenceCalibration(knots, values, len(holdout))
+    return ConfidenceCalibration.fit(probabilities.max(axis=1), correct)
 
 
 def expected_accuracy(probabilities: ArrayLike) -> float:
