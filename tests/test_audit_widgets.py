@@ -94,6 +94,33 @@ def test_drift_report_widget_passes_other_settings_and_names_a_misspelt_one(log)
         drift_report_widget(log, REFERENCE, CURRENT, ["x"], correction="holmes", progress=False)
 
 
+def test_the_drift_figure_marks_each_features_own_noise_level():
+    """Each bar has a tick at its psi_null95 and its label says whether PSI is above it; on 200
+    rows per window PSI 0.098 of a feature that did not move sits at the 0.1 rule of thumb but
+    within its no-shift 95th percentile (0.18)."""
+    from mlfail_widgets.plots.audit import draw_drift, update_drift
+
+    from .test_audit import make_log
+
+    report = drift_report(make_log(rows=400), REFERENCE, CURRENT, ["x", "z", "channel"])
+    drawn = draw_drift(report)
+    table = report.table
+    ticks = drawn.artists.noise.get_offsets()
+    np.testing.assert_allclose(ticks[:, 0], table["psi_null95"], rtol=1e-12)
+    np.testing.assert_array_equal(ticks[:, 1], np.arange(len(table)))
+    for label, row in zip(drawn.artists.labels, table.itertuples(), strict=True):
+        side = "above" if row.psi > row.psi_null95 else "within"
+        assert f"{side} its no-shift 95% ({row.psi_null95:.2g})" in label.get_text()
+        assert label.get_position()[0] > max(row.psi, row.psi_null95)  # text clear of bar and tick
+    x = table.set_index("column").loc["x"]
+    assert 0.09 < x["psi"] < 0.1 < x["psi_null95"] and not x["drifted"]
+    legend = [t.get_text() for t in drawn.figure.legends[0].get_texts()]
+    assert any("psi_null95" in t for t in legend) and any("rule of thumb" in t for t in legend)
+    other = drift_report(make_log(rows=400, seed=1), REFERENCE, CURRENT, ["x", "z", "channel"])
+    update_drift(drawn, other)
+    np.testing.assert_allclose(drawn.artists.noise.get_offsets()[:, 0], other.table["psi_null95"], rtol=1e-12)
+
+
 def test_progress_bar_counts_steps_and_stays_hidden_when_quick(log):
     bar = ProgressBar(delay=2.0, show=False)
     drift_report(log, REFERENCE, CURRENT, ["x", "channel"], exact_max_rows=0, progress=bar)
