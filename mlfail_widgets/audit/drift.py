@@ -289,4 +289,4 @@ def _binned_report(log: Any, frame: Any, sql: str | None, columns: list[str], nu
     for name, values in effects.items():
         table[name] = values
     table["psi_null95"] = [psi_null(reference_bins[c], int(rows[1]), seed=0)["threshold"] for c in columns]
-    return DriftReport(table[_COLUMNS], alpha, correction)
+    return DriftReport(table[_COLUMNS], alpha, correction, dofs=dof)

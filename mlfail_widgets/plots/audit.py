@@ -2,8 +2,10 @@
 
 * :func:`draw_drift` / :func:`update_drift`: one bar per feature, its population stability index
   (comparable across numeric and categorical features), flagged features in ``style.ALARM``,
-  each bar labelled with its test's adjusted p-value. ``update_drift`` changes heights, colours
-  and labels in place.
+  each bar labelled with its test's adjusted p-value, and on each bar a tick at its own noise
+  level: ``psi_null95``, PSI's 95th percentile with no shift at the current window's size
+  (chapter 05's threshold; the 0.1 / 0.25 rule of thumb stays as two light dotted lines).
+  ``update_drift`` changes heights, colours, ticks and labels in place.
 * :func:`draw_timeline`: the daily metric, its baseline band, and the detector's alarms.
 """
 
@@ -28,10 +30,11 @@ __all__ = ["DriftArtists", "TimelineArtists", "draw_drift", "draw_timeline", "up
 
 @dataclass
 class DriftArtists(Artists):
-    """What :func:`update_drift` changes: the bars, their p-value labels and the title."""
+    """What :func:`update_drift` changes: the bars, their noise ticks, p-value labels and the title."""
 
     ax: Axes
     bars: BarContainer  # one bar per feature: its PSI
+    noise: PathCollection  # one tick per feature: its psi_null95 (PSI's 95th percentile with no shift)
     labels: list[Text]  # each bar's test and adjusted p-value
     title: Text
 
@@ -48,6 +51,13 @@ def _p_text(p: float) -> str:
     return "p < 1e-300" if p <= 1e-300 else f"p = {p:.2g}"
 
 
+def _noise_text(psi: float, noise: float) -> str:
+    """Where a PSI stands against its own noise level (the tick may be too close to 0 to see)."""
+    if not np.isfinite(noise):
+        return f"PSI {psi:.2g}"
+    return f"PSI {psi:.2g}, {'above' if psi > noise else 'within'} its no-shift 95% ({noise:.2g})"
+
+
 def draw_drift(report: Any) -> Drawn[DriftArtists]:
     """Bars of each feature's PSI, coloured by the report's verdict.
 
@@ -61,40 +71,49 @@ def draw_drift(report: Any) -> Drawn[DriftArtists]:
     >>> drawn = draw_drift(drift_report(log, ("2026-01-01", "2026-02-12"), ("2026-02-12", "2026-03-26")))
     >>> [t.get_text() for t in drawn.figure.axes[0].get_yticklabels()]
     ['x']
+    >>> bool(drawn.artists.noise.get_offsets()[0, 0] < drawn.artists.bars[0].get_width())  # above its noise
+    True
     """
     table = report.table
     k = len(table)
     with style.context():
-        fig, ax = new_figure((7.6, 1.2 + 0.42 * k))
+        fig, ax = new_figure((7.6, 1.5 + 0.5 * k))
         bars = ax.barh(np.arange(k), np.zeros(k), height=0.6, zorder=3)
         labels = [ax.text(0, i, "", va="center", ha="left", fontsize=9, zorder=4) for i in range(k)]
         ax.set_yticks(np.arange(k), table["column"].tolist())
         ax.invert_yaxis()
-        for value in (0.1, 0.25):
-            ax.axvline(value, color=style.NEUTRAL, linestyle=":", linewidth=1, zorder=2)
-        # the rule of thumb's lines are named in the axis label: text at the lines ran into the
-        # title and into each other (they are close whatever the PSI scale)
-        ax.set_xlabel("population stability index (PSI; 0 = same distribution; "
-                      "dotted: 0.1 moderate, 0.25 major shift)")
+        noise = ax.scatter(np.zeros(k), np.arange(k), marker="|", s=420, linewidths=2.2, color=style.NEUTRAL,
+                           zorder=5, label="PSI's 95th percentile with no shift at this size (psi_null95)")
+        rule = [ax.axvline(value, color=style.NEUTRAL, linestyle=":", linewidth=0.8, alpha=0.6, zorder=2)
+                for value in (0.1, 0.25)]
+        rule[0].set_label("rule of thumb: 0.1 moderate, 0.25 major shift")
+        # named in a legend under the axes: text at the lines ran into the title and into each
+        # other (they are close whatever the PSI scale), and a legend inside covered bars
+        ax.set_xlabel("population stability index (PSI; 0 = same distribution)")
+        fig.legend(handles=[noise, rule[0]], loc="outside lower center", ncols=2, fontsize=8, frameon=False,
+                   markerscale=0.5)
         title = ax.set_title("")
-    drawn = Drawn(fig, DriftArtists(ax=ax, bars=bars, labels=labels, title=title))
+    drawn = Drawn(fig, DriftArtists(ax=ax, bars=bars, noise=noise, labels=labels, title=title))
     update_drift(drawn, report)
     return drawn
 
 
 def update_drift(drawn: Drawn[DriftArtists], report: Any) -> None:
-    """Change the bars, colours, p-value labels and title in place (same features)."""
+    """Change the bars, colours, noise ticks, p-value labels and title in place (same features)."""
     table = report.table
     artists = drawn.artists
     ax = artists.ax
     psi = table["psi"].to_numpy(dtype=float)
-    top = max(0.3, float(np.nanmax(psi)) * 1.45 if len(psi) else 0.3)
+    noise = table["psi_null95"].to_numpy(dtype=float)
+    top = max(0.3, float(np.nanmax(np.r_[psi, noise])) * 1.45 if len(psi) else 0.3)
+    artists.noise.set_offsets(np.column_stack([noise, np.arange(len(noise))]))
     for bar, label, value, row in zip(artists.bars, artists.labels, psi,
                                       table.itertuples(), strict=True):
         bar.set_width(value)
         bar.set_color(style.ALARM if row.drifted else style.GOOD)
-        label.set_x(value + top * 0.01)
-        label.set_text(f"{row.test}, {_p_text(row.adjusted_pvalue)}" + (" (drifted)" if row.drifted else ""))
+        label.set_x(np.nanmax([value, row.psi_null95]) + top * 0.012)  # right of the bar and its tick
+        label.set_text(f"{row.test}, {_p_text(row.adjusted_pvalue)}" + (" (drifted)" if row.drifted else "")
+                       + f"\n{_noise_text(value, row.psi_null95)}")
     ax.set_xlim(0, top)
     flagged = int(table["drifted"].sum())
     sizes = (f"; {report.rows['reference']:,} vs {report.rows['current']:,} rows"

@@ -21,6 +21,7 @@ from .controls import Choice, Slider
 from .panel import Panel, in_kernel
 
 if TYPE_CHECKING:
+    from ..audit import DriftSettings
     from ..slicing import SliceSettings
 
 __all__ = ["LogSliceChart", "ProgressBar", "drift_report_widget", "log_slice_chart"]
@@ -218,17 +219,23 @@ def drift_report_widget(
     reference: Sequence,
     current: Sequence,
     columns: Sequence[str] | None = None,
+    settings: DriftSettings | None = None,
     *,
     timestamp: str = "timestamp",
     title: str | None = None,
     background: bool | None = None,
     progress: Any = True,
+    threads: int | None = None,
     **options: Any,
 ) -> Panel:
     """The drift report of a log as a figure, with controls for the correction and the level ``alpha``.
 
     The report is computed once (its counts and p-values); the controls only re-apply the
-    correction (:meth:`~mlfail_widgets.failures.shift.DriftReport.with_correction`).
+    correction (:meth:`~mlfail_widgets.failures.shift.DriftReport.with_correction`). They start
+    from the caller's settings: ``settings`` (a :class:`~mlfail_widgets.audit.DriftSettings`)
+    and its fields as keywords (``correction``, ``alpha``, ``bins``, ...), which override it, as
+    :func:`mlfail_widgets.audit.drift_report` takes them. An ``alpha`` other than the offered
+    0.001, 0.01, 0.05 and 0.1 is added to the choices.
 
     Examples
     --------
@@ -240,12 +247,23 @@ def drift_report_widget(
     >>> panel.result.drifted, panel.set(alpha=0.001).drifted
     (['x'], [])
     >>> panel.close()
+    >>> panel = drift_report_widget(log, ("2026-01-01", "2026-02-12"), ("2026-02-12", "2026-03-26"),
+    ...                             correction="holm", alpha=0.02, progress=False)
+    >>> panel.result.correction, panel.result.alpha
+    ('holm', 0.02)
+    >>> panel.close()
     """
-    from ..audit import drift_report
+    from dataclasses import replace
+
+    from .._settings import settings_with
+    from ..audit import DriftSettings, drift_report
     from ..failures.shift import CORRECTIONS, DriftReport
 
-    base = drift_report(data, reference, current, columns, timestamp=timestamp, correction="none",
-                        progress=_progress(progress), **options)
+    chosen = settings_with(DriftSettings, settings, options, renamed={"level": "alpha"},
+                           also=("timestamp", "title", "background", "progress", "threads"))
+    # counted and tested once without a correction; the controls re-judge it
+    base = drift_report(data, reference, current, columns, replace(chosen, correction="none"),
+                        timestamp=timestamp, threads=threads, progress=_progress(progress))
 
     def compute(correction: str, alpha: float) -> DriftReport:
         return base.with_correction(correction, alpha)
@@ -257,7 +275,8 @@ def drift_report_widget(
                 f"{html.escape(report.engine)}, {html.escape(', '.join(sorted(set(report.table['method']))))})")
 
     compute.__name__ = "drift_report"
+    alphas = sorted({0.001, 0.01, 0.05, 0.1, chosen.alpha})
     return Panel(compute, audit_plot.draw_drift, audit_plot.update_drift,
-                 {"correction": Choice(list(CORRECTIONS), value="bonferroni", label="correction"),
-                  "alpha": Choice([0.001, 0.01, 0.05, 0.1], value=0.05, label="alpha")},
+                 {"correction": Choice(list(CORRECTIONS), value=chosen.correction, label="correction"),
+                  "alpha": Choice(alphas, value=chosen.alpha, label="alpha")},
                  summary=summary, title=title, background=background)

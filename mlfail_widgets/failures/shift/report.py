@@ -68,6 +68,10 @@ class DriftReport:
         For a log: each window's ``(start, end)`` as text.
     grid : int, optional
         For a log: the fine grid of the binned path.
+    dofs : dict
+        Each categorical feature's chi-square degrees of freedom (categories - 1), which with
+        ``rows`` lets :meth:`with_correction` recompute ``detectable`` and ``power_small`` at
+        the new level.
     """
 
     table: Any
@@ -77,10 +81,14 @@ class DriftReport:
     engine: str = "pandas"
     windows: dict[str, tuple[str, str]] = field(default_factory=dict)
     grid: int | None = None
+    dofs: dict[str, int] = field(default_factory=dict)
 
     def with_correction(self, correction: str, alpha: float | None = None) -> DriftReport:
-        """The same tests flagged again under another correction or level (nothing is recomputed
-        but the adjusted p-values and the flags).
+        """The same tests judged again under another correction or level: the adjusted p-values,
+        the flags and the columns that depend on the level each test is run at (``detectable``,
+        ``power_small``; see :func:`mlfail_widgets.statistics.drift_effects`). The tests
+        themselves are not run again: the result equals the report computed with that
+        correction and level.
 
         Examples
         --------
@@ -89,6 +97,9 @@ class DriftReport:
         >>> report = detect_drift(data.reference, data.current, columns=data.features, correction="none")
         >>> report.with_correction("holm", alpha=0.001).drifted
         ['x1', 'x4']
+        >>> direct = detect_drift(data.reference, data.current, columns=data.features, correction="holm", alpha=0.001)
+        >>> bool((report.with_correction("holm", alpha=0.001).table["detectable"] == direct.table["detectable"]).all())
+        True
         """
         correction = check_correction(correction)
         alpha = self.alpha if alpha is None else check_float(alpha, "alpha", low=0, high=1, low_open=True,
@@ -96,6 +107,21 @@ class DriftReport:
         table = self.table.copy()
         table["adjusted_pvalue"] = adjust_pvalues(table["pvalue"].to_numpy(), correction)
         table["drifted"] = table["adjusted_pvalue"] < alpha
+        kinds = table["type"].tolist()
+        missing = [c for c, kind in zip(table["column"], kinds, strict=True)
+                   if kind == "categorical" and c not in self.dofs]
+        if not {"reference", "current"} <= set(self.rows) or missing:
+            raise ValueError(
+                "DriftReport.with_correction needs the windows' rows (report.rows) and each categorical "
+                "feature's degrees of freedom (report.dofs) to recompute 'detectable' and 'power_small' "
+                f"at the new level; this report lacks {'rows' if missing == [] else f'dofs of {missing}'}. "
+                "Compute the report with detect_drift or audit.drift_report (they fill both), or with the "
+                "correction and alpha you want.")
+        effects = drift_effects(kinds, table["statistic"].tolist(),
+                                (int(self.rows["reference"]), int(self.rows["current"])), alpha, correction,
+                                [self.dofs.get(c) for c in table["column"]])
+        for name, values in effects.items():
+            table[name] = values
         return replace(self, table=table, alpha=alpha, correction=correction)
 
     @property
@@ -208,7 +234,8 @@ def detect_drift(reference: Any, current: Any, columns: Any = None, *, alpha: fl
     for name, values in effects.items():
         table[name] = values
     table["psi_null95"] = [psi_null(counts[c], len(current), seed=0)["threshold"] for c in columns]
-    return DriftReport(table, alpha, correction, rows={"reference": len(reference), "current": len(current)})
+    return DriftReport(table, alpha, correction, rows={"reference": len(reference), "current": len(current)},
+                       dofs={c: int(chi.dof) for c, chi in table_of.items()})
 
 
 def _psi_and_counts(reference, current, bins: int, counts: dict, column) -> float:
