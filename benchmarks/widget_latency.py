@@ -389,6 +389,25 @@ def log_slices_case():
     return chart
 
 
+def audit_slices_case():
+    """Chapter 08's main widget as the notebook makes it: the music log's Parquet file, sliced in DuckDB."""
+    from mlfail_widgets.audit.datasets import music_log_path
+    from mlfail_widgets.widgets.audit import log_slice_chart
+
+    return log_slice_chart(music_log_path(), ["device", "position", "audit"], ["calibration", "rate"],
+                           window=("2026-02-20", "2026-03-06"), target="played", prediction="score",
+                           background=False, progress=False)
+
+
+def audit_drift_case():
+    """Chapter 08's drift-report widget as the notebook makes it (the report counted once; a move re-corrects)."""
+    from mlfail_widgets.audit.datasets import music_log_path
+    from mlfail_widgets.widgets.audit import drift_report_widget
+
+    return drift_report_widget(music_log_path(), ("2026-01-05", "2026-01-19"), ("2026-02-20", "2026-03-06"),
+                               ["position", "score", "device", "played"], background=False, progress=False)
+
+
 def _flipping(low: int, small: int, large: int, high: int) -> list[int]:
     """Minimum sizes alternately below ``small`` and above ``large`` (the smallest slices' sizes),
     so that every move changes which slices are judged and the figure changes."""
@@ -430,6 +449,10 @@ CASES: list = [
          list(np.round(np.arange(0.05, 1.0, 0.05), 2)),
          note="a move re-runs the whole 30-round simulation (chapter 06 alone would allow 200 ms)"),
     Case("ch06 log slice chart: min size", log_slices_case, "min_size", _flipping(10, 1000, 1300, 5000)),
+    Case("ch08 log slice chart: slicing column, a new query (main)", audit_slices_case, "by",
+         ["position", "device", "audit"] * 10, before=lambda chart: chart.clear_cache()),
+    Case("ch08 drift report widget: correction", audit_drift_case, "correction",
+         ["holm", "bonferroni", "bh", "none"] * 8),
     ActionCase("ch07 drill console: New incident (main)", drill_case, lambda console, i: console.new_incident(),
                pause=0.3, note="0.3 s of reading between clicks, in which the console builds the next drill; "
                                "clicks back to back: drill.py's 'New incident' row"),

@@ -33,6 +33,9 @@ def test_log_slice_chart_shows_slice_report_and_rejudges_without_recomputing(log
         cached = len(chart._tables)
         big = chart.set(min_size=300)
         assert ((big["size"] < 300) == (big["status"] == "too small")).all() and len(chart._tables) == cached
+        chart.clear_cache()  # after the log changed: the next move queries it again, same answer here
+        again = chart.set(min_size=299)
+        assert len(chart._tables) == 1 and again["metric"].tolist() == big["metric"].tolist()  # same table, recounted
     finally:
         chart.close()
 

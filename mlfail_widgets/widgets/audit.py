@@ -155,6 +155,10 @@ class LogSliceChart(Panel):
              "min_size": Slider(1, max(10 * min_size, 2), value=min_size, label="minimum slice size (rows)")},
             summary=slice_plot_summary, title=title, background=background)
 
+    def clear_cache(self) -> None:
+        """Forget the computed tables, so the next change queries the log again (after it changed)."""
+        self._tables.clear()
+
 
 def log_slice_chart(
     data: Any,
