@@ -116,6 +116,8 @@ def drift_report(
         the path of a Parquet/CSV file (read by DuckDB, never loaded whole).
     reference, current : (start, end)
         The two time windows, as dates or timestamps; the start is included, the end excluded.
+        Each must hold at least ``min_rows`` rows, and they may not overlap (a row in both
+        would be compared with itself); the error names the window and the log's dates.
     columns : list of str, optional
         The features to test (default: every column but ``timestamp``).
     settings : DriftSettings, optional

@@ -70,7 +70,7 @@ def monitor_metric(
     timestamp, target, prediction : str
         Column names.
     window : (start, end), optional
-        Only the days of this time window (default: every row).
+        Only the days of this time window (default: every row); it must hold rows of the log.
     settings : MonitorSettings, optional
         The detector: the fields below from ``detector`` to ``delta``; default
         ``MonitorSettings()``. Each field can also be given as a keyword, which overrides
