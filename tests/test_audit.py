@@ -70,6 +70,9 @@ def engines(log: pd.DataFrame, tmp_path):
             "parquet": parquet, "csv": str(csv)}, connection
 
 
+ENGINES = ["pandas", "polars", "polars-lazy", "pyarrow", "duckdb", "parquet", "csv"]
+
+
 # ----------------------------------------------------------------------------- count maths
 def test_binned_ks_bounds_hold_against_scipy():
     rng = np.random.default_rng(3)
@@ -269,9 +272,12 @@ def test_progress_is_reported_step_by_step(log):
     ({}, dict(timestamp="timestmp"), ["'timestamp'", "Did you mean 'timestamp'"]),
     ({"timestamp": "yesterday-ish"}, {}, ["'timestamp'", "do not parse", "yesterday-ish"]),
     ({"timestamp": 5}, {}, ["'timestamp'", "Convert it first"]),
-    ({}, dict(current=("2027-01-01", "2027-02-01")), ["'current'", "holds 0 rows", "at least 20 rows"]),
+    ({}, dict(current=("2027-01-01", "2027-02-01")),
+     ["'current'", "holds 0 rows", "at least 20 rows", "runs from '2026-01-01 00:00:00' to '2026-01-20 23:52:48'"]),
+    ({}, dict(reference=("2025-01-01", "2025-02-01")), ["'reference'", "holds 0 rows", "pick dates inside it"]),
     ({}, dict(current=("2026-01-20 23:00", "2026-01-21"), min_rows=100), ["'current'", "at least 100 rows"]),
-    ({}, dict(current=("2026-01-05", "2026-01-15")), ["'current'", "does not overlap"]),
+    ({}, dict(current=("2026-01-05", "2026-01-15")),
+     ["'current'", "does not overlap", "start 'current' at '2026-01-11 00:00:00'"]),
     ({}, dict(current=("soon", "later")), ["'current'", "pair (start, end)"]),
     ({"x": np.nan}, {}, ["'columns'", "missing"]),
 ])
@@ -288,6 +294,65 @@ def test_bad_input_gets_a_clear_error(log, change, call, words):
     for word in words:
         assert word in str(caught.value)
     assert "drift_report" in str(caught.value)
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "pyarrow", "polars-lazy", "duckdb"])
+def test_a_time_value_that_does_not_parse_is_shown_with_its_row(log, engine, tmp_path):
+    """One bad string at row 2,500: the error shows it (and, for a table in memory, its row),
+    not the first valid value of the column."""
+    text = log["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(dtype=object)
+    text[2500] = "2026-04-31 oops"
+    frames, connection = engines(log.assign(timestamp=text), tmp_path)
+    try:
+        with pytest.raises(ParameterError) as caught:
+            drift_report(frames[engine], REFERENCE, CURRENT, ["x"])
+    finally:
+        connection.close()
+    message = str(caught.value)
+    assert "'timestamp' parameter of drift_report" in message
+    assert "1 value does not parse as a date, e.g. '2026-04-31 oops'" in message
+    assert "Fix or drop those rows, or convert the column first" in message
+    assert ("at row 2,500" in message) == (engine != "polars-lazy" and engine != "duckdb")
+    assert "2026-01-01 00:00:00'" not in message.split("Got")[1]  # no valid value shown as the culprit
+
+
+def test_an_impossible_date_is_caught_in_a_table_in_memory(log):
+    text = log["timestamp"].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    text[[7, 3000]] = "2026-02-30"
+    with pytest.raises(ParameterError, match=r"2 values do not parse as a date, e\.g\. '2026-02-30', '2026-02-30' "
+                       r"at rows 7, 3,000"):
+        slice_report(log.assign(timestamp=text), "region", window=CURRENT, prediction="score")
+
+
+def test_iso_text_timestamps_work_in_a_duckdb_relation(log):
+    import duckdb
+
+    connection = duckdb.connect()
+    text = log.assign(timestamp=log["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S.%f"))
+    found = drift_report(connection.from_df(text), REFERENCE, CURRENT, ["x", "channel"])
+    connection.close()
+    expected = drift_report(log, REFERENCE, CURRENT, ["x", "channel"])
+    assert found.rows == expected.rows
+    np.testing.assert_allclose(found.table["statistic"], expected.table["statistic"], rtol=1e-12)
+
+
+def test_binned_chi_square_warns_below_expected_count_5_like_the_exact_path(log):
+    from mlfail_widgets.failures.shift.chi_square import SmallExpectedCountWarning
+
+    rare = log.assign(channel=np.where(np.arange(len(log)) == 3, "kiosk", log["channel"]))
+    with pytest.warns(SmallExpectedCountWarning, match="method='exact'"):
+        exact = drift_report(rare, REFERENCE, CURRENT, ["channel"]).table
+    with pytest.warns(SmallExpectedCountWarning, match=r"column 'channel' has 2 expected counts below 5 "
+                      r"\(smallest 0\.5\).*method='merged'.*method='exact'"):
+        binned = drift_report(rare, REFERENCE, CURRENT, ["channel"], exact_max_rows=0).table
+    assert binned["method"].tolist() == ["binned"]
+    for field in ["statistic", "pvalue"]:  # the same test from counts as on the rows
+        assert binned.loc[0, field] == pytest.approx(exact.loc[0, field], rel=1e-12)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallExpectedCountWarning)  # no rare category: no warning
+        drift_report(log, REFERENCE, CURRENT, ["channel"], exact_max_rows=0)
 
 
 def test_binned_duckdb_path_counts_missing_and_nan_values_in_its_error(log):
@@ -324,7 +389,7 @@ def test_not_a_dataframe_and_a_missing_file(tmp_path):
 def test_slice_report_equals_slice_metrics(log, tmp_path, by, metric, options):
     expected = slice_metrics(log, by, metric, target="label", prediction="score", **options)
     frames, connection = engines(log, tmp_path)
-    for name in ("pandas", "duckdb", "polars", "parquet"):
+    for name in ENGINES:
         table = slice_report(frames[name], by, metric, target="label", prediction="score", **options)
         assert table["slice"].tolist() == expected["slice"].tolist(), name
         assert table["size"].tolist() == expected["size"].tolist(), name
@@ -353,7 +418,8 @@ def test_slice_report_refuses_a_label_column_with_other_values(log):
 
 
 def test_slice_report_refuses_an_empty_window(log):
-    with pytest.raises(ParameterError, match="'window' parameter of slice_report must be a window with rows"):
+    with pytest.raises(ParameterError, match=r"'window' parameter of slice_report must be a window with rows.*"
+                       r"holds 0 rows.*runs from '2026-01-01 00:00:00' to '2026-01-20 23:52:48'.*pick dates inside"):
         slice_report(log, "region", window=("2030-01-01", "2030-02-01"), prediction="score")
 
 
@@ -398,6 +464,44 @@ def test_feedback_check_matches_the_course_metrics_on_the_rows():
     np.testing.assert_allclose(check.slices["p_adjusted"], expected["p_adjusted"], rtol=1e-9, atol=1e-15)
     assert check.slices["flagged"].tolist() == expected["flagged"].tolist()
     assert check.slices.set_index("slice").loc["head", "flagged"]  # popular items under-predicted
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_feedback_check_gives_the_pandas_numbers_on_every_input_type(engine, tmp_path):
+    log = impressions()
+    window = dict(reference=("2026-01-01", "2026-01-15"), current=("2026-01-15", "2026-01-31"))
+    expected = feedback_check(log, **window, new_days=3)
+    frames, connection = engines(log, tmp_path)
+    try:
+        found = feedback_check(frames[engine], **window, new_days=3)
+    finally:
+        connection.close()
+    pd.testing.assert_frame_equal(found.daily, expected.daily, check_dtype=False, check_exact=False, rtol=1e-12)
+    assert found.slices["slice"].tolist() == ["head", "torso", "tail", "new", "old"]
+    assert found.slices["size"].tolist() == expected.slices["size"].tolist()
+    assert found.slices["flagged"].tolist() == expected.slices["flagged"].tolist()
+    for column in ["metric", "p_adjusted"]:
+        np.testing.assert_allclose(found.slices[column], expected.slices[column], rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize(("reference", "words"), [
+    (("2025-01-01", "2025-01-10"), ["'reference' parameter of feedback_check", "holds 0 rows",
+                                    "runs from '2026-01-01 00:00:00' to '2026-01-30 00:00:00'", "pick dates inside"]),
+    (("2026-01-01", "2026-01-20"), ["'current' parameter of feedback_check", "does not overlap 'reference'",
+                                    "start 'current' at '2026-01-20 00:00:00'"]),
+])
+def test_feedback_check_refuses_an_empty_or_overlapping_reference(reference, words):
+    """An empty reference put every item in the tail (head and torso empty) and judged new/old anyway."""
+    with pytest.raises(ParameterError) as caught:
+        feedback_check(impressions(), reference, ("2026-01-15", "2026-01-31"))
+    for word in words:
+        assert word in str(caught.value)
+
+
+def test_feedback_check_refuses_an_empty_current_window():
+    with pytest.raises(ParameterError, match=r"'current' parameter of feedback_check must be a window with rows.*"
+                       r"holds 0 rows.*runs from '2026-01-01 00:00:00'"):
+        feedback_check(impressions(), ("2026-01-01", "2026-01-15"), ("2027-01-01", "2027-02-01"))
 
 
 def test_feedback_check_refuses_a_play_column_that_is_not_0_or_1():
@@ -460,9 +564,37 @@ def test_monitor_metric_alarms_after_the_change_and_not_before():
     np.testing.assert_allclose(timeline.daily["value"], daily, rtol=1e-12)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_monitor_metric_gives_the_pandas_numbers_on_every_input_type(engine, tmp_path):
+    rng = np.random.default_rng(5)
+    days = np.repeat(pd.date_range("2026-01-01", periods=40), 200)
+    correct = rng.random(days.size) < np.where(days >= pd.Timestamp("2026-01-25"), 0.7, 0.85)
+    log = pd.DataFrame({"timestamp": days, "label": 1, "prediction": correct.astype(int)})
+    expected = monitor_metric(log, "accuracy", baseline=10, window=("2026-01-03", "2026-02-10"))
+    assert expected.alarms and min(expected.alarms) >= pd.Timestamp("2026-01-25")
+    frames, connection = engines(log, tmp_path)
+    try:
+        found = monitor_metric(frames[engine], "accuracy", baseline=10, window=("2026-01-03", "2026-02-10"))
+    finally:
+        connection.close()
+    assert found.alarms == expected.alarms
+    assert found.daily["rows"].tolist() == [200] * 38
+    np.testing.assert_allclose(found.daily["value"], expected.daily["value"], rtol=1e-12)
+    np.testing.assert_allclose(found.daily["z"], expected.daily["z"], rtol=1e-9)
+
+
+def test_monitor_metric_blames_an_empty_window_not_the_baseline():
+    with pytest.raises(ParameterError) as caught:
+        monitor_metric(impressions(days=10), "mean", column="played", window=("2030-01-01", "2030-02-01"))
+    message = str(caught.value)
+    assert "'window' parameter of monitor_metric must be a window with rows" in message
+    assert "runs from '2026-01-01 00:00:00' to '2026-01-10 00:00:00'" in message and "baseline" not in message
+
+
 def test_monitor_metric_needs_more_days_than_its_baseline():
     log = impressions(days=10)
-    with pytest.raises(ParameterError, match="'baseline' parameter of monitor_metric"):
+    with pytest.raises(ParameterError, match=r"'baseline' parameter of monitor_metric must be at most 8 days: "
+                       r"the log has 10 days.*Got 14 instead\. Use a shorter baseline"):
         monitor_metric(log, "mean", column="played")
 
 

@@ -13,7 +13,7 @@ Nothing here converts a whole input to pandas.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import numpy as np
 
 from .._validation import argument_helper, check_columns, parameter_error
 
-__all__ = ["LogFrame", "as_log", "window_bounds"]
+__all__ = ["LogFrame", "as_log", "check_window_rows", "log_span", "window_bounds", "windows_apart"]
 
 #: DuckDB's memory limit when the audit opens a file itself.
 DUCKDB_MEMORY = "512MB"
@@ -61,6 +61,7 @@ class LogFrame:
     columns: list
     schema: dict
     connection: Any = None  # the DuckDB connection a file was opened with (kept alive)
+    parsed: set = field(default_factory=set)  # text time columns already checked to parse
 
     def check(self, names: str | list[str], parameter: str) -> list[str]:
         """``names`` (a str or list) checked against the log's columns, with "did you mean"."""
@@ -188,11 +189,55 @@ def window_bounds(window: Any, parameter: str) -> tuple:
     return start, end
 
 
+_ISO_TEXT = r"^\s*\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?\s*$"
+_EAGER = ("pandas", "polars", "pyarrow", "modin", "cudf")
+
+
+def _unparsed(log: LogFrame, column: str) -> tuple[int, list, list[int] | None]:
+    """(how many, up to three, their row positions or None) of the values of a text column
+    that do not parse as timestamps.
+
+    An eager frame (in memory already) is parsed here with pandas' ISO-8601 parser, which also
+    catches impossible dates ('2026-04-31'), and the rows are positions (0-based); a lazy one
+    is scanned in its engine for text that does not look like ISO-8601 (no row order there).
+    """
+    import pandas as pd
+
+    nw = _narwhals()
+    if log.engine in _EAGER and hasattr(log.frame, "get_column"):
+        values = pd.Series(log.frame.get_column(column).to_numpy(), dtype=object)
+        parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
+        bad = np.flatnonzero(parsed.isna().to_numpy() & values.notna().to_numpy())
+        return int(bad.size), [values.iloc[i] for i in bad[:3]], [int(i) for i in bad[:3]]
+    text = nw.col(column)
+    odd = ~text.str.contains(_ISO_TEXT) & ~text.is_null()
+    count = log.collect(log.frame.select(odd.cast(nw.Int64).sum().alias("n")))["n"]
+    shown = log.collect(log.frame.filter(odd).select(text.alias("v")).head(3))["v"]
+    return int(count[0] or 0) if len(count) else 0, [str(v) for v in shown], None
+
+
+def _parse_error(log: LogFrame, column: str, parameter: str, error: Exception) -> Exception:
+    """The clear error for a text time column that does not parse: the offending values, where."""
+    count, shown, rows = _unparsed(log, column)
+    if count:
+        where = (f" at row{'s' if len(rows) > 1 else ''} {', '.join(f'{r:,}' for r in rows)} (counting from 0)"
+                 if rows is not None else "")
+        found = (f"{count:,} value{'s' if count > 1 else ''} do{'es' if count == 1 else ''} not parse as a date, "
+                 f"e.g. {', '.join(repr(v) for v in shown)}{where}")
+    else:  # the engine refused a value our check lets through: say what the engine said
+        found = f"the engine could not parse it ({type(error).__name__}: {str(error).splitlines()[0][:200]})"
+    return parameter_error(
+        parameter, "a column of timestamps (or ISO-8601 text such as '2026-01-31 12:00:00')", column,
+        fix=f"In {column!r}, {found}. Fix or drop those rows, or convert the column first, e.g. "
+        f"pandas.to_datetime(log[{column!r}], format=..., errors='coerce').")
+
+
 def timestamp_expression(log: LogFrame, column: str, parameter: str = "timestamp") -> Any:
     """A narwhals expression for ``column`` as a naive datetime (UTC if it had a time zone).
 
-    A text column is parsed in the engine; if its values do not parse, a ParameterError names
-    the column and shows a value.
+    A text column is parsed in the engine (DuckDB casts ISO-8601 text); the whole column is
+    checked once per log, and values that do not parse are a ParameterError naming the column
+    and showing them (with their rows, for a table in memory).
     """
     nw = _narwhals()
     log.check(column, parameter)
@@ -203,25 +248,48 @@ def timestamp_expression(log: LogFrame, column: str, parameter: str = "timestamp
             expression = expression.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
         return expression
     if dtype == nw.String:
-        parsed = expression.str.to_datetime()
+        # narwhals' DuckDB backend needs a format to parse; DuckDB's own cast reads ISO-8601
+        parsed = expression.cast(nw.Datetime()) if log.engine == "duckdb" else expression.str.to_datetime()
+        if column in log.parsed:
+            return parsed
         try:
-            log.collect(log.frame.select(parsed.alias("_t")).head(1000))
+            nulls = log.collect(log.frame.select(parsed.is_null().cast(nw.Int64).sum().alias("p"),
+                                                 expression.is_null().cast(nw.Int64).sum().alias("t")))
         except Exception as error:  # the engines raise their own errors for text that does not parse
-            sample = log.collect(log.frame.select(nw.col(column)).head(1))[column]
-            shown = sample[0] if len(sample) else column
-            raise parameter_error(
-                parameter, "a column of timestamps (or ISO-8601 text such as '2026-01-31 12:00:00')",
-                column, fix=f"Its values do not parse as dates (for example {shown!r}): "
-                f"{type(error).__name__}. Convert it first, e.g. pandas.to_datetime(log[{column!r}], format=...).") from None
+            raise _parse_error(log, column, parameter, error) from None
+        if int(nulls["p"][0] or 0) > int(nulls["t"][0] or 0):  # an engine that turned bad text into nulls
+            raise _parse_error(log, column, parameter, ValueError("unparsed values became nulls"))
+        log.parsed.add(column)
         return parsed
     raise parameter_error(parameter, "a column of timestamps or of ISO-8601 date text", column,
                           fix=f"It has type {dtype}. Convert it first, e.g. pandas.to_datetime(log[{column!r}], unit='s').")
 
 
-def window_expression(log: LogFrame, timestamp: str, windows: dict, *, name: str = "_window") -> tuple[Any, dict]:
-    """An integer expression: the index of the window each row falls in (null outside all)."""
-    nw = _narwhals()
+def log_span(log: LogFrame, timestamp: str) -> tuple[str, str] | None:
+    """The first and last time of the log's ``timestamp`` column (None for an empty log)."""
+    import pandas as pd
+
     t = timestamp_expression(log, timestamp)
+    out = log.collect(log.frame.select(t.min().alias("a"), t.max().alias("b")))
+    if not len(out["a"]) or pd.isna(out["a"][0]):
+        return None
+    return str(pd.Timestamp(out["a"][0])), str(pd.Timestamp(out["b"][0]))
+
+
+def windows_apart(windows: dict) -> dict:
+    """Each window of ``windows`` (parameter name -> (start, end)) as two Timestamps, checked,
+    and no two sharing a moment: a ParameterError names the later parameter otherwise.
+
+    Every audit function that compares two windows of a log uses this: a row in both would be
+    compared with itself, and the comparison would understate any change.
+
+    Examples
+    --------
+    >>> windows_apart({"reference": ("2026-01-01", "2026-01-11"), "current": ("2026-01-05", "2026-01-15")})
+    Traceback (most recent call last):
+    ...
+    mlfail_widgets._validation.ParameterError: The 'current' parameter of windows_apart must be a window that does not overlap 'reference' ('2026-01-01 00:00:00', '2026-01-11 00:00:00'). Got ('2026-01-05 00:00:00', '2026-01-15 00:00:00') instead. Pick windows that do not share rows: e.g. start 'current' at '2026-01-11 00:00:00', where 'reference' ends (the end is excluded).
+    """
     bounds = {parameter: window_bounds(window, parameter) for parameter, window in windows.items()}
     names = list(bounds)
     for i, first in enumerate(names):
@@ -229,7 +297,38 @@ def window_expression(log: LogFrame, timestamp: str, windows: dict, *, name: str
             (a, b), (c, d) = bounds[first], bounds[second]
             if a < d and c < b:
                 raise parameter_error(second, f"a window that does not overlap {first!r} {(str(a), str(b))}",
-                                      (str(c), str(d)), fix="Pick windows that do not share rows.")
+                                      (str(c), str(d)),
+                                      fix=f"Pick windows that do not share rows: e.g. start {second!r} at "
+                                      f"'{b}', where {first!r} ends (the end is excluded).")
+    return bounds
+
+
+def check_window_rows(log: LogFrame, timestamp: str, bounds: dict, rows: dict, *, minimum: int = 1,
+                      setting: str = "", span: tuple | None = None) -> None:
+    """Refuse a window with fewer than ``minimum`` rows of the log, naming it and the dates the
+    log covers (``span``, or one query for them).
+
+    ``bounds`` maps each window's parameter name to its (start, end), ``rows`` to its row count;
+    ``setting`` names the option that set ``minimum`` (e.g. "min_rows"), if any.
+    """
+    for name, (start, end) in bounds.items():
+        held = int(rows[name])
+        if held >= minimum:
+            continue
+        covered = span if span is not None else log_span(log, timestamp)
+        where = ("The log has no rows" if covered is None else
+                 f"The log's {timestamp!r} runs from '{covered[0]}' to '{covered[1]}'")
+        need = f"at least {minimum} rows" + (f" ({setting})" if setting else "") if minimum > 1 else "rows"
+        raise parameter_error(
+            name, f"a window with {need}", (str(start), str(end)),
+            fix=f"It holds {held} rows of the log. {where}: pick dates inside it, or widen the window.")
+
+
+def window_expression(log: LogFrame, timestamp: str, windows: dict, *, name: str = "_window") -> tuple[Any, dict]:
+    """An integer expression: the index of the window each row falls in (null outside all)."""
+    nw = _narwhals()
+    t = timestamp_expression(log, timestamp)
+    bounds = windows_apart(windows)
     expression: Any = None
     for index, (start, end) in reversed(list(enumerate(bounds.values()))):
         inside = (t >= nw.lit(start.to_pydatetime())) & (t < nw.lit(end.to_pydatetime()))

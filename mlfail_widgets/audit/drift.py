@@ -44,7 +44,7 @@ from ._counts import (
     window_rows,
 )
 from ._counts import windowed_sql as _windowed_sql
-from ._frames import as_log, windowed
+from ._frames import as_log, check_window_rows, windowed
 from ._progress import Steps
 from ._settings import DriftSettings
 from ._stream import stream_counts
@@ -65,6 +65,33 @@ def _missing_error(column: str, count: int) -> Exception:
         "columns", "columns without missing values in the two windows", column,
         fix=f"{column!r} has {count} missing (or NaN/infinite) values there. Drop or fill them in the "
         "log first (a missing value is not a value a test can compare).")
+
+
+def _chi_square_from_counts(column: str, table: np.ndarray) -> tuple[float, float]:
+    """Chi-square test of homogeneity on a 2 x k table of counts, as
+    :func:`~mlfail_widgets.failures.shift.chi_square_test` computes it on the rows (its own
+    statistic, with Yates' correction at one degree of freedom), and with its warning when an
+    expected count is below 5 (:class:`~mlfail_widgets.failures.shift.chi_square.SmallExpectedCountWarning`).
+    """
+    import warnings
+
+    from scipy.stats import chi2
+
+    from ..failures.shift.chi_square import MIN_EXPECTED, SmallExpectedCountWarning, _statistic
+
+    table = np.asarray(table, dtype=float)
+    dof = table.shape[1] - 1
+    if dof < 1:
+        return 0.0, 1.0
+    statistic = float(_statistic(table, True))
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
+    if expected.min() < MIN_EXPECTED:
+        warnings.warn(f"drift_report: column {column!r} has {int((expected < MIN_EXPECTED).sum())} expected counts "
+                      f"below {MIN_EXPECTED:g} (smallest {expected.min():.2g}), so its chi-square p-value is only "
+                      "approximate. Merge its rare categories in the log (chi_square_test's method='merged'), or "
+                      "test the two windows' values with chi_square_test(..., method='exact') (a permutation "
+                      "p-value).", SmallExpectedCountWarning, stacklevel=4)
+    return statistic, float(chi2.sf(statistic, dof))
 
 
 # ----------------------------------------------------------------------------- the report
@@ -89,6 +116,8 @@ def drift_report(
         the path of a Parquet/CSV file (read by DuckDB, never loaded whole).
     reference, current : (start, end)
         The two time windows, as dates or timestamps; the start is included, the end excluded.
+        Each must hold at least ``min_rows`` rows, and they may not overlap (a row in both
+        would be compared with itself); the error names the window and the log's dates.
     columns : list of str, optional
         The features to test (default: every column but ``timestamp``).
     settings : DriftSettings, optional
@@ -192,13 +221,8 @@ def drift_report(
     frame, bounds = windowed(log, log.frame, timestamp, dict(zip(_WINDOWS, (reference, current), strict=True)))
     sql = _windowed_sql(log, timestamp, bounds)
     rows = window_rows(log, frame, sql)
-    for index, name in enumerate(_WINDOWS):
-        if rows[index] < min_rows:
-            start, end = bounds[name]
-            raise parameter_error(
-                name, f"a window with at least {min_rows} rows (min_rows)", (str(start), str(end)),
-                fix=f"It holds {rows[index]} rows of the log. Widen it, or check the dates against the "
-                f"log's {timestamp!r} column.")
+    check_window_rows(log, timestamp, bounds, dict(zip(_WINDOWS, rows, strict=True)), minimum=max(min_rows, 1),
+                      setting="min_rows")
 
     if rows.sum() <= exact_max_rows:
         steps("fetching the rows (small enough for the exact tests)")
@@ -235,7 +259,6 @@ def _binned_report(log: Any, frame: Any, sql: str | None, columns: list[str], nu
                    grid: int, threads: int | None) -> DriftReport:
     """The report from counts in the engine (see the module's docstring)."""
     import pandas as pd
-    from scipy.stats import chi2_contingency
 
     from ..failures.shift import DriftReport, adjust_pvalues
     from ..statistics import drift_effects
@@ -270,11 +293,7 @@ def _binned_report(log: Any, frame: Any, sql: str | None, columns: list[str], nu
         table = table[:, :-1]
         table = table[:, table.sum(axis=0) > 0]
         dof[c] = table.shape[1] - 1
-        if table.shape[1] < 2:
-            statistic, pvalue = 0.0, 1.0
-        else:
-            result = chi2_contingency(table, correction=True)
-            statistic, pvalue = float(result.statistic), float(result.pvalue)
+        statistic, pvalue = _chi_square_from_counts(c, table)
         reference_bins[c] = table[0]
         records.append((c, "categorical", "chi-square", statistic, pvalue, float(psi_from_counts(table[0], table[1])),
                         jensen_shannon_from_counts(table[0], table[1]), np.nan, 0.0, pvalue, np.nan))

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._settings import settings_with
 from .._validation import parameter_error
-from ._frames import as_log, timestamp_expression, window_bounds
+from ._frames import as_log, check_window_rows, timestamp_expression, windows_apart
 from ._progress import Steps
 from ._settings import FeedbackSettings
 
@@ -79,6 +79,9 @@ def feedback_check(
         One row per item shown (any engine, or a Parquet/CSV path).
     reference, current : (start, end)
         Popularity is ranked on the reference window; slices are judged on the current one.
+        Each must hold rows of the log, and they may not overlap (an item's plays would rank
+        it and be judged by that rank). A window is matched by day: a row counts if its day
+        starts inside it.
     settings : FeedbackSettings, optional
         How items are sliced and the slices judged: the fields below from ``new_days`` to
         ``confidence``; default ``FeedbackSettings()``. Each field can also be given as a
@@ -142,7 +145,7 @@ def feedback_check(
     log.check([item, played], "item" if item not in log.columns else "played")
     if prediction is not None:
         log.check(prediction, "prediction")
-    bounds = {name: window_bounds(w, name) for name, w in (("reference", reference), ("current", current))}
+    bounds = windows_apart({"reference": reference, "current": current})  # popularity from other rows
     steps = Steps(progress, 2)
     steps("checking the columns")
     binary_check(log, log.frame, played, "played")
@@ -185,9 +188,8 @@ def feedback_check(
         return (day >= np.datetime64(start)) & (day < np.datetime64(end))
 
     before, now = in_window("reference"), in_window("current")
-    if not now.any():
-        raise parameter_error("current", "a window with rows", current,
-                              fix=f"No day of the log falls in it; check the dates against {timestamp!r}.")
+    # an empty reference would rank no item (every one the tail, new/old judged on nothing)
+    check_window_rows(log, timestamp, bounds, {"reference": n[before].sum(), "current": n[now].sum()})
     reference_plays = np.zeros(items.size)
     np.add.at(reference_plays, item_index[before], plays[before])
     ranked = np.argsort(-reference_plays, kind="stable")

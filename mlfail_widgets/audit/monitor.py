@@ -17,7 +17,7 @@ import numpy as np
 
 from .._settings import settings_with
 from .._validation import check_choice, parameter_error
-from ._frames import as_log, timestamp_expression, windowed
+from ._frames import as_log, check_window_rows, timestamp_expression, windowed
 from ._settings import DETECTORS, MonitorSettings
 
 __all__ = ["DETECTORS", "MetricTimeline", "monitor_metric"]
@@ -70,7 +70,7 @@ def monitor_metric(
     timestamp, target, prediction : str
         Column names.
     window : (start, end), optional
-        Only the days of this time window (default: every row).
+        Only the days of this time window (default: every row); it must hold rows of the log.
     settings : MonitorSettings, optional
         The detector: the fields below from ``detector`` to ``delta``; default
         ``MonitorSettings()``. Each field can also be given as a keyword, which overrides
@@ -122,9 +122,9 @@ def monitor_metric(
                            also=("column", "timestamp", "target", "prediction", "window", "threads"))
     detector, baseline, threshold, delta = chosen.detector, chosen.baseline, chosen.threshold, chosen.delta
     log = as_log(data, threads=threads)
-    frame = log.frame
+    frame, bounds = log.frame, None
     if window is not None:
-        frame, _ = windowed(log, frame, timestamp, {"window": window})
+        frame, bounds = windowed(log, frame, timestamp, {"window": window})
     if metric == "mean":
         if column is None:
             raise parameter_error("column", "a column name with metric='mean'", column)
@@ -145,9 +145,13 @@ def monitor_metric(
     order = np.argsort(pd.to_datetime(out["_day"]).to_numpy())
     days = pd.to_datetime(out["_day"]).to_numpy()[order]
     n, total = out["_n"].astype(float)[order], out["_t"].astype(float)[order]
+    if bounds is not None:  # an empty window is the window's fault, not the baseline's
+        check_window_rows(log, timestamp, bounds, {"window": int(days.size)})
     if days.size < baseline + 2:
-        raise parameter_error("baseline", f"fewer days than the log has ({days.size})", baseline,
-                              fix="Monitoring needs a baseline and days after it: use a longer log or a shorter baseline.")
+        where = "the window" if window is not None else "the log"
+        raise parameter_error("baseline", f"at most {days.size - 2} days: {where} has {days.size} days, and "
+                              "monitoring needs the baseline and 2 days after it", baseline,
+                              fix=f"Use a shorter baseline, or a longer {'window' if window is not None else 'log'}.")
     with np.errstate(invalid="ignore", divide="ignore"):
         values = total / n
     if not np.isfinite(values).all():

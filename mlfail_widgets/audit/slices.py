@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 from .._settings import settings_values
 from .._validation import check_choice, check_int, parameter_error
 from ..slicing._settings import RENAMED_OPTIONS, SliceSettings, _check_settings
-from ._frames import as_log, windowed
+from ._frames import as_log, check_window_rows, windowed
 from ._progress import Steps
 from ._row_values import aggregate_checks, check_values, value_expressions
 from ._slice_bins import numeric_codes, quantile_edges
@@ -228,9 +228,9 @@ def slice_report(
         log.check(prediction, "prediction")
     steps = Steps(progress, 3)
     steps("checking the columns")
-    frame = log.frame
+    frame, window_span = log.frame, None
     if window is not None:
-        frame, _ = windowed(log, frame, timestamp, {"window": window})
+        frame, window_span = windowed(log, frame, timestamp, {"window": window})
     value, mask, checks = value_expressions(log, metric, target, prediction)  # checked in the slices' pass
 
     steps(f"slicing by {by}")
@@ -262,9 +262,10 @@ def slice_report(
                       .group_by("_slice").agg(nw.col("_n").sum(), nw.col("_t").sum(), nw.col("_q").sum(),
                                               nw.len().alias("_rows"),
                                               *(getattr(nw.col(n), how)() for n, (_, how) in checks.items())))
-    if not len(out["_rows"]):
-        raise parameter_error("window", "a window with rows", window,
-                              fix=f"No row of the log falls in it; check the dates against {timestamp!r}.")
+    if window_span is not None:
+        check_window_rows(log, timestamp, window_span, {"window": int(np.sum(out["_rows"]))})
+    elif not len(out["_rows"]):
+        raise parameter_error("data", "a log with rows", "an empty log", fix="Pass the log with its rows.")
     check_values(log, frame, aggregate_checks(out, checks), target, prediction)
     keys = out["_slice"]
     missing = np.array([k is None or (isinstance(k, float) and np.isnan(k)) for k in keys])
