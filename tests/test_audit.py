@@ -342,7 +342,7 @@ def test_binned_chi_square_warns_below_expected_count_5_like_the_exact_path(log)
     rare = log.assign(channel=np.where(np.arange(len(log)) == 3, "kiosk", log["channel"]))
     with pytest.warns(SmallExpectedCountWarning, match="method='exact'"):
         exact = drift_report(rare, REFERENCE, CURRENT, ["channel"]).table
-    with pytest.warns(SmallExpectedCountWarning, match=r"column 'channel' has 2 expected counts below 5 "
+    with pytest.warns(SmallExpectedCountWarning, match=r"column 'channel': 2 expected counts are below 5 "
                       r"\(smallest 0\.5\).*method='merged'.*method='exact'"):
         binned = drift_report(rare, REFERENCE, CURRENT, ["channel"], exact_max_rows=0).table
     assert binned["method"].tolist() == ["binned"]

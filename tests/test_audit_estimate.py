@@ -95,3 +95,10 @@ def test_chapter_08_quotes_its_own_cbpe_figures():
     assert f"2009's labels say {y2009.realised:.3f}" in text and f"chance on {y2009.n} penguins" in text
     low, high = proportion_interval(round(y2009.realised * y2009.n), y2009.n)
     assert re.search(rf"runs from about {low:.2f} to {high:.2f}", text)
+
+
+def test_the_calibration_window_may_not_overlap_the_estimated_one():
+    log, model = miscalibrated_log(1500)
+    with pytest.raises(ParameterError, match=r"'window' parameter.*does not overlap 'reference'.*start 'window' at"):
+        estimate_log_performance(log, model, ["x", "z"], window=("2026-01-10", "2026-02-01"), reference=REFERENCE,
+                                 target="label")

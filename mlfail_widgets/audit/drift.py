@@ -68,30 +68,15 @@ def _missing_error(column: str, count: int) -> Exception:
 
 
 def _chi_square_from_counts(column: str, table: np.ndarray) -> tuple[float, float]:
-    """Chi-square test of homogeneity on a 2 x k table of counts, as
-    :func:`~mlfail_widgets.failures.shift.chi_square_test` computes it on the rows (its own
-    statistic, with Yates' correction at one degree of freedom), and with its warning when an
-    expected count is below 5 (:class:`~mlfail_widgets.failures.shift.chi_square.SmallExpectedCountWarning`).
-    """
-    import warnings
+    """(statistic, p-value) of :func:`~mlfail_widgets.failures.shift.chi_square_from_counts` on a
+    column's 2 x k table, its small-count warning worded for the log."""
+    from ..failures.shift.chi_square import chi_square_from_counts
 
-    from scipy.stats import chi2
-
-    from ..failures.shift.chi_square import MIN_EXPECTED, SmallExpectedCountWarning, _statistic
-
-    table = np.asarray(table, dtype=float)
-    dof = table.shape[1] - 1
-    if dof < 1:
-        return 0.0, 1.0
-    statistic = float(_statistic(table, True))
-    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
-    if expected.min() < MIN_EXPECTED:
-        warnings.warn(f"drift_report: column {column!r} has {int((expected < MIN_EXPECTED).sum())} expected counts "
-                      f"below {MIN_EXPECTED:g} (smallest {expected.min():.2g}), so its chi-square p-value is only "
-                      "approximate. Merge its rare categories in the log (chi_square_test's method='merged'), or "
-                      "test the two windows' values with chi_square_test(..., method='exact') (a permutation "
-                      "p-value).", SmallExpectedCountWarning, stacklevel=4)
-    return statistic, float(chi2.sf(statistic, dof))
+    result = chi_square_from_counts(
+        table, caller=f"drift_report, column {column!r}", advice=(
+            "Merge its rare categories in the log (chi_square_test's method='merged'), or test the two windows' "
+            "values with chi_square_test(..., method='exact') (a permutation p-value)."))
+    return result.statistic, result.pvalue
 
 
 # ----------------------------------------------------------------------------- the report

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_int, parameter_error
-from ._frames import as_log, windowed
+from ._frames import as_log, check_window_rows, windowed, windows_apart
 
 __all__ = ["LogPerformance", "estimate_log_performance"]
 
@@ -57,12 +57,14 @@ def _window_rows(log: Any, frame: Any, columns: list[str], timestamp: str, windo
 
     from ._frames import timestamp_expression
 
+    bounds: dict = {}
     if window is not None:
-        frame, _ = windowed(log, frame, timestamp, {parameter: window})
+        frame, bounds = windowed(log, frame, timestamp, {parameter: window})
     count = int(log.collect(frame.select(nw.len().alias("n")))["n"][0])
+    if count == 0 and bounds:
+        check_window_rows(log, timestamp, bounds, {parameter: count})
     if count == 0:
-        raise parameter_error(parameter, "a window with rows", window,
-                              fix=f"No row of the log falls in it; check the dates against {timestamp!r}.")
+        raise parameter_error("data", "a log with rows", "an empty log", fix="Pass the log with its rows.")
     if count > max_rows:
         raise parameter_error("max_rows", f"at least the {count:,} rows of the {parameter} window", max_rows,
                               fix="The model needs the rows: pick a shorter window, or raise max_rows if they fit in memory.")
@@ -179,6 +181,8 @@ def estimate_log_performance(
         raise parameter_error("target", "the label column, to calibrate on the reference window", None,
                               fix="CBPE learns how often the model is right from labelled reference rows: "
                               "pass target='your label column', or leave reference out.")
+    if reference is not None and window is not None:  # the calibration must not see the estimated rows
+        windows_apart({"reference": reference, "window": window})
     columns = [*features, *([target] if target and target not in features else [])]
     rows = _window_rows(log, log.frame, columns, timestamp, window, "window", max_rows)
     probabilities = _probabilities(model, rows, features)

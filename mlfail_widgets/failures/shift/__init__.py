@@ -13,7 +13,7 @@ from .binned import (
     jensen_shannon_from_counts,
     merge_bins,
 )
-from .chi_square import ChiSquareResult, chi_square_test
+from .chi_square import ChiSquareResult, chi_square_from_counts, chi_square_test
 from .corrections import (
     LabelShiftEstimate,
     adjust_for_label_shift,
@@ -102,6 +102,7 @@ __all__ = [
     "binned_ks_test",
     "binned_wasserstein",
     "calibrate_confidence",
+    "chi_square_from_counts",
     "chi_square_test",
     "class_mixture",
     "compare_corrections",

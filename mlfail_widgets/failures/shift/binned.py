@@ -14,7 +14,7 @@ information (a numeric column cut into bins), the bound on what was lost:
 
 PSI from counts is :func:`mlfail_widgets.statistics.psi_from_counts` and its null threshold
 :func:`mlfail_widgets.statistics.psi_null`; chi-square from a table of counts is
-``scipy.stats.chi2_contingency``.
+:func:`mlfail_widgets.failures.shift.chi_square_from_counts` (the same test as ``chi_square_test``).
 """
 
 from __future__ import annotations

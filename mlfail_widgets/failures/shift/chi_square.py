@@ -9,7 +9,8 @@ import numpy as np
 
 from ._inputs import category_labels
 
-__all__ = ["METHODS", "MIN_EXPECTED", "ChiSquareResult", "SmallExpectedCountWarning", "chi_square_test"]
+__all__ = ["METHODS", "MIN_EXPECTED", "ChiSquareResult", "SmallExpectedCountWarning", "chi_square_from_counts",
+           "chi_square_test"]
 
 
 @dataclass
@@ -136,6 +137,30 @@ def chi_square_test(reference: Any, current: Any, *, correction: bool = True, me
     >>> chi_square_test(reference, current, method="merged").categories
     ['other (kiosk, app)', 'web']
     """
+    from ..._validation import check_choice
+
+    method = check_choice(method, "method", METHODS)
+    categories, table = _category_table(reference, current)
+    return chi_square_from_counts(table, categories, correction=correction, method=method,
+                                  n_resamples=n_resamples, seed=seed)
+
+
+def chi_square_from_counts(table: Any, categories: list | None = None, *, correction: bool = True,
+                           method: str = "asymptotic", n_resamples: int = 5000,
+                           seed: int | np.random.Generator | None = 0, caller: str = "chi_square_test",
+                           advice: str = "Use method='exact' (a permutation p-value) or method='merged' "
+                                         "(rare categories pooled).") -> ChiSquareResult:
+    """:func:`chi_square_test` on a 2 x k table of counts (reference row, current row) already made.
+
+    For counts that come from elsewhere (chapter 08's log, counted by its engine). ``caller``
+    and ``advice`` word the :class:`SmallExpectedCountWarning` for the function that called.
+
+    Examples
+    --------
+    >>> result = chi_square_from_counts([[50, 30, 20], [30, 50, 20]])
+    >>> round(result.statistic, 3), round(result.pvalue, 4), result.dof
+    (10.0, 0.0067, 2)
+    """
     import warnings
 
     from scipy.stats import chi2
@@ -144,11 +169,12 @@ def chi_square_test(reference: Any, current: Any, *, correction: bool = True, me
     from ..._validation import check_choice, check_int
 
     method = check_choice(method, "method", METHODS)
-    categories, table = _category_table(reference, current)
+    table = np.asarray(table, dtype=float)
+    categories = list(range(table.shape[1])) if categories is None else list(categories)
     if method == "merged":
         categories, table = _merge_rare(categories, table)
     dof = table.shape[1] - 1
-    if dof == 0:
+    if dof <= 0:
         return ChiSquareResult(0.0, 1.0, 0, categories, table)
     statistic = float(_statistic(table, correction))
     expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
@@ -162,8 +188,7 @@ def chi_square_test(reference: Any, current: Any, *, correction: bool = True, me
         pvalue = float((1 + np.sum(null >= statistic - 1e-9)) / (1 + n_resamples))
         return ChiSquareResult(statistic, pvalue, dof, categories, table)
     if method == "asymptotic" and expected.min() < MIN_EXPECTED:
-        warnings.warn(f"chi_square_test: {int((expected < MIN_EXPECTED).sum())} expected counts are below "
+        warnings.warn(f"{caller}: {int((expected < MIN_EXPECTED).sum())} expected counts are below "
                       f"{MIN_EXPECTED:g} (smallest {expected.min():.2g}), so the chi-square p-value is only "
-                      "approximate. Use method='exact' (a permutation p-value) or method='merged' (rare "
-                      "categories pooled).", SmallExpectedCountWarning, stacklevel=2)
+                      f"approximate. {advice}", SmallExpectedCountWarning, stacklevel=3)
     return ChiSquareResult(statistic, float(chi2.sf(statistic, dof)), dof, categories, table)
