@@ -449,13 +449,13 @@ CASES: list = [
          list(np.round(np.arange(0.05, 1.0, 0.05), 2)),
          note="a move re-runs the whole 30-round simulation (chapter 06 alone would allow 200 ms)"),
     Case("ch06 log slice chart: min size", log_slices_case, "min_size", _flipping(10, 1000, 1300, 5000)),
+    ActionCase("ch07 drill console: New incident (main)", drill_case, lambda console, i: console.new_incident(),
+               pause=0.3, note="0.3 s of reading between clicks, in which the console builds the next drill; "
+                               "clicks back to back: drill.py's 'New incident' row"),
     Case("ch08 log slice chart: slicing column, a new query (main)", audit_slices_case, "by",
          ["position", "device", "audit"] * 10, before=lambda chart: chart.clear_cache()),
     Case("ch08 drift report widget: correction", audit_drift_case, "correction",
          ["holm", "bonferroni", "bh", "none"] * 8),
-    ActionCase("ch07 drill console: New incident (main)", drill_case, lambda console, i: console.new_incident(),
-               pause=0.3, note="0.3 s of reading between clicks, in which the console builds the next drill; "
-                               "clicks back to back: drill.py's 'New incident' row"),
 ]
 
 
