@@ -182,7 +182,7 @@ def test_other_functions_reject_bad_input():
         estimate_song_quality(np.ones((3, 2)), np.zeros((3, 2)), position=3)
     with pytest.raises(ParameterError, match="'n_users'"):
         make_world(n_users=0)
-    with pytest.raises(ParameterError, match="a LoopHistory"):
+    with pytest.raises(ParameterError, match="a LoopRun"):
         logged_data("not a run")
 
 

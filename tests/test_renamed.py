@@ -41,6 +41,24 @@ RENAMED = [  # module, old name, new name
     ("mlfail_widgets.failures.overview", "OutageShare", "OutageShareEstimate"),
     ("mlfail_widgets.failures.deployment", "TimelineState", "DeploymentRun"),
     ("mlfail_widgets.failures.deployment.timeline", "TimelineState", "DeploymentRun"),
+    # the rest of the rule (issue 22 review): chapters 04-08's results
+    ("mlfail_widgets.audit", "LogPerformance", "LogPerformanceEstimate"),
+    ("mlfail_widgets.audit", "FeedbackCheck", "FeedbackReport"),
+    ("mlfail_widgets.audit", "MetricTimeline", "MonitorRun"),
+    ("mlfail_widgets.audit.estimate", "LogPerformance", "LogPerformanceEstimate"),
+    ("mlfail_widgets.audit.feedback", "FeedbackCheck", "FeedbackReport"),
+    ("mlfail_widgets.audit.monitor", "MetricTimeline", "MonitorRun"),
+    ("mlfail_widgets.failures.feedback", "LoopHistory", "LoopRun"),
+    ("mlfail_widgets.failures.feedback.simulate", "LoopHistory", "LoopRun"),
+    ("mlfail_widgets.failures.shift", "BinnedKS", "BinnedKSResult"),
+    ("mlfail_widgets.failures.shift", "ShiftSnapshot", "ShiftResult"),
+    ("mlfail_widgets.failures.shift.binned", "BinnedKS", "BinnedKSResult"),
+    ("mlfail_widgets.failures.shift.explore", "ShiftSnapshot", "ShiftResult"),
+    ("mlfail_widgets.slicing", "SliceComparison", "SliceComparisonReport"),
+    ("mlfail_widgets.failures.hardware", "RedundantPrediction", "RedundantPredictionResult"),
+    ("mlfail_widgets.failures.hardware.bitflip", "RedundantPrediction", "RedundantPredictionResult"),
+    ("mlfail_widgets.failures.drill", "Findings", "EvidenceSummary"),
+    ("mlfail_widgets.failures.drill.findings", "Findings", "EvidenceSummary"),
 ]
 
 

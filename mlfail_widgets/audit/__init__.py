@@ -19,24 +19,25 @@ also a keyword that overrides it.
 
 from __future__ import annotations
 
+from .._renamed import renamed_classes
 from ..slicing._settings import SliceSettings
 from ._frames import LogFrame, as_log, window_bounds
 from ._settings import DriftSettings, FeedbackSettings, MonitorSettings
 from .drift import binned_ks, binned_wasserstein, drift_report
-from .estimate import LogPerformance, estimate_log_performance
-from .feedback import FeedbackCheck, feedback_check
-from .monitor import DETECTORS, MetricTimeline, monitor_metric
+from .estimate import LogPerformanceEstimate, estimate_log_performance
+from .feedback import FeedbackReport, feedback_check
+from .monitor import DETECTORS, MonitorRun, monitor_metric
 from .slices import LOG_METRICS, slice_report, slice_table
 
 __all__ = [
     "DETECTORS",
     "LOG_METRICS",
     "DriftSettings",
-    "FeedbackCheck",
+    "FeedbackReport",
     "FeedbackSettings",
     "LogFrame",
-    "LogPerformance",
-    "MetricTimeline",
+    "LogPerformanceEstimate",
+    "MonitorRun",
     "MonitorSettings",
     "SliceSettings",
     "as_log",
@@ -50,3 +51,6 @@ __all__ = [
     "slice_table",
     "window_bounds",
 ]
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"LogPerformance": LogPerformanceEstimate, "FeedbackCheck": FeedbackReport, "MetricTimeline": MonitorRun})

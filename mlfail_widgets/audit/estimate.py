@@ -14,15 +14,16 @@ from typing import Any
 
 import numpy as np
 
+from .._renamed import renamed_classes
 from .._validation import check_int, parameter_error
 from ._frames import as_log, check_window_rows, windowed, windows_apart
 
-__all__ = ["LogPerformance", "estimate_log_performance"]
+__all__ = ["LogPerformanceEstimate", "estimate_log_performance"]
 
 
 
 @dataclass
-class LogPerformance:
+class LogPerformanceEstimate:
     """Expected (from the model's confidence) and realised (from labels) accuracy.
 
     ``expected`` is the mean calibrated confidence when a labelled ``reference`` window was
@@ -111,7 +112,7 @@ def estimate_log_performance(
     target: str | None = None,
     max_rows: int = 1_000_000,
     threads: int | None = None,
-) -> LogPerformance:
+) -> LogPerformanceEstimate:
     """Estimate a model's accuracy on a window of the log before (and beside) its labels.
 
     With a labelled ``reference`` window (rows the model did not train on: a validation period,
@@ -147,7 +148,7 @@ def estimate_log_performance(
 
     Returns
     -------
-    LogPerformance
+    LogPerformanceEstimate
 
     Examples
     --------
@@ -213,5 +214,9 @@ def estimate_log_performance(
                                                 realised=("correct", "mean"), labelled=("labelled", "sum"))
     raw = expected_accuracy(probabilities)
     expected = float(np.mean(expected_each)) if calibration is not None else raw
-    return LogPerformance(expected, realised, len(rows), daily.reset_index(), raw_expected=raw,
+    return LogPerformanceEstimate(expected, realised, len(rows), daily.reset_index(), raw_expected=raw,
                           calibration_rows=calibration.rows if calibration is not None else 0)
+
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"LogPerformance": LogPerformanceEstimate})

@@ -20,18 +20,19 @@ from typing import Any
 
 import numpy as np
 
+from .._renamed import renamed_classes
 from .._settings import settings_with
 from .._validation import parameter_error
 from ._frames import as_log, check_window_rows, timestamp_expression, windows_apart
 from ._progress import Steps
 from ._settings import FeedbackSettings
 
-__all__ = ["FeedbackCheck", "feedback_check"]
+__all__ = ["FeedbackReport", "feedback_check"]
 
 
 
 @dataclass
-class FeedbackCheck:
+class FeedbackReport:
     """What :func:`feedback_check` found.
 
     Attributes
@@ -70,7 +71,7 @@ def feedback_check(
     threads: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     **overrides: Any,
-) -> FeedbackCheck:
+) -> FeedbackReport:
     """Chapter 06's feedback-loop check on an impressions log.
 
     Parameters
@@ -106,7 +107,7 @@ def feedback_check(
 
     Returns
     -------
-    FeedbackCheck
+    FeedbackReport
 
     Examples
     --------
@@ -209,4 +210,8 @@ def feedback_check(
                                   confidence=confidence, correction="holm", min_size=1, engine=log.engine))
     both = blocks[0].with_rows(pd.concat([b.by_slice for b in blocks], ignore_index=True))
     steps.finish()
-    return FeedbackCheck(daily, apply_min_size(both, min_size), metric)
+    return FeedbackReport(daily, apply_min_size(both, min_size), metric)
+
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"FeedbackCheck": FeedbackReport})

@@ -15,16 +15,17 @@ from typing import Any
 
 import numpy as np
 
+from .._renamed import renamed_classes
 from .._settings import settings_with
 from .._validation import check_choice, parameter_error
 from ._frames import as_log, check_window_rows, timestamp_expression, windowed
 from ._settings import DETECTORS, MonitorSettings
 
-__all__ = ["DETECTORS", "MetricTimeline", "monitor_metric"]
+__all__ = ["DETECTORS", "MonitorRun", "monitor_metric"]
 
 
 @dataclass
-class MetricTimeline:
+class MonitorRun:
     """A daily metric and the days a detector raised an alarm.
 
     ``daily`` has ``day``, ``rows``, ``value`` (the metric), ``z`` (standardised by the
@@ -55,7 +56,7 @@ def monitor_metric(
     settings: MonitorSettings | None = None,
     threads: int | None = None,
     **overrides: Any,
-) -> MetricTimeline:
+) -> MonitorRun:
     """Watch a daily metric of the log with a change detector.
 
     Parameters
@@ -90,7 +91,7 @@ def monitor_metric(
 
     Returns
     -------
-    MetricTimeline
+    MonitorRun
 
     Examples
     --------
@@ -166,4 +167,8 @@ def monitor_metric(
     alarm = np.zeros(days.size, bool)
     alarm[hits] = True
     daily = pd.DataFrame({"day": days, "rows": n.astype(np.int64), "value": values, "z": z, "alarm": alarm})
-    return MetricTimeline(daily, metric if metric != "mean" else f"mean {column}", detector, baseline, threshold)
+    return MonitorRun(daily, metric if metric != "mean" else f"mean {column}", detector, baseline, threshold)
+
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"MetricTimeline": MonitorRun})

@@ -11,7 +11,7 @@ import numpy as np
 from . import choice, numeric, open_question
 
 if TYPE_CHECKING:
-    from ..audit import FeedbackCheck
+    from ..audit import FeedbackReport
 
 REFERENCE = ("2026-01-05", "2026-01-19")  # the music log's first two weeks
 CURRENT = ("2026-02-20", "2026-03-06")  # and its last two
@@ -25,7 +25,7 @@ def _music_log() -> Path:
 
 
 @functools.lru_cache(maxsize=1)
-def _feedback() -> FeedbackCheck:
+def _feedback() -> FeedbackReport:
     from ..audit import feedback_check
 
     return feedback_check(_music_log(), REFERENCE, CURRENT)

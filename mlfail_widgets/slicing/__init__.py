@@ -7,8 +7,9 @@ object), :mod:`._settings` (:class:`SliceSettings`) and :mod:`._api` (:func:`sli
 ``from mlfail_widgets.slicing import slice_metrics``.
 """
 
+from .._renamed import renamed_classes
 from ._api import CORRECTIONS, METRICS, STATUSES, apply_min_size, slice_metrics
-from ._flags import KINDS, SliceComparison, compare_slices, delong_auc, slice_flag_rates
+from ._flags import KINDS, SliceComparisonReport, compare_slices, delong_auc, slice_flag_rates
 from ._result import SliceResult
 from ._settings import SLICE_OPTIONS, SliceSettings
 
@@ -18,7 +19,7 @@ __all__ = [
     "METRICS",
     "SLICE_OPTIONS",
     "STATUSES",
-    "SliceComparison",
+    "SliceComparisonReport",
     "SliceResult",
     "SliceSettings",
     "apply_min_size",
@@ -27,3 +28,6 @@ __all__ = [
     "slice_flag_rates",
     "slice_metrics",
 ]
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"SliceComparison": SliceComparisonReport})

@@ -26,14 +26,14 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-__all__ = ["KINDS", "SliceComparison", "compare_slices", "slice_flag_rates"]
+__all__ = ["KINDS", "SliceComparisonReport", "compare_slices", "slice_flag_rates"]
 
 #: What :func:`compare_slices` can test from sufficient statistics.
 KINDS = ("proportion", "mean")
 
 
 @dataclass
-class SliceComparison:
+class SliceComparisonReport:
     """Per-slice metric, own interval and test against the rest, from aggregates.
 
     Attributes
@@ -128,7 +128,7 @@ def delong_auc(y: np.ndarray, score: np.ndarray) -> tuple[float, float]:
 
 def compare_slices(n: Any, total: Any, square: Any = None, *, kind: str = "proportion", confidence: float = 0.95,
                    correction: str = "holm", min_size: int = 30,
-                   level: float | None = None) -> SliceComparison:
+                   level: float | None = None) -> SliceComparisonReport:
     """Flag the slices whose metric differs from the rest of the data, from per-slice aggregates.
 
     The pure core of :func:`slice_metrics` for proportions and means, for callers that hold
@@ -161,7 +161,7 @@ def compare_slices(n: Any, total: Any, square: Any = None, *, kind: str = "propo
 
     Returns
     -------
-    SliceComparison
+    SliceComparisonReport
 
     Examples
     --------
@@ -213,7 +213,7 @@ def compare_slices(n: Any, total: Any, square: Any = None, *, kind: str = "propo
     p = np.where(tested, rest_test_pvalues(kind, n, total, square), np.nan)
     low, high = np.where(tested, low, np.nan), np.where(tested, high, np.nan)
     adjusted = adjust_pvalues(p, correction) if np.isfinite(p).any() else np.full(p.shape, np.nan)
-    return SliceComparison(value, low, high, p, adjusted, adjusted < 1 - confidence, float(overall),
+    return SliceComparisonReport(value, low, high, p, adjusted, adjusted < 1 - confidence, float(overall),
                            float(overall_low), float(overall_high), kind, confidence, correction, test)
 
 

@@ -21,17 +21,18 @@ Examples
 (True, True)
 """
 
+from ..._renamed import renamed_classes
 from .catalogue import FAILURE_TYPES, HERRING_TYPES, VARIANTS, Incident, incident_for, learner_seed
 from .drill import IncidentDrill, Reveal, answer_key
 from .evidence import Evidence, LogLine
-from .findings import Findings, read_evidence
+from .findings import EvidenceSummary, read_evidence
 
 __all__ = [
     "FAILURE_TYPES",
     "HERRING_TYPES",
     "VARIANTS",
     "Evidence",
-    "Findings",
+    "EvidenceSummary",
     "Incident",
     "IncidentDrill",
     "LogLine",
@@ -41,3 +42,6 @@ __all__ = [
     "learner_seed",
     "read_evidence",
 ]
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"Findings": EvidenceSummary})

@@ -29,7 +29,7 @@ from .catalogue import (
     normalise_failure,
 )
 from .evidence import Evidence
-from .findings import Findings, read_evidence
+from .findings import EvidenceSummary, read_evidence
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -136,7 +136,7 @@ class IncidentDrill(IncidentLike):
         self._incident = incident_for(seed, red_herring=red_herring, level=level)
         self._evidence: Evidence | None = None
         self._notes: dict = {}
-        self._findings: Findings | None = None
+        self._findings: EvidenceSummary | None = None
         self.title = f"Drill {self._incident.seed}"
 
     @classmethod
@@ -200,7 +200,7 @@ class IncidentDrill(IncidentLike):
         return self._evidence
 
     @property
-    def findings(self) -> Findings:
+    def findings(self) -> EvidenceSummary:
         """The evidence summed up in numbers (see :func:`~.findings.read_evidence`)."""
         if self._findings is None:
             self._findings = read_evidence(self.evidence)
@@ -342,11 +342,11 @@ class IncidentDrill(IncidentLike):
                       fix_for(incident), course.chapter, herring, self.title, incident.level)
 
 
-def _span(f: Findings) -> str:
+def _span(f: EvidenceSummary) -> str:
     return f"from {f.first_bad} to {f.last_bad}"
 
 
-def _symptoms(f: Findings) -> str:
+def _symptoms(f: EvidenceSummary) -> str:
     parts = []
     if f.worst_availability < 0.9:
         parts.append(f"availability fell to {f.worst_availability:.0%}")

@@ -13,14 +13,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..._renamed import renamed_classes
+
 if TYPE_CHECKING:
     from .evidence import Evidence
 
-__all__ = ["Findings", "read_evidence"]
+__all__ = ["EvidenceSummary", "read_evidence"]
 
 
 @dataclass(frozen=True)
-class Findings:
+class EvidenceSummary:
     """The evidence, summed up (see :func:`read_evidence`).
 
     Examples
@@ -73,7 +75,7 @@ def _bin_end(stamp: str) -> str:
     return (dt.datetime.fromisoformat(stamp) + dt.timedelta(minutes=15)).strftime("%H:%M")
 
 
-def read_evidence(evidence: Evidence) -> Findings:
+def read_evidence(evidence: Evidence) -> EvidenceSummary:
     """Sum up ``evidence`` the way a careful on-call engineer would read the dashboard.
 
     Examples
@@ -103,7 +105,7 @@ def read_evidence(evidence: Evidence) -> Findings:
     before, recent, drop_date = _quality_drop(evidence.quality)
     slices = evidence.slices.set_index("slice")
     text = [str(line) for line in evidence.logs]
-    return Findings(
+    return EvidenceSummary(
         bad_bins=tuple(int(b) for b in bad),
         first_bad=None if not bad.size else str(health["time"].iloc[bad[0]])[11:],
         last_bad=None if not bad.size else _bin_end(str(health["time"].iloc[bad[-1]])),
@@ -128,3 +130,7 @@ def read_evidence(evidence: Evidence) -> Findings:
         integrity_errors=sum("integrity-check" in line and "ERROR" in line for line in text),
         store_errors=sum("feature-store" in line and ("ERROR" in line or "slow" in line) for line in text),
     )
+
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"Findings": EvidenceSummary})

@@ -9,12 +9,13 @@ The pieces, from the bottom up:
   slot feature, IPS plain / clipped / self-normalised, the product fit) compared;
 * :mod:`.settings`: :class:`LoopSettings`, everything that defines a run;
 * :mod:`.policies`: random, popularity, play-rate and personalised recommenders;
-* :mod:`.simulate`: the loop (recommend, listen, log, retrain) and its :class:`LoopHistory`;
+* :mod:`.simulate`: the loop (recommend, listen, log, retrain) and its :class:`LoopRun`;
 * :mod:`.metrics`: concentration, learning and homogenization measures;
 * :mod:`.slices`: the logged data sliced by song popularity and age, to detect the loop;
 * :mod:`.experiments`: the chapter's comparisons (exploration trade-off, debiasing).
 """
 
+from ..._renamed import renamed_classes
 from .examination import (
     EXAMINATION_MODELS,
     QUALITY_METHODS,
@@ -58,7 +59,7 @@ from .position_compare import (
     relevance_estimates,
 )
 from .settings import LoopSettings
-from .simulate import ROUND_METRICS, LoopHistory, simulate_feedback_loop
+from .simulate import ROUND_METRICS, LoopRun, simulate_feedback_loop
 from .slices import (
     AGE_GROUPS,
     POPULARITY_BUCKETS,
@@ -80,8 +81,8 @@ __all__ = [
     "QUALITY_METHODS",
     "ROUND_METRICS",
     "SLICE_METRICS",
-    "LoopHistory",
     "LoopReport",
+    "LoopRun",
     "LoopSettings",
     "PositionLog",
     "World",
@@ -116,3 +117,6 @@ __all__ = [
     "summarize_runs",
     "top_share",
 ]
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"LoopHistory": LoopRun})

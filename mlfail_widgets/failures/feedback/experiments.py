@@ -23,7 +23,7 @@ from .examination import QUALITY_METHODS, estimate_song_quality
 from .metrics import kendall_tau
 from .policies import DEBIAS, LEARNED_POLICIES
 from .settings import LoopSettings, _check
-from .simulate import LoopHistory, simulate_feedback_loop
+from .simulate import LoopRun, simulate_feedback_loop
 from .slices import slice_report
 from .world import make_world
 
@@ -37,7 +37,7 @@ __all__ = ["REPORT_SETTINGS", "LoopReport", "compare_debiasing", "exploration_tr
 SHORT_TERM = 5  # rounds after the warm-up whose plays count as the short term
 
 
-def _summary(history: LoopHistory) -> dict:
+def _summary(history: LoopRun) -> dict:
     start = history.settings["warmup_rounds"]
     return {
         "exploration_cost": float(history.exploration_cost[start:].mean()),
@@ -55,7 +55,7 @@ def _summary(history: LoopHistory) -> dict:
 def summarize_runs(runs: dict) -> pd.DataFrame:
     """One row per run: the final ranking quality and concentration, plays, coverage, new songs.
 
-    ``runs`` maps a label to a :class:`LoopHistory`; the columns are those of
+    ``runs`` maps a label to a :class:`LoopRun`; the columns are those of
     :func:`exploration_tradeoff`, plus ``top_share`` and ``homogenization`` (final round),
     ``kendall_tau_peak`` (the best Kendall tau of any round after the warm-up: a final value
     below it means the ranking got *worse* as the loop ran) and ``consumed_overlap`` (the
@@ -71,8 +71,8 @@ def summarize_runs(runs: dict) -> pd.DataFrame:
 
     rows = {}
     for label, run in runs.items():
-        if not isinstance(run, LoopHistory):
-            raise parameter_error("runs", "a dict of label -> LoopHistory",
+        if not isinstance(run, LoopRun):
+            raise parameter_error("runs", "a dict of label -> LoopRun",
                                   type(run).__name__)
         start = min(run.settings["warmup_rounds"], run.rounds - 1)
         rows[label] = {**_summary(run), "top_share": run.final("top_share"),
@@ -93,7 +93,7 @@ def homogenization_table(runs: dict, oracle: str = "oracle") -> pd.DataFrame:
 
     Parameters
     ----------
-    runs : dict of str -> LoopHistory
+    runs : dict of str -> LoopRun
         Runs on the same world (the same tracked listeners), one of them the oracle policy.
     oracle : str, default="oracle"
         The key of the oracle run.
@@ -117,12 +117,12 @@ def homogenization_table(runs: dict, oracle: str = "oracle") -> pd.DataFrame:
     import pandas as pd
 
     if not isinstance(runs, dict) or oracle not in runs:
-        raise parameter_error("runs", f"a dict of label -> LoopHistory with an {oracle!r} run",
+        raise parameter_error("runs", f"a dict of label -> LoopRun with an {oracle!r} run",
                               runs if not isinstance(runs, dict) else list(runs),
                               fix="Add simulate_feedback_loop('oracle', world=world) on the same world.")
     for label, run in runs.items():
-        if not isinstance(run, LoopHistory):
-            raise parameter_error("runs", "a dict of label -> LoopHistory", type(run).__name__)
+        if not isinstance(run, LoopRun):
+            raise parameter_error("runs", "a dict of label -> LoopRun", type(run).__name__)
         if run.world is not runs[oracle].world:
             raise parameter_error("runs", "runs on the same world as the oracle", label,
                                   fix="Pass world=... to every simulate_feedback_loop call.")
@@ -225,7 +225,7 @@ def compare_debiasing(policy: str = "ctr", methods: Sequence[str] = DEBIAS, *, s
     return _sweep("debias", methods, seeds, policy, loop_options)
 
 
-def song_estimates(history: LoopHistory, methods: Sequence[str] = QUALITY_METHODS) -> pd.DataFrame:
+def song_estimates(history: LoopRun, methods: Sequence[str] = QUALITY_METHODS) -> pd.DataFrame:
     """Every song's true quality, where it was shown, and each method's estimate of its quality.
 
     Returns
@@ -243,8 +243,8 @@ def song_estimates(history: LoopHistory, methods: Sequence[str] = QUALITY_METHOD
     """
     import pandas as pd
 
-    if not isinstance(history, LoopHistory):
-        raise parameter_error("history", "a LoopHistory", type(history).__name__)
+    if not isinstance(history, LoopRun):
+        raise parameter_error("history", "a LoopRun", type(history).__name__)
     methods = [check_choice(m, "methods", QUALITY_METHODS) for m in methods]
     n_available = history.world.available(history.rounds - 1)
     impressions = history.impressions_by_slot[:n_available]
@@ -260,13 +260,13 @@ def song_estimates(history: LoopHistory, methods: Sequence[str] = QUALITY_METHOD
     return table.rename_axis("song")
 
 
-def slot_dependence(history: LoopHistory, methods: Sequence[str] = QUALITY_METHODS, *,
+def slot_dependence(history: LoopRun, methods: Sequence[str] = QUALITY_METHODS, *,
                     min_impressions: int = 20) -> pd.DataFrame:
     """Read song quality from one run's log four ways, and check each against the truth.
 
     Parameters
     ----------
-    history : LoopHistory
+    history : LoopRun
         A run (its impressions and plays per song and slot are the log).
     methods : sequence of str
         Estimators from :func:`estimate_song_quality`.
@@ -293,8 +293,8 @@ def slot_dependence(history: LoopHistory, methods: Sequence[str] = QUALITY_METHO
     import pandas as pd
     from scipy.stats import spearmanr
 
-    if not isinstance(history, LoopHistory):
-        raise parameter_error("history", "a LoopHistory", type(history).__name__)
+    if not isinstance(history, LoopRun):
+        raise parameter_error("history", "a LoopRun", type(history).__name__)
     methods = [check_choice(m, "methods", QUALITY_METHODS) for m in methods]
     min_impressions = check_int(min_impressions, "min_impressions", low=1)
     n_available = history.world.available(history.rounds - 1)
@@ -322,7 +322,7 @@ def slot_dependence(history: LoopHistory, methods: Sequence[str] = QUALITY_METHO
 class LoopReport:
     """One run of the loop and the slice table of its log (see :func:`loop_report`)."""
 
-    history: LoopHistory
+    history: LoopRun
     slices: object  # the slice_metrics DataFrame
     policy: str
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..._random import resolve_rng
+from ..._renamed import renamed_classes
 from ..._settings import settings_values
 from ..._validation import check_choice, check_int, parameter_error
 from ._blas import single_threaded_blas
@@ -38,9 +39,9 @@ from .world import World, make_world
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ROUND_METRICS", "LoopHistory", "LoopSettings", "simulate_feedback_loop"]  # LoopSettings re-exported
+__all__ = ["ROUND_METRICS", "LoopRun", "LoopSettings", "simulate_feedback_loop"]  # LoopSettings re-exported
 
-#: Per-round measurements kept in :class:`LoopHistory` (each an array of length ``rounds``).
+#: Per-round measurements kept in :class:`LoopRun` (each an array of length ``rounds``).
 ROUND_METRICS = {
     "exposure_gini": "Gini of impressions per song so far (policy traffic): a proxy for degeneracy, "
                      "which Jiang et al. (2019) define through users' interests",
@@ -61,7 +62,7 @@ TRACKED_LISTENERS = 200  # listeners whose consumed songs are kept (homogenizati
 
 
 @dataclass(eq=False)
-class LoopHistory:
+class LoopRun:
     """Everything a run of :func:`simulate_feedback_loop` produced.
 
     Attributes
@@ -103,7 +104,7 @@ class LoopHistory:
         metrics = self.__dict__.get("metrics", {})
         if name in metrics:
             return metrics[name]
-        raise AttributeError(f"LoopHistory has no attribute {name!r}")
+        raise AttributeError(f"LoopRun has no attribute {name!r}")
 
     @property
     def rounds(self) -> int:
@@ -156,7 +157,7 @@ def simulate_feedback_loop(
     seed: int | np.random.Generator | None = 0,
     progress: Callable[[int, int], None] | None = None,
     **options: Any,
-) -> LoopHistory:
+) -> LoopRun:
     """Run a recommender's feedback loop and measure what it does to the catalogue.
 
     The run is described by a :class:`LoopSettings` (``settings``, or the first argument), and
@@ -182,7 +183,7 @@ def simulate_feedback_loop(
 
     Returns
     -------
-    LoopHistory
+    LoopRun
 
     Examples
     --------
@@ -215,7 +216,7 @@ simulate_feedback_loop.__doc__ = (simulate_feedback_loop.__doc__ or "").replace(
     "{doc}", "\n".join("    " + line if line else line for line in _SETTINGS_DOC.splitlines()[1:]))
 
 
-def _run(world, model, settings, rng, metric_rng, progress) -> LoopHistory:
+def _run(world, model, settings, rng, metric_rng, progress) -> LoopRun:
     rounds, k, n_users = settings["rounds"], settings["k"], world.n_users
     exposure = np.zeros((rounds, world.n_songs), dtype=np.int32)
     plays = np.zeros((rounds, world.n_songs), dtype=np.int32)
@@ -271,7 +272,7 @@ def _run(world, model, settings, rng, metric_rng, progress) -> LoopHistory:
             progress(round_ + 1, rounds)
     log = {name: np.concatenate([part[name] for part in log_parts]) if log_parts else np.zeros(0)
            for name in ("round", "user", "song", "position", "played", "predicted", "audit")}
-    return LoopHistory(settings, world, exposure, plays, metrics,
+    return LoopRun(settings, world, exposure, plays, metrics,
                        model.song_scores(world.available(rounds - 1)),
                        model.rates.impressions, model.rates.plays, log, consumed)
 
@@ -331,3 +332,7 @@ def _measure(metrics, round_, world, model, settings, n_available, total_exposur
     metrics["utility"][round_] = affinity[played].mean() if played.any() else 0.0
     metrics["homogenization"][round_] = (jaccard_overlap(lists, pairs=128, seed=rng)
                                          if lists.shape[0] > 1 else 1.0)
+
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"LoopHistory": LoopRun})

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..._random import resolve_rng
 from ..._validation import check_choice, check_float, check_int, parameter_error
-from .simulate import LoopHistory
+from .simulate import LoopRun
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,12 +46,12 @@ calibration_gap.__name__ = "calibration gap (predicted minus observed play rate)
 SLICE_METRICS = {"calibration": "calibration", "hit rate": "rate"}
 
 
-def logged_data(history: LoopHistory, *, head: float = 0.1, torso: float = 0.5) -> pd.DataFrame:
+def logged_data(history: LoopRun, *, head: float = 0.1, torso: float = 0.5) -> pd.DataFrame:
     """The run's logged rows as a DataFrame, with each song's popularity bucket and age group.
 
     Parameters
     ----------
-    history : LoopHistory
+    history : LoopRun
         A run of :func:`simulate_feedback_loop` (its ``log`` holds the last ``log_rounds``).
     head, torso : float, default=0.1, 0.5
         Songs ranked by plays at the end of the run: the top ``head`` share of the catalogue is
@@ -75,8 +75,8 @@ def logged_data(history: LoopHistory, *, head: float = 0.1, torso: float = 0.5) 
     """
     import pandas as pd
 
-    if not isinstance(history, LoopHistory):
-        raise parameter_error("history", "a LoopHistory from simulate_feedback_loop",
+    if not isinstance(history, LoopRun):
+        raise parameter_error("history", "a LoopRun from simulate_feedback_loop",
                               type(history).__name__)
     head = check_float(head, "head", low=0.0, high=1.0, low_open=True)
     torso = check_float(torso, "torso", low=head, high=1.0,
@@ -101,14 +101,14 @@ def logged_data(history: LoopHistory, *, head: float = 0.1, torso: float = 0.5) 
     return frame
 
 
-def slice_report(history: LoopHistory, metric: str = "calibration", *,
+def slice_report(history: LoopRun, metric: str = "calibration", *,
                  by: Any = ("popularity", "age"), min_size: int = 30, n_boot: int = 400,
                  max_rows: int | None = 20_000, seed: int | np.random.Generator | None = 0) -> SliceResult:
     """The model's performance on every popularity bucket and age group of the log.
 
     Parameters
     ----------
-    history : LoopHistory
+    history : LoopRun
         The run to inspect.
     metric : {"calibration", "hit rate"}, default="calibration"
         ``"calibration"``: :func:`calibration_gap` of the logged play probabilities (a signed

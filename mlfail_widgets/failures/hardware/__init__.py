@@ -16,7 +16,7 @@ Everything here is real except the temperature:
 
 from ..._renamed import renamed_classes
 from .bitflip import (
-    RedundantPrediction,
+    RedundantPredictionResult,
     bit_field,
     bit_flip_effects,
     corrupt_model,
@@ -45,7 +45,7 @@ __all__ = [
     "MachineReport",
     "MemoryPressureRun",
     "ModelServer",
-    "RedundantPrediction",
+    "RedundantPredictionResult",
     "ResourceSampler",
     "StressBusyError",
     "ThermalModel",
@@ -67,4 +67,5 @@ __all__ = [
 ]
 
 # Old names, for one release (DEVELOPERS.md, "Result classes").
-__getattr__ = renamed_classes(__name__, {"Scenario": ContentionScenario, "MemoryPressureResult": MemoryPressureRun, "LatencyExperiment": LatencyReport})
+__getattr__ = renamed_classes(__name__, {"Scenario": ContentionScenario, "MemoryPressureResult": MemoryPressureRun, "LatencyExperiment": LatencyReport,
+                                         "RedundantPrediction": RedundantPredictionResult})

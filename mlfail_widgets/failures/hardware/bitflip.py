@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..._random import resolve_rng
+from ..._renamed import renamed_classes
 from ..._validation import check_int, parameter_error
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 __all__ = [
-    "RedundantPrediction",
+    "RedundantPredictionResult",
     "bit_field",
     "bit_flip_effects",
     "corrupt_model",
@@ -160,7 +161,7 @@ def train_demo_model(seed: int | np.random.Generator = 0, *, rows: int = 2000,
 
 
 @dataclass
-class RedundantPrediction:
+class RedundantPredictionResult:
     """Predictions of several replicas of one model on the same rows, and where they disagree."""
 
     probabilities: list[np.ndarray]
@@ -190,7 +191,7 @@ class RedundantPrediction:
         return bool(self.outputs_differ.any())
 
 
-def redundant_predict(replicas: Sequence[Any], X: ArrayLike) -> RedundantPrediction:
+def redundant_predict(replicas: Sequence[Any], X: ArrayLike) -> RedundantPredictionResult:
     """Run the same rows through every replica (each with its own copy of the weights) and compare.
 
     Deterministic code on identical weights gives bit-identical outputs, so any difference
@@ -211,7 +212,7 @@ def redundant_predict(replicas: Sequence[Any], X: ArrayLike) -> RedundantPredict
     with np.errstate(all="ignore"):  # a corrupted replica may overflow: that is the point
         probabilities = [np.asarray(r.predict_proba(X), dtype=np.float64) for r in replicas]
     labels = [r.classes_[np.argmax(p, axis=1)] for r, p in zip(replicas, probabilities, strict=True)]
-    return RedundantPrediction(probabilities, labels)
+    return RedundantPredictionResult(probabilities, labels)
 
 
 def bit_flip_effects(model: Any, X: ArrayLike, y: ArrayLike | None = None, *, weight: int = 0) -> pd.DataFrame:
@@ -261,3 +262,7 @@ def bit_flip_effects(model: Any, X: ArrayLike, y: ArrayLike | None = None, *, we
             row["accuracy"] = float(np.mean(check.labels[1] == np.asarray(y)))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"RedundantPrediction": RedundantPredictionResult})

@@ -5,8 +5,9 @@ Cause it (:mod:`.generators`, :mod:`.datasets`), detect it (:mod:`.detectors`, :
 for it (:mod:`.corrections`). Every name below is importable from this package.
 """
 
+from ..._renamed import renamed_classes
 from .binned import (
-    BinnedKS,
+    BinnedKSResult,
     binned_ks,
     binned_ks_test,
     binned_wasserstein,
@@ -34,7 +35,7 @@ from .estimation import (
 )
 from .explore import (
     MonitoringView,
-    ShiftSnapshot,
+    ShiftResult,
     before_after,
     deployed_model,
     monitoring_view,
@@ -77,7 +78,7 @@ __all__ = [
     "MEASUREMENTS",
     "NUMERIC_FEATURES",
     "SHIFT_KINDS",
-    "BinnedKS",
+    "BinnedKSResult",
     "ChiSquareResult",
     "ConfidenceCalibration",
     "Cusum",
@@ -92,7 +93,7 @@ __all__ = [
     "PageHinkley",
     "PerformanceEstimate",
     "ShiftData",
-    "ShiftSnapshot",
+    "ShiftResult",
     "ShiftStream",
     "TabularClassifier",
     "adjust_for_label_shift",
@@ -141,3 +142,6 @@ __all__ = [
     "wasserstein_distance",
     "window_tradeoff",
 ]
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"BinnedKS": BinnedKSResult, "ShiftSnapshot": ShiftResult})

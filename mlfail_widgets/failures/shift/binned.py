@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..._renamed import renamed_classes
 from ..._validation import check_float, check_int, parameter_error
 
-__all__ = ["BinnedKS", "binned_ks", "binned_ks_test", "binned_wasserstein", "jensen_shannon_from_counts",
+__all__ = ["BinnedKSResult", "binned_ks", "binned_ks_test", "binned_wasserstein", "jensen_shannon_from_counts",
            "merge_bins"]
 
 
@@ -115,7 +116,7 @@ def _widths(edges: ArrayLike, bins: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class BinnedKS:
+class BinnedKSResult:
     """The KS test from binned counts: the statistic at the bins' edges and what the bins allow.
 
     ``statistic`` is the largest gap at an edge (a lower bound on D), ``statistic_bound`` how
@@ -130,7 +131,7 @@ class BinnedKS:
 
 
 def binned_ks_test(reference_counts: ArrayLike, current_counts: ArrayLike,
-                   edges: ArrayLike | None = None) -> BinnedKS:
+                   edges: ArrayLike | None = None) -> BinnedKSResult:
     """The two-sample KS test from counts in the same bins, with its error bound.
 
     The p-values are the asymptotic ones of
@@ -147,7 +148,7 @@ def binned_ks_test(reference_counts: ArrayLike, current_counts: ArrayLike,
 
     Returns
     -------
-    BinnedKS
+    BinnedKSResult
 
     Examples
     --------
@@ -168,7 +169,7 @@ def binned_ks_test(reference_counts: ArrayLike, current_counts: ArrayLike,
     effective = max(np.round(big * small / (big + small)), 1.0)
     p_high = float(np.clip(kstwo.sf(low, effective), 0, 1)) if low > 0 else 1.0
     p_low = float(np.clip(kstwo.sf(high, effective), 0, 1))
-    return BinnedKS(low, high - low, p_high, p_low)
+    return BinnedKSResult(low, high - low, p_high, p_low)
 
 
 def binned_wasserstein(reference_counts: ArrayLike, current_counts: ArrayLike,
@@ -265,3 +266,7 @@ def merge_bins(reference_counts: ArrayLike, current_counts: ArrayLike,
     cuts = np.unique(np.searchsorted(cumulative, np.arange(1, bins) / bins - 1e-12, side="left") + 1)
     cuts = cuts[(cuts > 0) & (cuts < r.size)]
     return np.add.reduceat(r, np.r_[0, cuts]), np.add.reduceat(c, np.r_[0, cuts])
+
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"BinnedKS": BinnedKSResult})

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..._renamed import renamed_classes
 from ..._validation import check_choice, check_float, check_int
 from ...statistics import renamed_argument
 from .estimation import expected_accuracy
@@ -30,7 +31,7 @@ from .report import DriftReport, detect_drift
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["MonitoringView", "ShiftSnapshot", "before_after", "monitoring_view", "shift_snapshot",
+__all__ = ["MonitoringView", "ShiftResult", "before_after", "monitoring_view", "shift_snapshot",
            "significance_vs_size"]
 
 _FEATURES = ["x1", "x2", "x3", "x4", "channel"]
@@ -43,7 +44,7 @@ def deployed_model(seed: int = 0, rows: int = 5000) -> TabularClassifier:
 
 
 @dataclass
-class ShiftSnapshot:
+class ShiftResult:
     """One kind of shift at one magnitude, seen by every detector and by the model."""
 
     data: ShiftData
@@ -57,7 +58,7 @@ class ShiftSnapshot:
 
 def shift_snapshot(kind: str = "covariate", magnitude: float = 1.0, *, n: int = 2000, seed: int = 0,
                    alpha: float = 0.05, correction: str = "bonferroni",
-                   level: float | None = None) -> ShiftSnapshot:
+                   level: float | None = None) -> ShiftResult:
     """Shift the data, run the per-feature detectors and score the deployed model.
 
     ``alpha`` is the significance level of the drift tests (``level``: its old name, deprecated).
@@ -78,7 +79,7 @@ def shift_snapshot(kind: str = "covariate", magnitude: float = 1.0, *, n: int = 
     probabilities = model.predict_proba(data.current)
     predictions = model.classes_[probabilities.argmax(axis=1)]
     labels = data.current["label"].to_numpy()
-    return ShiftSnapshot(data, report, model.accuracy(data.reference), float(np.mean(predictions == labels)),
+    return ShiftResult(data, report, model.accuracy(data.reference), float(np.mean(predictions == labels)),
                          expected_accuracy(probabilities), labels, predictions)
 
 
@@ -210,3 +211,7 @@ def significance_vs_size(magnitude: float = 0.03, sizes: Any = (1_000, 10_000, 1
         rows.append((n, ks.statistic, ks.pvalue, ks.pvalue < 0.05, distance, distance >= 0.1))
     return pd.DataFrame(rows, columns=["n", "ks_statistic", "pvalue", "flagged_by_pvalue",
                                        "wasserstein_sd", "flagged_by_distance"])
+
+
+# Old names, for one release (DEVELOPERS.md, "Result classes").
+__getattr__ = renamed_classes(__name__, {"ShiftSnapshot": ShiftResult})
