@@ -89,7 +89,7 @@ def drift_report(
     *,
     timestamp: str = "timestamp",
     threads: int | None = None,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Callable[[int, int, str], None] | str | None = "auto",
     **overrides: Any,
 ) -> DriftReport:
     """Test every feature of a log for drift between two time windows, in the log's own engine.
@@ -114,8 +114,9 @@ def drift_report(
     threads : int, optional
         DuckDB threads, when ``data`` is a file path, and the threads that count a DuckDB log's
         numeric columns (default: the machine's cores).
-    progress : callable, optional
-        ``progress(done, total, label)``, called before each step.
+    progress : "auto", None or callable, default="auto"
+        ``progress(done, total, label)``, called before each step; ``"auto"`` writes a text bar to
+        standard error once the call has run for 2 s (in a notebook or a terminal); None is silent.
     **overrides
         Fields of :class:`DriftSettings`:
 
@@ -200,7 +201,7 @@ def drift_report(
     if not columns:
         raise parameter_error("columns", "at least one feature column", columns)
     numeric = [c for c in columns if log.is_numeric(c)]
-    steps = Steps(progress, 4)
+    steps = Steps(progress, 4, "drift_report")
 
     steps("rows per window")
     frame, bounds = windowed(log, log.frame, timestamp, dict(zip(_WINDOWS, (reference, current), strict=True)))

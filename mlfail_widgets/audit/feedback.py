@@ -69,7 +69,7 @@ def feedback_check(
     played: str = "played",
     prediction: str | None = "score",
     threads: int | None = None,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Callable[[int, int, str], None] | str | None = "auto",
     **overrides: Any,
 ) -> FeedbackReport:
     """Chapter 06's feedback-loop check on an impressions log.
@@ -92,8 +92,9 @@ def feedback_check(
         predicted play probability (None: judge the play rate instead of calibration).
     threads : int, optional
         DuckDB threads, when ``data`` is a file path.
-    progress : callable, optional
-        ``progress(done, total, label)``.
+    progress : "auto", None or callable, default="auto"
+        ``progress(done, total, label)``, called before each step; ``"auto"`` writes a text bar to
+        standard error once the call has run for 2 s (in a notebook or a terminal); None is silent.
     **overrides
         Fields of :class:`FeedbackSettings`:
 
@@ -147,7 +148,7 @@ def feedback_check(
     if prediction is not None:
         log.check(prediction, "prediction")
     bounds = windows_apart({"reference": reference, "current": current})  # popularity from other rows
-    steps = Steps(progress, 2)
+    steps = Steps(progress, 2, "feedback_check")
     steps("checking the columns")
     binary_check(log, log.frame, played, "played")
     t = timestamp_expression(log, timestamp)

@@ -143,7 +143,7 @@ def slice_report(
     prediction: str = "prediction",
     settings: SliceSettings | None = None,
     threads: int | None = None,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Callable[[int, int, str], None] | str | None = "auto",
     **overrides: Any,
 ) -> SliceResult:
     """A metric on every slice of a log, with intervals and corrected flags, in the log's engine.
@@ -173,8 +173,9 @@ def slice_report(
         keyword, which overrides ``settings``.
     threads : int, optional
         DuckDB threads, when ``data`` is a file path.
-    progress : callable, optional
-        ``progress(done, total, label)``.
+    progress : "auto", None or callable, default="auto"
+        ``progress(done, total, label)``, called before each step; ``"auto"`` writes a text bar to
+        standard error once the call has run for 2 s (in a notebook or a terminal); None is silent.
     **overrides
         Fields of :class:`~mlfail_widgets.slicing.SliceSettings` (``bins`` at most 1000).
 
@@ -226,7 +227,7 @@ def slice_report(
     log.check(target, "target")
     if metric != "rate":
         log.check(prediction, "prediction")
-    steps = Steps(progress, 3)
+    steps = Steps(progress, 3, "slice_report")
     steps("checking the columns")
     frame, window_span = log.frame, None
     if window is not None:
